@@ -1,0 +1,24 @@
+{
+  "targets": [
+    {
+      "target_name": "utmpx",
+      "sources": [
+        "src-native/addon.cc",
+        "src-native/errors.cc",
+        "src-native/utmpx_reader.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "MACOSX_DEPLOYMENT_TARGET": "10.15"
+      },
+      "conditions": [
+        ["OS=='linux'", { "defines": ["_GNU_SOURCE"] }]
+      ]
+    }
+  ]
+}

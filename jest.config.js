@@ -1,0 +1,12 @@
+/** Unit and integration tests: no root, never the machine's own databases. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/test/e2e/'],
+  transform: {
+    // Type checking is done once by `npm run typecheck`; here we only transpile.
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.test.json' }],
+  },
+  testTimeout: 60000,
+};

@@ -1,0 +1,15 @@
+/**
+ * utmpx: the Unix user-accounting databases (utmp, wtmp, btmp, lastlog)
+ * from Node.js.
+ */
+export { UtmpFile, chooseSource, defaultUtmpPath } from './utmp-file';
+export type { UtmpFileOptions, UtmpSource } from './utmp-file';
+export type { UtmpEntry, ExitStatus } from './entry';
+export { devicePath, addressText } from './entry';
+export type { UtmpType, TypeNumbering } from './record-types';
+export { typeName, typeCode } from './record-types';
+export { LAYOUTS, detectLayout, hostLayout } from './layouts';
+export type { LayoutName, RecordLayout } from './layouts';
+export { UtmpRecordError } from './warnings';
+export type { UtmpWarning, UtmpWarningCode, WarningOptions } from './warnings';
+export { paths } from './paths';

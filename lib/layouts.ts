@@ -1,0 +1,170 @@
+/**
+ * On-disk record layouts, described as data: one decoder reads them all.
+ * Offsets come from each platform's headers; the glibc host layout is held to
+ * the addon's offsetof() figures by a test.
+ */
+import type { TypeNumbering } from './record-types';
+
+export interface IntField {
+  offset: number;
+  size: 2 | 4 | 8;
+  signed: boolean;
+}
+
+export interface BytesField {
+  offset: number;
+  size: number;
+}
+
+/** Where each field of a record sits, and how its integers are stored. */
+export interface RecordLayout {
+  name: LayoutName;
+  description: string;
+  /** Bytes per record. */
+  size: number;
+  littleEndian: boolean;
+  numbering: TypeNumbering;
+  type: IntField;
+  pid: IntField;
+  line: BytesField;
+  id: BytesField;
+  user: BytesField;
+  host: BytesField;
+  exitTermination?: IntField;
+  exitStatus?: IntField;
+  session?: IntField;
+  sec: IntField;
+  usec: IntField;
+  /** 16 bytes of `ut_addr_v6`, network order. */
+  addr?: BytesField;
+  /** Text at offset 0 of the first record that marks the format (macOS). */
+  signature?: string;
+}
+
+export type LayoutName =
+  | 'glibc-384-le'
+  | 'glibc-384-be'
+  | 'glibc-400-le'
+  | 'glibc-400-be'
+  | 'macos-628-le'
+  | 'macos-628-be';
+
+const s16 = (offset: number): IntField => ({ offset, size: 2, signed: true });
+const s32 = (offset: number): IntField => ({ offset, size: 4, signed: true });
+const u32 = (offset: number): IntField => ({ offset, size: 4, signed: false });
+const s64 = (offset: number): IntField => ({ offset, size: 8, signed: true });
+
+// glibc with 32-bit time fields (x86-64, i386, arm, ...): struct utmp of 384 bytes.
+// tv_sec is read unsigned: glibc 2.40+ declares it uint32 (valid to 2106).
+function glibc384(littleEndian: boolean): RecordLayout {
+  return {
+    name: littleEndian ? 'glibc-384-le' : 'glibc-384-be',
+    description: `glibc, 32-bit time, 384 bytes, ${littleEndian ? 'little' : 'big'}-endian`,
+    size: 384, littleEndian, numbering: 'linux',
+    type: s16(0), pid: s32(4), line: { offset: 8, size: 32 }, id: { offset: 40, size: 4 },
+    user: { offset: 44, size: 32 }, host: { offset: 76, size: 256 },
+    exitTermination: s16(332), exitStatus: s16(334), session: s32(336),
+    sec: u32(340), usec: s32(344), addr: { offset: 348, size: 16 },
+  };
+}
+
+// glibc with 64-bit long (aarch64, loongarch64, s390x): session and timeval are 8 bytes each.
+function glibc400(littleEndian: boolean): RecordLayout {
+  return {
+    name: littleEndian ? 'glibc-400-le' : 'glibc-400-be',
+    description: `glibc, 64-bit time, 400 bytes, ${littleEndian ? 'little' : 'big'}-endian`,
+    size: 400, littleEndian, numbering: 'linux',
+    type: s16(0), pid: s32(4), line: { offset: 8, size: 32 }, id: { offset: 40, size: 4 },
+    user: { offset: 44, size: 32 }, host: { offset: 76, size: 256 },
+    exitTermination: s16(332), exitStatus: s16(334), session: s64(336),
+    sec: s64(344), usec: s64(352), addr: { offset: 360, size: 16 },
+  };
+}
+
+// macOS on-disk struct utmpx32: user first, no exit/session/address.
+function macos628(littleEndian: boolean): RecordLayout {
+  return {
+    name: littleEndian ? 'macos-628-le' : 'macos-628-be',
+    description: `macOS utmpx32, 628 bytes, ${littleEndian ? 'little' : 'big'}-endian`,
+    size: 628, littleEndian, numbering: 'darwin',
+    user: { offset: 0, size: 256 }, id: { offset: 256, size: 4 }, line: { offset: 260, size: 32 },
+    pid: s32(292), type: s16(296), sec: s32(300), usec: s32(304), host: { offset: 308, size: 256 },
+    signature: 'utmpx-1.00',
+  };
+}
+
+export const LAYOUTS: Readonly<Record<LayoutName, RecordLayout>> = {
+  'glibc-384-le': glibc384(true),
+  'glibc-384-be': glibc384(false),
+  'glibc-400-le': glibc400(true),
+  'glibc-400-be': glibc400(false),
+  'macos-628-le': macos628(true),
+  'macos-628-be': macos628(false),
+};
+
+/** The layout of this machine's own record files (glibc only; null elsewhere). */
+export function hostLayout(): RecordLayout | null {
+  if (process.platform !== 'linux') return null;
+  const le = require('os').endianness() === 'LE';
+  const wide = ['arm64', 'loong64', 's390x', 'ppc64', 'riscv64', 'mips64'].includes(process.arch);
+  return wide ? LAYOUTS[le ? 'glibc-400-le' : 'glibc-400-be'] : LAYOUTS[le ? 'glibc-384-le' : 'glibc-384-be'];
+}
+
+function readInt(buf: Buffer, at: number, f: IntField, le: boolean): number {
+  const o = at + f.offset;
+  switch (f.size) {
+    case 2: return f.signed ? (le ? buf.readInt16LE(o) : buf.readInt16BE(o)) : (le ? buf.readUInt16LE(o) : buf.readUInt16BE(o));
+    case 4: return f.signed ? (le ? buf.readInt32LE(o) : buf.readInt32BE(o)) : (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+    default: return Number(le ? buf.readBigInt64LE(o) : buf.readBigInt64BE(o));
+  }
+}
+
+/** Reads one integer field of the record at `at`. */
+export function readField(buf: Buffer, at: number, f: IntField, layout: RecordLayout): number {
+  return readInt(buf, at, f, layout.littleEndian);
+}
+
+// How much a record looks like one of `layout`: 0 (garbage, or zeros) to 5.
+// Zeros earn nothing, so zero-filled bytes cannot make a wrong layout win.
+function plausibility(buf: Buffer, at: number, layout: RecordLayout): number {
+  const type = readField(buf, at, layout.type, layout);
+  const pid = readField(buf, at, layout.pid, layout);
+  const sec = readField(buf, at, layout.sec, layout);
+  const usec = readField(buf, at, layout.usec, layout);
+  if (type < 0 || type > 11 || pid < 0 || usec < 0 || usec >= 1_000_000) return 0;
+  let score = 1;
+  if (type > 0) score++;
+  if (sec >= 315532800 && sec < 4294967296) score += 2; // 1980 .. 2106
+  if (usec > 0) score++;
+  return score;
+}
+
+/**
+ * Picks the layout a file most likely uses, from its first bytes and its
+ * size: the macOS signature first, then how plausible the first records look
+ * (types, pids, microseconds and times in range) and whether the size divides.
+ */
+export function detectLayout(head: Buffer, fileSize: number): RecordLayout {
+  for (const layout of [LAYOUTS['macos-628-le'], LAYOUTS['macos-628-be']]) {
+    if (head.length >= layout.size && head.toString('latin1', 0, layout.signature!.length) === layout.signature) {
+      const type = readField(head, 0, layout.type, layout);
+      if (type === 10) return layout; // SIGNATURE in macOS numbering
+    }
+  }
+  const host = hostLayout() ?? LAYOUTS['glibc-384-le'];
+  let best = host;
+  let bestScore = -1;
+  for (const layout of Object.values(LAYOUTS)) {
+    if (layout.signature) continue;
+    const count = Math.min(Math.floor(head.length / layout.size), 64);
+    if (count === 0) continue;
+    let score = 0;
+    for (let i = 0; i < count; i++) score += plausibility(head, i * layout.size, layout);
+    // Normalise to records seen, then reward a size that divides evenly.
+    let normalised = score / (count * 5);
+    if (fileSize % layout.size === 0) normalised += 0.1;
+    if (layout === host) normalised += 0.01;
+    if (normalised > bestScore) { best = layout; bestScore = normalised; }
+  }
+  return best;
+}

@@ -1,0 +1,60 @@
+/**
+ * The compiled addon, loaded through node-gyp-build: a prebuilt binary from
+ * `prebuilds/` when one fits this platform, else the local `build/`.
+ */
+import * as path from 'path';
+
+/** A record as the addon copies it out of libc's `struct utmpx`. */
+export interface NativeRecord {
+  type: number;
+  pid: number;
+  line: string;
+  id: string;
+  user: string;
+  host?: string;
+  exitTermination?: number;
+  exitStatus?: number;
+  session?: number;
+  sec: number;
+  usec: number;
+  /** The 16 bytes of `ut_addr_v6`, network order. */
+  addr?: Uint8Array;
+}
+
+/** One whole read of a database through setutxent/getutxent/endutxent. */
+export interface NativeSnapshot {
+  records: NativeRecord[];
+  /** Bytes after the last whole record (glibc), or -1 where unknown. */
+  trailingBytes: number;
+  platform: NativePlatform;
+}
+
+export type NativePlatform = 'glibc' | 'darwin' | 'freebsd' | 'other';
+
+export interface FieldPosition {
+  offset: number;
+  size: number;
+}
+
+export interface NativeAddon {
+  readUtmpx(path?: string): NativeSnapshot;
+  readUtmpxAsync(path?: string): Promise<NativeSnapshot>;
+  paths: { utmp: string; wtmp: string; btmp: string; lastlog: string };
+  platform: NativePlatform;
+  /** True where libc's utmpx functions are stubs (musl). */
+  libcStubs: boolean;
+  /** On glibc, sizeof/offsetof of `struct utmpx`; empty elsewhere. */
+  structLayout: { size?: number } & Record<string, FieldPosition | number | undefined>;
+}
+
+let loaded: NativeAddon | undefined;
+
+/** Loads the addon once; later calls return the same module. */
+export function native(): NativeAddon {
+  if (!loaded) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const load = require('node-gyp-build') as (dir: string) => NativeAddon;
+    loaded = load(path.join(__dirname, '..'));
+  }
+  return loaded;
+}

@@ -1,0 +1,178 @@
+/**
+ * Streams a record file (wtmp, btmp, a utmp copied from another machine)
+ * through the decoder: large chunks read at explicit offsets, constant memory,
+ * usable synchronously and asynchronously. Never keeps more than one chunk.
+ */
+import * as fs from 'fs';
+import { promisify } from 'util';
+import { decodeChunk } from './decoder';
+import type { UtmpEntry } from './entry';
+import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
+import type { WarningSink } from './warnings';
+
+const readAsync = promisify(fs.read);
+const openAsync = promisify(fs.open);
+const fstatAsync = promisify(fs.fstat);
+
+/** Bytes read per chunk, rounded down to whole records. */
+const CHUNK_BYTES = 1 << 20;
+/** Bytes read to recognise the layout. */
+const HEAD_BYTES = 64 * 1024;
+
+/** Node's own error shape, for what fs reports without a path. */
+export function withPath(err: unknown, path: string): unknown {
+  if (err && typeof err === 'object' && 'code' in err && !('path' in err)) {
+    const e = err as NodeJS.ErrnoException;
+    e.path = path;
+    e.message = `${e.message}, '${path}'`;
+  }
+  return err;
+}
+
+function isDirectoryError(path: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(
+    `EISDIR: illegal operation on a directory, read '${path}' (it is a directory: pass the path of a record file)`,
+  );
+  err.code = 'EISDIR';
+  err.errno = -21;
+  err.syscall = 'read';
+  err.path = path;
+  return err;
+}
+
+/** A position in a record file, advanced by whole records. */
+export class RecordFileCursor {
+  private fd: number | null = null;
+  private layoutInUse: RecordLayout | null;
+  private position = 0;
+  private chunk: Buffer | null = null;
+  private batch: UtmpEntry[] = [];
+  private index = 0;
+  private finished = false;
+  /** Bytes after the last whole record, once the end was reached. */
+  trailingBytes = 0;
+
+  constructor(
+    readonly path: string,
+    layout: LayoutName | 'auto',
+    private readonly sink: WarningSink,
+  ) {
+    this.layoutInUse = layout === 'auto' ? null : LAYOUTS[layout];
+  }
+
+  /** The layout in use; known once the file was opened. */
+  get layout(): RecordLayout | null {
+    return this.layoutInUse;
+  }
+
+  nextSync(): UtmpEntry | undefined {
+    while (this.index >= this.batch.length) {
+      if (this.finished) return undefined;
+      this.fillSync();
+    }
+    return this.batch[this.index++];
+  }
+
+  async nextAsync(): Promise<UtmpEntry | undefined> {
+    while (this.index >= this.batch.length) {
+      if (this.finished) return undefined;
+      await this.fillAsync();
+    }
+    return this.batch[this.index++];
+  }
+
+  /** Lets go of the file; a later read reopens it at the same record. */
+  release(): void {
+    if (this.fd !== null) {
+      const fd = this.fd;
+      this.fd = null;
+      fs.closeSync(fd);
+    }
+  }
+
+  private openSync(): void {
+    try {
+      this.fd = fs.openSync(this.path, 'r');
+      const st = fs.fstatSync(this.fd);
+      if (st.isDirectory()) throw isDirectoryError(this.path);
+      if (!this.layoutInUse) {
+        const head = Buffer.alloc(Math.min(HEAD_BYTES, st.size));
+        const n = head.length ? fs.readSync(this.fd, head, 0, head.length, 0) : 0;
+        this.layoutInUse = detectLayout(head.subarray(0, n), st.size);
+      }
+    } catch (err) {
+      this.release();
+      throw withPath(err, this.path);
+    }
+  }
+
+  private async openAsync(): Promise<void> {
+    try {
+      this.fd = await openAsync(this.path, 'r');
+      const st = await fstatAsync(this.fd);
+      if (st.isDirectory()) throw isDirectoryError(this.path);
+      if (!this.layoutInUse) {
+        const head = Buffer.alloc(Math.min(HEAD_BYTES, st.size));
+        const { bytesRead } = head.length ? await readAsync(this.fd, head, 0, head.length, 0) : { bytesRead: 0 };
+        this.layoutInUse = detectLayout(head.subarray(0, bytesRead), st.size);
+      }
+    } catch (err) {
+      this.release();
+      throw withPath(err, this.path);
+    }
+  }
+
+  private buffer(): Buffer {
+    if (!this.chunk) {
+      const size = this.layoutInUse!.size;
+      this.chunk = Buffer.allocUnsafe(Math.max(1, Math.floor(CHUNK_BYTES / size)) * size);
+    }
+    return this.chunk;
+  }
+
+  private fillSync(): void {
+    if (this.fd === null) this.openSync();
+    const buf = this.buffer();
+    let n: number;
+    try {
+      n = fs.readSync(this.fd!, buf, 0, buf.length, this.position);
+    } catch (err) {
+      throw withPath(err, this.path);
+    }
+    this.consume(buf, n);
+  }
+
+  private async fillAsync(): Promise<void> {
+    if (this.fd === null) await this.openAsync();
+    const buf = this.buffer();
+    let n: number;
+    try {
+      n = (await readAsync(this.fd!, buf, 0, buf.length, this.position)).bytesRead;
+    } catch (err) {
+      throw withPath(err, this.path);
+    }
+    this.consume(buf, n);
+  }
+
+  // Decodes the whole records just read; a short read below one record is the end.
+  private consume(buf: Buffer, n: number): void {
+    this.batch = [];
+    this.index = 0;
+    const layout = this.layoutInUse!;
+    if (n < layout.size) {
+      this.finished = true;
+      this.trailingBytes = n;
+      this.release();
+      if (n > 0) {
+        this.sink.report({
+          code: 'TRAILING_BYTES',
+          message: `${n} bytes after the last whole ${layout.size}-byte record`,
+          path: this.path,
+          offset: this.position,
+        });
+      }
+      return;
+    }
+    this.position += decodeChunk(buf, n, this.position, layout, this.path, this.sink, this.batch);
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * `UtmpFile`: one utmp, wtmp or btmp database, iterated pyutmp-style.
+ *
+ * Where the entries come from (`source`):
+ * - `libc`: the live database through the addon's setutxent/getutxent
+ *   snapshot, taken under a process-wide lock. Used for the system's utmp
+ *   (no path given) on glibc and macOS, and for every file on FreeBSD, whose
+ *   files have no fixed record layout.
+ * - `decoder`: the file streamed in large chunks and decoded by layout. Used
+ *   for every other file (wtmp, btmp, copies from other machines, any
+ *   foreign format), and for everything on musl, where libc's functions are
+ *   stubs.
+ */
+import { type UtmpEntry, toEntry } from './entry';
+import { LAYOUTS, type LayoutName } from './layouts';
+import { native } from './native';
+import { RecordFileCursor } from './record-file';
+import type { TypeNumbering } from './record-types';
+import { type UtmpWarning, type WarningOptions, WarningSink } from './warnings';
+
+export type UtmpSource = 'libc' | 'decoder';
+
+export interface UtmpFileOptions extends WarningOptions {
+  /** Force a reader; by default the rule above picks one. */
+  source?: UtmpSource | 'auto';
+  /** Read the file as this layout instead of recognising it (implies the decoder). */
+  layout?: LayoutName | 'auto';
+}
+
+const NUMBERING: Record<string, TypeNumbering> = { glibc: 'linux', darwin: 'darwin', freebsd: 'freebsd', other: 'linux' };
+
+/** Which reader `auto` picks for `path` on this platform (see the module comment). */
+export function chooseSource(
+  path: string | undefined,
+  platform: 'glibc' | 'darwin' | 'freebsd' | 'other',
+  libcStubs: boolean,
+  layout: LayoutName | 'auto' = 'auto',
+): UtmpSource {
+  if (layout !== 'auto' || libcStubs || platform === 'other') return 'decoder';
+  if (platform === 'freebsd') return 'libc';
+  return path === undefined ? 'libc' : 'decoder';
+}
+
+/** The system's default utmp path (the live database). */
+export function defaultUtmpPath(): string {
+  return native().paths.utmp;
+}
+
+// A whole snapshot from libc, handed out one entry at a time.
+class LibcCursor {
+  private entries: UtmpEntry[] | null = null;
+  private index = 0;
+  trailingBytes = 0;
+
+  constructor(
+    private readonly path: string | undefined,
+    private readonly shownPath: string,
+    private readonly sink: WarningSink,
+  ) {}
+
+  nextSync(): UtmpEntry | undefined {
+    if (!this.entries) this.load(native().readUtmpx(this.path));
+    return this.entries![this.index++];
+  }
+
+  async nextAsync(): Promise<UtmpEntry | undefined> {
+    if (!this.entries) this.load(await native().readUtmpxAsync(this.path));
+    return this.entries![this.index++];
+  }
+
+  release(): void {}
+
+  private load(snapshot: ReturnType<ReturnType<typeof native>['readUtmpx']>): void {
+    const numbering = NUMBERING[snapshot.platform];
+    this.entries = snapshot.records.map((r) => toEntry(r, numbering));
+    this.entries.forEach((e, i) => {
+      if (e.ut_type === 'UNKNOWN') {
+        this.sink.report({ code: 'UNKNOWN_TYPE', message: `unknown record type ${e.ut_type_code}`, path: this.shownPath, offset: i * (native().structLayout.size ?? 0) });
+      }
+    });
+    if (snapshot.trailingBytes > 0) {
+      this.trailingBytes = snapshot.trailingBytes;
+      this.sink.report({
+        code: 'TRAILING_BYTES',
+        message: `${snapshot.trailingBytes} bytes after the last whole record (libc ignores them)`,
+        path: this.shownPath,
+        offset: snapshot.records.length * (native().structLayout.size ?? 0),
+      });
+    }
+  }
+}
+
+/**
+ * A utmp/wtmp/btmp database. Iterate it with `for...of` (synchronous) or
+ * `for await...of` (reads off the main thread). Like pyutmp's `UtmpFile`, the
+ * object is its own cursor: a second loop continues where the first stopped,
+ * and `rewind()` starts again (taking a fresh snapshot of a live database).
+ *
+ * @example
+ * for (const u of new UtmpFile()) if (u.ut_user_process) console.log(u.ut_user, u.ut_line);
+ */
+export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<UtmpEntry> {
+  /** The file read: the path given, or the system's utmp. */
+  readonly path: string;
+  /** The reader in use: `libc` or `decoder`. */
+  readonly source: UtmpSource;
+  private readonly givenPath: string | undefined;
+  private readonly layoutOption: LayoutName | 'auto';
+  private readonly sink: WarningSink;
+  private cursor: LibcCursor | RecordFileCursor | null = null;
+
+  constructor(path?: string, options: UtmpFileOptions = {}) {
+    if (path !== undefined && (typeof path !== 'string' || path === '' || path.includes('\0'))) {
+      throw new TypeError('The "path" argument must be a non-empty string without NUL bytes');
+    }
+    if (options.layout !== undefined && options.layout !== 'auto' && !LAYOUT_NAMES.has(options.layout)) {
+      throw new TypeError(`Unknown layout "${options.layout}"; expected one of ${[...LAYOUT_NAMES].join(', ')}`);
+    }
+    this.givenPath = path;
+    this.layoutOption = options.layout ?? 'auto';
+    this.sink = new WarningSink(options);
+    const requested = options.source ?? 'auto';
+    if (requested === 'auto') {
+      const addon = tryNative();
+      this.source = addon
+        ? chooseSource(path, addon.platform, addon.libcStubs, this.layoutOption)
+        : 'decoder';
+    } else {
+      this.source = requested;
+    }
+    this.path = path ?? (this.source === 'libc' ? native().paths.utmp : defaultPathForDecoder());
+  }
+
+  /** Problems found so far (at most 1000 kept; see `warningCount`). */
+  get warnings(): readonly UtmpWarning[] {
+    return this.sink.list;
+  }
+
+  /** How many problems were found so far. */
+  get warningCount(): number {
+    return this.sink.count;
+  }
+
+  /** The record layout the decoder uses (after the first read), or null for libc. */
+  get layout(): LayoutName | null {
+    return this.cursor instanceof RecordFileCursor ? (this.cursor.layout?.name ?? null) : null;
+  }
+
+  /** Bytes after the last whole record, known once the end was reached. */
+  get trailingBytes(): number {
+    return this.cursor?.trailingBytes ?? 0;
+  }
+
+  /** The next entry, pyutmp style. */
+  next(): IteratorResult<UtmpEntry, undefined> {
+    const entry = this.open().nextSync();
+    return entry ? { value: entry, done: false } : { value: undefined, done: true };
+  }
+
+  /** Stopping a loop early keeps the position but lets go of the file. */
+  return(): IteratorResult<UtmpEntry, undefined> {
+    this.cursor?.release();
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<UtmpEntry> {
+    const iterator: AsyncIterableIterator<UtmpEntry> = {
+      next: async () => {
+        const entry = await this.open().nextAsync();
+        return entry ? { value: entry, done: false } : { value: undefined, done: true };
+      },
+      return: async () => this.return(),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  /** Back to the first record; a live database is read again on the next step. */
+  rewind(): void {
+    this.cursor?.release();
+    this.cursor = null;
+    this.sink.clear();
+  }
+
+  /** Lets go of the file (reading again reopens it where it stopped). */
+  close(): void {
+    this.cursor?.release();
+  }
+
+  /** Every entry from the start, as an array (rewinds first). */
+  toArray(): UtmpEntry[] {
+    this.rewind();
+    return [...this];
+  }
+
+  /** Every entry from the start, read off the main thread (rewinds first). */
+  async toArrayAsync(): Promise<UtmpEntry[]> {
+    this.rewind();
+    const out: UtmpEntry[] = [];
+    for await (const e of this) out.push(e);
+    return out;
+  }
+
+  private open(): LibcCursor | RecordFileCursor {
+    if (!this.cursor) {
+      this.cursor = this.source === 'libc'
+        ? new LibcCursor(this.givenPath, this.path, this.sink)
+        : new RecordFileCursor(this.path, this.layoutOption, this.sink);
+    }
+    return this.cursor;
+  }
+}
+
+const LAYOUT_NAMES = new Set<string>(Object.keys(LAYOUTS));
+
+// The decoder needs no addon: a missing binary only takes libc away.
+function tryNative(): ReturnType<typeof native> | null {
+  try {
+    return native();
+  } catch {
+    return null;
+  }
+}
+
+function defaultPathForDecoder(): string {
+  return tryNative()?.paths.utmp ?? (process.platform === 'darwin' ? '/var/run/utmpx' : '/var/run/utmp');
+}

@@ -1,0 +1,67 @@
+/**
+ * Problems found in a file that do not stop the reading: the good records
+ * around them still come back, and each problem is reported here.
+ */
+
+export type UtmpWarningCode =
+  /** Bytes after the last whole record: a partial record, not returned. */
+  | 'TRAILING_BYTES'
+  /** A type number the layout's platform does not define; the record is returned with `ut_type: 'UNKNOWN'`. */
+  | 'UNKNOWN_TYPE'
+  /** A record whose bytes are all zero (an unused slot, or zero-filled damage). */
+  | 'ZERO_RECORD'
+  /** A string field that is not valid UTF-8; the bad bytes became U+FFFD. */
+  | 'INVALID_UTF8';
+
+export interface UtmpWarning {
+  code: UtmpWarningCode;
+  message: string;
+  /** The file the record came from. */
+  path: string;
+  /** Byte offset of the record (or of the trailing bytes) in the file. */
+  offset: number;
+}
+
+export interface WarningOptions {
+  /** Called for each problem as it is found. */
+  onWarning?: (warning: UtmpWarning) => void;
+  /** Throw an error (code `ERR_UTMPX_BAD_RECORD`) at the first problem instead of going on. */
+  strict?: boolean;
+}
+
+/** The error `strict` mode throws; it carries the warning. */
+export class UtmpRecordError extends Error {
+  readonly code = 'ERR_UTMPX_BAD_RECORD';
+  readonly path: string;
+  readonly offset: number;
+  readonly warning: UtmpWarning;
+  constructor(warning: UtmpWarning) {
+    super(`${warning.message} (${warning.path} at byte ${warning.offset})`);
+    this.name = 'UtmpRecordError';
+    this.path = warning.path;
+    this.offset = warning.offset;
+    this.warning = warning;
+  }
+}
+
+/** How many warnings a reader keeps in its `warnings` list; `warningCount` counts them all. */
+export const MAX_KEPT_WARNINGS = 1000;
+
+/** Collects warnings for one reader, calls the user's callback, enforces `strict`. */
+export class WarningSink {
+  readonly list: UtmpWarning[] = [];
+  count = 0;
+  constructor(private readonly options: WarningOptions = {}) {}
+
+  report(warning: UtmpWarning): void {
+    this.count++;
+    if (this.list.length < MAX_KEPT_WARNINGS) this.list.push(warning);
+    if (this.options.strict) throw new UtmpRecordError(warning);
+    this.options.onWarning?.(warning);
+  }
+
+  clear(): void {
+    this.list.length = 0;
+    this.count = 0;
+  }
+}

@@ -1,0 +1,32 @@
+// Module entry: exports the readers, the platform's default paths and, on
+// glibc, the layout of struct utmpx.
+#include <napi.h>
+
+#include "platform.h"
+#include "utmpx_reader.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("readUtmpx", Napi::Function::New(env, utmpx_addon::ReadUtmpxSync, "readUtmpx"));
+  exports.Set("readUtmpxAsync", Napi::Function::New(env, utmpx_addon::ReadUtmpxAsync, "readUtmpxAsync"));
+
+  Napi::Object paths = Napi::Object::New(env);
+  paths.Set("utmp", Napi::String::New(env, UTMPX_PATH_UTMP));
+  paths.Set("wtmp", Napi::String::New(env, UTMPX_PATH_WTMP));
+  paths.Set("btmp", Napi::String::New(env, UTMPX_PATH_BTMP));
+  paths.Set("lastlog", Napi::String::New(env, UTMPX_PATH_LASTLOG));
+  exports.Set("paths", paths);
+  exports.Set("platform", Napi::String::New(env, UTMPX_PLATFORM));
+#if defined(UTMPX_LIBC_STUBS)
+  exports.Set("libcStubs", Napi::Boolean::New(env, true));
+#else
+  exports.Set("libcStubs", Napi::Boolean::New(env, false));
+#endif
+  exports.Set("structLayout", utmpx_addon::StructLayout(env));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(utmpx, Init)

@@ -1,0 +1,67 @@
+#include "errors.h"
+
+#include <cerrno>
+#include <cstring>
+
+namespace utmpx_addon {
+
+namespace {
+
+const char* ErrnoName(int errnum) {
+  switch (errnum) {
+    case ENOENT: return "ENOENT";
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    case EISDIR: return "EISDIR";
+    case ENOTDIR: return "ENOTDIR";
+    case EIO: return "EIO";
+    case ELOOP: return "ELOOP";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case ENOMEM: return "ENOMEM";
+    case EINVAL: return "EINVAL";
+    case EAGAIN: return "EAGAIN";
+    case EINTR: return "EINTR";
+    case ENOSYS: return "ENOSYS";
+    case EOVERFLOW: return "EOVERFLOW";
+    default: return "EUNKNOWN";
+  }
+}
+
+// A hint on what to do, for the errors users meet most.
+const char* Advice(int errnum) {
+  switch (errnum) {
+    case ENOENT: return " (no such file: this system may keep no such database)";
+    case EACCES:
+    case EPERM: return " (permission denied: btmp and some wtmp files are readable only by root)";
+    case EISDIR: return " (it is a directory: pass the path of a record file)";
+    default: return "";
+  }
+}
+
+// strerror_r has two signatures (GNU returns char*, XSI returns int).
+const char* Describe(int errnum, char* buf, size_t len, char* (*)(int, char*, size_t)) {
+  return strerror_r(errnum, buf, len);
+}
+[[maybe_unused]] const char* Describe(int errnum, char* buf, size_t len, int (*)(int, char*, size_t)) {
+  return strerror_r(errnum, buf, len) == 0 ? buf : "Unknown error";
+}
+
+}  // namespace
+
+Napi::Error MakeErrnoError(Napi::Env env, const SysError& err) {
+  char buf[256];
+  const char* text = Describe(err.errnum, buf, sizeof buf, &strerror_r);
+  const char* code = ErrnoName(err.errnum);
+  std::string message = std::string(code) + ": " + text + ", " + err.syscall + " '" + err.path + "'" +
+                        Advice(err.errnum);
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", Napi::String::New(env, code));
+  error.Set("errno", Napi::Number::New(env, -err.errnum));
+  error.Set("syscall", Napi::String::New(env, err.syscall));
+  error.Set("path", Napi::String::New(env, err.path));
+  return error;
+}
+
+}  // namespace utmpx_addon

@@ -1,0 +1,222 @@
+#include "utmpx_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+#include "platform.h"
+
+namespace utmpx_addon {
+
+namespace {
+
+// getutxent keeps one cursor and one static buffer per process: every use of
+// it, from any thread or worker, goes through this lock.
+std::mutex libc_cursor_mutex;
+
+struct Snapshot {
+  std::vector<struct utmpx> records;
+  long long trailing_bytes = -1;  // -1: unknown on this platform
+  SysError error;
+};
+
+// The checks libc would hide: getutxent answers NULL alike for a missing file,
+// a directory and the end of the data.
+SysError CheckReadable(const std::string& path, long long* size) {
+  SysError err;
+  err.path = path;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    err.errnum = errno;
+    err.syscall = "open";
+    return err;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    err.errnum = errno;
+    err.syscall = "fstat";
+  } else if (S_ISDIR(st.st_mode)) {
+    err.errnum = EISDIR;
+    err.syscall = "read";
+  } else {
+    *size = static_cast<long long>(st.st_size);
+  }
+  close(fd);
+  return err;
+}
+
+Snapshot ReadSnapshot(const std::optional<std::string>& path) {
+  Snapshot snap;
+  const std::string shown = path ? *path : std::string(UTMPX_PATH_UTMP);
+#if defined(UTMPX_LIBC_STUBS)
+  snap.error = SysError{ENOSYS, "getutxent", shown};
+  return snap;
+#else
+  long long size = 0;
+  snap.error = CheckReadable(shown, &size);
+  if (snap.error.failed()) return snap;
+
+  std::lock_guard<std::mutex> lock(libc_cursor_mutex);
+  if (!SelectDatabase(path ? path->c_str() : nullptr)) {
+    snap.error = SysError{errno ? errno : EINVAL, "utmpxname", shown};
+    return snap;
+  }
+  setutxent();
+  errno = 0;
+  while (struct utmpx* u = getutxent()) {
+    snap.records.push_back(*u);  // copy out of libc's static buffer
+    errno = 0;
+  }
+  int after = errno;
+  endutxent();
+  RestoreDefaultDatabase();
+  if (snap.records.empty() && (after == EACCES || after == EPERM || after == EIO || after == EISDIR)) {
+    snap.error = SysError{after, "getutxent", shown};
+  }
+#if defined(__GLIBC__)
+  // On glibc the file is an array of struct utmpx; libc drops a partial tail.
+  snap.trailing_bytes = size % static_cast<long long>(sizeof(struct utmpx));
+#endif
+  return snap;
+#endif
+}
+
+// Bounded by the field size; cut at the first NUL; invalid UTF-8 is replaced.
+template <size_t N>
+Napi::String FieldString(Napi::Env env, const char (&field)[N]) {
+  const void* nul = memchr(field, 0, N);
+  size_t len = nul ? static_cast<const char*>(nul) - field : N;
+  return Napi::String::New(env, field, len);
+}
+
+Napi::Object RecordToObject(Napi::Env env, const struct utmpx& u) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("type", Napi::Number::New(env, u.ut_type));
+  o.Set("pid", Napi::Number::New(env, u.ut_pid));
+  o.Set("line", FieldString(env, u.ut_line));
+  o.Set("id", FieldString(env, u.ut_id));
+  o.Set("user", FieldString(env, u.ut_user));
+#if defined(UTMPX_HAVE_HOST)
+  o.Set("host", FieldString(env, u.ut_host));
+#endif
+#if defined(UTMPX_HAVE_EXIT)
+  o.Set("exitTermination", Napi::Number::New(env, u.ut_exit.e_termination));
+  o.Set("exitStatus", Napi::Number::New(env, u.ut_exit.e_exit));
+#endif
+#if defined(UTMPX_HAVE_SESSION)
+  o.Set("session", Napi::Number::New(env, static_cast<double>(u.ut_session)));
+#endif
+  o.Set("sec", Napi::Number::New(env, EntrySeconds(u)));
+  o.Set("usec", Napi::Number::New(env, static_cast<double>(u.ut_tv.tv_usec)));
+#if defined(UTMPX_HAVE_ADDR)
+  // The address bytes as stored (network order), whatever the host order.
+  Napi::Buffer<uint8_t> addr = Napi::Buffer<uint8_t>::Copy(
+      env, reinterpret_cast<const uint8_t*>(u.ut_addr_v6), sizeof u.ut_addr_v6);
+  o.Set("addr", addr);
+#endif
+  return o;
+}
+
+Napi::Value SnapshotToJs(Napi::Env env, const Snapshot& snap) {
+  if (snap.error.failed()) throw MakeErrnoError(env, snap.error);
+  Napi::Array records = Napi::Array::New(env, snap.records.size());
+  for (size_t i = 0; i < snap.records.size(); i++) {
+    records.Set(static_cast<uint32_t>(i), RecordToObject(env, snap.records[i]));
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("records", records);
+  result.Set("trailingBytes", Napi::Number::New(env, static_cast<double>(snap.trailing_bytes)));
+  result.Set("platform", Napi::String::New(env, UTMPX_PLATFORM));
+  return result;
+}
+
+std::optional<std::string> PathArgument(const Napi::CallbackInfo& info) {
+  if (info.Length() == 0 || info[0].IsUndefined() || info[0].IsNull()) return std::nullopt;
+  if (!info[0].IsString()) {
+    throw Napi::TypeError::New(info.Env(), "The \"path\" argument must be a string");
+  }
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  if (path.empty() || path.find('\0') != std::string::npos) {
+    throw Napi::TypeError::New(info.Env(), "The \"path\" argument must be a non-empty string without NUL bytes");
+  }
+  return path;
+}
+
+// Reads on the libuv pool; Execute touches no Node-API.
+class ReadWorker : public Napi::AsyncWorker {
+ public:
+  ReadWorker(Napi::Env env, std::optional<std::string> path)
+      : Napi::AsyncWorker(env, "utmpx:read"), path_(std::move(path)), deferred_(env) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override { snap_ = ReadSnapshot(path_); }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (snap_.error.failed()) {
+      deferred_.Reject(MakeErrnoError(env, snap_.error).Value());
+      return;
+    }
+    try {
+      deferred_.Resolve(SnapshotToJs(env, snap_));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+
+ private:
+  std::optional<std::string> path_;
+  Napi::Promise::Deferred deferred_;
+  Snapshot snap_;
+};
+
+}  // namespace
+
+Napi::Value ReadUtmpxSync(const Napi::CallbackInfo& info) {
+  return SnapshotToJs(info.Env(), ReadSnapshot(PathArgument(info)));
+}
+
+Napi::Value ReadUtmpxAsync(const Napi::CallbackInfo& info) {
+  auto* worker = new ReadWorker(info.Env(), PathArgument(info));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Object StructLayout(Napi::Env env) {
+  Napi::Object layout = Napi::Object::New(env);
+#if defined(__GLIBC__)
+  auto field = [&](const char* name, size_t offset, size_t size) {
+    Napi::Object f = Napi::Object::New(env);
+    f.Set("offset", Napi::Number::New(env, static_cast<double>(offset)));
+    f.Set("size", Napi::Number::New(env, static_cast<double>(size)));
+    layout.Set(name, f);
+  };
+  struct utmpx u;
+  layout.Set("size", Napi::Number::New(env, static_cast<double>(sizeof(struct utmpx))));
+  field("type", offsetof(struct utmpx, ut_type), sizeof u.ut_type);
+  field("pid", offsetof(struct utmpx, ut_pid), sizeof u.ut_pid);
+  field("line", offsetof(struct utmpx, ut_line), sizeof u.ut_line);
+  field("id", offsetof(struct utmpx, ut_id), sizeof u.ut_id);
+  field("user", offsetof(struct utmpx, ut_user), sizeof u.ut_user);
+  field("host", offsetof(struct utmpx, ut_host), sizeof u.ut_host);
+  field("exitTermination", offsetof(struct utmpx, ut_exit.e_termination), sizeof u.ut_exit.e_termination);
+  field("exitStatus", offsetof(struct utmpx, ut_exit.e_exit), sizeof u.ut_exit.e_exit);
+  field("session", offsetof(struct utmpx, ut_session), sizeof u.ut_session);
+  field("sec", offsetof(struct utmpx, ut_tv.tv_sec), sizeof u.ut_tv.tv_sec);
+  field("usec", offsetof(struct utmpx, ut_tv.tv_usec), sizeof u.ut_tv.tv_usec);
+  field("addr", offsetof(struct utmpx, ut_addr_v6), sizeof u.ut_addr_v6);
+#endif
+  return layout;
+}
+
+}  // namespace utmpx_addon
