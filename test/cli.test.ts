@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as path from 'path';
 import { asUtf8, richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
-const CLI = path.resolve(__dirname, '../dist/cli.js');
+const CLI = path.resolve(__dirname, '../dist/cli/main.js');
 const env = { ...process.env, TZ: 'UTC', LC_ALL: 'C.UTF-8' };
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'latin1' });
 

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+/**
+ * The `utmpx` command: one file per subcommand in this folder, registered in
+ * COMMANDS below.
+ */
+import { type Command, type CommandIO, UsageError } from './common';
+import { who } from './who';
+
+const COMMANDS: Record<string, Command> = {
+  who,
+};
+
+function usage(): string {
+  const lines = Object.values(COMMANDS).map((c) => `  ${c.summary}`);
+  return `Usage: utmpx <command> [options]\n\nCommands:\n${lines.join('\n')}\n\n` +
+    'Options:\n  -h, --help      help (also after a command)\n  -V, --version   the version\n';
+}
+
+export async function main(argv: string[], io: CommandIO = { out: process.stdout, err: process.stderr }): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === '-V' || name === '--version') {
+      io.out.write(require('../../package.json').version + '\n');
+      return 0;
+    }
+    if (name === undefined || name === '-h' || name === '--help') {
+      (name === undefined ? io.err : io.out).write(usage());
+      return name === undefined ? 2 : 0;
+    }
+    const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (!command) throw new UsageError(`unknown command: ${name}`);
+    if (rest.includes('-h') || rest.includes('--help')) {
+      io.out.write(command.help);
+      return 0;
+    }
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err.write(`utmpx: ${e.message}\n${usage()}`);
+      return 2;
+    }
+    io.err.write(`utmpx: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}
