@@ -4,7 +4,7 @@ class SummaryReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
     const tail = skipped ? `, ${skipped} skipped` : '';
-    process.stdout.write(`jest: ${results.numPassedTests} passed, ${results.numFailedTests} failed${tail}\n`);
+    process.stderr.write(`jest: ${results.numPassedTests} passed, ${results.numFailedTests} failed${tail}\n`);
   }
 }
 module.exports = SummaryReporter;
