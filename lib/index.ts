@@ -13,3 +13,5 @@ export type { LayoutName, RecordLayout } from './layouts';
 export { UtmpRecordError } from './warnings';
 export type { UtmpWarning, UtmpWarningCode, WarningOptions } from './warnings';
 export { paths } from './paths';
+export { sessions, sessionsAsync } from './sessions';
+export type { Session, SessionEnd, SessionKind, SessionsOptions } from './sessions';

@@ -1,0 +1,367 @@
+/**
+ * Login sessions from a wtmp file, paired the way util-linux `last` pairs them.
+ *
+ * `last` reads the file backwards and, for each login, takes the first later
+ * record on the same line as its logout, unless a reboot or shutdown comes
+ * first. Read forwards, that is: each line has at most one open login; the
+ * next login or logout record on that line closes it, a reboot closes every
+ * open login as a crash, a shutdown (or runlevel 0/6) as down. So the memory
+ * held is the open sessions, never the file.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import type { UtmpEntry } from './entry';
+import type { LayoutName } from './layouts';
+import { paths } from './paths';
+import { UtmpFile } from './utmp-file';
+import type { WarningOptions } from './warnings';
+
+/**
+ * How a session ended.
+ *
+ * For logins (`kind: 'login'`), as `last` shows them:
+ * - `logout`: a logout record (a DEAD_PROCESS, or any record with an empty
+ *   user) or the next login on the same line; `logout` is its time.
+ * - `crash`: the system booted again with no logout first; `logout` is the boot time.
+ * - `down`: the system was shut down (or went to runlevel 0 or 6); `logout` is that time.
+ * - `still logged in`: no end recorded, and the session looks alive on this
+ *   machine (`logout` is null).
+ * - `gone`: no end recorded, but the session is stale on this machine (it
+ *   began before the current boot, the user is unknown, or the login process
+ *   or terminal belongs to someone else); `last` prints "gone - no logout".
+ *
+ * For the pseudo-sessions of the system itself:
+ * - `down`: a `reboot` ended by the next shutdown (or runlevel 0/6).
+ * - `logout`: a `shutdown` ended by the next boot, or a `runlevel` change ended by the next one.
+ * - `still running`: nothing ended it yet (`logout` is null).
+ * - `time change`: a clock change, which has no end (`logout` is null).
+ */
+export type SessionEnd = 'logout' | 'crash' | 'down' | 'still logged in' | 'gone' | 'still running' | 'time change';
+
+/**
+ * What a session stands for: a user's `login`, or a pseudo-session of the
+ * system: `reboot` (from a boot to the next shutdown, always listed, as by
+ * `last`), and with `system: true` (like `last -x`) `shutdown` (from a
+ * shutdown to the next boot), `runlevel` and `time change`.
+ */
+export type SessionKind = 'login' | 'reboot' | 'shutdown' | 'runlevel' | 'time change';
+
+/** One session, as one line of `last -F -x`. */
+export interface Session {
+  kind: SessionKind;
+  /** Login name (`reboot`, `shutdown`, `runlevel` for the system's pseudo-sessions). */
+  user: string;
+  /**
+   * Terminal as recorded (`pts/0`, `tty1`, `ssh:notty`). For pseudo-sessions,
+   * the label `last` prints: `system boot`, `system down`, `(to lvl 3)`,
+   * `old time`, `new time`.
+   */
+  line: string;
+  /** Remote host or X display; the kernel version for reboots and shutdowns. */
+  host: string;
+  /** Remote address as text (`10.0.0.5`, `2001:db8::1`), or null when none is recorded. */
+  addr: string | null;
+  /** PID of the login process as recorded. */
+  pid: number;
+  /** When the session began. */
+  login: Date;
+  /** When it ended, or null while still open (see `end`). */
+  logout: Date | null;
+  /** How it ended. */
+  end: SessionEnd;
+  /**
+   * Position of the record that began the session (0 for the first record of
+   * the file). `last` lists sessions by this, newest first.
+   */
+  index: number;
+}
+
+/** Options of {@link sessions} and {@link sessionsAsync}. */
+export interface SessionsOptions extends WarningOptions {
+  /** Also list shutdowns, runlevel changes and clock changes, like `last -x`. */
+  system?: boolean;
+  /** Ignore records before this time, like `last --since` (whole seconds). */
+  since?: Date;
+  /** Ignore records after this time, like `last --until` (whole seconds). */
+  until?: Date;
+  /**
+   * Read a btmp file as `lastb` does: every record is one failed login,
+   * nothing is paired (`logout` equals `login`, `end` is `logout`).
+   */
+  failedLogins?: boolean;
+  /** Read the file as this layout instead of recognising it. */
+  layout?: LayoutName | 'auto';
+}
+
+/**
+ * The sessions in a wtmp file (default: this platform's wtmp), paired as
+ * util-linux `last` pairs them, read as a stream in constant memory.
+ *
+ * Sessions come out as soon as their end is known (a logout, a reboot, a
+ * shutdown); those still open at the end of the file come last, in the
+ * order they began. To list them as `last` does, newest first, sort by
+ * `index` descending.
+ *
+ * @example
+ * for (const s of sessions()) console.log(s.user, s.line, s.login, s.end);
+ */
+export function* sessions(path?: string, options: SessionsOptions = {}): IterableIterator<Session> {
+  const pairing = new Pairing(options);
+  const out = pairing.out;
+  for (const entry of new UtmpFile(path ?? paths().wtmp, fileOptions(options))) {
+    pairing.push(entry);
+    if (out.length) {
+      yield* out;
+      out.length = 0;
+    }
+  }
+  yield* pairing.finish();
+}
+
+/**
+ * {@link sessions}, reading the file without blocking the event loop.
+ *
+ * @example
+ * for await (const s of sessionsAsync('/var/log/wtmp')) if (s.end === 'crash') console.log(s);
+ */
+export async function* sessionsAsync(path?: string, options: SessionsOptions = {}): AsyncIterableIterator<Session> {
+  const pairing = new Pairing(options);
+  const out = pairing.out;
+  for await (const entry of new UtmpFile(path ?? paths().wtmp, fileOptions(options))) {
+    pairing.push(entry);
+    if (out.length) {
+      yield* out;
+      out.length = 0;
+    }
+  }
+  yield* pairing.finish();
+}
+
+function fileOptions(options: SessionsOptions) {
+  return { onWarning: options.onWarning, strict: options.strict, layout: options.layout };
+}
+
+// What `last` takes a record for, after its fix-ups for old programs.
+const enum Role { Ignored, Login, Logout, Boot, Shutdown, RunLevel, OldTime, NewTime }
+
+function roleOf(e: UtmpEntry): Role {
+  const user = e.ut_user;
+  const line = e.line;
+  let type = e.ut_type;
+  if (line.charCodeAt(0) === 0x7e /* ~ */) {
+    if (user.startsWith('shutdown')) return Role.Shutdown;
+    if (user.startsWith('reboot')) return Role.Boot;
+    if (user.startsWith('runlevel')) return Role.RunLevel;
+  } else {
+    // Programs that do not fill in ut_type: a user and a line make a login,
+    // no user makes a logout.
+    if (type !== 'DEAD_PROCESS' && user !== '' && line !== '' && !user.startsWith('LOGIN')) type = 'USER_PROCESS';
+    if (user === '') type = 'DEAD_PROCESS';
+    if (user.startsWith('date')) {
+      if (line.charCodeAt(0) === 0x7c /* | */) return Role.OldTime;
+      if (line.charCodeAt(0) === 0x7b /* { */) return Role.NewTime;
+    }
+  }
+  switch (type) {
+    case 'USER_PROCESS': return Role.Login;
+    case 'DEAD_PROCESS': return Role.Logout;
+    case 'BOOT_TIME': return Role.Boot;
+    case 'SHUTDOWN_TIME': return Role.Shutdown;
+    case 'RUN_LVL': return Role.RunLevel;
+    case 'OLD_TIME': return Role.OldTime;
+    case 'NEW_TIME': return Role.NewTime;
+    default: return Role.Ignored;
+  }
+}
+
+const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+
+/** The forward form of `last`'s pairing; closed sessions are pushed to `out`. */
+class Pairing {
+  readonly out: Session[] = [];
+  private index = -1;
+  /** The open login of each line (one at most: the next record on the line closes it). */
+  private readonly open = new Map<string, Session>();
+  /** Logins recorded with an empty line: only a reboot or shutdown ends them. */
+  private readonly openNoLine: Session[] = [];
+  private readonly reboots: Session[] = [];
+  private shutdown: Session | null = null;
+  private runlevel: Session | null = null;
+  private readonly since: number;
+  private readonly until: number;
+  private liveness: Liveness | null = null;
+
+  constructor(private readonly options: SessionsOptions) {
+    this.since = options.since ? seconds(options.since) : -Infinity;
+    this.until = options.until ? seconds(options.until) : Infinity;
+  }
+
+  push(e: UtmpEntry): void {
+    this.index++;
+    const date = e.date;
+    if (this.since !== -Infinity || this.until !== Infinity) {
+      const sec = Math.floor(e.ut_time);
+      if (sec < this.since || sec > this.until) return;
+    }
+    if (this.options.failedLogins) {
+      this.out.push(this.session(e, 'login', e.line, date, 'logout'));
+      return;
+    }
+    const role = roleOf(e);
+    switch (role) {
+      case Role.Login:
+      case Role.Logout: {
+        if (e.line === '') {
+          if (role === Role.Login) this.openNoLine.push(this.session(e, 'login', '', null, 'still logged in'));
+          return;
+        }
+        const previous = this.open.get(e.line);
+        if (previous) {
+          this.close(previous, date, 'logout');
+          this.open.delete(e.line);
+        }
+        if (role === Role.Login) this.open.set(e.line, this.session(e, 'login', e.line, null, 'still logged in'));
+        return;
+      }
+      case Role.Boot:
+        this.systemDown(date, 'crash');
+        this.reboots.push(this.session(e, 'reboot', 'system boot', null, 'still running'));
+        return;
+      case Role.Shutdown:
+        this.systemDown(date, 'down');
+        this.runlevelChanged(date);
+        if (this.options.system) this.shutdown = this.session(e, 'shutdown', 'system down', null, 'still running');
+        return;
+      case Role.RunLevel: {
+        const level = e.ut_pid! & 255;
+        if (level === 0x30 || level === 0x36) this.systemDown(date, 'down'); // runlevel 0 or 6
+        this.runlevelChanged(date);
+        // last writes the level with %c: a NUL level ends the label.
+        const label = level === 0 ? '(to lvl ' : `(to lvl ${String.fromCharCode(level)})`;
+        if (this.options.system) this.runlevel = this.session(e, 'runlevel', label, null, 'still running');
+        return;
+      }
+      case Role.OldTime:
+      case Role.NewTime:
+        if (this.options.system) {
+          const label = role === Role.OldTime ? 'old time' : 'new time';
+          this.out.push(this.session(e, 'time change', label, null, 'time change'));
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The sessions nothing ended, in the order they began. */
+  finish(): Session[] {
+    const rest = [...this.open.values(), ...this.openNoLine, ...this.reboots];
+    if (this.shutdown) rest.push(this.shutdown);
+    if (this.runlevel) rest.push(this.runlevel);
+    for (const s of rest) if (s.kind === 'login') s.end = this.stillOpenEnd(s);
+    rest.sort((a, b) => a.index - b.index);
+    this.out.push(...rest);
+    return this.out;
+  }
+
+  // A boot or shutdown at `date`: every open login ends with it, as does the previous shutdown.
+  private systemDown(date: Date, how: 'crash' | 'down'): void {
+    // last remembers the boot by its time, so a boot at second 0 reads as "no boot".
+    const noBoot = seconds(date) === 0;
+    for (const s of this.open.values()) this.endLogin(s, date, how, noBoot);
+    for (const s of this.openNoLine) this.endLogin(s, date, how, noBoot);
+    this.open.clear();
+    this.openNoLine.length = 0;
+    if (this.shutdown) {
+      this.close(this.shutdown, date, 'logout');
+      this.shutdown = null;
+    }
+    if (how === 'down') {
+      for (const s of this.reboots) this.close(s, date, 'down');
+      this.reboots.length = 0;
+    }
+  }
+
+  private runlevelChanged(date: Date): void {
+    if (this.runlevel) {
+      this.close(this.runlevel, date, 'logout');
+      this.runlevel = null;
+    }
+  }
+
+  private endLogin(s: Session, date: Date, how: 'crash' | 'down', noBoot: boolean): void {
+    if (noBoot) {
+      s.end = this.stillOpenEnd(s);
+      this.out.push(s);
+    } else {
+      this.close(s, date, how);
+    }
+  }
+
+  private close(s: Session, logout: Date, end: SessionEnd): void {
+    s.logout = logout;
+    s.end = end;
+    this.out.push(s);
+  }
+
+  private stillOpenEnd(s: Session): SessionEnd {
+    this.liveness ??= new Liveness();
+    return this.liveness.isStale(s) ? 'gone' : 'still logged in';
+  }
+
+  private session(e: UtmpEntry, kind: SessionKind, line: string, logout: Date | null, end: SessionEnd): Session {
+    return {
+      kind, user: e.ut_user, line, host: e.ut_host, addr: e.address ?? null, pid: e.ut_pid ?? 0,
+      login: e.date, logout, end, index: this.index,
+    };
+  }
+}
+
+/**
+ * `last`'s test for a session with no recorded end: stale ("gone") when it
+ * began before this machine's boot, when its user is unknown here, or when
+ * its login process (`/proc/PID/loginuid`) or else its terminal belongs to
+ * another user. Users come from /etc/passwd (other NSS sources are not asked).
+ */
+class Liveness {
+  private readonly bootSeconds = Math.floor(Date.now() / 1000 - os.uptime());
+  private users: Map<string, number> | null = null;
+
+  isStale(s: Session): boolean {
+    if (seconds(s.login) < this.bootSeconds) return true;
+    const uid = this.uidOf(s.user.slice(0, 31)); // last cuts the name to 31 bytes
+    if (uid === undefined) return true;
+    let loginuid: string | null = null;
+    try {
+      loginuid = fs.readFileSync(`/proc/${s.pid >>> 0}/loginuid`, 'latin1');
+    } catch {
+      // No such process: the terminal's owner decides.
+    }
+    if (loginuid !== null) {
+      const m = /^\s*(\d+)/.exec(loginuid);
+      return !m || Number(m[1]) !== uid;
+    }
+    try {
+      return fs.statSync(`/dev/${s.line}`).uid !== uid;
+    } catch {
+      return true;
+    }
+  }
+
+  private uidOf(user: string): number | undefined {
+    if (!this.users) {
+      this.users = new Map();
+      let text = '';
+      try {
+        text = fs.readFileSync('/etc/passwd', 'utf8');
+      } catch {
+        // No user database: every user is unknown.
+      }
+      for (const row of text.split('\n')) {
+        const [name, , uid] = row.split(':');
+        if (name && uid !== undefined && !this.users.has(name)) this.users.set(name, Number(uid));
+      }
+    }
+    return this.users.get(user);
+  }
+}
