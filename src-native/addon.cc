@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "platform.h"
+#include "lastlog_reader.h"
 #include "utmpx_reader.h"
 
 namespace {
@@ -24,6 +25,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("libcStubs", Napi::Boolean::New(env, false));
 #endif
   exports.Set("structLayout", utmpx_addon::StructLayout(env));
+  exports.Set("readLastlog", Napi::Function::New(env, utmpx_addon::ReadLastlogSync, "readLastlog"));
+  exports.Set("readLastlogAsync", Napi::Function::New(env, utmpx_addon::ReadLastlogAsync, "readLastlogAsync"));
+  exports.Set("scanLastlog", Napi::Function::New(env, utmpx_addon::ScanLastlogSync, "scanLastlog"));
+  exports.Set("scanLastlogAsync", Napi::Function::New(env, utmpx_addon::ScanLastlogAsync, "scanLastlogAsync"));
+  exports.Set("lastlog", utmpx_addon::LastlogInfo(env));
   return exports;
 }
 

@@ -20,7 +20,7 @@ namespace {
 
 // getutxent keeps one cursor and one static buffer per process: every use of
 // it, from any thread or worker, goes through this lock.
-std::mutex libc_cursor_mutex;
+std::mutex& libc_cursor_mutex = LibcCursorMutex();  // shared with the FreeBSD lastlog reader
 
 struct Snapshot {
   std::vector<struct utmpx> records;
