@@ -13,5 +13,7 @@ export type { LayoutName, RecordLayout } from './layouts';
 export { UtmpRecordError } from './warnings';
 export type { UtmpWarning, UtmpWarningCode, WarningOptions } from './warnings';
 export { paths } from './paths';
+export { LastlogFile, lastLogin, lastLoginAsync } from './lastlog';
+export type { LastlogEntry, LastlogKey } from './lastlog';
 export { sessions, sessionsAsync } from './sessions';
 export type { Session, SessionEnd, SessionKind, SessionsOptions } from './sessions';

@@ -1,0 +1,234 @@
+/**
+ * The last login of each user (lastlog).
+ *
+ * Where the records come from:
+ * - Linux: the file of `struct lastlog` indexed by uid (`/var/log/lastlog`).
+ *   `get()` reads one record with one `pread`; iteration walks only the
+ *   written parts of the (usually sparse) file with `SEEK_DATA`/`SEEK_HOLE`,
+ *   so a file of 1 TB apparent size (one login by uid 4,000,000,000) takes
+ *   milliseconds and little memory.
+ * - FreeBSD: the `utx.lastlogin` database through libc
+ *   (`setutxdb(UTXDB_LASTLOGIN)`, `getutxuser`).
+ * - macOS: `getlastlogx` (the system's records only: no path).
+ */
+import { devicePath } from './entry';
+import { native } from './native';
+import { type UtmpWarning, type WarningOptions, WarningSink } from './warnings';
+
+/** One user's last login. */
+export interface LastlogEntry {
+  /** The user id. `null` only on FreeBSD, for a record whose user name has no account any more. */
+  uid: number | null;
+  /** The account name of `uid` (`getpwuid_r`), or `null` when no account has this uid. */
+  user: string | null;
+  /** Terminal as a device path (`/dev/pts/0`), as `UtmpEntry.ut_line`; pseudo-lines stay as recorded. */
+  line: string;
+  /** The line exactly as recorded (`pts/0`; shadow's `lastlog -S` writes `lastlog`). */
+  rawLine: string;
+  /** Remote host, as recorded (empty for a local login). */
+  host: string;
+  /** Seconds since the epoch. */
+  time: number;
+  /** `time` as a Date. */
+  date: Date;
+}
+
+/** A uid (integer from 0 to 4294967295) or a user name. */
+export type LastlogKey = number | string;
+
+interface RawLastlog {
+  uid: number | null;
+  user: string | null;
+  time: number;
+  line: string;
+  host: string;
+}
+
+interface ReadResult {
+  /** The uid asked for or resolved from the name; null for an unknown name. */
+  uid: number | null;
+  record: RawLastlog | null;
+  fileSize: number;
+}
+
+interface ScanBatch {
+  records: RawLastlog[];
+  /** Byte offset to continue from. */
+  next: number;
+  done: boolean;
+  fileSize: number;
+}
+
+/** The addon's lastlog functions (src-native/lastlog_reader.h). */
+interface LastlogAddon {
+  readLastlog(path: string | undefined, key: LastlogKey): ReadResult;
+  readLastlogAsync(path: string | undefined, key: LastlogKey): Promise<ReadResult>;
+  scanLastlog(path: string | undefined, offset: number, maxRecords: number): ScanBatch;
+  scanLastlogAsync(path: string | undefined, offset: number, maxRecords: number): Promise<ScanBatch>;
+  lastlog: { recordSize: number; source: 'file' | 'utxdb' | 'getlastlogx' | 'none' };
+  paths: { lastlog: string };
+}
+
+const addon = (): LastlogAddon => native() as unknown as LastlogAddon;
+
+/** Records handed over per call of the addon: bounds memory, not speed. */
+const BATCH_RECORDS = 4096;
+const MAX_UID = 0xffffffff;
+
+function checkKey(key: unknown): LastlogKey {
+  if (typeof key === 'number') {
+    if (!Number.isInteger(key) || key < 0 || key > MAX_UID) {
+      throw new TypeError(`The uid must be an integer from 0 to ${MAX_UID}; received ${String(key)}`);
+    }
+    return key;
+  }
+  if (typeof key === 'string') {
+    if (key.includes('\0')) throw new TypeError('The user name must not contain NUL bytes');
+    return key;
+  }
+  throw new TypeError(`The user must be a uid (number) or a user name (string); received ${typeof key}`);
+}
+
+function toLastlogEntry(raw: RawLastlog): LastlogEntry {
+  return {
+    uid: raw.uid,
+    user: raw.user,
+    line: devicePath(raw.line),
+    rawLine: raw.line,
+    host: raw.host,
+    time: raw.time,
+    date: new Date(raw.time * 1000),
+  };
+}
+
+/**
+ * A last-login database. Iterate it (`for...of`, or `for await...of` to read
+ * off the main thread) for the users who have logged in, in uid order; each
+ * loop starts from the beginning. `get()` answers for one user without a scan.
+ *
+ * @example
+ * const ll = new LastlogFile();
+ * const root = ll.get('root');   // or ll.get(0)
+ * if (root) console.log(root.date, root.line, root.host);
+ * for (const e of ll) console.log(e.uid, e.user, e.date);
+ */
+export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<LastlogEntry> {
+  /** The file read: the path given, or the system's lastlog. */
+  readonly path: string;
+  private readonly givenPath: string | undefined;
+  private readonly sink: WarningSink;
+
+  /**
+   * @param path a lastlog file; by default the system's (`/var/log/lastlog`
+   *   on Linux). macOS reads the system's records only and takes no path.
+   * @param options `onWarning` / `strict` for a damaged file (see `warnings`).
+   */
+  constructor(path?: string, options: WarningOptions = {}) {
+    if (path !== undefined && (typeof path !== 'string' || path === '' || path.includes('\0'))) {
+      throw new TypeError('The "path" argument must be a non-empty string without NUL bytes');
+    }
+    this.givenPath = path;
+    this.path = path ?? addon().paths.lastlog;
+    this.sink = new WarningSink(options);
+  }
+
+  /** Problems found so far (a partial record at the end); cleared when a new loop starts. */
+  get warnings(): readonly UtmpWarning[] {
+    return this.sink.list;
+  }
+
+  /** How many problems were found so far. */
+  get warningCount(): number {
+    return this.sink.count;
+  }
+
+  /**
+   * The last login of one user, read directly (no scan).
+   * @param userOrUid a uid, or a user name looked up with `getpwnam_r`.
+   * @returns the entry, or `null` when the user never logged in, the uid lies
+   *   past the end of the file, or no account has that name.
+   * @throws TypeError for a negative or non-integer uid; a Node-style error
+   *   (`ENOENT`, `EACCES`, ...) when the file cannot be read.
+   */
+  get(userOrUid: LastlogKey): LastlogEntry | null {
+    return this.settle(addon().readLastlog(this.givenPath, checkKey(userOrUid)));
+  }
+
+  /** `get()`, read on the libuv thread pool. */
+  async getAsync(userOrUid: LastlogKey): Promise<LastlogEntry | null> {
+    const key = checkKey(userOrUid);
+    return this.settle(await addon().readLastlogAsync(this.givenPath, key));
+  }
+
+  *[Symbol.iterator](): Generator<LastlogEntry, void, undefined> {
+    this.sink.clear();
+    let offset = 0;
+    for (;;) {
+      const batch = addon().scanLastlog(this.givenPath, offset, BATCH_RECORDS);
+      for (const raw of batch.records) yield toLastlogEntry(raw);
+      if (batch.done) return this.checkTail(batch.fileSize);
+      offset = batch.next;
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<LastlogEntry, void, undefined> {
+    this.sink.clear();
+    let offset = 0;
+    for (;;) {
+      const batch = await addon().scanLastlogAsync(this.givenPath, offset, BATCH_RECORDS);
+      for (const raw of batch.records) yield toLastlogEntry(raw);
+      if (batch.done) return this.checkTail(batch.fileSize);
+      offset = batch.next;
+    }
+  }
+
+  /** Every user who has logged in, in uid order. */
+  toArray(): LastlogEntry[] {
+    return [...this];
+  }
+
+  /** `toArray()`, read off the main thread. */
+  async toArrayAsync(): Promise<LastlogEntry[]> {
+    const out: LastlogEntry[] = [];
+    for await (const e of this) out.push(e);
+    return out;
+  }
+
+  private settle(result: ReadResult): LastlogEntry | null {
+    const size = addon().lastlog.recordSize;
+    if (result.record === null && result.uid !== null && size > 0) {
+      const offset = result.uid * size;
+      if (offset < result.fileSize && offset + size > result.fileSize) this.reportTail(result.fileSize);
+    }
+    return result.record ? toLastlogEntry(result.record) : null;
+  }
+
+  private checkTail(fileSize: number): void {
+    const size = addon().lastlog.recordSize;
+    if (size > 0 && fileSize % size !== 0) this.reportTail(fileSize);
+  }
+
+  private reportTail(fileSize: number): void {
+    const size = addon().lastlog.recordSize;
+    const trailing = fileSize % size;
+    this.sink.report({
+      code: 'TRAILING_BYTES',
+      message: `${trailing} bytes after the last whole lastlog record (a record is ${size} bytes): a partial record, not returned`,
+      path: this.path,
+      offset: fileSize - trailing,
+    });
+  }
+}
+
+/**
+ * The last login of one user, in one call: `new LastlogFile(path).get(userOrUid)`.
+ * @returns the entry, or `null` when the user never logged in or has no account.
+ */
+export function lastLogin(userOrUid: LastlogKey, path?: string): LastlogEntry | null {
+  return new LastlogFile(path).get(userOrUid);
+}
+
+/** `lastLogin()`, read on the libuv thread pool. */
+export async function lastLoginAsync(userOrUid: LastlogKey, path?: string): Promise<LastlogEntry | null> {
+  return new LastlogFile(path).getAsync(userOrUid);
+}
