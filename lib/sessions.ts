@@ -33,7 +33,8 @@ import type { WarningOptions } from './warnings';
  * For the pseudo-sessions of the system itself:
  * - `down`: a `reboot` ended by the next shutdown (or runlevel 0/6).
  * - `logout`: a `shutdown` ended by the next boot, or a `runlevel` change ended by the next one.
- * - `still running`: nothing ended it yet (`logout` is null).
+ * - `still running`: nothing ended it yet (`logout` is null; for a
+ *   `shutdown` that no boot followed, `last` prints 1970-01-01 there).
  * - `time change`: a clock change, which has no end (`logout` is null).
  */
 export type SessionEnd = 'logout' | 'crash' | 'down' | 'still logged in' | 'gone' | 'still running' | 'time change';
