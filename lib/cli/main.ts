@@ -4,10 +4,18 @@
  * COMMANDS below.
  */
 import { type Command, type CommandIO, UsageError } from './common';
+import { boot } from './boot';
+import { dump } from './dump';
+import { lastb } from './lastb';
+import { users } from './users';
 import { who } from './who';
 
 const COMMANDS: Record<string, Command> = {
   who,
+  users,
+  lastb,
+  dump,
+  boot,
 };
 
 function usage(): string {

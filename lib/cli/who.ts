@@ -1,41 +1,39 @@
 /** `utmpx who`: who is logged in, from the live database, like who(1). */
 import type { UtmpEntry } from '../entry';
-import { UtmpFile } from '../utmp-file';
-import { type Command, UsageError, localMinutes, optionValue, pad, safe } from './common';
+import { users } from '../functions';
+import { type Command, pad, safe } from './common';
+import { noLiveDatabase } from './live';
+import { RecordEmitter, parseCommand, whoTime } from './output';
 
 /** One line per session, in who(1)'s columns. */
-export function formatWho(u: UtmpEntry): string {
+export function formatWho(u: UtmpEntry, iso = false): string {
   const host = u.ut_host ? ` (${safe(u.ut_host)})` : '';
-  return `${pad(safe(u.ut_user), 8)} ${pad(safe(u.line), 12)} ${localMinutes(u.date)}${host}`;
+  return `${pad(safe(u.ut_user), 8)} ${pad(safe(u.line), 12)} ${whoTime(u.date, iso)}${host}`;
 }
 
 export const who: Command = {
-  summary: 'who [-f FILE] [--json]   who is logged in (the system\'s utmp, or FILE)',
-  help: 'Usage: utmpx who [-f FILE] [--json]\nLists the users logged in now.\n',
-  run(args, { out, err }) {
-    let file: string | undefined;
-    let json = false;
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i];
-      if (a === '-f' || a === '--file') file = optionValue(args, i++, a);
-      else if (a === '--json') json = true;
-      else throw new UsageError(`unknown option for who: ${a}`);
-    }
-    const db = new UtmpFile(file);
+  summary: 'who [-f FILE] [--json|--ndjson] [--iso]     who is logged in',
+  help: `Usage: utmpx who [-f FILE] [--json | --ndjson] [--iso] [--all]
+Lists the users logged in now (the USER_PROCESS entries of utmp), as who(1).
+
+  -f, --file FILE  read FILE instead of the system's utmp
+      --json       one JSON array of entries (every field)
+      --ndjson     one JSON entry a line
+      --iso        times as ISO 8601 (default: local 'YYYY-MM-DD HH:MM')
+      --all        keep entries whose login process is gone (the system's
+                   utmp drops them by default, as who(1) does)
+`,
+  async run(args, io) {
+    const opts = parseCommand('who', args, { all: { type: 'boolean' } });
     let sessions: UtmpEntry[];
     try {
-      sessions = db.toArray().filter((u) => u.ut_user_process);
+      sessions = users({ path: opts.file, dropStale: opts.file === undefined && !opts.values.all });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && file === undefined) {
-        // Containers, and distributions that keep sessions only in systemd-logind.
-        err.write(`utmpx: no utmp database at ${db.path}: this system does not record logins there\n`);
-        if (json) out.write('[]\n');
-        return 0;
-      }
-      throw e;
+      return noLiveDatabase(e, opts.file, io);
     }
-    if (json) out.write(JSON.stringify(sessions) + '\n');
-    else for (const u of sessions) out.write(formatWho(u) + '\n');
+    const out = new RecordEmitter<UtmpEntry>(io.out, opts.format, (u) => formatWho(u, opts.iso));
+    for (const u of sessions) await out.emit(u);
+    await out.end();
     return 0;
   },
 };

@@ -1,0 +1,44 @@
+/** `utmpx boot`: when the system booted and its run level, as `who -b -r`. */
+import { type RunLevel, bootTime, runLevel } from '../functions';
+import { type Command, pad } from './common';
+import { noLiveDatabase } from './live';
+import { parseCommand, whoTime } from './output';
+
+/** The `who -b` and `who -r` lines (who names no previous level 'N' as 'S'). */
+export function formatBoot(boot: Date | null, level: RunLevel | null, iso: boolean): string {
+  const lines: string[] = [];
+  if (boot) lines.push(`${' '.repeat(9)}${pad('system boot', 12)} ${whoTime(boot, iso)}`);
+  if (level) {
+    const last = level.previous ? `${' '.repeat(19)}last=${level.previous === 'N' ? 'S' : level.previous}` : '';
+    lines.push(`${' '.repeat(9)}${pad(`run-level ${level.level}`, 12)} ${whoTime(level.time, iso)}${last}`);
+  }
+  return lines.map((l) => l + '\n').join('');
+}
+
+export const boot: Command = {
+  summary: 'boot [-f FILE] [--json|--ndjson] [--iso]    boot time and run level',
+  help: `Usage: utmpx boot [-f FILE] [--json | --ndjson] [--iso]
+Prints when the system booted and its run level, from utmp, as who -b -r.
+Nothing is printed for what utmp does not record.
+
+  -f, --file FILE  read FILE instead of the system's utmp
+      --json       one JSON object: { "boot": time or null, "runLevel": { "level",
+                   "previous", "time" } or null }
+      --ndjson     the same object on one line
+      --iso        times as ISO 8601
+`,
+  run(args, io) {
+    const opts = parseCommand('boot', args);
+    let time: Date | null;
+    let level: RunLevel | null;
+    try {
+      time = bootTime({ path: opts.file });
+      level = runLevel({ path: opts.file });
+    } catch (e) {
+      return noLiveDatabase(e, opts.file, io);
+    }
+    if (opts.format === 'human') io.out.write(formatBoot(time, level, opts.iso));
+    else io.out.write(JSON.stringify({ boot: time, runLevel: level }) + '\n');
+    return 0;
+  },
+};

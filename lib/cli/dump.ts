@@ -1,0 +1,62 @@
+/** `utmpx dump`: every record of a database, every field, as utmpdump(1) lays them out. */
+import * as fs from 'fs';
+import type { UtmpEntry } from '../entry';
+import { explainMissing } from '../functions';
+import { LAYOUTS } from '../layouts';
+import { UtmpFile } from '../utmp-file';
+import { type Command, UsageError, pad, safe } from './common';
+import { noLiveDatabase } from './live';
+import { Progress, RecordEmitter, isoLocal, parseCommand } from './output';
+
+/**
+ * utmpdump's line (`[type] [pid] [id] [user] [line] [host] [addr] [time]`,
+ * time with microseconds and the local offset), then the fields utmpdump
+ * leaves out: `[session] [termination exit]` ('-' where the layout has none).
+ * `utmpdump -r` reads the first eight fields back and ignores the rest.
+ */
+export function formatDump(u: UtmpEntry): string {
+  const usec = String(Math.round((u.ut_time - Math.floor(u.ut_time)) * 1e6) % 1e6).padStart(6, '0');
+  const iso = isoLocal(u.date);
+  const time = `${iso.slice(0, 19)},${usec}${iso.slice(19)}`;
+  const id = [...safe(u.ut_id ?? '')].slice(0, 4).join('');
+  const exit = u.ut_exit ? `${u.ut_exit.e_termination} ${u.ut_exit.e_exit}` : '-';
+  return `[${u.ut_type_code}] [${String(u.ut_pid ?? 0).padStart(5, '0')}] [${pad(id, 4)}] [${pad(safe(u.ut_user), 8)}] ` +
+    `[${pad(safe(u.line), 12)}] [${pad(safe(u.ut_host), 20)}] [${pad(u.address ?? '0.0.0.0', 15)}] [${time}] ` +
+    `[${u.ut_session ?? '-'}] [${exit}]`;
+}
+
+export const dump: Command = {
+  summary: 'dump [-f FILE] [--json|--ndjson]           every record, every field',
+  help: `Usage: utmpx dump [-f FILE] [--json | --ndjson] [FILE]
+Prints every record of a utmp, wtmp or btmp file in file order, with every
+field: utmpdump(1)'s columns, then the session and exit status. Reads the
+system's utmp when no file is given. Large files are streamed.
+
+  -f, --file FILE  the file to read (or give it as the argument)
+      --json       one JSON array of entries
+      --ndjson     one JSON entry a line, streamed
+`,
+  async run(args, io) {
+    const opts = parseCommand('dump', args, {}, true);
+    if (opts.positionals.length > 1 || (opts.file && opts.positionals.length)) throw new UsageError('dump: one file at a time');
+    const file = opts.file ?? opts.positionals[0];
+    const db = new UtmpFile(file);
+    const out = new RecordEmitter<UtmpEntry>(io.out, opts.format, formatDump);
+    let progress: Progress | null = null;
+    let count = 0;
+    try {
+      for (const u of db) {
+        progress ??= new Progress(io.err as NodeJS.WriteStream, safe(db.path), file ? fs.statSync(file).size : 0);
+        progress.update(++count * (LAYOUTS[db.layout ?? 'glibc-384-le']?.size ?? 0));
+        await out.emit(u);
+      }
+    } catch (e) {
+      return noLiveDatabase(explainMissing(e, db, file), file, io);
+    } finally {
+      progress?.done();
+      db.close();
+    }
+    await out.end();
+    return 0;
+  },
+};

@@ -1,0 +1,153 @@
+/**
+ * What `last` and `lastb` share: their options (-n, --since, --until, -w,
+ * names), last(1)'s table, and the "wtmp begins ..." line.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { UtmpFile } from '../utmp-file';
+import { UsageError, pad, safe } from './common';
+import { type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, parseCommand } from './output';
+
+/** The options of last/lastb, parsed. */
+export interface HistoryArgs extends ParsedArgs {
+  /** Show at most this many lines. */
+  limit: number;
+  /** Seconds since the epoch, inclusive bounds on the login time. */
+  since: number;
+  until: number;
+  wide: boolean;
+  /** Users (or lines) to show; empty for all. */
+  names: string[];
+}
+
+export const HISTORY_OPTIONS_HELP = `  -f, --file FILE     read FILE instead of the system's file
+  -n, --limit N, -N   show at most N lines
+  -s, --since TIME    only logins at or after TIME
+  -t, --until TIME    only logins at or before TIME
+                      TIME: YYYY-MM-DD[ HH:MM[:SS]] (local), ISO 8601, now, today,
+                      yesterday, or relative: -5min, -2h, -3days, +1d
+  -w, --fullnames     do not cut user and host names
+      --json          one JSON array
+      --ndjson        one JSON object a line, streamed
+      --iso           times as ISO 8601
+`;
+
+const UNITS: Record<string, number> = { s: 1, sec: 1, min: 60, m: 60, h: 3600, hour: 3600, hours: 3600, d: 86400, day: 86400, days: 86400, w: 604800, weeks: 604800 };
+
+/** A --since/--until value as seconds since the epoch (local time for dates without an offset). */
+export function parseTime(text: string, now = new Date()): number {
+  const t = text.trim();
+  const midnight = (days: number) => new Date(now.getFullYear(), now.getMonth(), now.getDate() + days).getTime() / 1000;
+  if (t === 'now') return Math.floor(now.getTime() / 1000);
+  if (t === 'today') return midnight(0);
+  if (t === 'yesterday') return midnight(-1);
+  if (t === 'tomorrow') return midnight(1);
+  const rel = /^([+-])(\d+)\s*([a-z]+)$/.exec(t);
+  if (rel && UNITS[rel[3]] !== undefined) {
+    return Math.floor(now.getTime() / 1000) + (rel[1] === '-' ? -1 : 1) * Number(rel[2]) * UNITS[rel[3]];
+  }
+  const local = /^(\d{4})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d))?)?$/.exec(t);
+  if (local) {
+    const [y, mo, d, h = '0', mi = '0', s = '0'] = local.slice(1).map((x) => x ?? undefined) as string[];
+    return new Date(+y, +mo - 1, +d, +h, +mi, +s).getTime() / 1000;
+  }
+  const ms = Date.parse(t);
+  if (Number.isNaN(ms)) throw new UsageError(`invalid time: ${text}`);
+  return Math.floor(ms / 1000);
+}
+
+/** Parses last/lastb's arguments (`-5` is `-n 5`, as in util-linux). */
+export function parseHistoryArgs(command: string, args: string[]): HistoryArgs {
+  const expanded = args.flatMap((a) => (/^-\d+$/.test(a) ? ['-n', a.slice(1)] : [a]));
+  const opts = parseCommand(command, expanded, {
+    limit: { type: 'string', short: 'n' },
+    since: { type: 'string', short: 's' },
+    until: { type: 'string', short: 't' },
+    fullnames: { type: 'boolean', short: 'w' },
+  }, true);
+  const v = opts.values;
+  let limit = Infinity;
+  if (v.limit !== undefined) {
+    if (!/^\d+$/.test(v.limit as string)) throw new UsageError(`${command}: -n needs a whole number, not ${v.limit}`);
+    limit = Number(v.limit);
+  }
+  return {
+    ...opts,
+    limit,
+    since: v.since !== undefined ? parseTime(v.since as string) : -Infinity,
+    until: v.until !== undefined ? parseTime(v.until as string) : Infinity,
+    wide: Boolean(v.fullnames),
+    names: opts.positionals,
+  };
+}
+
+/** Whether a login by `user` on `line` at `time` passes the filters. */
+export function selected(a: HistoryArgs, user: string, line: string, time: Date): boolean {
+  const sec = Math.floor(time.getTime() / 1000);
+  if (sec < a.since || sec > a.until) return false;
+  if (a.names.length === 0) return true;
+  return a.names.some((n) => n === user || n === line || (line.startsWith('tty') && n === line.slice(3)));
+}
+
+// Cut to `n` characters (unless wide), then escape: an escape is never cut in half.
+function column(s: string, n: number, wide: boolean): string {
+  return pad(safe(wide ? s : [...s].slice(0, n).join('')), n);
+}
+
+/** The login and logout columns and the duration, as last(1) prints them. */
+export interface LastTimes {
+  login: Date;
+  /** The logout time, or the word(s) last prints instead ('crash', 'down', ...). */
+  logout: Date | 'crash' | 'down' | 'still logged in' | 'still running' | 'gone';
+  /** End of the session for its length (crash/down: the time of the reboot). */
+  end?: Date | null;
+}
+
+function length(from: Date, to: Date): string {
+  const secs = Math.floor(to.getTime() / 1000) - Math.floor(from.getTime() / 1000);
+  const mins = Math.trunc(secs / 60) % 60;
+  const hours = Math.trunc(secs / 3600) % 24;
+  const days = Math.trunc(secs / 86400);
+  const p2 = (n: number) => String(Math.abs(n)).padStart(2, '0');
+  if (days) return `(${days}+${p2(hours)}:${p2(mins)})`;
+  if (secs >= 0) return ` (${p2(hours)}:${p2(mins)})`;
+  return ` (-00:${p2(mins)})`;
+}
+
+/** One row of last(1)'s table (`%-8s %-12s %-16s login logout length`). */
+export function lastRow(user: string, line: string, host: string, t: LastTimes, a: { iso: boolean; wide: boolean }): string {
+  const inLen = a.iso ? 25 : 16;
+  const outLen = a.iso ? 27 : 7;
+  const stamp = (d: Date) => (a.iso ? isoLocal(d) : lastStamp(d));
+  let out: string;
+  let len = '';
+  if (t.logout instanceof Date) {
+    out = '- ' + (a.iso ? isoLocal(t.logout) : clock(t.logout));
+    len = length(t.login, t.logout);
+  } else if (t.logout === 'crash' || t.logout === 'down') {
+    out = t.logout === 'crash' ? '- crash' : '- down ';
+    if (t.end) len = length(t.login, t.end);
+  } else if (t.logout === 'gone') {
+    [out, len] = a.iso ? ['  gone - no logout', ''] : ['   gone', '- no logout'];
+  } else {
+    const [first, rest] = t.logout === 'still running' ? ['still', 'running'] : ['still', 'logged in'];
+    [out, len] = a.iso ? [`  ${first} ${rest}`, ''] : [`  ${first}`, rest];
+  }
+  return `${column(user, 8, a.wide)} ${column(line, 12, a.wide)} ${column(host, 16, a.wide)} ` +
+    `${pad(stamp(t.login), inLen)} ${pad(out, outLen)} ${len}`;
+}
+
+/**
+ * last's closing line: `\nwtmp begins <time of the file's first record>`
+ * (the file's change time when it holds none).
+ */
+export function beginsLine(file: string, iso: boolean): string {
+  let first: Date;
+  const db = new UtmpFile(file);
+  try {
+    first = db.next().value?.date ?? fs.statSync(file).ctime;
+  } finally {
+    db.close();
+  }
+  return `\n${safe(path.basename(file))} begins ${iso ? isoLocal(first) : ctimeStamp(first)}`;
+}

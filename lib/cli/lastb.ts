@@ -1,0 +1,46 @@
+/** `utmpx lastb`: failed logins from btmp, newest first, as lastb(1). */
+import { BackwardCursor } from '../backward';
+import type { UtmpEntry } from '../entry';
+import { explainDenied } from '../functions';
+import { paths } from '../paths';
+import { WarningSink } from '../warnings';
+import { type Command, safe } from './common';
+import { HISTORY_OPTIONS_HELP, beginsLine, lastRow, parseHistoryArgs, selected } from './history';
+import { Progress, RecordEmitter } from './output';
+
+export const lastb: Command = {
+  summary: 'lastb [-f FILE] [-n N] [NAME...]           failed logins (btmp), newest first',
+  help: `Usage: utmpx lastb [options] [NAME...]
+Lists the failed logins recorded in btmp (default ${paths().btmp}; readable by
+root only), newest first, as lastb(1): every record of the file, whatever its
+type. NAMEs keep only those users (or terminal lines). The file is read
+backwards in chunks: constant memory however large it is.
+
+${HISTORY_OPTIONS_HELP}`,
+  async run(args, io) {
+    const a = parseHistoryArgs('lastb', args);
+    const file = a.file ?? paths().btmp;
+    const cursor = new BackwardCursor(file, 'auto', new WarningSink({}));
+    const out = new RecordEmitter<UtmpEntry>(io.out, a.format, (u) =>
+      lastRow(u.ut_user, u.line, u.ut_host, { login: u.date, logout: u.date }, a));
+    let progress: Progress | null = null;
+    let shown = 0;
+    try {
+      for (let u = cursor.nextSync(); u !== undefined && shown < a.limit; u = cursor.nextSync()) {
+        progress ??= new Progress(io.err as NodeJS.WriteStream, safe(file), cursor.size);
+        progress.update(cursor.bytesDone);
+        if (!selected(a, u.ut_user, u.line, u.date)) continue;
+        shown++;
+        await out.emit(u);
+      }
+    } catch (e) {
+      throw explainDenied(e);
+    } finally {
+      progress?.done();
+      cursor.release();
+    }
+    if (a.format === 'human') await out.writer.line(beginsLine(file, a.iso));
+    await out.end();
+    return 0;
+  },
+};

@@ -1,0 +1,182 @@
+/**
+ * Output for the subcommands: the common options (-f, --json, --ndjson,
+ * --iso), writing with stdout backpressure, time formats that who(1) and
+ * last(1) users know, and the progress indicator for large files.
+ */
+import { once } from 'events';
+import { parseArgs } from 'util';
+import { UsageError, localMinutes } from './common';
+
+export type Format = 'human' | 'json' | 'ndjson';
+
+/** The options every subcommand takes, plus its own. */
+export interface ParsedArgs {
+  file: string | undefined;
+  format: Format;
+  iso: boolean;
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+const COMMON: OptionSpec = {
+  file: { type: 'string', short: 'f' },
+  json: { type: 'boolean' },
+  ndjson: { type: 'boolean' },
+  iso: { type: 'boolean' },
+};
+
+/** Parses `args` (util.parseArgs, strict); any mistake is a UsageError. */
+export function parseCommand(command: string, args: string[], extra: OptionSpec = {}, positionals = false): ParsedArgs {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args, options: { ...COMMON, ...extra }, allowPositionals: positionals, strict: true });
+  } catch (e) {
+    throw new UsageError(`${command}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const v = parsed.values as ParsedArgs['values'];
+  if (v.json && v.ndjson) throw new UsageError(`${command}: --json and --ndjson exclude each other`);
+  if (v.file === '') throw new UsageError(`${command}: -f needs a file name`);
+  return {
+    file: v.file as string | undefined,
+    format: v.json ? 'json' : v.ndjson ? 'ndjson' : 'human',
+    iso: Boolean(v.iso),
+    values: v,
+    positionals: parsed.positionals,
+  };
+}
+
+const FLUSH_AT = 64 * 1024;
+
+/**
+ * Writes lines in batches and waits for 'drain' when the stream asks to, so
+ * that a slow reader of stdout never makes us buffer a whole file.
+ */
+export class LineWriter {
+  private pending = '';
+
+  constructor(private readonly out: NodeJS.WritableStream) {}
+
+  /** Queues one line; the returned promise settles once it may be followed by more. */
+  async line(text: string): Promise<void> {
+    this.pending += text + '\n';
+    if (this.pending.length >= FLUSH_AT) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending === '') return;
+    const chunk = this.pending;
+    this.pending = '';
+    if (!this.out.write(chunk)) await once(this.out as NodeJS.EventEmitter, 'drain');
+  }
+}
+
+/**
+ * Emits a sequence of records in the chosen format: human lines, one JSON
+ * array written element by element, or one JSON object a line.
+ */
+export class RecordEmitter<T> {
+  private count = 0;
+  readonly writer: LineWriter;
+
+  constructor(out: NodeJS.WritableStream, private readonly format: Format, private readonly human: (r: T) => string) {
+    this.writer = new LineWriter(out);
+  }
+
+  async emit(record: T): Promise<void> {
+    if (this.format === 'human') return this.writer.line(this.human(record));
+    const json = JSON.stringify(record);
+    if (this.format === 'ndjson') return this.writer.line(json);
+    // One JSON document, streamed: '[' before the first element, ']' at the end.
+    await this.writer.line((this.count++ === 0 ? '[' : ',') + json);
+  }
+
+  /** Closes the JSON array (an empty one if nothing came) and flushes. */
+  async end(): Promise<void> {
+    if (this.format === 'json') await this.writer.line(this.count === 0 ? '[]' : ']');
+    await this.writer.flush();
+  }
+}
+
+const p2 = (n: number) => String(n).padStart(2, '0');
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** ISO 8601 in local time with the offset, as `last --time-format iso` prints it. */
+export function isoLocal(d: Date): string {
+  const off = -d.getTimezoneOffset();
+  const sign = off < 0 ? '-' : '+';
+  const a = Math.abs(off);
+  return `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())}T${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}` +
+    `${sign}${p2(Math.floor(a / 60))}:${p2(a % 60)}`;
+}
+
+/** `Mon Jan 15 09:30`, last(1)'s login column (strftime `%a %b %e %H:%M`). */
+export function lastStamp(d: Date): string {
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)} ${p2(d.getHours())}:${p2(d.getMinutes())}`;
+}
+
+/** `Mon Jan 15 09:30:00 2024`, as ctime(3) prints it (last's "begins" line). */
+export function ctimeStamp(d: Date): string {
+  return `${lastStamp(d)}:${p2(d.getSeconds())} ${d.getFullYear()}`;
+}
+
+/** `HH:MM` in local time. */
+export function clock(d: Date): string {
+  return `${p2(d.getHours())}:${p2(d.getMinutes())}`;
+}
+
+/** who(1)'s time column, or ISO 8601 with --iso. */
+export function whoTime(d: Date, iso: boolean): string {
+  return iso ? isoLocal(d) : localMinutes(d);
+}
+
+/** The parts of a stream the progress indicator needs (a fake in tests). */
+export interface ProgressStream {
+  isTTY?: boolean;
+  write(text: string): unknown;
+}
+
+/** Files at least this large get a progress indicator. */
+export const PROGRESS_MIN_BYTES = 32 << 20;
+
+/**
+ * A percentage on stderr while a large file is read, redrawn at most every
+ * `intervalMs`, erased at the end. Only when stderr is a terminal: a log file
+ * or a pipe never receives it.
+ */
+export class Progress {
+  private readonly enabled: boolean;
+  private lastDraw = 0;
+  private drawn = false;
+  private calls = 0;
+
+  constructor(
+    private readonly stream: ProgressStream,
+    private readonly label: string,
+    private readonly total: number,
+    private readonly now: () => number = Date.now,
+    private readonly intervalMs = 200,
+  ) {
+    this.enabled = stream.isTTY === true && total >= PROGRESS_MIN_BYTES;
+  }
+
+  /** Called per record with the bytes read so far; cheap when nothing is drawn. */
+  update(done: number): void {
+    // Look at the clock only every 1024 records.
+    if (!this.enabled || (this.calls++ & 1023) !== 0) return;
+    const t = this.now();
+    if (t - this.lastDraw < this.intervalMs) return;
+    this.lastDraw = t;
+    this.drawn = true;
+    const pct = Math.min(100, Math.floor((done / this.total) * 100));
+    this.stream.write(`\rreading ${this.label}: ${pct}%`);
+  }
+
+  /** Erases the indicator. */
+  done(): void {
+    if (this.drawn) this.stream.write('\r\x1b[K');
+    this.drawn = false;
+  }
+}

@@ -1,0 +1,30 @@
+/** `utmpx users`: the names of the users logged in, as users(1) prints them. */
+import { users as currentUsers } from '../functions';
+import { type Command, safe } from './common';
+import { noLiveDatabase } from './live';
+import { parseCommand } from './output';
+
+export const users: Command = {
+  summary: 'users [-f FILE] [--json|--ndjson]          names of the users logged in',
+  help: `Usage: utmpx users [-f FILE] [--json | --ndjson]
+Prints the login names of the current sessions on one line, sorted, one name
+per session, as users(1).
+
+  -f, --file FILE  read FILE instead of the system's utmp
+      --json       one JSON array of names
+      --ndjson     one JSON string a line
+`,
+  run(args, io) {
+    const opts = parseCommand('users', args);
+    let names: string[];
+    try {
+      names = currentUsers({ path: opts.file }).map((u) => u.ut_user).sort();
+    } catch (e) {
+      return noLiveDatabase(e, opts.file, io);
+    }
+    if (opts.format === 'json') io.out.write(JSON.stringify(names) + '\n');
+    else if (opts.format === 'ndjson') io.out.write(names.map((n) => JSON.stringify(n) + '\n').join(''));
+    else if (names.length > 0) io.out.write(names.map(safe).join(' ') + '\n');
+    return 0;
+  },
+};

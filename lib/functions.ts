@@ -1,0 +1,237 @@
+/**
+ * One-call answers: who is logged in, when the system booted, the run level,
+ * the failed logins. What Node tools get today from `exec('who')` and a regex.
+ */
+import { BackwardCursor } from './backward';
+import type { UtmpEntry } from './entry';
+import type { LayoutName } from './layouts';
+import { paths } from './paths';
+import { UtmpFile } from './utmp-file';
+import { type WarningOptions, WarningSink } from './warnings';
+
+/** Options of `users()`, `bootTime()` and `runLevel()`. */
+export interface UtmpQueryOptions extends WarningOptions {
+  /** A utmp file to read instead of the system's live database. */
+  path?: string;
+}
+
+/** Options of `users()`. */
+export interface UsersOptions extends UtmpQueryOptions {
+  /**
+   * Drop sessions whose `ut_pid` is no longer a running process (login(1) can
+   * leave such entries behind). Default: `true` for the live database, as
+   * who(1) does; `false` for a `path`, whose pids belong to another moment or
+   * machine. Inside a PID namespace (a container) the host's login processes
+   * are invisible, so every session would look stale there.
+   */
+  dropStale?: boolean;
+}
+
+/**
+ * Whether process `pid` exists, as `kill(pid, 0)` tells: `EPERM` (someone
+ * else's process) counts as alive. Pids of 0 or below name no single process
+ * and count as alive, so an entry is never dropped on a pid it cannot check.
+ */
+export function processExists(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/** The live database missing is not "nobody is logged in": says where sessions live instead (internal). */
+export function explainMissing(err: unknown, db: UtmpFile, path: string | undefined): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (path === undefined && e?.code === 'ENOENT') {
+    e.message = `ENOENT: no utmp database at '${db.path}': this system does not record current ` +
+      'sessions there (systemd-logind keeps them: see `loginctl list-sessions`)';
+  }
+  return err;
+}
+
+function stalePolicy(options: UsersOptions): (u: UtmpEntry) => boolean {
+  const drop = options.dropStale ?? options.path === undefined;
+  return (u) => u.ut_user_process && (!drop || processExists(u.ut_pid ?? 0));
+}
+
+/**
+ * The user sessions in utmp now: its USER_PROCESS entries, in file order.
+ *
+ * Throws a Node-style `ENOENT` error when the system keeps no utmp database
+ * (containers; Debian 13 and other systemd-logind-only systems). An empty list
+ * there would claim that nobody is logged in, which is not known.
+ *
+ * @example
+ * for (const u of users()) console.log(u.ut_user, u.ut_line, u.ut_host, u.date);
+ */
+export function users(options: UsersOptions = {}): UtmpEntry[] {
+  const db = new UtmpFile(options.path, options);
+  try {
+    return db.toArray().filter(stalePolicy(options));
+  } catch (err) {
+    throw explainMissing(err, db, options.path);
+  }
+}
+
+/** `users()`, read off the main thread. */
+export async function usersAsync(options: UsersOptions = {}): Promise<UtmpEntry[]> {
+  const db = new UtmpFile(options.path, options);
+  try {
+    return (await db.toArrayAsync()).filter(stalePolicy(options));
+  } catch (err) {
+    throw explainMissing(err, db, options.path);
+  }
+}
+
+/** The run level init recorded in utmp (a RUN_LVL entry). */
+export interface RunLevel {
+  /** The current run level as recorded: `'0'`...`'6'`, `'S'`, ... */
+  level: string;
+  /** The previous run level, `'N'` for none (at boot), or null when none is recorded. */
+  previous: string | null;
+  /** When init changed to it. */
+  time: Date;
+}
+
+// init stores the run level in ut_pid: the level's character plus 256 times the previous one's.
+function toRunLevel(u: UtmpEntry): RunLevel {
+  const pid = u.ut_pid ?? 0;
+  const prev = Math.floor(pid / 256) & 0xff;
+  return {
+    level: String.fromCharCode(pid & 0xff),
+    previous: prev > 0x20 && prev < 0x7f ? String.fromCharCode(prev) : null,
+    time: u.date,
+  };
+}
+
+function lastOf(entries: UtmpEntry[], type: UtmpEntry['ut_type']): UtmpEntry | undefined {
+  for (let i = entries.length - 1; i >= 0; i--) if (entries[i].ut_type === type) return entries[i];
+  return undefined;
+}
+
+function readAll(options: UtmpQueryOptions): UtmpEntry[] {
+  const db = new UtmpFile(options.path, options);
+  try {
+    return db.toArray();
+  } catch (err) {
+    throw explainMissing(err, db, options.path);
+  }
+}
+
+async function readAllAsync(options: UtmpQueryOptions): Promise<UtmpEntry[]> {
+  const db = new UtmpFile(options.path, options);
+  try {
+    return await db.toArrayAsync();
+  } catch (err) {
+    throw explainMissing(err, db, options.path);
+  }
+}
+
+/**
+ * When the system booted, from utmp's BOOT_TIME entry (the last one), or null
+ * when the database has none. Throws `ENOENT` like `users()` when there is no
+ * utmp database (on Linux, `os.uptime()` then still tells).
+ */
+export function bootTime(options: UtmpQueryOptions = {}): Date | null {
+  return lastOf(readAll(options), 'BOOT_TIME')?.date ?? null;
+}
+
+/** `bootTime()`, read off the main thread. */
+export async function bootTimeAsync(options: UtmpQueryOptions = {}): Promise<Date | null> {
+  return lastOf(await readAllAsync(options), 'BOOT_TIME')?.date ?? null;
+}
+
+/**
+ * The current run level from utmp's RUN_LVL entry (the last one), or null when
+ * the database has none. Throws `ENOENT` like `users()` when there is no utmp.
+ *
+ * @example
+ * runLevel(); // { level: '5', previous: 'N', time: 2024-01-15T09:00:05.000Z }
+ */
+export function runLevel(options: UtmpQueryOptions = {}): RunLevel | null {
+  const u = lastOf(readAll(options), 'RUN_LVL');
+  return u ? toRunLevel(u) : null;
+}
+
+/** `runLevel()`, read off the main thread. */
+export async function runLevelAsync(options: UtmpQueryOptions = {}): Promise<RunLevel | null> {
+  const u = lastOf(await readAllAsync(options), 'RUN_LVL');
+  return u ? toRunLevel(u) : null;
+}
+
+/** Options of `failedLogins()`. */
+export interface FailedLoginsOptions extends WarningOptions {
+  /** Newest first, reading the file backwards (as lastb(1) shows it). Default: file order, oldest first. */
+  newestFirst?: boolean;
+  /** Read the file as this layout instead of recognising it. */
+  layout?: LayoutName | 'auto';
+}
+
+// Reading btmp is root's business: say so, keeping the error's code.
+/** Adds "reading failed logins needs root" to an EACCES error (internal). */
+export function explainDenied(err: unknown): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'EACCES' && !e.message.includes('needs root')) {
+    e.message += ' (reading failed logins needs root: btmp is readable by root only)';
+  }
+  return err;
+}
+
+function source(path: string, options: FailedLoginsOptions) {
+  const layout = options.layout ?? 'auto';
+  if (options.newestFirst) return new BackwardCursor(path, layout, new WarningSink(options));
+  return new UtmpFile(path, { ...options, layout });
+}
+
+/**
+ * Every record of btmp, the failed-login log (as lastb(1) shows them: every
+ * record, whatever its type), streamed: constant memory however large the
+ * file. The file is opened on the first step, so a missing or unreadable
+ * btmp throws there (`EACCES` for non-root users, with a message that says so).
+ *
+ * @param path the btmp file; default `paths().btmp` (`/var/log/btmp`)
+ * @example
+ * for (const f of failedLogins(undefined, { newestFirst: true })) console.log(f.ut_user, f.ut_host, f.date);
+ */
+export function* failedLogins(path: string = paths().btmp, options: FailedLoginsOptions = {}): Generator<UtmpEntry, void, undefined> {
+  const src = source(path, options);
+  try {
+    for (;;) {
+      let e: UtmpEntry | undefined;
+      try {
+        e = src instanceof UtmpFile ? src.next().value : src.nextSync();
+      } catch (err) {
+        throw explainDenied(err);
+      }
+      if (e === undefined) return;
+      yield e;
+    }
+  } finally {
+    if (src instanceof UtmpFile) src.close();
+    else src.release();
+  }
+}
+
+/** `failedLogins()`, read off the main thread: `for await (const f of failedLoginsAsync()) ...`. */
+export async function* failedLoginsAsync(path: string = paths().btmp, options: FailedLoginsOptions = {}): AsyncGenerator<UtmpEntry, void, undefined> {
+  const src = source(path, options);
+  const it = src instanceof UtmpFile ? src[Symbol.asyncIterator]() : null;
+  try {
+    for (;;) {
+      let e: UtmpEntry | undefined;
+      try {
+        e = it ? (await it.next()).value : await (src as BackwardCursor).nextAsync();
+      } catch (err) {
+        throw explainDenied(err);
+      }
+      if (e === undefined) return;
+      yield e;
+    }
+  } finally {
+    if (src instanceof UtmpFile) src.close();
+    else src.release();
+  }
+}
