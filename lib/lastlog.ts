@@ -151,7 +151,16 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
    *   (`ENOENT`, `EACCES`, ...) when the file cannot be read.
    */
   get(userOrUid: LastlogKey): LastlogEntry | null {
-    return this.settle(addon().readLastlog(this.givenPath, checkKey(userOrUid)));
+    return this.lookup(userOrUid).entry;
+  }
+
+  /**
+   * `get()` that also says whom it looked up, to tell a user who never logged
+   * in (`uid` set, `entry` null) from a name no account has (`uid` null).
+   */
+  lookup(userOrUid: LastlogKey): { uid: number | null; entry: LastlogEntry | null } {
+    const result = addon().readLastlog(this.givenPath, checkKey(userOrUid));
+    return { uid: result.uid, entry: this.settle(result) };
   }
 
   /** `get()`, read on the libuv thread pool. */

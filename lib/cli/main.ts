@@ -7,6 +7,7 @@ import { type Command, type CommandIO, UsageError } from './common';
 import { boot } from './boot';
 import { dump } from './dump';
 import { lastb } from './lastb';
+import { lastlog } from './lastlog';
 import { users } from './users';
 import { who } from './who';
 
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   lastb,
   dump,
   boot,
+  lastlog,
 };
 
 function usage(): string {

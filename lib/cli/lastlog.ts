@@ -1,0 +1,93 @@
+/** `utmpx lastlog`: the last login of each user, in the columns of shadow's lastlog(8). */
+import { type LastlogEntry, LastlogFile } from '../lastlog';
+import { type Command, pad, safe } from './common';
+import { RecordEmitter, isoLocal, lastStamp, parseCommand } from './output';
+
+/**
+ * lastlog(8)'s header. Its From column is 42 wide (an IPv6 link-local address
+ * with its interface), and its "Latest" sits one column right of the times.
+ */
+export const LASTLOG_HEADER = `Username         Port     From${' '.repeat(39)}Latest`;
+const NEVER = '**Never logged in**';
+
+/** strftime `%a %b %e %H:%M:%S %z %Y` in local time, as lastlog(8) prints it. */
+export function lastlogStamp(d: Date): string {
+  const off = -d.getTimezoneOffset();
+  const a = Math.abs(off);
+  const zone = `${off < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}${String(a % 60).padStart(2, '0')}`;
+  return `${lastStamp(d)}:${String(d.getSeconds()).padStart(2, '0')} ${zone} ${d.getFullYear()}`;
+}
+
+/** One row: `%-16s %-8.8s %-42s%s` as lastlog(8); a uid with no account shows as its number. */
+export function formatLastlog(name: string, e: LastlogEntry | null, iso = false): string {
+  const line = e ? safe(e.rawLine.slice(0, 8)) : '';
+  const host = e ? safe(e.host) : '';
+  const when = e ? (iso ? isoLocal(e.date) : lastlogStamp(e.date)) : NEVER;
+  return `${pad(safe(name), 16)} ${pad(line, 8)} ${pad(host, 42)}${when}`;
+}
+
+const nameOf = (e: LastlogEntry): string => e.user ?? String(e.uid);
+
+// `-u` as lastlog(8) takes it: a login name, else a uid or a range (MIN-MAX, -MAX, MIN-).
+type Selection = { kind: 'one'; name: string; uid: number | null; entry: LastlogEntry | null } | { kind: 'range'; min: number; max: number };
+
+function select(db: LastlogFile, spec: string): Selection | null {
+  const byName = db.lookup(spec);
+  if (byName.uid !== null) return { kind: 'one', name: spec, ...byName };
+  if (/^\d+$/.test(spec)) {
+    const uid = Number(spec);
+    if (uid > 0xffffffff) return null;
+    const { entry } = db.lookup(uid);
+    return { kind: 'one', name: entry?.user ?? spec, uid, entry };
+  }
+  const m = /^(\d*)-(\d*)$/.exec(spec);
+  if (m && (m[1] !== '' || m[2] !== '')) {
+    return { kind: 'range', min: m[1] === '' ? 0 : Number(m[1]), max: m[2] === '' ? Infinity : Number(m[2]) };
+  }
+  return null;
+}
+
+export const lastlog: Command = {
+  summary: 'lastlog [-f FILE] [-u USER] [--json|--ndjson] last login of each user',
+  help: `Usage: utmpx lastlog [-f FILE] [-u USER] [--json | --ndjson] [--iso]
+Prints the last login of each user who has logged in (uid order), or of one
+user, in the columns of shadow's lastlog(8). Huge sparse files (high uids)
+are read in milliseconds.
+
+  -f, --file FILE  read FILE instead of the system's lastlog
+  -u, --user USER  a login name, a uid, or a uid range (MIN-MAX, -MAX, MIN-);
+                   one user who never logged in shows "${NEVER}"
+      --json       one JSON array of entries
+      --ndjson     one JSON entry a line
+      --iso        times as ISO 8601 (default: lastlog(8)'s format)
+`,
+  async run(args, io) {
+    const opts = parseCommand('lastlog', args, { user: { type: 'string', short: 'u' } });
+    const db = new LastlogFile(opts.file);
+    const spec = opts.values.user as string | undefined;
+    const selection = spec === undefined ? null : select(db, spec);
+    if (spec !== undefined && selection === null) {
+      io.err.write(`utmpx lastlog: Unknown user or range: ${safe(spec)}\n`);
+      return 1;
+    }
+    let header = true;
+    const withHeader = (row: string) => {
+      if (!header) return row;
+      header = false;
+      return `${LASTLOG_HEADER}\n${row}`;
+    };
+    const emitter = new RecordEmitter<LastlogEntry>(io.out, opts.format, (e) => withHeader(formatLastlog(nameOf(e), e, opts.iso)));
+    if (selection?.kind === 'one') {
+      if (selection.entry) await emitter.emit(selection.entry);
+      // JSON carries entries only: a user who never logged in has none.
+      else if (opts.format === 'human') await emitter.writer.line(withHeader(formatLastlog(selection.name, null)));
+    } else {
+      const inRange = (e: LastlogEntry) =>
+        selection?.kind !== 'range' || (e.uid !== null && e.uid >= selection.min && e.uid <= selection.max);
+      for await (const e of db) if (inRange(e)) await emitter.emit(e);
+    }
+    await emitter.end();
+    for (const w of db.warnings) io.err.write(`utmpx lastlog: ${w.message} (${safe(w.path)})\n`);
+    return 0;
+  },
+};
