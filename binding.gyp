@@ -5,7 +5,8 @@
       "sources": [
         "src-native/addon.cc",
         "src-native/errors.cc",
-        "src-native/utmpx_reader.cc"
+        "src-native/utmpx_reader.cc",
+        "src-native/lastlog_reader.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # SWALLOW_UNTHROWABLE: a promise settled while its worker thread is being
