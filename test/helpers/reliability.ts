@@ -1,0 +1,65 @@
+/**
+ * Shared by the reliability tests (concurrency, changing files, fuzz, leak):
+ * synthetic record sets written by `utmpdump -r`, and a digest to compare
+ * whole reads cheaply across threads and processes.
+ */
+import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { UtmpEntry } from '../../lib';
+import { type DumpRecord, dumpLine } from './utmpdump';
+
+/** The repository root (where `dist/` and `build/` live). */
+export const ROOT = path.resolve(__dirname, '../..');
+
+/** A stable digest of a whole read: every field of every entry, in order. */
+export function digestEntries(entries: readonly UtmpEntry[]): string {
+  const hash = createHash('sha256');
+  for (const e of entries) hash.update(JSON.stringify(e)).update('\n');
+  return hash.digest('hex');
+}
+
+/**
+ * `n` distinct login/logout records, as a busy wtmp holds them: record `i`
+ * has pid 1000 + i, a unique host and time, so any two differ in many fields.
+ */
+export function syntheticRecords(n: number, start = 0): DumpRecord[] {
+  const out: DumpRecord[] = [];
+  for (let k = start; k < start + n; k++) {
+    const sec = Date.UTC(2024, 0, 1) / 1000 + k;
+    const time = new Date(sec * 1000).toISOString().replace(/\.\d+Z$/, '') + `,${String(k % 1e6).padStart(6, '0')}+00:00`;
+    out.push({
+      type: k % 3 === 0 ? 8 : 7,
+      pid: 1000 + k,
+      id: `ts/${k % 10}`,
+      user: `user${k % 97}`,
+      line: `pts/${k % 50}`,
+      host: `host${k}.example`,
+      addr: `10.${(k >> 16) & 255}.${(k >> 8) & 255}.${k & 255}`,
+      time,
+    });
+  }
+  return out;
+}
+
+/** Writes `n` synthetic records to `file` with `utmpdump -r` (straight to the file: tens of MB). */
+export function writeSyntheticWtmp(file: string, n: number, start = 0): string {
+  const text = syntheticRecords(n, start).map(dumpLine).join('\n') + '\n';
+  const fd = fs.openSync(file, 'w');
+  try {
+    execFileSync('utmpdump', ['-r'], { input: text, stdio: ['pipe', fd, 'ignore'] });
+  } finally {
+    fs.closeSync(fd);
+  }
+  return file;
+}
+
+/** Rejects after `ms` so a deadlock fails the test instead of hanging it. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms (deadlock?)`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
