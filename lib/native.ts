@@ -29,7 +29,8 @@ export interface NativeSnapshot {
   platform: NativePlatform;
 }
 
-export type NativePlatform = 'glibc' | 'darwin' | 'freebsd' | 'other';
+/** The C library the addon was built for; `musl` and `other` have only stub utmpx functions. */
+export type NativePlatform = 'glibc' | 'musl' | 'darwin' | 'freebsd' | 'other';
 
 export interface FieldPosition {
   offset: number;

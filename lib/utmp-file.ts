@@ -13,7 +13,7 @@
  */
 import { type UtmpEntry, toEntry } from './entry';
 import { LAYOUTS, type LayoutName } from './layouts';
-import { native } from './native';
+import { type NativePlatform, native } from './native';
 import { RecordFileCursor } from './record-file';
 import type { TypeNumbering } from './record-types';
 import { type UtmpWarning, type WarningOptions, WarningSink } from './warnings';
@@ -27,16 +27,17 @@ export interface UtmpFileOptions extends WarningOptions {
   layout?: LayoutName | 'auto';
 }
 
-const NUMBERING: Record<string, TypeNumbering> = { glibc: 'linux', darwin: 'darwin', freebsd: 'freebsd', other: 'linux' };
+const NUMBERING: Record<NativePlatform, TypeNumbering> = { glibc: 'linux', musl: 'linux', darwin: 'darwin', freebsd: 'freebsd', other: 'linux' };
 
 /** Which reader `auto` picks for `path` on this platform (see the module comment). */
 export function chooseSource(
   path: string | undefined,
-  platform: 'glibc' | 'darwin' | 'freebsd' | 'other',
+  platform: NativePlatform,
   libcStubs: boolean,
   layout: LayoutName | 'auto' = 'auto',
 ): UtmpSource {
-  if (layout !== 'auto' || libcStubs || platform === 'other') return 'decoder';
+  // musl's utmpx functions find nothing: never trust an empty answer from them.
+  if (layout !== 'auto' || libcStubs || platform === 'musl' || platform === 'other') return 'decoder';
   if (platform === 'freebsd') return 'libc';
   return path === undefined ? 'libc' : 'decoder';
 }
@@ -102,7 +103,11 @@ class LibcCursor {
 export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<UtmpEntry> {
   /** The file read: the path given, or the system's utmp. */
   readonly path: string;
-  /** The reader in use: `libc` or `decoder`. */
+  /**
+   * The reader in use: `libc` (the C library's getutxent family) or `decoder`
+   * (this package's record decoder). Always `decoder` on musl (Alpine), whose
+   * utmpx functions are stubs that find no records.
+   */
   readonly source: UtmpSource;
   private readonly givenPath: string | undefined;
   private readonly layoutOption: LayoutName | 'auto';

@@ -40,19 +40,18 @@ const char* Advice(int errnum) {
   }
 }
 
-// strerror_r has two signatures (GNU returns char*, XSI returns int).
-const char* Describe(int errnum, char* buf, size_t len, char* (*)(int, char*, size_t)) {
-  return strerror_r(errnum, buf, len);
-}
-[[maybe_unused]] const char* Describe(int errnum, char* buf, size_t len, int (*)(int, char*, size_t)) {
-  return strerror_r(errnum, buf, len) == 0 ? buf : "Unknown error";
+// strerror_r has two signatures: GNU returns the text, XSI (musl, macOS,
+// FreeBSD) returns 0 and fills buf. Overloading on the result compiles on both.
+[[maybe_unused]] const char* StrerrorText(const char* gnu_result, const char*) { return gnu_result; }
+[[maybe_unused]] const char* StrerrorText(int xsi_result, const char* buf) {
+  return xsi_result == 0 ? buf : "Unknown error";
 }
 
 }  // namespace
 
 Napi::Error MakeErrnoError(Napi::Env env, const SysError& err) {
   char buf[256];
-  const char* text = Describe(err.errnum, buf, sizeof buf, &strerror_r);
+  const char* text = StrerrorText(strerror_r(err.errnum, buf, sizeof buf), buf);
   const char* code = ErrnoName(err.errnum);
   std::string message = std::string(code) + ": " + text + ", " + err.syscall + " '" + err.path + "'" +
                         Advice(err.errnum);

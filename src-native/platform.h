@@ -37,9 +37,14 @@
 #  define UTMPX_PATH_BTMP ""
 #  define UTMPX_PATH_LASTLOG "/var/log/utx.lastlogin"
 #else
-// musl and others: <utmpx.h> exists but its functions are stubs (musl) or
-// unknown. The JS layer reads files with its own decoder instead.
-#  define UTMPX_PLATFORM "other"
+// Linux without glibc is musl (Alpine): <utmpx.h> declares the functions but
+// they are stubs that find no records. Elsewhere they are unknown. Either
+// way the JS layer reads the files with its own decoder instead.
+#  if defined(__linux__)
+#    define UTMPX_PLATFORM "musl"
+#  else
+#    define UTMPX_PLATFORM "other"
+#  endif
 #  define UTMPX_LIBC_STUBS 1
 #  define UTMPX_HAVE_HOST 1
 #  define UTMPX_PATH_UTMP "/var/run/utmp"
