@@ -17,3 +17,7 @@ export { LastlogFile, lastLogin, lastLoginAsync } from './lastlog';
 export type { LastlogEntry, LastlogKey } from './lastlog';
 export { sessions, sessionsAsync } from './sessions';
 export type { Session, SessionEnd, SessionKind, SessionsOptions } from './sessions';
+export {
+  users, usersAsync, bootTime, bootTimeAsync, runLevel, runLevelAsync, failedLogins, failedLoginsAsync, processExists,
+} from './functions';
+export type { UsersOptions, UtmpQueryOptions, RunLevel, FailedLoginsOptions } from './functions';

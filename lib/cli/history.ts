@@ -4,9 +4,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { detectLayout } from '../layouts';
 import { UtmpFile } from '../utmp-file';
 import { UsageError, pad, safe } from './common';
-import { type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, parseCommand } from './output';
+import { type OptionSpec, type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, parseCommand } from './output';
 
 /** The options of last/lastb, parsed. */
 export interface HistoryArgs extends ParsedArgs {
@@ -21,7 +22,7 @@ export interface HistoryArgs extends ParsedArgs {
 }
 
 export const HISTORY_OPTIONS_HELP = `  -f, --file FILE     read FILE instead of the system's file
-  -n, --limit N, -N   show at most N lines
+  -n, --limit N, -N   show at most N lines (0: all)
   -s, --since TIME    only logins at or after TIME
   -t, --until TIME    only logins at or before TIME
                       TIME: YYYY-MM-DD[ HH:MM[:SS]] (local), ISO 8601, now, today,
@@ -57,19 +58,20 @@ export function parseTime(text: string, now = new Date()): number {
 }
 
 /** Parses last/lastb's arguments (`-5` is `-n 5`, as in util-linux). */
-export function parseHistoryArgs(command: string, args: string[]): HistoryArgs {
+export function parseHistoryArgs(command: string, args: string[], extra: OptionSpec = {}): HistoryArgs {
   const expanded = args.flatMap((a) => (/^-\d+$/.test(a) ? ['-n', a.slice(1)] : [a]));
   const opts = parseCommand(command, expanded, {
     limit: { type: 'string', short: 'n' },
     since: { type: 'string', short: 's' },
     until: { type: 'string', short: 't' },
     fullnames: { type: 'boolean', short: 'w' },
+    ...extra,
   }, true);
   const v = opts.values;
   let limit = Infinity;
   if (v.limit !== undefined) {
     if (!/^\d+$/.test(v.limit as string)) throw new UsageError(`${command}: -n needs a whole number, not ${v.limit}`);
-    limit = Number(v.limit);
+    limit = Number(v.limit) || Infinity; // -n 0 shows everything, as in util-linux
   }
   return {
     ...opts,
@@ -81,12 +83,32 @@ export function parseHistoryArgs(command: string, args: string[]): HistoryArgs {
   };
 }
 
-/** Whether a login by `user` on `line` at `time` passes the filters. */
-export function selected(a: HistoryArgs, user: string, line: string, time: Date): boolean {
+/** Whether `time` lies within --since/--until (whole seconds, both inclusive). */
+export function inWindow(a: HistoryArgs, time: Date): boolean {
   const sec = Math.floor(time.getTime() / 1000);
-  if (sec < a.since || sec > a.until) return false;
+  return sec >= a.since && sec <= a.until;
+}
+
+/** Whether the NAME arguments keep a login by `user` on `line` (all when none were given). */
+export function named(a: HistoryArgs, user: string, line: string): boolean {
   if (a.names.length === 0) return true;
   return a.names.some((n) => n === user || n === line || (line.startsWith('tty') && n === line.slice(3)));
+}
+
+/** The record size of `file`'s layout, for progress (0 when it cannot be read). */
+export function recordSize(file: string): number {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const head = Buffer.alloc(64 * 1024);
+      const n = fs.readSync(fd, head, 0, head.length, 0);
+      return detectLayout(head.subarray(0, n), fs.fstatSync(fd).size).size;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return 0;
+  }
 }
 
 // Cut to `n` characters (unless wide), then escape: an escape is never cut in half.
@@ -98,7 +120,7 @@ function column(s: string, n: number, wide: boolean): string {
 export interface LastTimes {
   login: Date;
   /** The logout time, or the word(s) last prints instead ('crash', 'down', ...). */
-  logout: Date | 'crash' | 'down' | 'still logged in' | 'still running' | 'gone';
+  logout: Date | 'crash' | 'down' | 'still logged in' | 'still running' | 'gone' | 'time change';
   /** End of the session for its length (crash/down: the time of the reboot). */
   end?: Date | null;
 }
@@ -127,6 +149,8 @@ export function lastRow(user: string, line: string, host: string, t: LastTimes, 
   } else if (t.logout === 'crash' || t.logout === 'down') {
     out = t.logout === 'crash' ? '- crash' : '- down ';
     if (t.end) len = length(t.login, t.end);
+  } else if (t.logout === 'time change') {
+    out = '';
   } else if (t.logout === 'gone') {
     [out, len] = a.iso ? ['  gone - no logout', ''] : ['   gone', '- no logout'];
   } else {
@@ -134,7 +158,7 @@ export function lastRow(user: string, line: string, host: string, t: LastTimes, 
     [out, len] = a.iso ? [`  ${first} ${rest}`, ''] : [`  ${first}`, rest];
   }
   return `${column(user, 8, a.wide)} ${column(line, 12, a.wide)} ${column(host, 16, a.wide)} ` +
-    `${pad(stamp(t.login), inLen)} ${pad(out, outLen)} ${len}`;
+    `${pad(stamp(t.login), inLen)} ${pad(out, outLen)} ${len}`.trimEnd(); // last trims the line too
 }
 
 /**

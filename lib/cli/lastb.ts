@@ -5,7 +5,7 @@ import { explainDenied } from '../functions';
 import { paths } from '../paths';
 import { WarningSink } from '../warnings';
 import { type Command, safe } from './common';
-import { HISTORY_OPTIONS_HELP, beginsLine, lastRow, parseHistoryArgs, selected } from './history';
+import { HISTORY_OPTIONS_HELP, beginsLine, inWindow, lastRow, named, parseHistoryArgs } from './history';
 import { Progress, RecordEmitter } from './output';
 
 export const lastb: Command = {
@@ -29,7 +29,7 @@ ${HISTORY_OPTIONS_HELP}`,
       for (let u = cursor.nextSync(); u !== undefined && shown < a.limit; u = cursor.nextSync()) {
         progress ??= new Progress(io.err as NodeJS.WriteStream, safe(file), cursor.size);
         progress.update(cursor.bytesDone);
-        if (!selected(a, u.ut_user, u.line, u.date)) continue;
+        if (!inWindow(a, u.date) || !named(a, u.ut_user, u.line)) continue;
         shown++;
         await out.emit(u);
       }

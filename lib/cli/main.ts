@@ -6,6 +6,7 @@
 import { type Command, type CommandIO, UsageError } from './common';
 import { boot } from './boot';
 import { dump } from './dump';
+import { last } from './last';
 import { lastb } from './lastb';
 import { lastlog } from './lastlog';
 import { users } from './users';
@@ -14,6 +15,7 @@ import { who } from './who';
 const COMMANDS: Record<string, Command> = {
   who,
   users,
+  last,
   lastb,
   dump,
   boot,

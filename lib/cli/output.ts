@@ -18,7 +18,7 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
 const COMMON: OptionSpec = {
   file: { type: 'string', short: 'f' },
@@ -147,7 +147,8 @@ export const PROGRESS_MIN_BYTES = 32 << 20;
  * or a pipe never receives it.
  */
 export class Progress {
-  private readonly enabled: boolean;
+  /** Whether anything will be drawn (stderr is a terminal and the file is large). */
+  readonly enabled: boolean;
   private lastDraw = 0;
   private drawn = false;
   private calls = 0;

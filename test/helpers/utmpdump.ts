@@ -35,14 +35,14 @@ export function dumpLine(r: DumpRecord): string {
 /** Writes `records` to `file` with `utmpdump -r`; returns the file. */
 export function writeWithUtmpdump(file: string, records: DumpRecord[]): string {
   const text = records.map(dumpLine).join('\n') + '\n';
-  const bin = execFileSync('utmpdump', ['-r'], { input: Buffer.from(text, 'latin1'), stdio: ['pipe', 'pipe', 'ignore'] });
+  const bin = execFileSync('utmpdump', ['-r'], { input: Buffer.from(text, 'latin1'), stdio: ['pipe', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
   fs.writeFileSync(file, bin);
   return file;
 }
 
 /** `utmpdump FILE`, parsed. Strings come back as latin1 byte strings. */
 export function readWithUtmpdump(file: string): DumpRecord[] {
-  const out = execFileSync('utmpdump', [file], { stdio: ['ignore', 'pipe', 'ignore'] }).toString('latin1');
+  const out = execFileSync('utmpdump', [file], { stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 30 }).toString('latin1');
   return out.split('\n').filter(Boolean).map(parseDumpLine);
 }
 

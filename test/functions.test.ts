@@ -1,0 +1,194 @@
+/**
+ * users(), bootTime(), runLevel(), failedLogins() on files written by
+ * `utmpdump -r`, against who(1) and utmpdump(1) reading the same files.
+ */
+import { execFileSync, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  type UtmpEntry, bootTime, bootTimeAsync, failedLogins, failedLoginsAsync, processExists, runLevel, runLevelAsync,
+  users, usersAsync,
+} from '../lib';
+import { type DumpRecord, asUtf8, expectMatchesUtmpdump, readWithUtmpdump, richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
+
+const env = { ...process.env, TZ: 'UTC', LC_ALL: 'C.UTF-8' };
+let dir: string;
+let cleanup: () => void;
+beforeAll(() => ({ dir, cleanup } = tempDir('utmpx-functions-')));
+afterAll(() => cleanup());
+
+const at = (s: string) => `2024-01-15T${s},000000+00:00`;
+const login = (pid: number, user: string, line: string, host: string, time: string): DumpRecord =>
+  ({ type: 7, pid, id: line.slice(-4), user, line, host, addr: '0.0.0.0', time: at(time) });
+
+/** A child that has exited and been reaped: its pid names no process now. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid!;
+}
+
+/** who FILE, parsed into [user, line, time, host]. */
+function whoSays(file: string, ...flags: string[]): string[][] {
+  const text = execFileSync('who', [...flags, file], { env }).toString('latin1');
+  return text.split('\n').filter(Boolean).map((l) => {
+    const m = /^(\S+)\s+(\S+)\s+(\d{4}-\d\d-\d\d \d\d:\d\d)(?:\s+\((.*)\))?$/.exec(l);
+    if (!m) throw new Error(`unparsed who line: ${l}`);
+    return [asUtf8(m[1]), m[2], m[3], asUtf8(m[4] ?? '')];
+  });
+}
+
+const asWho = (u: UtmpEntry) => [u.ut_user, u.line, u.date.toISOString().slice(0, 16).replace('T', ' '), u.ut_host];
+
+describe('users()', () => {
+  test('a file gives the USER_PROCESS entries who(1) lists, in the same order', async () => {
+    const file = writeWithUtmpdump(path.join(dir, 'utmp-rich'), richFixture().filter((r) => !r.time.startsWith('2040')));
+    const list = users({ path: file });
+    const oracle = whoSays(file);
+    expect(list.length).toBeGreaterThan(3);
+    // who prints undecodable bytes raw; asUtf8 turns them into U+FFFD, as we decode them.
+    expect(list.map(asWho)).toEqual(oracle);
+    expect(await usersAsync({ path: file })).toEqual(list);
+  });
+
+  test('dropStale drops the entry of a process that has exited, keeps live ones and unknown pids', async () => {
+    const dead = await deadPid();
+    const file = writeWithUtmpdump(path.join(dir, 'utmp-stale'), [
+      login(process.pid, 'alive', 'pts/1', 'a.example', '09:00:00'),
+      login(dead, 'ghost', 'pts/2', 'b.example', '09:01:00'),
+      login(1, 'init', 'pts/3', 'c.example', '09:02:00'),
+      login(0, 'nopid', 'pts/4', 'd.example', '09:03:00'),
+    ]);
+    expect(processExists(dead)).toBe(false);
+    const names = (l: UtmpEntry[]) => l.map((u) => u.ut_user);
+    // A file's pids are not this machine's: kept unless asked.
+    expect(names(users({ path: file }))).toEqual(['alive', 'ghost', 'init', 'nopid']);
+    expect(names(users({ path: file, dropStale: true }))).toEqual(['alive', 'init', 'nopid']);
+    expect(names(await usersAsync({ path: file, dropStale: true }))).toEqual(['alive', 'init', 'nopid']);
+    // who(1) does the same check for the system's utmp only; with a file it keeps them all.
+    expect(whoSays(file).map((r) => r[0])).toEqual(['alive', 'ghost', 'init', 'nopid']);
+  });
+
+  test('processExists counts EPERM (someone else\'s process) as alive', () => {
+    const lib = path.resolve(__dirname, '../dist/functions.js');
+    // As nobody, pid 1 (root's) answers EPERM, a reaped pid ESRCH.
+    const script = `const { processExists } = require(${JSON.stringify(lib)});
+      const pid = require('child_process').spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+      let eperm; try { process.kill(1, 0); } catch (e) { eperm = e.code; }
+      console.log(JSON.stringify([eperm, processExists(1), processExists(Number(pid))]));`;
+    const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
+    if (r.error && (r.error as NodeJS.ErrnoException).code === 'EPERM') return; // not root: cannot drop privileges
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual(['EPERM', true, false]);
+  });
+
+  test('a missing file is a Node-style ENOENT error', () => {
+    const missing = path.join(dir, 'missing');
+    expect(() => users({ path: missing })).toThrow(expect.objectContaining({ code: 'ENOENT', path: missing }));
+  });
+
+  // Only where the system has no utmp, so the machine's database is never read.
+  const noLiveUtmp = !fs.existsSync('/var/run/utmp') && !fs.existsSync('/run/utmp');
+  (noLiveUtmp ? test : test.skip)('with no system utmp, users() says so instead of returning an empty list', async () => {
+    const expected = expect.objectContaining({ code: 'ENOENT', message: expect.stringMatching(/no utmp database.*systemd-logind/) });
+    expect(() => users()).toThrow(expected);
+    await expect(usersAsync()).rejects.toEqual(expected);
+    expect(() => bootTime()).toThrow(expected);
+  });
+});
+
+describe('bootTime() and runLevel()', () => {
+  test('agree with who -b -r on the same file', async () => {
+    const file = writeWithUtmpdump(path.join(dir, 'utmp-boot'), [
+      { type: 2, pid: 0, id: '~~', user: 'reboot', line: '~', host: '6.1.0', addr: '0.0.0.0', time: at('08:00:00') },
+      { type: 2, pid: 0, id: '~~', user: 'reboot', line: '~', host: '6.1.0', addr: '0.0.0.0', time: at('09:00:00') },
+      // systemd's record: level '5', previous 'N' (none).
+      { type: 1, pid: 0x35 + 256 * 0x4e, id: '~~', user: 'runlevel', line: '~', host: '6.1.0', addr: '0.0.0.0', time: at('09:00:07') },
+      login(4242, 'alice', 'pts/1', 'h', '09:30:00'),
+    ]);
+    const oracle = execFileSync('who', ['-b', '-r', file], { env }).toString();
+    // who lists every boot record; the system booted at the last one.
+    const boot = [...oracle.matchAll(/system boot\s+(\S+ \S+)/g)].map((m) => m[1]).pop();
+    const [, level, time, last] = /run-level (\S)\s+(\S+ \S+)\s+last=(\S)/.exec(oracle)!;
+    const minutes = (d: Date | null | undefined) => d?.toISOString().slice(0, 16).replace('T', ' ');
+    expect(minutes(bootTime({ path: file }))).toBe(boot);
+    expect(bootTime({ path: file })!.toISOString()).toBe('2024-01-15T09:00:00.000Z'); // the last boot, to the second
+    const rl = runLevel({ path: file })!;
+    expect(rl.level).toBe(level);
+    expect(minutes(rl.time)).toBe(time);
+    expect(rl.previous === 'N' ? 'S' : rl.previous).toBe(last); // who shows 'N' (none) as S
+    expect(await bootTimeAsync({ path: file })).toEqual(bootTime({ path: file }));
+    expect(await runLevelAsync({ path: file })).toEqual(rl);
+  });
+
+  test('null where the database records none', async () => {
+    const file = writeWithUtmpdump(path.join(dir, 'utmp-noboot'), [login(4242, 'alice', 'pts/1', 'h', '09:30:00')]);
+    expect(execFileSync('who', ['-b', '-r', file], { env }).toString()).toBe('');
+    expect(bootTime({ path: file })).toBeNull();
+    expect(runLevel({ path: file })).toBeNull();
+    expect(await bootTimeAsync({ path: file })).toBeNull();
+  });
+});
+
+describe('failedLogins()', () => {
+  const attempts = (n: number): DumpRecord[] => Array.from({ length: n }, (_, i) => ({
+    type: 6, pid: 1000 + (i % 60000), id: '', user: `user${i}`, line: 'ssh:notty', host: `198.51.100.${i % 250}`,
+    addr: `198.51.100.${i % 250}`, time: `2024-02-01T${String(Math.floor(i / 3600) % 24).padStart(2, '0')}:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')},000000+00:00`,
+  }));
+
+  test('every record, in file order, as utmpdump reads them; newestFirst reverses across chunks', async () => {
+    // More than one 1 MiB chunk: 3000 records of 384 bytes.
+    const file = writeWithUtmpdump(path.join(dir, 'btmp-big'), [...richFixture(), ...attempts(3000)]);
+    const oracle = readWithUtmpdump(file);
+    const forward = [...failedLogins(file)];
+    expectMatchesUtmpdump(forward, oracle);
+    const backward = [...failedLogins(file, { newestFirst: true })];
+    expect(backward).toEqual([...forward].reverse());
+    const viaAsync: UtmpEntry[] = [];
+    for await (const f of failedLoginsAsync(file, { newestFirst: true })) viaAsync.push(f);
+    expect(viaAsync).toEqual(backward);
+    const forwardAsync: UtmpEntry[] = [];
+    for await (const f of failedLoginsAsync(file)) forwardAsync.push(f);
+    expect(forwardAsync).toEqual(forward);
+  });
+
+  test('a partial last record is reported and skipped both ways; the whole ones all come back', () => {
+    const file = writeWithUtmpdump(path.join(dir, 'btmp-tail'), attempts(5));
+    fs.appendFileSync(file, Buffer.alloc(100, 0x41));
+    for (const newestFirst of [false, true]) {
+      const warnings: string[] = [];
+      const list = [...failedLogins(file, { newestFirst, onWarning: (w) => warnings.push(`${w.code}@${w.offset}`) })];
+      expect(list.map((f) => f.ut_user).sort()).toEqual(['user0', 'user1', 'user2', 'user3', 'user4']);
+      expect(warnings).toEqual([`TRAILING_BYTES@${5 * 384}`]);
+    }
+  });
+
+  test('stopping early closes the file', () => {
+    const file = writeWithUtmpdump(path.join(dir, 'btmp-early'), attempts(10));
+    const fds = () => fs.readdirSync('/proc/self/fd').length;
+    const before = fds();
+    for (const newestFirst of [false, true]) {
+      for (const f of failedLogins(file, { newestFirst })) if (f) break;
+    }
+    expect(fds()).toBe(before);
+  });
+
+  test('a btmp only root may read: EACCES, and the message says reading failed logins needs root', () => {
+    const file = writeWithUtmpdump(path.join(dir, 'btmp-root'), attempts(2));
+    fs.chmodSync(file, 0o600);
+    fs.chmodSync(dir, 0o755);
+    const lib = path.resolve(__dirname, '../dist/functions.js');
+    const script = `const { failedLogins } = require(${JSON.stringify(lib)});
+      for (const newestFirst of [false, true]) {
+        try { [...failedLogins(${JSON.stringify(file)}, { newestFirst })]; console.log('read'); }
+        catch (e) { console.log(JSON.stringify({ code: e.code, path: e.path, message: e.message })); }
+      }`;
+    const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
+    if (r.error && (r.error as NodeJS.ErrnoException).code === 'EPERM') return; // not root: cannot drop privileges
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    for (const e of lines) {
+      expect(e).toEqual({ code: 'EACCES', path: file, message: expect.stringContaining('reading failed logins needs root') });
+    }
+  });
+});
