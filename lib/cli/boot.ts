@@ -2,7 +2,7 @@
 import { type RunLevel, bootTime, runLevel } from '../functions';
 import { type Command, pad } from './common';
 import { noLiveDatabase } from './live';
-import { parseCommand, whoTime } from './output';
+import { parseCommand, toJson, whoTime } from './output';
 
 /** The `who -b` and `who -r` lines (who names no previous level 'N' as 'S'). */
 export function formatBoot(boot: Date | null, level: RunLevel | null, iso: boolean): string {
@@ -38,7 +38,7 @@ Nothing is printed for what utmp does not record.
       return noLiveDatabase(e, opts.file, io);
     }
     if (opts.format === 'human') io.out.write(formatBoot(time, level, opts.iso));
-    else io.out.write(JSON.stringify({ boot: time, runLevel: level }) + '\n');
+    else io.out.write(toJson({ boot: time, runLevel: level }) + '\n');
     return 0;
   },
 };

@@ -47,6 +47,18 @@ export function parseCommand(command: string, args: string[], extra: OptionSpec 
   };
 }
 
+// Characters JSON.stringify leaves raw that a terminal may act on: DEL, C1
+// controls (U+009B is CSI), bidi and zero-width format characters.
+const JSON_UNSAFE = /[\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+/**
+ * JSON.stringify, with the characters above written as \uXXXX escapes: the
+ * same JSON value, so strings are still carried exactly, but safe to print.
+ */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value).replace(JSON_UNSAFE, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
 const FLUSH_AT = 64 * 1024;
 
 /**
@@ -86,7 +98,7 @@ export class RecordEmitter<T> {
 
   async emit(record: T): Promise<void> {
     if (this.format === 'human') return this.writer.line(this.human(record));
-    const json = JSON.stringify(record);
+    const json = toJson(record);
     if (this.format === 'ndjson') return this.writer.line(json);
     // One JSON document, streamed: '[' before the first element, ']' at the end.
     await this.writer.line((this.count++ === 0 ? '[' : ',') + json);

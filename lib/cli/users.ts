@@ -2,7 +2,7 @@
 import { users as currentUsers } from '../functions';
 import { type Command, safe } from './common';
 import { noLiveDatabase } from './live';
-import { parseCommand } from './output';
+import { parseCommand, toJson } from './output';
 
 export const users: Command = {
   summary: 'users [-f FILE] [--json|--ndjson]          names of the users logged in',
@@ -22,8 +22,8 @@ per session, as users(1).
     } catch (e) {
       return noLiveDatabase(e, opts.file, io);
     }
-    if (opts.format === 'json') io.out.write(JSON.stringify(names) + '\n');
-    else if (opts.format === 'ndjson') io.out.write(names.map((n) => JSON.stringify(n) + '\n').join(''));
+    if (opts.format === 'json') io.out.write(toJson(names) + '\n');
+    else if (opts.format === 'ndjson') io.out.write(names.map((n) => toJson(n) + '\n').join(''));
     else if (names.length > 0) io.out.write(names.map(safe).join(' ') + '\n');
     return 0;
   },
