@@ -9,12 +9,14 @@ export { devicePath, addressText } from './entry';
 export type { UtmpType, TypeNumbering } from './record-types';
 export { typeName, typeCode } from './record-types';
 export { LAYOUTS, detectLayout, hostLayout } from './layouts';
-export type { LayoutName, RecordLayout } from './layouts';
+export type { LayoutName, RecordLayout, IntField, BytesField } from './layouts';
 export { UtmpRecordError } from './warnings';
 export type { UtmpWarning, UtmpWarningCode, WarningOptions } from './warnings';
 export { paths } from './paths';
+export type { DatabasePaths } from './paths';
+export type { NativePlatform } from './native';
 export { LastlogFile, lastLogin, lastLoginAsync } from './lastlog';
-export type { LastlogEntry, LastlogKey } from './lastlog';
+export type { LastlogEntry, LastlogFileOptions, LastlogKey } from './lastlog';
 export { sessions, sessionsAsync } from './sessions';
 export type { Session, SessionEnd, SessionKind, SessionsOptions } from './sessions';
 export {
