@@ -16,11 +16,21 @@ export interface CliResult {
 
 /** `node dist/cli/main.js ...args` in UTC. */
 export function utmpx(...args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env: ORACLE_ENV, maxBuffer: 1 << 30 });
+  return utmpxIn(ORACLE_ENV, ...args);
+}
+
+/** `node dist/cli/main.js ...args` with this environment. */
+export function utmpxIn(env: NodeJS.ProcessEnv, ...args: string[]): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, maxBuffer: 1 << 30 });
   return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), raw: r.stdout };
 }
 
 /** A real program's stdout in UTC, as UTF-8 (it must exit 0). */
 export function oracle(program: string, ...args: string[]): string {
-  return execFileSync(program, args, { env: ORACLE_ENV, maxBuffer: 1 << 30 }).toString('utf8');
+  return oracleIn(ORACLE_ENV, program, ...args);
+}
+
+/** A real program's stdout with this environment. */
+export function oracleIn(env: NodeJS.ProcessEnv, program: string, ...args: string[]): string {
+  return execFileSync(program, args, { env, maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8');
 }
