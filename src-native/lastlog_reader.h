@@ -11,7 +11,7 @@ namespace utmpx_addon {
 Napi::Value ReadLastlogSync(const Napi::CallbackInfo& info);
 // The same, read on the libuv pool; resolves to the same object.
 Napi::Value ReadLastlogAsync(const Napi::CallbackInfo& info);
-// scanLastlog(path: string | undefined, offset, maxRecords)
+// scanLastlog(path: string | undefined, offset, maxRecords, names = true)
 //   -> { records, next, done, fileSize }: records with a login from byte
 //   `offset` on; call again from `next` until `done`.
 Napi::Value ScanLastlogSync(const Napi::CallbackInfo& info);
