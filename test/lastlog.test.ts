@@ -78,6 +78,12 @@ describe('hand-made sparse file: one login by uid 4,000,000,000', () => {
     expect(ms).toBeLessThan(1000); // ~1 ms here; a record-by-record walk would take hours
   });
 
+  test('resolveUsers: false leaves names out of iteration only', () => {
+    const ll = new LastlogFile(file, { resolveUsers: false });
+    expect(ll.toArray().map((e) => [e.uid, e.user])).toEqual([[BIG_UID, null]]);
+    expect(ll.lookup(BIG_UID)).toEqual({ uid: BIG_UID, entry: ll.get(BIG_UID) });
+  });
+
   test('async iteration gives the same', async () => {
     expect(await new LastlogFile(file).toArrayAsync()).toEqual(new LastlogFile(file).toArray());
   });
@@ -162,9 +168,24 @@ describe('errors', () => {
     expect(() => new LastlogFile('')).toThrow(TypeError);
   });
 
-  test('an unknown user name is null', () => {
+  test('an unknown user name is null, and lookup() tells it from a user who never logged in', () => {
     expect(spawnSync('getent', ['passwd', 'no-such-user-xyz']).status).not.toBe(0);
-    expect(new LastlogFile(path.join(dir, 'fields')).get('no-such-user-xyz')).toBeNull();
+    const ll = new LastlogFile(path.join(dir, 'fields'));
+    expect(ll.get('no-such-user-xyz')).toBeNull();
+    expect(ll.lookup('no-such-user-xyz')).toEqual({ uid: null, entry: null });
+    const rootName = hostName(0)!;
+    expect(ll.lookup(rootName).uid).toBe(0);
+  });
+
+  test('the CLI: an unknown user is exit 1, a missing file exit 1 with ENOENT, a bad option exit 2', () => {
+    const run = (...args: string[]) => spawnSync(process.execPath, [CLI, 'lastlog', ...args], { env, encoding: 'utf8' });
+    const unknown = run('-f', path.join(dir, 'fields'), '-u', 'no-such-user-xyz');
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain('Unknown user or range');
+    const missing = run('-f', path.join(dir, 'no-such-lastlog'));
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('ENOENT');
+    expect(run('--bogus').status).toBe(2);
   });
 });
 
