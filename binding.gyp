@@ -5,6 +5,7 @@
       "sources": [
         "src-native/addon.cc",
         "src-native/errors.cc",
+        "src-native/file_lock.cc",
         "src-native/utmpx_reader.cc",
         "src-native/lastlog_reader.cc"
       ],

@@ -46,6 +46,10 @@ export interface NativeAddon {
   libcStubs: boolean;
   /** On glibc, sizeof/offsetof of `struct utmpx`; empty elsewhere. */
   structLayout: { size?: number } & Record<string, FieldPosition | number | undefined>;
+  /** An fcntl read lock on an open file, never waiting: true taken, false a writer holds it, null no locks here. */
+  tryReadLock(fd: number): boolean | null;
+  /** Releases what `tryReadLock` took. */
+  unlock(fd: number): void;
 }
 
 let loaded: NativeAddon | undefined;

@@ -8,6 +8,7 @@ import { promisify } from 'util';
 import { decodeChunk } from './decoder';
 import type { UtmpEntry } from './entry';
 import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
+import { type NativeAddon, native } from './native';
 import type { WarningSink } from './warnings';
 
 const readAsync = promisify(fs.read);
@@ -18,6 +19,49 @@ const fstatAsync = promisify(fs.fstat);
 const CHUNK_BYTES = 1 << 20;
 /** Bytes read to recognise the layout. */
 const HEAD_BYTES = 64 * 1024;
+/**
+ * A record rewritten in place (utmp slots, by pututxline) while we read it can
+ * come back torn. Like glibc's readers, we read under an fcntl read lock (the
+ * addon's), waiting at most LOCK_WAIT_MS for a writer to finish. Where no lock
+ * can be had, we read until two reads agree, which catches most tears.
+ */
+const LOCK_WAIT_MS = 1000;
+const MAX_CONFIRMING_READS = 8;
+
+type Locks = Pick<NativeAddon, 'tryReadLock' | 'unlock'>;
+let locks: Locks | null | undefined;
+function fileLocks(): Locks | null {
+  if (locks === undefined) {
+    try {
+      locks = typeof native().tryReadLock === 'function' ? native() : null;
+    } catch {
+      locks = null; // no addon: the decoder still works
+    }
+  }
+  return locks;
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+function lockSync(fd: number): boolean {
+  const l = fileLocks();
+  for (let waited = 0; l; waited++) {
+    const got = l.tryReadLock(fd);
+    if (got !== false || waited >= LOCK_WAIT_MS) return got === true;
+    Atomics.wait(sleeper, 0, 0, 1);
+  }
+  return false;
+}
+
+async function lockAsync(fd: number): Promise<boolean> {
+  const l = fileLocks();
+  for (let waited = 0; l; waited++) {
+    const got = l.tryReadLock(fd);
+    if (got !== false || waited >= LOCK_WAIT_MS) return got === true;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  return false;
+}
 
 /** Node's own error shape, for what fs reports without a path. */
 export function withPath(err: unknown, path: string): unknown {
@@ -46,6 +90,7 @@ export class RecordFileCursor {
   private layoutInUse: RecordLayout | null;
   private position = 0;
   private chunk: Buffer | null = null;
+  private confirm: Buffer | null = null;
   private batch: UtmpEntry[] = [];
   private index = 0;
   private finished = false;
@@ -130,14 +175,37 @@ export class RecordFileCursor {
     return this.chunk;
   }
 
+  private confirmBuffer(): Buffer {
+    this.confirm ??= Buffer.allocUnsafe(this.buffer().length);
+    return this.confirm;
+  }
+
+  // Whether a second read (m bytes in the confirm buffer) agrees with the
+  // first (n bytes in buf); if not, the second one replaces the first.
+  private confirmed(buf: Buffer, n: number, m: number): boolean {
+    const again = this.confirm!;
+    if (m === n && again.compare(buf, 0, n, 0, n) === 0) return true;
+    again.copy(buf, 0, 0, m);
+    return false;
+  }
+
   private fillSync(): void {
     if (this.fd === null) this.openSync();
     const buf = this.buffer();
     let n: number;
+    const fd = this.fd!;
+    const locked = lockSync(fd);
     try {
-      n = fs.readSync(this.fd!, buf, 0, buf.length, this.position);
+      n = fs.readSync(fd, buf, 0, buf.length, this.position);
+      for (let i = 0; !locked && i < MAX_CONFIRMING_READS && n > 0; i++) {
+        const m = fs.readSync(fd, this.confirmBuffer(), 0, n, this.position);
+        if (this.confirmed(buf, n, m)) break;
+        n = m;
+      }
     } catch (err) {
       throw withPath(err, this.path);
+    } finally {
+      if (locked) fileLocks()!.unlock(fd);
     }
     this.consume(buf, n);
   }
@@ -146,10 +214,19 @@ export class RecordFileCursor {
     if (this.fd === null) await this.openAsync();
     const buf = this.buffer();
     let n: number;
+    const fd = this.fd!;
+    const locked = await lockAsync(fd);
     try {
-      n = (await readAsync(this.fd!, buf, 0, buf.length, this.position)).bytesRead;
+      n = (await readAsync(fd, buf, 0, buf.length, this.position)).bytesRead;
+      for (let i = 0; !locked && i < MAX_CONFIRMING_READS && n > 0; i++) {
+        const m = (await readAsync(fd, this.confirmBuffer(), 0, n, this.position)).bytesRead;
+        if (this.confirmed(buf, n, m)) break;
+        n = m;
+      }
     } catch (err) {
       throw withPath(err, this.path);
+    } finally {
+      if (locked) fileLocks()!.unlock(fd);
     }
     this.consume(buf, n);
   }

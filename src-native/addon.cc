@@ -2,6 +2,7 @@
 // glibc, the layout of struct utmpx.
 #include <napi.h>
 
+#include "file_lock.h"
 #include "platform.h"
 #include "lastlog_reader.h"
 #include "utmpx_reader.h"
@@ -25,6 +26,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("libcStubs", Napi::Boolean::New(env, false));
 #endif
   exports.Set("structLayout", utmpx_addon::StructLayout(env));
+  exports.Set("tryReadLock", Napi::Function::New(env, utmpx_addon::TryReadLock, "tryReadLock"));
+  exports.Set("unlock", Napi::Function::New(env, utmpx_addon::Unlock, "unlock"));
   exports.Set("readLastlog", Napi::Function::New(env, utmpx_addon::ReadLastlogSync, "readLastlog"));
   exports.Set("readLastlogAsync", Napi::Function::New(env, utmpx_addon::ReadLastlogAsync, "readLastlogAsync"));
   exports.Set("scanLastlog", Napi::Function::New(env, utmpx_addon::ScanLastlogSync, "scanLastlog"));

@@ -1,0 +1,15 @@
+// Advisory read locks on an open file, as glibc's utmp readers take them, so
+// the JS decoder never reads a record that a writer is halfway through.
+#pragma once
+
+#include <napi.h>
+
+namespace utmpx_addon {
+
+// tryReadLock(fd) -> true (locked), false (a writer holds the file), or null
+// (no locks here, e.g. NFS without lockd): never blocks.
+Napi::Value TryReadLock(const Napi::CallbackInfo& info);
+// unlock(fd): releases what tryReadLock took.
+Napi::Value Unlock(const Napi::CallbackInfo& info);
+
+}  // namespace utmpx_addon
