@@ -6,13 +6,19 @@ import { BackwardCursor } from './backward';
 import type { UtmpEntry } from './entry';
 import type { LayoutName } from './layouts';
 import { paths } from './paths';
-import { UtmpFile } from './utmp-file';
+import { UtmpFile, type UtmpSource } from './utmp-file';
 import { type WarningOptions, WarningSink } from './warnings';
 
 /** Options of `users()`, `bootTime()` and `runLevel()`. */
 export interface UtmpQueryOptions extends WarningOptions {
   /** A utmp file to read instead of the system's live database. */
   path?: string;
+  /**
+   * The reader, as for `UtmpFile`: by default libc for the live database and
+   * the decoder for a path. `'decoder'` reads the live database in one
+   * locked read instead of libc's several system calls per record.
+   */
+  source?: UtmpSource | 'auto';
 }
 
 /** Options of `users()`. */

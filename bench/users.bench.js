@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// users() in-process against what Node tools do today: execFileSync('who')
+// and parse its text. Target: users() at least 200x faster per call (medians).
+//
+// This machine has no /run/utmp, so both read the same utmp fixture, written
+// by `utmpdump -r` into a temp dir: `who FILE` and `users({ path: FILE })`.
+'use strict';
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const { users, usersAsync } = require(path.join(__dirname, '..', 'dist'));
+const TARGET = 200;
+const SESSIONS = Number(process.env.BENCH_SESSIONS || 40);
+const WHO_CALLS = Number(process.env.BENCH_WHO_CALLS || 60);
+const BATCHES = 31;
+const BATCH = 200;
+
+// A busy shell server's utmp: boot and run level, gettys, ssh and tmux
+// sessions, a few DEAD slots left by logouts.
+function fixtureText() {
+  const lines = [];
+  const row = (type, pid, id, user, line, host, addr, time) =>
+    `[${type}] [${String(pid).padStart(5, '0')}] [${id.padEnd(4)}] [${user.padEnd(8)}] [${line.padEnd(12)}] ` +
+    `[${host.padEnd(20)}] [${addr.padEnd(15)}] [${time}]`;
+  const at = (m) => new Date(Date.UTC(2024, 0, 15, 8, m)).toISOString().replace(/\.\d+Z$/, ',000000+00:00');
+  lines.push(row(2, 0, '~~', 'reboot', '~', '6.1.0-18-amd64', '0.0.0.0', at(0)));
+  lines.push(row(1, 0x35 + 256 * 0x4e, '~~', 'runlevel', '~', '6.1.0-18-amd64', '0.0.0.0', at(0)));
+  for (let i = 1; i <= 6; i++) lines.push(row(6, 600 + i, `tty${i}`, 'LOGIN', `tty${i}`, '', '0.0.0.0', at(1)));
+  for (let i = 0; i < SESSIONS; i++) {
+    const ip = `10.0.${i % 7}.${10 + i}`;
+    const host = i % 5 === 4 ? `tmux(${3000 + i}).%0` : ip;
+    lines.push(row(7, 4000 + i, `ts/${i}`, `user${i % 23}`, `pts/${i}`, host, i % 5 === 4 ? '0.0.0.0' : ip, at(2 + i)));
+    if (i % 9 === 8) lines.push(row(8, 4000 + i, `ts/${i}`, '', `pts/${i}`, '', '0.0.0.0', at(3 + i)));
+  }
+  return lines.join('\n') + '\n';
+}
+
+// What Node tools do: run who, split its lines into user, line, time, host.
+function whoParsed(file) {
+  const out = execFileSync('who', [file], { encoding: 'utf8' });
+  return out.split('\n').filter(Boolean).map((l) => {
+    const m = /^(\S+)\s+(\S+)\s+(\d{4}-\d\d-\d\d \d\d:\d\d)(?:\s+\((.*)\))?/.exec(l);
+    return { user: m[1], line: m[2], time: m[3], host: m[4] || '' };
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+};
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utmpx-bench-users-'));
+  try {
+    const file = path.join(dir, 'utmp');
+    fs.writeFileSync(file, execFileSync('utmpdump', ['-r'], { input: fixtureText(), stdio: ['pipe', 'pipe', 'ignore'] }));
+
+    // The same answer both ways, or the comparison means nothing.
+    const ours = users({ path: file });
+    const theirs = whoParsed(file);
+    if (ours.length !== theirs.length || ours.some((u, i) => u.ut_user !== theirs[i].user || u.line !== theirs[i].line)) {
+      throw new Error(`users() and who disagree: ${ours.length} vs ${theirs.length} sessions`);
+    }
+
+    // Warm up, then medians: per call for who, per call within batches for users().
+    for (let i = 0; i < 3; i++) whoParsed(file);
+    for (let i = 0; i < 500; i++) users({ path: file });
+    const whoTimes = [];
+    for (let i = 0; i < WHO_CALLS; i++) {
+      const t = now();
+      whoParsed(file);
+      whoTimes.push(now() - t);
+    }
+    const usersTimes = [];
+    for (let b = 0; b < BATCHES; b++) {
+      const t = now();
+      for (let i = 0; i < BATCH; i++) users({ path: file });
+      usersTimes.push((now() - t) / BATCH);
+    }
+    const asyncTimes = [];
+    for (let b = 0; b < 11; b++) {
+      const t = now();
+      for (let i = 0; i < 50; i++) await usersAsync({ path: file });
+      asyncTimes.push((now() - t) / 50);
+    }
+
+    const whoMs = median(whoTimes);
+    const usersMs = median(usersTimes);
+    const asyncMs = median(asyncTimes);
+    const ratio = whoMs / usersMs;
+    console.log(`utmp fixture: ${ours.length} sessions (${fs.statSync(file).size} bytes, written by utmpdump -r in a temp dir:`);
+    console.log('  this machine has no /run/utmp, so both sides read the fixture: `who FILE` and users({ path: FILE }))');
+    console.log(`execFileSync('who') + parse  median ${(whoMs * 1000).toFixed(0).padStart(8)} µs/call  (${WHO_CALLS} calls)`);
+    console.log(`users() in-process           median ${(usersMs * 1000).toFixed(1).padStart(8)} µs/call  (${BATCHES} batches of ${BATCH})`);
+    console.log(`usersAsync() in-process      median ${(asyncMs * 1000).toFixed(1).padStart(8)} µs/call  (off the main thread; not part of the target)`);
+    const pass = ratio >= TARGET;
+    console.log(`ratio ${ratio.toFixed(0)}x (target >= ${TARGET}x): ${pass ? 'PASS' : 'FAIL'}`);
+    process.exitCode = pass ? 0 : 1;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
