@@ -178,12 +178,17 @@ test('the tarball holds the build, types, sources of the addon, prebuild and doc
   }
 });
 
-test('installing needed no compiler: no stub was called and nothing was built', () => {
+test('installing needed no compiler (no stub was called, nothing was built) and no network', () => {
   const which = spawnSync('sh', ['-c', 'command -v g++'], { env: userEnv, encoding: 'utf8' }).stdout.trim();
   expect(which).toBe(path.join(root, 'stubs', 'g++'));
   expect(stubCalls()).toBe('');
   expect(fs.existsSync(path.join(installed, PREBUILD))).toBe(true);
   expect(fs.existsSync(path.join(installed, 'build'))).toBe(false);
+  if (isolate) {
+    // The namespace npm ran in cannot even resolve the registry's name.
+    const lookup = offline(process.execPath, ['-e', "require('dns').lookup('registry.npmjs.org', (e) => { console.log(e ? e.code : 'resolved'); })"]);
+    expect(lookup.stdout.trim()).not.toBe('resolved');
+  }
 });
 
 test('the CLI runs: npx utmpx --version, and utmpx who -f FILE prints what who(1) prints', () => {
