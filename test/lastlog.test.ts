@@ -103,6 +103,36 @@ describe('hand-made sparse file: one login by uid 4,000,000,000', () => {
   });
 });
 
+test('iteration agrees with a naive front-to-back scan across holes, extents and batches', async () => {
+  // A dense run longer than one batch (4096) and one call's 8 MiB budget,
+  // then scattered logins with holes of every size between them.
+  const file = path.join(dir, 'mixed');
+  const uids = new Set<number>();
+  for (let uid = 5; uid < 35_005; uid++) uids.add(uid);
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let i = 0; i < 2000; i++) uids.add(40_000 + Math.floor(random() * 260_000));
+  const fd = fs.openSync(file, 'w');
+  for (const uid of uids) {
+    const rec = record(1_600_000_000 + uid, `pts/${uid % 100}`, `h${uid}`);
+    fs.writeSync(fd, rec, 0, rec.length, uid * RECORD);
+  }
+  fs.closeSync(fd);
+
+  const bytes = fs.readFileSync(file);
+  const naive: number[] = [];
+  for (let off = 0; off + RECORD <= bytes.length; off += RECORD) {
+    if (bytes.readInt32LE(off) !== 0) naive.push(off / RECORD);
+  }
+  expect(naive.length).toBe(uids.size);
+
+  const ll = new LastlogFile(file, { resolveUsers: false });
+  const got = ll.toArray();
+  expect(got.map((e) => e.uid)).toEqual(naive);
+  expect(got.every((e) => e.time === 1_600_000_000 + e.uid! && e.host === `h${e.uid}`)).toBe(true);
+  expect((await ll.toArrayAsync()).map((e) => e.uid)).toEqual(naive);
+});
+
 test('fields are bounded by their size and cut at the first NUL', () => {
   const file = path.join(dir, 'fields');
   const line = Buffer.alloc(32, 'L'); // no NUL at all
