@@ -12,7 +12,7 @@
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { readWithUtmpdump, tempDir, writeWithUtmpdump } from '../helpers/utmpdump';
+import { dumpSeconds, readWithUtmpdump, tempDir, writeWithUtmpdump } from '../helpers/utmpdump';
 
 const REPO = path.resolve(__dirname, '../..');
 const PKG = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -29,7 +29,6 @@ let app: string;
 let installed: string;
 let fixture: string;
 let userEnv: NodeJS.ProcessEnv;
-let installLog: string;
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): SpawnSyncReturns<string> {
   return spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout: 240000 });
@@ -95,7 +94,7 @@ function offline(cmd: string, args: string[], env = userEnv): SpawnSyncReturns<s
 const PROBE = `
 const [file, sources] = process.argv.slice(2);
 const entries = (source) => new utmpx.UtmpFile(file, { source }).toArray()
-  .map((e) => ({ user: e.ut_user, line: e.line, type: e.ut_type_code }));
+  .map((e) => ({ type: e.ut_type_code, user: e.ut_user, line: e.line, host: e.ut_host, usec: Math.round(e.ut_time * 1e6) }));
 const result = {
   exports: Object.keys(utmpx).filter((k) => k !== 'default' && k !== '__esModule').sort(),
   auto: new utmpx.UtmpFile(file).source,
@@ -123,7 +122,7 @@ export const n: number = f.toArray()[0].ut_user;
 interface ProbeResult {
   exports: string[];
   auto: string;
-  bySource: Record<string, { user: string; line: string; type: number }[]>;
+  bySource: Record<string, { type: number; user: string; line: string; host: string; usec: number }[]>;
   addons: string[];
   sameClass?: boolean;
 }
@@ -143,8 +142,7 @@ beforeAll(() => {
   fs.mkdirSync(app);
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', version: '1.0.0', private: true }));
   const r = offline('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball]);
-  installLog = r.stdout + r.stderr;
-  if (r.status !== 0) throw new Error(`npm install of the tarball failed:\n${installLog}`);
+  if (r.status !== 0) throw new Error(`npm install of the tarball failed:\n${r.stdout}${r.stderr}`);
   installed = path.join(app, 'node_modules', PKG.name);
 
   fs.writeFileSync(path.join(app, 'probe.cjs'), CJS);
@@ -201,7 +199,8 @@ test('the CLI runs: npx utmpx --version, and utmpx who -f FILE prints what who(1
 });
 
 function expectMatchesOracle(result: ProbeResult): void {
-  const oracle = readWithUtmpdump(fixture).map((d) => ({ user: d.user, line: d.line, type: d.type }));
+  const oracle = readWithUtmpdump(fixture)
+    .map((d) => ({ type: d.type, user: d.user, line: d.line, host: d.host, usec: Math.round(dumpSeconds(d.time) * 1e6) }));
   for (const entries of Object.values(result.bySource)) expect(entries).toEqual(oracle);
   expect(result.auto).toBe('decoder'); // a path given: streamed (on musl: always)
   expect(result.addons).toEqual([fs.realpathSync(path.join(installed, PREBUILD))]);
