@@ -159,7 +159,8 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
 
   /**
    * The last login of one user, read directly (no scan).
-   * @param userOrUid a uid, or a user name looked up with `getpwnam_r`.
+   * @param userOrUid a uid, or a user name looked up with `getpwnam_r` among
+   *   this machine's accounts (for a file from another machine, pass the uid).
    * @returns the entry, or `null` when the user never logged in, the uid lies
    *   past the end of the file, or no account has that name.
    * @throws TypeError for a negative or non-integer uid; a Node-style error
@@ -184,6 +185,7 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
     return this.settle(await addon().readLastlogAsync(this.givenPath, key));
   }
 
+  /** The users who have logged in, in uid order, from the start of the file. */
   *[Symbol.iterator](): Generator<LastlogEntry, void, undefined> {
     this.sink.clear();
     let offset = 0;
@@ -195,6 +197,7 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
     }
   }
 
+  /** The same as the sync iterator, each batch read on the libuv thread pool. */
   async *[Symbol.asyncIterator](): AsyncGenerator<LastlogEntry, void, undefined> {
     this.sink.clear();
     let offset = 0;
