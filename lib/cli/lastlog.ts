@@ -50,9 +50,10 @@ function select(db: LastlogFile, spec: string): Selection | null {
 export const lastlog: Command = {
   summary: 'lastlog [-f FILE] [-u USER] [--json|--ndjson] last login of each user',
   help: `Usage: utmpx lastlog [-f FILE] [-u USER] [--json | --ndjson] [--iso]
-Prints the last login of each user who has logged in (uid order), or of one
-user, in the columns of shadow's lastlog(8). Huge sparse files (high uids)
-are read in milliseconds.
+Prints the last login of each user who has logged in, in uid order (as
+lastlog -a, but taken from the file, so uids without an account show too), or
+of one user, in the columns of shadow's lastlog(8). Huge sparse files (high
+uids) are read in milliseconds.
 
   -f, --file FILE  read FILE instead of the system's lastlog
   -u, --user USER  a login name, a uid, or a uid range (MIN-MAX, -MAX, MIN-);
