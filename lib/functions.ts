@@ -74,22 +74,12 @@ function stalePolicy(options: UsersOptions): (u: UtmpEntry) => boolean {
  * for (const u of users()) console.log(u.ut_user, u.ut_line, u.ut_host, u.date);
  */
 export function users(options: UsersOptions = {}): UtmpEntry[] {
-  const db = new UtmpFile(options.path, options);
-  try {
-    return db.toArray().filter(stalePolicy(options));
-  } catch (err) {
-    throw explainMissing(err, db, options.path);
-  }
+  return readAll(options).filter(stalePolicy(options));
 }
 
 /** `users()`, read off the main thread. */
 export async function usersAsync(options: UsersOptions = {}): Promise<UtmpEntry[]> {
-  const db = new UtmpFile(options.path, options);
-  try {
-    return (await db.toArrayAsync()).filter(stalePolicy(options));
-  } catch (err) {
-    throw explainMissing(err, db, options.path);
-  }
+  return (await readAllAsync(options)).filter(stalePolicy(options));
 }
 
 /** The run level init recorded in utmp (a RUN_LVL entry). */
@@ -186,10 +176,22 @@ export function explainDenied(err: unknown): unknown {
   return err;
 }
 
-function source(path: string, options: FailedLoginsOptions) {
+interface RecordSource {
+  next(): UtmpEntry | undefined;
+  nextAsync(): Promise<UtmpEntry | undefined>;
+  close(): void;
+}
+
+// The file forwards (UtmpFile) or backwards (BackwardCursor), behind one shape.
+function openBtmp(path: string, options: FailedLoginsOptions): RecordSource {
   const layout = options.layout ?? 'auto';
-  if (options.newestFirst) return new BackwardCursor(path, layout, new WarningSink(options));
-  return new UtmpFile(path, { ...options, layout });
+  if (options.newestFirst) {
+    const c = new BackwardCursor(path, layout, new WarningSink(options));
+    return { next: () => c.nextSync(), nextAsync: () => c.nextAsync(), close: () => c.release() };
+  }
+  const file = new UtmpFile(path, { ...options, layout });
+  const it = file[Symbol.asyncIterator]();
+  return { next: () => file.next().value, nextAsync: async () => (await it.next()).value, close: () => file.close() };
 }
 
 /**
@@ -203,41 +205,24 @@ function source(path: string, options: FailedLoginsOptions) {
  * for (const f of failedLogins(undefined, { newestFirst: true })) console.log(f.ut_user, f.ut_host, f.date);
  */
 export function* failedLogins(path: string = paths().btmp, options: FailedLoginsOptions = {}): Generator<UtmpEntry, void, undefined> {
-  const src = source(path, options);
+  const src = openBtmp(path, options);
   try {
-    for (;;) {
-      let e: UtmpEntry | undefined;
-      try {
-        e = src instanceof UtmpFile ? src.next().value : src.nextSync();
-      } catch (err) {
-        throw explainDenied(err);
-      }
-      if (e === undefined) return;
-      yield e;
-    }
+    for (let e = src.next(); e; e = src.next()) yield e;
+  } catch (err) {
+    throw explainDenied(err);
   } finally {
-    if (src instanceof UtmpFile) src.close();
-    else src.release();
+    src.close();
   }
 }
 
 /** `failedLogins()`, read off the main thread: `for await (const f of failedLoginsAsync()) ...`. */
 export async function* failedLoginsAsync(path: string = paths().btmp, options: FailedLoginsOptions = {}): AsyncGenerator<UtmpEntry, void, undefined> {
-  const src = source(path, options);
-  const it = src instanceof UtmpFile ? src[Symbol.asyncIterator]() : null;
+  const src = openBtmp(path, options);
   try {
-    for (;;) {
-      let e: UtmpEntry | undefined;
-      try {
-        e = it ? (await it.next()).value : await (src as BackwardCursor).nextAsync();
-      } catch (err) {
-        throw explainDenied(err);
-      }
-      if (e === undefined) return;
-      yield e;
-    }
+    for (let e = await src.nextAsync(); e; e = await src.nextAsync()) yield e;
+  } catch (err) {
+    throw explainDenied(err);
   } finally {
-    if (src instanceof UtmpFile) src.close();
-    else src.release();
+    src.close();
   }
 }
