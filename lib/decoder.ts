@@ -2,9 +2,8 @@
  * Decodes records out of a Buffer by layout. Every read is bounded by the
  * record and field sizes: nothing here can read past the bytes it was given.
  */
-import { type RecordLayout, readField } from './layouts';
-import type { NativeRecord } from './native';
-import { type UtmpEntry, toEntry } from './entry';
+import { type IntField, type IntReader, type RecordLayout, intReader } from './layouts';
+import { Entry, type UtmpEntry, devicePath } from './entry';
 import type { WarningSink } from './warnings';
 
 declare global {
@@ -18,48 +17,145 @@ declare global {
 // Reused by decodeString to tell its caller about bad UTF-8 without allocating.
 let sawInvalidUtf8 = false;
 
+// The same few strings (lines, users, hosts, ids) fill a wtmp. Each ASCII
+// field is hashed while looking for its NUL, and a slot that holds the same
+// bytes hands back its string: no call into C++ to make a new one. Every hit
+// is checked byte for byte, so a collision only costs a miss.
+const SLOTS = 8192;
+const SLOT_BYTES = 256; // the longest string field of any layout
+const slotBytes = new Uint8Array(SLOTS * SLOT_BYTES);
+const slotLength = new Int32Array(SLOTS).fill(-1);
+const slotText: string[] = new Array<string>(SLOTS).fill('');
+// The device path of a line held in a slot, made the first time it is asked for.
+const slotDevicePath: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
+// The slot decodeString last answered from or filled; -1 when it used none.
+let lastSlot = -1;
+
 /** A NUL-terminated, fixed-size field: bounded by `size`, cut at the first NUL. */
 export function decodeString(buf: Buffer, start: number, size: number): string {
   let end = start;
   const limit = start + size;
   let high = 0;
+  let hash = size;
   while (end < limit) {
     const b = buf[end];
     if (b === 0) break;
     high |= b;
+    hash = (Math.imul(hash, 31) + b) | 0;
     end++;
   }
-  if (end === start) return '';
-  if (high < 0x80) return buf.latin1Slice(start, end); // plain ASCII: the fast path
-  const text = buf.utf8Slice(start, end);
-  if (text.includes('\uFFFD')) sawInvalidUtf8 = true;
+  const length = end - start;
+  lastSlot = -1;
+  if (length === 0) return '';
+  if (high >= 0x80) {
+    const text = buf.utf8Slice(start, end);
+    if (text.includes('\uFFFD')) sawInvalidUtf8 = true;
+    return text;
+  }
+  if (length > SLOT_BYTES) return buf.latin1Slice(start, end);
+  const slot = (hash ^ (hash >>> 13)) & (SLOTS - 1);
+  const base = slot * SLOT_BYTES;
+  if (slotLength[slot] === length) {
+    let i = 0;
+    while (i < length && slotBytes[base + i] === buf[start + i]) i++;
+    if (i === length) {
+      lastSlot = slot;
+      return slotText[slot];
+    }
+  }
+  const text = buf.latin1Slice(start, end); // plain ASCII
+  for (let i = 0; i < length; i++) slotBytes[base + i] = buf[start + i];
+  slotLength[slot] = length;
+  slotText[slot] = text;
+  slotDevicePath[slot] = undefined;
+  lastSlot = slot;
   return text;
 }
 
-/** One record at byte `at` of `buf`, in the shape the addon returns. */
-export function decodeRecord(buf: Buffer, at: number, layout: RecordLayout): NativeRecord {
-  const raw: NativeRecord = {
-    type: readField(buf, at, layout.type, layout),
-    pid: readField(buf, at, layout.pid, layout),
-    line: decodeString(buf, at + layout.line.offset, layout.line.size),
-    id: decodeString(buf, at + layout.id.offset, layout.id.size),
-    user: decodeString(buf, at + layout.user.offset, layout.user.size),
-    host: decodeString(buf, at + layout.host.offset, layout.host.size),
-    sec: readField(buf, at, layout.sec, layout),
-    usec: readField(buf, at, layout.usec, layout),
-  };
-  if (layout.exitTermination && layout.exitStatus) {
-    raw.exitTermination = readField(buf, at, layout.exitTermination, layout);
-    raw.exitStatus = readField(buf, at, layout.exitStatus, layout);
+/** Decodes whole records of one layout into entries, every field reader specialised once. */
+export class RecordDecoder {
+  private readonly type: IntReader;
+  private readonly pid: IntReader;
+  private readonly sec: IntReader;
+  private readonly usec: IntReader;
+  private readonly exitTermination: IntReader | null;
+  private readonly exitStatus: IntReader | null;
+  private readonly session: IntReader | null;
+
+  /** Bytes per record. */
+  readonly size: number;
+
+  constructor(private readonly layout: RecordLayout) {
+    this.size = layout.size;
+    const reader = (f: IntField | undefined) => (f ? intReader(f, layout.littleEndian) : null);
+    this.type = reader(layout.type)!;
+    this.pid = reader(layout.pid)!;
+    this.sec = reader(layout.sec)!;
+    this.usec = reader(layout.usec)!;
+    this.exitTermination = reader(layout.exitTermination);
+    this.exitStatus = reader(layout.exitStatus);
+    this.session = reader(layout.session);
   }
-  if (layout.session) raw.session = readField(buf, at, layout.session, layout);
-  if (layout.addr) raw.addr = buf.subarray(at + layout.addr.offset, at + layout.addr.offset + 16);
-  return raw;
+
+  /** The entry for the record at byte `at` of `buf`. */
+  entry(buf: Buffer, at: number): UtmpEntry {
+    const l = this.layout;
+    const line = decodeString(buf, at + l.line.offset, l.line.size);
+    const slot = lastSlot;
+    const utLine = slot < 0 ? devicePath(line) : (slotDevicePath[slot] ??= devicePath(line));
+    return new Entry(
+      this.type(buf, at),
+      l.numbering,
+      this.pid(buf, at),
+      line,
+      utLine,
+      decodeString(buf, at + l.id.offset, l.id.size),
+      decodeString(buf, at + l.user.offset, l.user.size),
+      decodeString(buf, at + l.host.offset, l.host.size),
+      this.sec(buf, at),
+      this.usec(buf, at),
+      this.exitTermination?.(buf, at),
+      this.exitStatus?.(buf, at),
+      this.session?.(buf, at),
+      l.addr && buf,
+      l.addr ? at + l.addr.offset : 0,
+    );
+  }
+}
+
+const decoders = new Map<RecordLayout, RecordDecoder>();
+
+/** The decoder of `layout`, made once. */
+export function recordDecoder(layout: RecordLayout): RecordDecoder {
+  let d = decoders.get(layout);
+  if (!d) decoders.set(layout, (d = new RecordDecoder(layout)));
+  return d;
 }
 
 function isAllZero(buf: Buffer, at: number, size: number): boolean {
   for (let i = at; i < at + size; i++) if (buf[i] !== 0) return false;
   return true;
+}
+
+/**
+ * The entry for the record at byte `at` of `buf` (file offset `fileOffset`),
+ * its problems reported to `sink`: an unknown type, all zero bytes, a string
+ * that is not UTF-8.
+ */
+export function decodeAt(
+  decoder: RecordDecoder, buf: Buffer, at: number, fileOffset: number, path: string, sink: WarningSink,
+): UtmpEntry {
+  sawInvalidUtf8 = false;
+  const entry = decoder.entry(buf, at);
+  if (entry.ut_type === 'UNKNOWN') {
+    sink.report({ code: 'UNKNOWN_TYPE', message: `unknown record type ${entry.ut_type_code}`, path, offset: fileOffset });
+  } else if (entry.ut_type_code === 0 && entry.ut_time === 0 && isAllZero(buf, at, decoder.size)) {
+    sink.report({ code: 'ZERO_RECORD', message: 'record is all zero bytes', path, offset: fileOffset });
+  }
+  if (sawInvalidUtf8) {
+    sink.report({ code: 'INVALID_UTF8', message: 'string field is not valid UTF-8', path, offset: fileOffset });
+  }
+  return entry;
 }
 
 /**
@@ -78,20 +174,7 @@ export function decodeChunk(
 ): number {
   const size = layout.size;
   const whole = Math.floor(length / size) * size;
-  for (let at = 0; at < whole; at += size) {
-    sawInvalidUtf8 = false;
-    const raw = decodeRecord(buf, at, layout);
-    const entry = toEntry(raw, layout.numbering);
-    out.push(entry);
-    if (entry.ut_type === 'UNKNOWN') {
-      sink.report({ code: 'UNKNOWN_TYPE', message: `unknown record type ${raw.type}`, path, offset: fileOffset + at });
-    } else if (raw.type === 0 && raw.sec === 0 && isAllZero(buf, at, size)) {
-      sink.report({ code: 'ZERO_RECORD', message: 'record is all zero bytes', path, offset: fileOffset + at });
-    }
-    if (sawInvalidUtf8) {
-      sink.report({ code: 'INVALID_UTF8', message: 'string field is not valid UTF-8', path, offset: fileOffset + at });
-    }
-  }
+  const decoder = recordDecoder(layout);
+  for (let at = 0; at < whole; at += size) out.push(decodeAt(decoder, buf, at, fileOffset + at, path, sink));
   return whole;
 }
-

@@ -49,8 +49,12 @@ export interface UtmpEntry {
   ut_session?: number;
   /** First four address bytes as an unsigned 32-bit number, network order (10.0.0.5 is 0x0a000005). Linux only. */
   ut_addr?: number;
-  /** The record's time as a Date (millisecond precision). */
-  date: Date;
+  /**
+   * The record's time as a Date (millisecond precision). Made when read (a new
+   * Date each time), so entries cost no Date until one is wanted; it is not an
+   * own property (`{ ...entry }` leaves it out), but `JSON.stringify` includes it.
+   */
+  readonly date: Date;
   /** The remote address as text (`10.0.0.5`, `2001:db8::1`), or null when none is recorded. Linux only. */
   address?: string | null;
   /** The line exactly as recorded (`pts/0`, `~`). */
@@ -64,16 +68,33 @@ export function devicePath(line: string): string {
   return DEVICE_NAME.test(line) ? '/dev/' + line : line;
 }
 
-/** IPv4 when only the first word is set (the glibc convention), IPv6 otherwise; null when all zero. */
-export function addressText(bytes: Uint8Array): string | null {
+// IPv4 addresses repeat too (the same clients log in again and again): a
+// direct-mapped cache of their text, checked against the whole address.
+const V4_SLOTS = 4096;
+const v4Keys = new Int32Array(V4_SLOTS);
+const v4Texts: (string | undefined)[] = new Array<string | undefined>(V4_SLOTS).fill(undefined);
+
+/**
+ * IPv4 when only the first word is set (the glibc convention), IPv6 otherwise;
+ * null when all zero. Reads the 16 bytes at `start` of `bytes`.
+ */
+export function addressText(bytes: Uint8Array, start = 0): string | null {
   let tail = 0;
-  for (let i = 4; i < 16; i++) tail |= bytes[i];
+  for (let i = start + 4; i < start + 16; i++) tail |= bytes[i];
   if (tail === 0) {
-    if ((bytes[0] | bytes[1] | bytes[2] | bytes[3]) === 0) return null;
-    return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+    const v4 = (bytes[start] << 24) | (bytes[start + 1] << 16) | (bytes[start + 2] << 8) | bytes[start + 3];
+    if (v4 === 0) return null;
+    const slot = Math.imul(v4, 0x9e3779b1) >>> 20; // 12 bits: V4_SLOTS
+    let text = v4Texts[slot];
+    if (text === undefined || v4Keys[slot] !== v4) {
+      text = `${v4 >>> 24}.${(v4 >>> 16) & 255}.${(v4 >>> 8) & 255}.${v4 & 255}`;
+      v4Keys[slot] = v4;
+      v4Texts[slot] = text;
+    }
+    return text;
   }
   const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) words.push((bytes[i] << 8) | bytes[i + 1]);
+  for (let i = start; i < start + 16; i += 2) words.push((bytes[i] << 8) | bytes[i + 1]);
   // Longest run of two or more zero words becomes '::' (RFC 5952).
   let bestStart = -1;
   let bestLen = 0;
@@ -89,31 +110,74 @@ export function addressText(bytes: Uint8Array): string | null {
   return hex.slice(0, bestStart).join(':') + '::' + hex.slice(bestStart + bestLen).join(':');
 }
 
+/**
+ * The entry class: every field an own property set once in the constructor
+ * (one shape for every record of a layout), `date` made on demand.
+ */
+export class Entry implements UtmpEntry {
+  ut_type: UtmpType;
+  ut_type_code: number;
+  ut_pid: number;
+  ut_line: string;
+  ut_id: string;
+  ut_user: string;
+  ut_host: string;
+  ut_time: number;
+  ut_user_process: boolean;
+  line: string;
+  declare ut_exit_code?: number;
+  declare ut_exit?: ExitStatus;
+  declare ut_session?: number;
+  declare ut_addr?: number;
+  declare address?: string | null;
+  readonly #ms: number;
+
+  /**
+   * Fields absent from the record's platform are passed as undefined and stay
+   * absent. `utLine` is `devicePath(line)`. The address is the 16 bytes at
+   * `addrStart` of `addr`.
+   */
+  constructor(
+    code: number, numbering: TypeNumbering, pid: number, line: string, utLine: string, id: string, user: string, host: string,
+    sec: number, usec: number, exitTermination: number | undefined, exitStatus: number | undefined,
+    session: number | undefined, addr: Uint8Array | undefined, addrStart: number,
+  ) {
+    const type = typeName(code, numbering);
+    this.ut_type = type;
+    this.ut_type_code = code;
+    this.ut_pid = pid;
+    this.ut_line = utLine;
+    this.ut_id = id;
+    this.ut_user = user;
+    this.ut_host = host;
+    this.ut_time = sec + usec / 1e6;
+    this.ut_user_process = type === 'USER_PROCESS';
+    this.line = line;
+    this.#ms = sec * 1000 + Math.floor(usec / 1000);
+    if (exitStatus !== undefined && exitTermination !== undefined) {
+      this.ut_exit_code = exitStatus;
+      this.ut_exit = { e_termination: exitTermination, e_exit: exitStatus };
+    }
+    if (session !== undefined) this.ut_session = session;
+    if (addr !== undefined) {
+      const a = addrStart;
+      this.ut_addr = ((addr[a] << 24) | (addr[a + 1] << 16) | (addr[a + 2] << 8) | addr[a + 3]) >>> 0;
+      this.address = addressText(addr, a);
+    }
+  }
+
+  get date(): Date {
+    return new Date(this.#ms);
+  }
+
+  /** Every field, `date` included, for `JSON.stringify`. */
+  toJSON(): UtmpEntry {
+    return { ...this, date: this.date };
+  }
+}
+
 /** Builds the public entry from a raw record (from libc or from the decoder). */
 export function toEntry(raw: NativeRecord, numbering: TypeNumbering): UtmpEntry {
-  const type = typeName(raw.type, numbering);
-  const entry: UtmpEntry = {
-    ut_type: type,
-    ut_type_code: raw.type,
-    ut_pid: raw.pid,
-    ut_line: devicePath(raw.line),
-    ut_id: raw.id,
-    ut_user: raw.user,
-    ut_host: raw.host ?? '',
-    ut_time: raw.sec + raw.usec / 1e6,
-    ut_user_process: type === 'USER_PROCESS',
-    date: new Date(raw.sec * 1000 + Math.floor(raw.usec / 1000)),
-    line: raw.line,
-  };
-  if (raw.exitStatus !== undefined && raw.exitTermination !== undefined) {
-    entry.ut_exit_code = raw.exitStatus;
-    entry.ut_exit = { e_termination: raw.exitTermination, e_exit: raw.exitStatus };
-  }
-  if (raw.session !== undefined) entry.ut_session = raw.session;
-  if (raw.addr !== undefined) {
-    const a = raw.addr;
-    entry.ut_addr = ((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) >>> 0;
-    entry.address = addressText(a);
-  }
-  return entry;
+  return new Entry(raw.type, numbering, raw.pid, raw.line, devicePath(raw.line), raw.id, raw.user, raw.host ?? '', raw.sec, raw.usec,
+    raw.exitTermination, raw.exitStatus, raw.session, raw.addr, 0);
 }

@@ -110,18 +110,40 @@ export function hostLayout(): RecordLayout | null {
   return wide ? LAYOUTS[le ? 'glibc-400-le' : 'glibc-400-be'] : LAYOUTS[le ? 'glibc-384-le' : 'glibc-384-be'];
 }
 
-function readInt(buf: Buffer, at: number, f: IntField, le: boolean): number {
-  const o = at + f.offset;
-  switch (f.size) {
-    case 2: return f.signed ? (le ? buf.readInt16LE(o) : buf.readInt16BE(o)) : (le ? buf.readUInt16LE(o) : buf.readUInt16BE(o));
-    case 4: return f.signed ? (le ? buf.readInt32LE(o) : buf.readInt32BE(o)) : (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
-    default: return Number(le ? buf.readBigInt64LE(o) : buf.readBigInt64BE(o));
+/** Reads one integer field of the record that begins at byte `at`. */
+export type IntReader = (buf: Buffer, at: number) => number;
+
+/**
+ * A reader specialised for one field: its offset, size, sign and byte order
+ * fixed, integers assembled from bytes (no bounds-checked method calls, and
+ * no BigInt while a 64-bit value fits a double's 53 bits).
+ */
+export function intReader(f: IntField, littleEndian: boolean): IntReader {
+  const d = f.offset;
+  if (f.size === 2) {
+    const read = littleEndian
+      ? (b: Buffer, o: number) => b[o] | (b[o + 1] << 8)
+      : (b: Buffer, o: number) => (b[o] << 8) | b[o + 1];
+    return f.signed ? (b, at) => (read(b, at + d) << 16) >> 16 : (b, at) => read(b, at + d);
   }
+  if (f.size === 4) {
+    const read = littleEndian
+      ? (b: Buffer, o: number) => b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)
+      : (b: Buffer, o: number) => (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
+    return f.signed ? (b, at) => read(b, at + d) : (b, at) => read(b, at + d) >>> 0;
+  }
+  return (b, at) => {
+    const o = at + d;
+    const hi = littleEndian ? b.readInt32LE(o + 4) : b.readInt32BE(o);
+    const lo = littleEndian ? b.readUInt32LE(o) : b.readUInt32BE(o + 4);
+    if (hi >= -0x200000 && hi < 0x200000) return hi * 4294967296 + lo;
+    return Number(littleEndian ? b.readBigInt64LE(o) : b.readBigInt64BE(o));
+  };
 }
 
 /** Reads one integer field of the record at `at`. */
 export function readField(buf: Buffer, at: number, f: IntField, layout: RecordLayout): number {
-  return readInt(buf, at, f, layout.littleEndian);
+  return intReader(f, layout.littleEndian)(buf, at);
 }
 
 // How much a record looks like one of `layout`: 0 (garbage, or zeros) to 5.

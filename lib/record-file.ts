@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import { promisify } from 'util';
-import { decodeChunk } from './decoder';
+import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
 import type { UtmpEntry } from './entry';
 import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
 import { type NativeAddon, native } from './native';
@@ -91,8 +91,12 @@ export class RecordFileCursor {
   private position = 0;
   private chunk: Buffer | null = null;
   private confirm: Buffer | null = null;
-  private batch: UtmpEntry[] = [];
-  private index = 0;
+  private decoder: RecordDecoder | null = null;
+  /** The next record to decode in `chunk`, and the end of the whole records there. */
+  private at = 0;
+  private end = 0;
+  /** File offset of `chunk[0]`. */
+  private chunkOffset = 0;
   private finished = false;
   /** Bytes after the last whole record, once the end was reached. */
   trailingBytes = 0;
@@ -111,19 +115,35 @@ export class RecordFileCursor {
   }
 
   nextSync(): UtmpEntry | undefined {
-    while (this.index >= this.batch.length) {
+    while (this.at >= this.end) {
       if (this.finished) return undefined;
       this.fillSync();
     }
-    return this.batch[this.index++];
+    return this.take();
   }
 
   async nextAsync(): Promise<UtmpEntry | undefined> {
-    while (this.index >= this.batch.length) {
+    while (this.at >= this.end) {
       if (this.finished) return undefined;
       await this.fillAsync();
     }
-    return this.batch[this.index++];
+    return this.take();
+  }
+
+  /** Whether the next entry is already read, so `take()` gives it without waiting. */
+  get ready(): boolean {
+    return this.at < this.end;
+  }
+
+  /**
+   * The next entry of the chunk in hand (call when `ready`). Records are
+   * decoded one at a time as they are asked for: an entry the caller drops
+   * dies young, which keeps the garbage collector's work and the memory small.
+   */
+  take(): UtmpEntry {
+    const at = this.at;
+    this.at = at + this.decoder!.size;
+    return decodeAt(this.decoder!, this.chunk!, at, this.chunkOffset + at, this.path, this.sink);
   }
 
   /** Lets go of the file; a later read reopens it at the same record. */
@@ -231,11 +251,12 @@ export class RecordFileCursor {
     this.consume(buf, n);
   }
 
-  // Decodes the whole records just read; a short read below one record is the end.
+  // Takes the whole records just read; a short read below one record is the end.
   private consume(buf: Buffer, n: number): void {
-    this.batch = [];
-    this.index = 0;
     const layout = this.layoutInUse!;
+    this.decoder ??= recordDecoder(layout);
+    this.at = 0;
+    this.end = 0;
     if (n < layout.size) {
       this.finished = true;
       this.trailingBytes = n;
@@ -250,6 +271,8 @@ export class RecordFileCursor {
       }
       return;
     }
-    this.position += decodeChunk(buf, n, this.position, layout, this.path, this.sink, this.batch);
+    this.chunkOffset = this.position;
+    this.end = n - (n % layout.size);
+    this.position += this.end;
   }
 }

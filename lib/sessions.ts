@@ -199,31 +199,33 @@ class Pairing {
 
   push(e: UtmpEntry): void {
     this.index++;
-    const date = e.date;
     if (this.since !== -Infinity || this.until !== Infinity) {
       const sec = Math.floor(e.ut_time);
       if (sec < this.since || sec > this.until) return;
     }
     if (this.options.failedLogins) {
-      this.out.push(this.session(e, 'login', e.line, date, 'logout'));
+      const s = this.session(e, 'login', e.line, null, 'logout');
+      s.logout = s.login;
+      this.out.push(s);
       return;
     }
     const role = roleOf(e);
-    switch (role) {
-      case Role.Login:
-      case Role.Logout: {
-        if (e.line === '') {
-          if (role === Role.Login) this.openNoLine.push(this.session(e, 'login', '', null, 'still logged in'));
-          return;
-        }
-        const previous = this.open.get(e.line);
-        if (previous) {
-          this.close(previous, date, 'logout');
-          this.open.delete(e.line);
-        }
-        if (role === Role.Login) this.open.set(e.line, this.session(e, 'login', e.line, null, 'still logged in'));
+    if (role === Role.Ignored) return;
+    if (role === Role.Login || role === Role.Logout) {
+      if (e.line === '') {
+        if (role === Role.Login) this.openNoLine.push(this.session(e, 'login', '', null, 'still logged in'));
         return;
       }
+      const previous = this.open.get(e.line);
+      if (previous) {
+        this.close(previous, e.date, 'logout');
+        this.open.delete(e.line); // so the map keeps the order sessions began in
+      }
+      if (role === Role.Login) this.open.set(e.line, this.session(e, 'login', e.line, null, 'still logged in'));
+      return;
+    }
+    const date = e.date;
+    switch (role) {
       case Role.Boot:
         this.systemDown(date, 'crash');
         this.reboots.push(this.session(e, 'reboot', 'system boot', null, 'still running'));

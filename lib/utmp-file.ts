@@ -69,6 +69,15 @@ class LibcCursor {
     return this.entries![this.index++];
   }
 
+  /** Whether `take()` has an entry to give without waiting. */
+  get ready(): boolean {
+    return this.entries !== null && this.index < this.entries.length;
+  }
+
+  take(): UtmpEntry {
+    return this.entries![this.index++];
+  }
+
   release(): void {}
 
   private load(snapshot: ReturnType<ReturnType<typeof native>['readUtmpx']>): void {
@@ -158,8 +167,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
 
   /** The next entry, pyutmp style. */
   next(): IteratorResult<UtmpEntry, undefined> {
-    const entry = this.open().nextSync();
-    return entry ? { value: entry, done: false } : { value: undefined, done: true };
+    return asResult(this.open().nextSync());
   }
 
   /** Stopping a loop early keeps the position but lets go of the file. */
@@ -174,9 +182,17 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
 
   [Symbol.asyncIterator](): AsyncIterableIterator<UtmpEntry> {
     const iterator: AsyncIterableIterator<UtmpEntry> = {
-      next: async () => {
-        const entry = await this.open().nextAsync();
-        return entry ? { value: entry, done: false } : { value: undefined, done: true };
+      next: () => {
+        const cursor = this.open();
+        // An entry already read comes back in a settled promise: no async function per entry.
+        if (cursor.ready) {
+          try {
+            return Promise.resolve({ value: cursor.take(), done: false });
+          } catch (err) {
+            return Promise.reject(err);
+          }
+        }
+        return cursor.nextAsync().then(asResult);
       },
       return: async () => this.return(),
       [Symbol.asyncIterator]: () => iterator,
@@ -221,6 +237,10 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
 }
 
 const LAYOUT_NAMES = new Set<string>(Object.keys(LAYOUTS));
+
+function asResult(entry: UtmpEntry | undefined): IteratorResult<UtmpEntry, undefined> {
+  return entry ? { value: entry, done: false } : { value: undefined, done: true };
+}
 
 // The decoder needs no addon: a missing binary only takes libc away.
 function tryNative(): ReturnType<typeof native> | null {

@@ -94,7 +94,7 @@ function rec(type: number, user: string, line: string, at: number | string, more
 const boot = (at: number) => rec(2, 'reboot', '~', at, { pid: 0, id: '~~', host: '6.1.0-18-amd64' });
 const shutdown = (at: number) => rec(1, 'shutdown', '~', at, { pid: 0x30, id: '~~', host: '6.1.0-18-amd64' });
 const runlevel = (at: number, level: string) => rec(1, 'runlevel', '~', at, { pid: level.charCodeAt(0), id: '~~', host: '6.1.0-18-amd64' });
-const login = (user: string, line: string, at: number, host = 'example.org', pid = 4000) =>
+const login = (user: string, line: string, at: number | string, host = 'example.org', pid = 4000) =>
   rec(7, user, line, at, { host, pid, addr: '192.0.2.7' });
 const dead = (line: string, at: number, user = '', id?: string) => rec(8, user, line, at, { id: id ?? line.slice(-4) });
 
