@@ -1,0 +1,162 @@
+/**
+ * The decoder on damaged files, case by case: each kind of damage at a known
+ * place, over more than one read chunk. The good records around it must come
+ * back exactly as utmpdump reads them, and each problem must be reported once,
+ * at its offset. Also the decoder's own shortcuts (interned strings, the
+ * 64-bit reader) against the plain way of doing the same.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { LAYOUTS, UtmpFile, type UtmpWarning } from '../lib';
+import { decodeString } from '../lib/decoder';
+import { devicePath } from '../lib/entry';
+import { intReader } from '../lib/layouts';
+import { syntheticRecords } from './helpers/reliability';
+import { expectMatchesUtmpdump, readWithUtmpdump, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
+
+const RECORD = 384;
+const layout = 'glibc-384-le' as const;
+
+let dir: string;
+let cleanup: () => void;
+let good: Buffer;
+let goodFile: string;
+beforeAll(() => {
+  ({ dir, cleanup } = tempDir('utmpx-decoder-'));
+  // 6,000 records: more than two 1 MiB read chunks.
+  goodFile = writeWithUtmpdump(path.join(dir, 'good.wtmp'), syntheticRecords(6000));
+  good = fs.readFileSync(goodFile);
+});
+afterAll(() => cleanup());
+
+const recordAt = (i: number) => Buffer.from(good.subarray(i * RECORD, (i + 1) * RECORD));
+
+/** Reads `bytes` back, sync and async: the entries, the warnings, and that both ways agree. */
+async function read(bytes: Buffer) {
+  const file = path.join(dir, 'case.wtmp');
+  fs.writeFileSync(file, bytes);
+  const warnings: UtmpWarning[] = [];
+  const reader = new UtmpFile(file, { layout, onWarning: (w) => warnings.push(w) });
+  const entries = reader.toArray();
+  const again = await new UtmpFile(file, { layout }).toArrayAsync();
+  expect(JSON.stringify(again)).toBe(JSON.stringify(entries));
+  return { entries, warnings, file };
+}
+
+test('each kind of damage, at chunk boundaries and in between: good records intact, each problem reported at its offset', async () => {
+  const perChunk = Math.floor((1 << 20) / RECORD); // records per read chunk
+  const unknown = recordAt(10);
+  unknown.writeInt16LE(42, 0);
+  const zero = Buffer.alloc(RECORD);
+  const garbage = recordAt(11);
+  garbage.fill(0xff, 44, 44 + 32); // a user of 32 invalid bytes, no NUL
+  garbage.fill(0, 76, 76 + 256).write('\x1b[31mred\x07', 76, 'latin1'); // control characters in the host
+  // Where each bad record goes, by its index in the damaged file.
+  const bad = new Map<number, [Buffer, string]>([
+    [0, [zero, 'ZERO_RECORD']],
+    [perChunk - 1, [unknown, 'UNKNOWN_TYPE']],
+    [perChunk, [garbage, 'INVALID_UTF8']],
+    [2 * perChunk + 7, [zero, 'ZERO_RECORD']],
+  ]);
+  const parts: Buffer[] = [];
+  const goodIndex: number[] = []; // index in the good file of each record of the damaged one, -1 for bad
+  for (let i = 0, g = 0; g < 6000; i++) {
+    const b = bad.get(i);
+    parts.push(b ? b[0] : recordAt(g));
+    goodIndex.push(b ? -1 : g++);
+  }
+  parts.push(Buffer.from('stray')); // a torn tail
+  const { entries, warnings, file } = await read(Buffer.concat(parts));
+
+  expect(entries).toHaveLength(goodIndex.length);
+  const oracle = readWithUtmpdump(goodFile);
+  const kept = entries.filter((_, i) => goodIndex[i] >= 0);
+  expectMatchesUtmpdump(kept, oracle);
+  expect(warnings.map((w) => [w.code, w.offset])).toEqual([
+    ...[...bad].map(([i, [, code]]) => [code, i * RECORD]),
+    ['TRAILING_BYTES', goodIndex.length * RECORD],
+  ]);
+  expect(warnings.every((w) => w.path === file)).toBe(true);
+  const odd = entries[perChunk - 1];
+  expect(odd).toMatchObject({ ut_type: 'UNKNOWN', ut_type_code: 42, ut_user: oracle[10].user });
+  const junk = entries[perChunk];
+  expect(junk.ut_user).toBe('\uFFFD'.repeat(32));
+  expect(junk.ut_host).toBe('\x1b[31mred\x07'); // kept as recorded; escaping is the printer's job
+});
+
+test('strict mode: the records before the first problem come back, then the error', () => {
+  const bytes = Buffer.concat([recordAt(0), recordAt(1), Buffer.alloc(RECORD), recordAt(2)]);
+  const file = path.join(dir, 'strict.wtmp');
+  fs.writeFileSync(file, bytes);
+  const reader = new UtmpFile(file, { layout, strict: true });
+  const seen: string[] = [];
+  expect(() => {
+    for (const e of reader) seen.push(e.ut_user);
+  }).toThrow(expect.objectContaining({ code: 'ERR_UTMPX_BAD_RECORD', offset: 2 * RECORD }));
+  expect(seen).toEqual([readWithUtmpdump(goodFile)[0].user, readWithUtmpdump(goodFile)[1].user]);
+});
+
+test('truncated anywhere in the last records: the whole ones come back, the rest is reported', async () => {
+  const three = good.subarray(0, 3 * RECORD);
+  const whole = new UtmpFile(goodFile, { layout }).toArray().slice(0, 3).map((e) => JSON.stringify(e));
+  for (let cut = 0; cut <= three.length; cut += 29) {
+    const { entries, warnings } = await read(three.subarray(0, cut));
+    expect(entries.map((e) => JSON.stringify(e))).toEqual(whole.slice(0, Math.floor(cut / RECORD)));
+    const tail = cut % RECORD;
+    expect(warnings).toEqual(tail ? [expect.objectContaining({ code: 'TRAILING_BYTES', offset: cut - tail })] : []);
+  }
+});
+
+test('a file of nothing but damage reads to its end', async () => {
+  const noise = Buffer.alloc(RECORD * 50 + 17);
+  for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919) & 255;
+  const { entries, warnings } = await read(noise);
+  expect(entries).toHaveLength(50);
+  expect(warnings.at(-1)).toMatchObject({ code: 'TRAILING_BYTES', offset: 50 * RECORD });
+});
+
+test('interned strings: every field decodes as the plain decoder would, whatever collides', () => {
+  // 40,000 different strings through one cache of a few thousand slots.
+  const buf = Buffer.alloc(256);
+  const wrong: string[] = [];
+  for (let i = 0; i < 40_000; i++) {
+    const text = `${i % 7 ? 'pts/' : 'host-'}${(i * 2654435761) % 100_003}${'x'.repeat(i % 40)}`;
+    buf.fill(0);
+    buf.write(text, 0, 'latin1');
+    buf.write('junk', text.length + 1, 'latin1'); // bytes after the NUL never count
+    if (decodeString(buf, 0, 256) !== text) wrong.push(text);
+    if (decodeString(buf, 0, 8) !== text.slice(0, 8)) wrong.push(text.slice(0, 8));
+  }
+  expect(wrong).toEqual([]);
+});
+
+test('ut_line is the device path of line for every entry', () => {
+  for (const e of new UtmpFile(goodFile, { layout }).toArray()) expect(e.ut_line).toBe(devicePath(e.line));
+});
+
+test('64-bit fields read as BigInt would, in both byte orders', () => {
+  const buf = Buffer.alloc(8);
+  const values = [0n, 1n, -1n, 2n ** 31n, 2n ** 32n + 5n, -(2n ** 40n), 2n ** 53n - 1n, 2n ** 53n + 1n, 2n ** 63n - 1n, -(2n ** 63n)];
+  for (const le of [true, false]) {
+    const read = intReader({ offset: 0, size: 8, signed: true }, le);
+    for (const v of values) {
+      if (le) buf.writeBigInt64LE(v);
+      else buf.writeBigInt64BE(v);
+      expect(read(buf, 0)).toBe(Number(v));
+    }
+  }
+});
+
+test('16- and 32-bit fields read as Buffer reads them, signed and unsigned, both byte orders', () => {
+  const buf = Buffer.alloc(4);
+  for (const bytes of [[0, 0, 0, 0], [0xff, 0xff, 0xff, 0xff], [0x80, 0, 0, 0], [0, 0, 0, 0x80], [0x12, 0x34, 0x56, 0x78]]) {
+    buf.set(bytes);
+    for (const le of [true, false]) {
+      expect(intReader({ offset: 0, size: 4, signed: true }, le)(buf, 0)).toBe(le ? buf.readInt32LE(0) : buf.readInt32BE(0));
+      expect(intReader({ offset: 0, size: 4, signed: false }, le)(buf, 0)).toBe(le ? buf.readUInt32LE(0) : buf.readUInt32BE(0));
+      expect(intReader({ offset: 0, size: 2, signed: true }, le)(buf, 0)).toBe(le ? buf.readInt16LE(0) : buf.readInt16BE(0));
+      expect(intReader({ offset: 0, size: 2, signed: false }, le)(buf, 0)).toBe(le ? buf.readUInt16LE(0) : buf.readUInt16BE(0));
+    }
+  }
+  expect(Object.keys(LAYOUTS)).toContain(layout);
+});
