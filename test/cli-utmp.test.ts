@@ -3,7 +3,7 @@
  * `who -b -r` and utmpdump(1) on the same files written by `utmpdump -r`;
  * untrusted strings never reach the terminal raw; every exit code.
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CLI, ORACLE_ENV, oracle, oracleIn, utmpx, utmpxIn } from './helpers/cli-run';
@@ -181,6 +181,21 @@ describe('exit codes and messages', () => {
     if (r.error && (r.error as NodeJS.ErrnoException).code === 'EPERM') return; // not root: cannot drop privileges
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^utmpx: EACCES: permission denied, open '.*btmp-root' \(reading failed logins needs root[^\n]*\)\n$/);
+  });
+
+  test('0 and nothing on stderr when the reader of stdout goes away (utmpx dump | head -c 1)', async () => {
+    const records = Array.from({ length: 5000 }, (_, i): DumpRecord => ({
+      type: 6, pid: 1000 + i, id: '', user: `user${i}`, line: 'ssh:notty', host: `198.51.100.${i % 250}`, addr: '0.0.0.0', time: t('10:00:00'),
+    }));
+    const file = writeWithUtmpdump(path.join(dir, 'btmp-big'), records);
+    for (const args of [['dump', file], ['lastb', '-f', file, '--ndjson']]) {
+      const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.stdout.once('data', () => child.stdout.destroy());
+      const code = await new Promise((resolve) => child.on('close', resolve));
+      expect([args, code, stderr]).toEqual([args, 0, '']);
+    }
   });
 
   // Only where the system has no utmp, so the machine's database is never read.

@@ -51,11 +51,18 @@ export async function main(argv: string[], io: CommandIO = { out: process.stdout
       io.err.write(`utmpx: ${e.message}\n${usage()}`);
       return 2;
     }
+    // The reader of our output went away (`utmpx dump | head`): nothing to say.
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return 0;
     io.err.write(`utmpx: ${(e as Error).message}\n`);
     return 1;
   }
 }
 
 if (require.main === module) {
+  // A closed pipe can also surface between our writes: stop reading, quietly.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(0);
+  });
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }
