@@ -17,6 +17,13 @@ const fstatAsync = promisify(fs.fstat);
 
 /** Bytes read per chunk, rounded down to whole records. */
 const CHUNK_BYTES = 1 << 20;
+/**
+ * Longest time async reading keeps the event loop busy before letting timers
+ * and I/O run (decoding is fast once optimised, but the first chunks run
+ * before the JIT has compiled the decoder).
+ */
+const SLICE_MS = 4;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Bytes read to recognise the layout. */
 const HEAD_BYTES = 64 * 1024;
 /**
@@ -91,12 +98,19 @@ export class RecordFileCursor {
   private position = 0;
   private chunk: Buffer | null = null;
   private confirm: Buffer | null = null;
+  /** The read of the next chunk, started while the current one is decoded (async reading only). */
+  private ahead: { buf: Buffer; read: Promise<number> } | null = null;
+  /** The buffer the next read ahead goes to. */
+  private spare: Buffer | null = null;
   private decoder: RecordDecoder | null = null;
   /** The next record to decode in `chunk`, and the end of the whole records there. */
   private at = 0;
   private end = 0;
   /** File offset of `chunk[0]`. */
   private chunkOffset = 0;
+  /** When async reading last let the event loop run, and entries taken since (checked every 64). */
+  private sliceStart = 0;
+  private takenInSlice = 0;
   private finished = false;
   /** Bytes after the last whole record, once the end was reached. */
   trailingBytes = 0;
@@ -123,16 +137,26 @@ export class RecordFileCursor {
   }
 
   async nextAsync(): Promise<UtmpEntry | undefined> {
-    while (this.at >= this.end) {
-      if (this.finished) return undefined;
-      await this.fillAsync();
+    if (this.at < this.end) {
+      await yieldToEventLoop(); // the time slice is used up
+    } else {
+      while (this.at >= this.end) {
+        if (this.finished) return undefined;
+        await this.fillAsync();
+      }
     }
+    this.sliceStart = performance.now();
     return this.take();
   }
 
-  /** Whether the next entry is already read, so `take()` gives it without waiting. */
-  get ready(): boolean {
-    return this.at < this.end;
+  /**
+   * Whether an async reader may take the next entry now, without waiting:
+   * it is already read, and the reader has not yet held the event loop for a
+   * whole time slice (SLICE_MS) since it last let it run.
+   */
+  canTakeNow(): boolean {
+    if (this.at >= this.end) return false;
+    return (++this.takenInSlice & 63) !== 0 || performance.now() - this.sliceStart < SLICE_MS;
   }
 
   /**
@@ -151,7 +175,17 @@ export class RecordFileCursor {
     if (this.fd !== null) {
       const fd = this.fd;
       this.fd = null;
-      fs.closeSync(fd);
+      const ahead = this.ahead;
+      this.ahead = null;
+      // A read still running on the descriptor must end before it is closed
+      // (else it could read a file that reuses the number).
+      if (ahead) {
+        this.confirm = null;
+        const close = () => fs.close(fd, () => {});
+        ahead.read.then(close, close);
+      } else {
+        fs.closeSync(fd);
+      }
     }
   }
 
@@ -210,6 +244,12 @@ export class RecordFileCursor {
   }
 
   private fillSync(): void {
+    if (this.ahead) {
+      // A sync read after async ones: the read ahead is left to finish into
+      // buffers no longer used (it may still be writing to them).
+      this.ahead = null;
+      this.confirm = null;
+    }
     if (this.fd === null) this.openSync();
     const buf = this.buffer();
     let n: number;
@@ -230,25 +270,48 @@ export class RecordFileCursor {
     this.consume(buf, n);
   }
 
+  // Async reading keeps one read ahead: the next chunk is read while this one
+  // is decoded, so the reader rarely waits for the disk.
   private async fillAsync(): Promise<void> {
     if (this.fd === null) await this.openAsync();
-    const buf = this.buffer();
+    let buf: Buffer;
     let n: number;
+    const ahead = this.ahead;
+    if (ahead) {
+      this.ahead = null;
+      n = await ahead.read;
+      this.spare = this.chunk;
+      this.chunk = buf = ahead.buf;
+    } else {
+      buf = this.buffer();
+      n = await this.readAsyncAt(buf, this.position);
+    }
+    this.consume(buf, n);
+    if (!this.finished) {
+      const next = this.spare ?? Buffer.allocUnsafe(buf.length);
+      this.spare = null;
+      const read = this.readAsyncAt(next, this.position);
+      read.catch(() => {}); // its error is thrown where it is awaited
+      this.ahead = { buf: next, read };
+    }
+  }
+
+  private async readAsyncAt(buf: Buffer, position: number): Promise<number> {
     const fd = this.fd!;
     const locked = await lockAsync(fd);
     try {
-      n = (await readAsync(fd, buf, 0, buf.length, this.position)).bytesRead;
+      let n = (await readAsync(fd, buf, 0, buf.length, position)).bytesRead;
       for (let i = 0; !locked && i < MAX_CONFIRMING_READS && n > 0; i++) {
-        const m = (await readAsync(fd, this.confirmBuffer(), 0, n, this.position)).bytesRead;
+        const m = (await readAsync(fd, this.confirmBuffer(), 0, n, position)).bytesRead;
         if (this.confirmed(buf, n, m)) break;
         n = m;
       }
+      return n;
     } catch (err) {
       throw withPath(err, this.path);
     } finally {
       if (locked) fileLocks()!.unlock(fd);
     }
-    this.consume(buf, n);
   }
 
   // Takes the whole records just read; a short read below one record is the end.

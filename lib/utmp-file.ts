@@ -70,7 +70,7 @@ class LibcCursor {
   }
 
   /** Whether `take()` has an entry to give without waiting. */
-  get ready(): boolean {
+  canTakeNow(): boolean {
     return this.entries !== null && this.index < this.entries.length;
   }
 
@@ -185,7 +185,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
       next: () => {
         const cursor = this.open();
         // An entry already read comes back in a settled promise: no async function per entry.
-        if (cursor.ready) {
+        if (cursor.canTakeNow()) {
           try {
             return Promise.resolve({ value: cursor.take(), done: false });
           } catch (err) {
