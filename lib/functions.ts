@@ -48,7 +48,7 @@ export function processExists(pid: number): boolean {
   }
 }
 
-/** The live database missing is not "nobody is logged in": says where sessions live instead (internal). */
+/** The live database missing is not "nobody is logged in": says where sessions live instead. @internal */
 export function explainMissing(err: unknown, db: UtmpFile, path: string | undefined): unknown {
   const e = err as NodeJS.ErrnoException;
   if (path === undefined && e?.code === 'ENOENT') {
@@ -167,7 +167,7 @@ export interface FailedLoginsOptions extends WarningOptions {
 }
 
 // Reading btmp is root's business: say so, keeping the error's code.
-/** Adds "reading failed logins needs root" to an EACCES error (internal). */
+/** Adds "reading failed logins needs root" to an EACCES error. @internal */
 export function explainDenied(err: unknown): unknown {
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'EACCES' && !e.message.includes('needs root')) {
