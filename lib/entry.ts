@@ -130,8 +130,6 @@ export class Entry implements UtmpEntry {
   declare ut_session?: number;
   declare ut_addr?: number;
   declare address?: string | null;
-  readonly #ms: number;
-
   /**
    * Fields absent from the record's platform are passed as undefined and stay
    * absent. `utLine` is `devicePath(line)`. The address is the 16 bytes at
@@ -153,7 +151,6 @@ export class Entry implements UtmpEntry {
     this.ut_time = sec + usec / 1e6;
     this.ut_user_process = type === 'USER_PROCESS';
     this.line = line;
-    this.#ms = sec * 1000 + Math.floor(usec / 1000);
     if (exitStatus !== undefined && exitTermination !== undefined) {
       this.ut_exit_code = exitStatus;
       this.ut_exit = { e_termination: exitTermination, e_exit: exitStatus };
@@ -167,7 +164,8 @@ export class Entry implements UtmpEntry {
   }
 
   get date(): Date {
-    return new Date(this.#ms);
+    // Whole microseconds first: ut_time * 1000 can fall a hair short of a whole millisecond.
+    return new Date(Math.floor(Math.round(this.ut_time * 1e6) / 1000));
   }
 
   /** Every field, `date` included, for `JSON.stringify`. */
