@@ -125,17 +125,42 @@ export function* sessions(path?: string, options: SessionsOptions = {}): Iterabl
  * @example
  * for await (const s of sessionsAsync('/var/log/wtmp')) if (s.end === 'crash') console.log(s);
  */
-export async function* sessionsAsync(path?: string, options: SessionsOptions = {}): AsyncIterableIterator<Session> {
+export function sessionsAsync(path?: string, options: SessionsOptions = {}): AsyncIterableIterator<Session> {
+  // A plain async iterator, not an async generator: one await per record
+  // read, none per session handed out (an async generator costs several).
   const pairing = new Pairing(options);
   const out = pairing.out;
-  for await (const entry of new UtmpFile(path ?? paths().wtmp, fileOptions(options))) {
-    pairing.push(entry);
-    if (out.length) {
-      yield* out;
-      out.length = 0;
-    }
-  }
-  yield* pairing.finish();
+  const file = new UtmpFile(path ?? paths().wtmp, fileOptions(options));
+  const entries = file[Symbol.asyncIterator]();
+  let given = 0;
+  let finished = false;
+  const iterator: AsyncIterableIterator<Session> = {
+    async next() {
+      if (given === out.length) {
+        out.length = 0;
+        given = 0;
+        while (out.length === 0 && !finished) {
+          const r = await entries.next();
+          if (r.done) {
+            pairing.finish();
+            finished = true;
+          } else {
+            pairing.push(r.value);
+          }
+        }
+        if (out.length === 0) return { value: undefined, done: true };
+      }
+      return { value: out[given++], done: false };
+    },
+    async return() {
+      finished = true;
+      out.length = given = 0;
+      file.close();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
 }
 
 function fileOptions(options: SessionsOptions) {

@@ -264,6 +264,16 @@ test('sessionsAsync gives the same sessions in the same order', async () => {
   expect(out).toEqual([...sessions(file, { system: true })]);
 });
 
+test('sessionsAsync: leaving the loop early stops the reading', async () => {
+  const file = write('early.wtmp', randomHistory(4, 300));
+  const first: Session[] = [];
+  for await (const s of sessionsAsync(file)) {
+    first.push(s);
+    if (first.length === 2) break;
+  }
+  expect(first).toEqual([...sessions(file)].slice(0, 2));
+});
+
 test('sessions stream: the first comes out before the file is read to the end', () => {
   const file = write('stream.wtmp', [boot(0), login('a', 'pts/0', 10), dead('pts/0', 20), ...randomHistory(3, 200)]);
   const it = sessions(file);
