@@ -30,6 +30,10 @@ const slotText: string[] = new Array<string>(SLOTS).fill('');
 const slotDevicePath: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
 // The slot decodeString last answered from or filled; -1 when it used none.
 let lastSlot = -1;
+// The hash last missed in each slot: a string is kept only when seen a second
+// time, so strings that never repeat (tmux's host names) neither push out
+// the ones that do nor outlive their entry.
+const slotMissed = new Int32Array(SLOTS);
 
 /** A NUL-terminated, fixed-size field: bounded by `size`, cut at the first NUL. */
 export function decodeString(buf: Buffer, start: number, size: number): string {
@@ -64,6 +68,10 @@ export function decodeString(buf: Buffer, start: number, size: number): string {
     }
   }
   const text = buf.latin1Slice(start, end); // plain ASCII
+  if (slotMissed[slot] !== hash) {
+    slotMissed[slot] = hash;
+    return text;
+  }
   for (let i = 0; i < length; i++) slotBytes[base + i] = buf[start + i];
   slotLength[slot] = length;
   slotText[slot] = text;
