@@ -19,18 +19,31 @@ async function child(variant, file, limit) {
   const { UtmpFile, sessions, sessionsAsync } = require(DIST);
   let n = 0;
   let stallMs = 0;
+  let stallCpuMs = 0;
   const t0 = process.hrtime.bigint();
   if (variant === 'sync') {
     for (const e of new UtmpFile(file)) if (e && ++n === limit) break;
   } else if (variant === 'count') {
     for (const e of new UtmpFile(file)) if (e.ut_user_process) n++;
   } else if (variant === 'async') {
+    for await (const e of new UtmpFile(file)) if (e) n++;
+  } else if (variant === 'stall') {
+    // Timed apart from 'async': the probe costs time of its own.
     // A 1 ms timer: the longest gap between its ticks is the longest stall.
+    // On a shared machine much of a gap can be time spent waiting for a CPU,
+    // so the main thread's own CPU time between ticks is measured too
+    // (Linux schedstat: nanoseconds on a CPU).
+    const schedstat = `/proc/self/task/${process.pid}/schedstat`;
+    const onCpu = fs.existsSync(schedstat) ? () => Number(fs.readFileSync(schedstat, 'latin1').split(' ')[0]) / 1e6 : () => 0;
     let last = process.hrtime.bigint();
+    let lastCpu = onCpu();
     const probe = setInterval(() => {
       const now = process.hrtime.bigint();
+      const cpu = onCpu();
       stallMs = Math.max(stallMs, Number(now - last) / 1e6);
+      stallCpuMs = Math.max(stallCpuMs, cpu - lastCpu);
       last = now;
+      lastCpu = cpu;
     }, 1);
     for await (const e of new UtmpFile(file)) if (e) n++;
     clearInterval(probe);
@@ -43,7 +56,7 @@ async function child(variant, file, limit) {
   }
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ ms, n, maxRssMB, stallMs }));
+  process.stdout.write(JSON.stringify({ ms, n, maxRssMB, stallMs, stallCpuMs }));
 }
 
 // ---------------------------------------------------------------- the generator
@@ -196,7 +209,7 @@ function main() {
     const lastMs = [];
     const whoMs = [];
     const results = {};
-    const variants = ['sync', 'async', 'count', 'sessions', 'sessionsAsync'];
+    const variants = ['sync', 'async', 'count', 'sessions', 'sessionsAsync', 'stall'];
     for (const v of variants) results[v] = [];
     // Interleaved, so a busy neighbour slows every contender alike.
     for (let run = 0; run < RUNS; run++) {
@@ -215,13 +228,14 @@ function main() {
     const m = {};
     const label = {
       sync: 'UtmpFile, for...of', async: 'UtmpFile, for await...of', count: 'count USER_PROCESS (for...of)',
-      sessions: 'sessions()', sessionsAsync: 'sessionsAsync()',
+      sessions: 'sessions()', sessionsAsync: 'sessionsAsync()', stall: 'for await...of, 1 ms timer probing',
     };
     for (const v of variants) {
       m[v] = {
         ms: median(results[v].map((r) => r.ms)),
         rss: Math.max(...results[v].map((r) => r.maxRssMB)),
-        stall: Math.max(...results[v].map((r) => r.stallMs)),
+        stall: median(results[v].map((r) => r.stallMs)),
+        stallCpu: median(results[v].map((r) => r.stallCpuMs)),
       };
       row(label[v], m[v].ms, m[v].rss.toFixed(0));
     }
@@ -230,7 +244,9 @@ function main() {
     const quarter = runChild('sync', file, Math.floor(RECORDS / 4));
     console.log(`\n  peak RSS, for...of over ${(RECORDS / 4).toLocaleString('en')} records: ${quarter.maxRssMB.toFixed(0)} MB; ` +
       `over ${RECORDS.toLocaleString('en')}: ${m.sync.rss.toFixed(0)} MB`);
-    console.log(`  longest event-loop stall during for await...of: ${m.async.stall.toFixed(1)} ms\n`);
+    console.log(`  longest event-loop stall during for await...of (median of the runs' longest): ` +
+      `${m.stall.stallCpu.toFixed(1)} ms of main-thread CPU time between 1 ms timer ticks; ` +
+      `${m.stall.stall.toFixed(1)} ms of wall time, waiting for a CPU included\n`);
 
     const targets = [
       ['full-entry iteration (sync) <= 0.4x last -f', m.sync.ms <= 0.4 * last, `${(m.sync.ms / last).toFixed(2)}x`],
@@ -239,12 +255,13 @@ function main() {
       ['full-entry iteration (async) >= 15x faster than who', who / m.async.ms >= 15, `${(who / m.async.ms).toFixed(1)}x`],
       ['sessions() no slower than last -f', m.sessions.ms <= last, `${(m.sessions.ms / last).toFixed(2)}x`],
       ['peak RSS < 100 MB (every variant)', variants.every((v) => m[v].rss < 100), `${Math.max(...variants.map((v) => m[v].rss)).toFixed(0)} MB`],
-      ['event-loop stall < 20 ms (async)', m.async.stall < 20, `${m.async.stall.toFixed(1)} ms`],
+      ['event-loop stall < 20 ms (async, main-thread CPU time)', m.stall.stallCpu < 20, `${m.stall.stallCpu.toFixed(1)} ms`],
+      ['event-loop stall < 20 ms (async, wall time)', m.stall.stall < 20, `${m.stall.stall.toFixed(1)} ms`],
     ];
     let failed = 0;
     for (const [name, ok, value] of targets) {
       if (!ok) failed++;
-      console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(52)} ${value}`);
+      console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(56)} ${value}`);
     }
     console.log(`\n  (${((Date.now() - t0) / 1000).toFixed(0)} s of measuring)`);
     process.exitCode = failed ? 1 : 0;
