@@ -1,0 +1,182 @@
+/**
+ * Real logins, end to end (`npm run test:e2e`, as root). A private sshd on
+ * loopback and a tmux session (libutempter) write the system's utmp, wtmp,
+ * lastlog and btmp as they do on any Debian machine; the library must show
+ * each login while it is open, its end after logout, the last login and the
+ * failed attempt, in agreement with who, last, lastb and lastlog. The suite
+ * makes its own user and files, stops the sshd it started by its PID, and
+ * puts the databases back byte for byte. It never skips: a machine that
+ * cannot run it fails it.
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import {
+  UtmpFile, failedLogins, lastLogin, sessions, sessionsAsync, users, usersAsync, type UtmpEntry,
+} from '../../lib';
+import {
+  type Sshd, type TestUser, backUpDatabases, cannotRun, createUser, procStat, processesOnPts, ptsNumber, startSshd, waitFor,
+} from './system';
+
+const USER = 'utmpxe2e';
+const TMUX_SOCKET = 'utmpx-e2e';
+const SECONDS_OF_SLACK = 5;
+
+let work: string;
+let restore: (() => void) | undefined;
+let user: TestUser | undefined;
+let sshd: Sshd | undefined;
+let madeSshdDir = false;
+
+beforeAll(async () => {
+  const reason = cannotRun();
+  if (reason) throw new Error(`cannot run the end-to-end tests: ${reason}`);
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'utmpx-e2e-'));
+  restore = backUpDatabases();
+  madeSshdDir = !fs.existsSync('/run/sshd');
+  user = createUser(USER, work);
+  sshd = await startSshd(work);
+}, 60_000);
+
+afterAll(async () => {
+  // Every step runs even if one before it fails; the first failure is reported.
+  const errors: unknown[] = [];
+  const step = async (fn: () => unknown) => {
+    try { await fn(); } catch (err) { errors.push(err); }
+  };
+  await step(() => spawnSync('runuser', ['-u', USER, '--', 'tmux', '-L', TMUX_SOCKET, 'kill-server'], { stdio: 'ignore' }));
+  await step(() => sshd?.stop());
+  await step(() => user?.remove());
+  await step(() => restore?.());
+  await step(() => madeSshdDir && fs.rmSync('/run/sshd', { recursive: true, force: true }));
+  await step(() => work && fs.rmSync(work, { recursive: true, force: true }));
+  if (errors.length) throw errors[0];
+}, 60_000);
+
+const now = () => Date.now() / 1000;
+
+function sshArgs(login: string): string[] {
+  return ['-i', user!.key, '-p', String(sshd!.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+    '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', `${login}@127.0.0.1`];
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)));
+}
+
+/** Whether `ancestor` is `pid` or one of its ancestors. */
+function descendsFrom(pid: number, ancestor: number): boolean {
+  for (let p = pid; p > 1; p = procStat(p).ppid) if (p === ancestor) return true;
+  return false;
+}
+
+const utmpNow = () => new UtmpFile().toArray();
+
+describe('an ssh login through a private sshd', () => {
+  let login: UtmpEntry;
+  let pts: number;
+  let ssh: ChildProcess;
+  let startedAt: number;
+
+  test('while it is open, UtmpFile() and users() show it: user, /dev/pts/N, host, the session pid, the time', async () => {
+    startedAt = now();
+    // A pty (-tt), or sshd records nothing; the remote side waits for a line.
+    ssh = spawn('ssh', ['-tt', ...sshArgs(USER), 'read line'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    login = await waitFor(() => utmpNow().find((e) => e.ut_user === USER && e.ut_user_process && e.ut_host === '127.0.0.1'),
+      15_000, 'the ssh login in utmp');
+    pts = ptsNumber(login.ut_line);
+    expect(login.line).toBe(`pts/${pts}`);
+    expect(login.address).toBe('127.0.0.1');
+    expect(login.ut_time).toBeGreaterThanOrEqual(startedAt - SECONDS_OF_SLACK);
+    expect(login.ut_time).toBeLessThanOrEqual(now() + 1);
+    // ut_pid is sshd's session process ("sshd: USER [priv]"), a child of the sshd we started,
+    // and the remote command runs under it on that very pts.
+    const session = procStat(login.ut_pid!);
+    expect(session.ppid).toBe(sshd!.pid);
+    expect(session.cmdline).toBe(`sshd: ${USER} [priv]`);
+    expect(processesOnPts(pts).some((pid) => descendsFrom(pid, login.ut_pid!))).toBe(true);
+
+    // The other ways in agree: users() (sync and async), the decoder over the same file, who.
+    expect(users().filter((u) => u.ut_user === USER)).toEqual([login]);
+    expect((await usersAsync()).filter((u) => u.ut_user === USER)).toEqual([login]);
+    expect(new UtmpFile('/run/utmp', { source: 'decoder' }).toArray()).toContainEqual(login);
+    const who = execFileSync('who', { env: { ...process.env, LC_ALL: 'C' } }).toString();
+    expect(who).toMatch(new RegExp(`^${USER}\\s+pts/${pts}\\s.*\\(127\\.0\\.0\\.1\\)$`, 'm'));
+  }, 30_000);
+
+  test('after logout: DEAD_PROCESS in utmp, a closed session in wtmp, the login in lastlog', async () => {
+    expect(login).toBeDefined();
+    ssh.stdin!.end('\n');
+    expect(await exitOf(ssh)).toBe(0);
+    // sshd writes the DEAD records a few ms after the client is gone.
+    const dead = await waitFor(() => utmpNow().find((e) => e.line === login.line && e.ut_type === 'DEAD_PROCESS' && e.ut_pid === login.ut_pid),
+      10_000, 'the DEAD_PROCESS record in utmp');
+    expect(dead.ut_time).toBeGreaterThanOrEqual(login.ut_time);
+    expect(users().filter((u) => u.ut_user === USER)).toEqual([]);
+
+    const closed = [...sessions()].filter((s) => s.user === USER && s.line === `pts/${pts}`);
+    expect(closed).toHaveLength(1);
+    const [s] = closed;
+    expect(s).toMatchObject({ kind: 'login', host: '127.0.0.1', addr: '127.0.0.1', pid: login.ut_pid, end: 'logout' });
+    expect(s.login.getTime()).toBe(login.date.getTime());
+    expect(s.logout!.getTime()).toBeGreaterThanOrEqual(s.login.getTime());
+    expect(s.logout!.getTime() / 1000).toBeLessThanOrEqual(now() + 1);
+    const asyncClosed = [];
+    for await (const x of sessionsAsync()) if (x.user === USER) asyncClosed.push(x);
+    expect(asyncClosed).toEqual(closed);
+    // util-linux last sees the same session, logged out. (last prints "still running" for a
+    // logout in the current second, so ask it in the next one.)
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 50));
+    const last = execFileSync('last', ['-w', '-F', '-f', '/var/log/wtmp', USER], { env: { ...process.env, LC_ALL: 'C' } }).toString();
+    expect(last).toMatch(new RegExp(`^${USER}\\s+pts/${pts}\\s+127\\.0\\.0\\.1\\s.* - `, 'm'));
+    expect(last).not.toMatch(/still (logged in|running)/);
+
+    for (const key of [USER, user!.uid]) {
+      const ll = lastLogin(key);
+      expect(ll).toMatchObject({ uid: user!.uid, user: USER, rawLine: `pts/${pts}`, line: `/dev/pts/${pts}`, host: '127.0.0.1' });
+      expect(Math.abs(ll!.time - Math.floor(login.ut_time))).toBeLessThanOrEqual(1);
+    }
+    const lastlog = execFileSync('lastlog', ['-u', USER], { env: { ...process.env, LC_ALL: 'C' } }).toString();
+    expect(lastlog).toMatch(new RegExp(`^${USER}\\s+pts/${pts}\\s+127\\.0\\.0\\.1\\s`, 'm'));
+  }, 30_000);
+});
+
+test('a login attempt as an unknown user appears in btmp through failedLogins()', async () => {
+  const stranger = `nx${process.pid.toString(36)}${Date.now().toString(36)}`;
+  const before = now();
+  const attempt = spawnSync('ssh', [...sshArgs(stranger), 'true'], { stdio: 'ignore', timeout: 20_000 });
+  expect(attempt.status).not.toBe(0);
+  const failed = await waitFor(() => [...failedLogins()].find((f) => f.ut_user === stranger), 10_000, 'the failed login in btmp');
+  expect(failed).toMatchObject({ ut_line: 'ssh:notty', ut_host: '127.0.0.1', address: '127.0.0.1' });
+  expect(failed.ut_time).toBeGreaterThanOrEqual(Math.floor(before) - SECONDS_OF_SLACK);
+  expect(failed.ut_time).toBeLessThanOrEqual(now() + 1);
+  const lastb = execFileSync('lastb', ['-w', '-f', '/var/log/btmp'], { env: { ...process.env, LC_ALL: 'C' } }).toString();
+  expect(lastb).toMatch(new RegExp(`^${stranger}\\s+ssh:notty\\s+127\\.0\\.0\\.1\\s`, 'm'));
+}, 40_000);
+
+test('a tmux session (libutempter): USER_PROCESS while it runs, then DEAD_PROCESS and a closed session', async () => {
+  const tmux = (...args: string[]) => execFileSync('runuser', ['-u', USER, '--', 'tmux', '-L', TMUX_SOCKET, ...args]).toString();
+  const startedAt = now();
+  tmux('new-session', '-d', 'sleep 4');
+  const server = Number(tmux('display-message', '-p', '#{pid}').trim());
+  const entry = await waitFor(() => utmpNow().find((e) => e.ut_user === USER && e.ut_user_process && e.ut_host === `tmux(${server}).%0`),
+    10_000, 'the tmux session in utmp');
+  const pts = ptsNumber(entry.ut_line);
+  expect(entry.ut_pid).toBe(server);
+  expect(entry.ut_time).toBeGreaterThanOrEqual(startedAt - SECONDS_OF_SLACK);
+  expect(entry.ut_time).toBeLessThanOrEqual(now() + 1);
+  expect(processesOnPts(pts).some((pid) => procStat(pid).ppid === server && procStat(pid).cmdline === 'sleep 4')).toBe(true);
+  expect(users()).toContainEqual(entry);
+  expect(execFileSync('who').toString()).toMatch(new RegExp(`^${USER}\\s+pts/${pts}\\s`, 'm'));
+
+  // sleep ends, the pane closes, libutempter writes the DEAD_PROCESS (keeping ut_user).
+  const dead = await waitFor(() => utmpNow().find((e) => e.line === entry.line && e.ut_type === 'DEAD_PROCESS' && e.ut_pid === server),
+    15_000, 'the tmux DEAD_PROCESS in utmp');
+  expect(dead.ut_user).toBe(USER);
+  expect(dead.ut_time - entry.ut_time).toBeGreaterThanOrEqual(3);
+  const closed = [...sessions()].filter((s) => s.user === USER && s.line === `pts/${pts}` && s.pid === server);
+  expect(closed).toHaveLength(1);
+  expect(closed[0]).toMatchObject({ kind: 'login', host: `tmux(${server}).%0`, end: 'logout' });
+  expect(closed[0].logout!.getTime()).toBe(dead.date.getTime());
+}, 40_000);
