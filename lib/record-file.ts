@@ -29,10 +29,12 @@ const HEAD_BYTES = 64 * 1024;
 /**
  * A record rewritten in place (utmp slots, by pututxline) while we read it can
  * come back torn. Like glibc's readers, we read under an fcntl read lock (the
- * addon's), waiting at most LOCK_WAIT_MS for a writer to finish. Where no lock
- * can be had, we read until two reads agree, which catches most tears.
+ * addon's), waiting at most LOCK_WAIT_MS for a writer to finish (writers hold
+ * it for microseconds: retry at once LOCK_SPINS times, then every 1 ms). Where
+ * no lock can be had, we read until two reads agree, which catches most tears.
  */
 const LOCK_WAIT_MS = 1000;
+const LOCK_SPINS = 100;
 const MAX_CONFIRMING_READS = 8;
 
 type Locks = Pick<NativeAddon, 'tryReadLock' | 'unlock'>;
@@ -52,20 +54,20 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 function lockSync(fd: number): boolean {
   const l = fileLocks();
-  for (let waited = 0; l; waited++) {
+  for (let tries = 0; l; tries++) {
     const got = l.tryReadLock(fd);
-    if (got !== false || waited >= LOCK_WAIT_MS) return got === true;
-    Atomics.wait(sleeper, 0, 0, 1);
+    if (got !== false || tries >= LOCK_SPINS + LOCK_WAIT_MS) return got === true;
+    if (tries >= LOCK_SPINS) Atomics.wait(sleeper, 0, 0, 1);
   }
   return false;
 }
 
 async function lockAsync(fd: number): Promise<boolean> {
   const l = fileLocks();
-  for (let waited = 0; l; waited++) {
+  for (let tries = 0; l; tries++) {
     const got = l.tryReadLock(fd);
-    if (got !== false || waited >= LOCK_WAIT_MS) return got === true;
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    if (got !== false || tries >= LOCK_SPINS + LOCK_WAIT_MS) return got === true;
+    if (tries >= LOCK_SPINS) await new Promise((resolve) => setTimeout(resolve, 1));
   }
   return false;
 }
@@ -102,6 +104,8 @@ export class RecordFileCursor {
   private ahead: { buf: Buffer; read: Promise<number> } | null = null;
   /** The buffer the next read ahead goes to. */
   private spare: Buffer | null = null;
+  /** A read ahead still running on `fd`, even one given up on: the file is closed after it. */
+  private pending: Promise<number> | null = null;
   private decoder: RecordDecoder | null = null;
   /** The next record to decode in `chunk`, and the end of the whole records there. */
   private at = 0;
@@ -160,7 +164,7 @@ export class RecordFileCursor {
   }
 
   /**
-   * The next entry of the chunk in hand (call when `ready`). Records are
+   * The next entry of the chunk in hand (call when `canTakeNow()`). Records are
    * decoded one at a time as they are asked for: an entry the caller drops
    * dies young, which keeps the garbage collector's work and the memory small.
    */
@@ -175,14 +179,15 @@ export class RecordFileCursor {
     if (this.fd !== null) {
       const fd = this.fd;
       this.fd = null;
-      const ahead = this.ahead;
+      const pending = this.pending;
       this.ahead = null;
+      this.pending = null;
       // A read still running on the descriptor must end before it is closed
       // (else it could read a file that reuses the number).
-      if (ahead) {
+      if (pending) {
         this.confirm = null;
         const close = () => fs.close(fd, () => {});
-        ahead.read.then(close, close);
+        pending.then(close, close);
       } else {
         fs.closeSync(fd);
       }
@@ -291,8 +296,12 @@ export class RecordFileCursor {
       const next = this.spare ?? Buffer.allocUnsafe(buf.length);
       this.spare = null;
       const read = this.readAsyncAt(next, this.position);
-      read.catch(() => {}); // its error is thrown where it is awaited
+      const settled = () => {
+        if (this.pending === read) this.pending = null;
+      };
+      read.then(settled, settled); // also marks its error handled: it is thrown where awaited
       this.ahead = { buf: next, read };
+      this.pending = read;
     }
   }
 
