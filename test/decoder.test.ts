@@ -107,6 +107,18 @@ test('truncated anywhere in the last records: the whole ones come back, the rest
   }
 });
 
+test('async and sync steps mixed on one file, reads ahead in flight: every record once, in order', async () => {
+  const all = new UtmpFile(goodFile, { layout }).toArray().map((e) => e.ut_pid);
+  const file = new UtmpFile(goodFile, { layout });
+  const steps = file[Symbol.asyncIterator]();
+  const seen: (number | undefined)[] = [];
+  // Past the first chunk (2,730 records): a sync step finds a read ahead running.
+  for (let i = 0; i < 3000; i++) seen.push((i % 7 ? (await steps.next()).value : file.next().value)?.ut_pid);
+  await steps.return!();
+  for (const e of file) seen.push(e.ut_pid);
+  expect(seen).toEqual(all);
+});
+
 test('a file of nothing but damage reads to its end', async () => {
   const noise = Buffer.alloc(RECORD * 50 + 17);
   for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919) & 255;
