@@ -21,6 +21,7 @@ async function child(variant, file, limit) {
   let stallMs = 0;
   let stallCpuMs = 0;
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   if (variant === 'sync') {
     for (const e of new UtmpFile(file)) if (e && ++n === limit) break;
   } else if (variant === 'count') {
@@ -55,8 +56,10 @@ async function child(variant, file, limit) {
     throw new Error(`unknown variant ${variant}`);
   }
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000; // every thread: GC and I/O helpers too
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ ms, n, maxRssMB, stallMs, stallCpuMs }));
+  process.stdout.write(JSON.stringify({ ms, cpuMs, n, maxRssMB, stallMs, stallCpuMs }));
 }
 
 // ---------------------------------------------------------------- the generator
@@ -180,12 +183,16 @@ function runChild(variant, file, limit = 0) {
   return JSON.parse(r.stdout.toString());
 }
 
+// Wall time, and CPU time (user + system) as bash's `time` reports it.
 function timeShell(command, file) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('sh', ['-c', `${command} "$1" > /dev/null 2>&1`, 'sh', file], { env: { ...process.env, TZ: 'UTC' } });
+  const r = spawnSync('bash', ['-c', `TIMEFORMAT='%3U %3S'; time ${command} "$1" > /dev/null 2>&1`, 'bash', file], {
+    env: { ...process.env, TZ: 'UTC' },
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${command} failed`);
-  return ms;
+  const [user, system] = r.stderr.toString().trim().split('\n').pop().split(' ').map(Number);
+  return { ms, cpuMs: (user + system) * 1000 };
 }
 
 function main() {
@@ -206,25 +213,30 @@ function main() {
       `(${ours === lastLines ? 'same' : 'DIFFERENT'})`);
 
     t0 = Date.now();
-    const lastMs = [];
-    const whoMs = [];
+    const lastRuns = [];
+    const whoRuns = [];
     const results = {};
     const variants = ['sync', 'async', 'count', 'sessions', 'sessionsAsync', 'stall'];
     for (const v of variants) results[v] = [];
     // Interleaved, so a busy neighbour slows every contender alike.
     for (let run = 0; run < RUNS; run++) {
-      if (run < SLOW_RUNS) whoMs.push(timeShell('who', file));
-      lastMs.push(timeShell('last -f', file));
+      if (run < SLOW_RUNS) whoRuns.push(timeShell('who', file));
+      lastRuns.push(timeShell('last -f', file));
       for (const v of variants) results[v].push(runChild(v, file));
     }
-    const last = median(lastMs);
-    const who = median(whoMs);
+    const last = median(lastRuns.map((r) => r.ms));
+    const who = median(whoRuns.map((r) => r.ms));
+    const lastCpu = median(lastRuns.map((r) => r.cpuMs));
+    const whoCpu = median(whoRuns.map((r) => r.cpuMs));
     console.log(`\nmedians of ${RUNS} runs (who: ${SLOW_RUNS}); ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}\n`);
-    console.log(`  ${'reader'.padEnd(34)}${'ms'.padStart(9)}${'x last'.padStart(9)}${'x who'.padStart(9)}${'RSS MB'.padStart(9)}`);
-    const row = (name, ms, rss = '') => console.log(`  ${name.padEnd(34)}${ms.toFixed(0).padStart(9)}` +
-      `${(ms / last).toFixed(2).padStart(9)}${(ms / who).toFixed(3).padStart(9)}${String(rss).padStart(9)}`);
-    row('who FILE > /dev/null (glibc)', who);
-    row('last -f FILE > /dev/null', last);
+    console.log(`  ${''.padEnd(34)}${'wall time'.padStart(27)}${'CPU time'.padStart(18)}`);
+    console.log(`  ${'reader'.padEnd(34)}${'ms'.padStart(9)}${'x last'.padStart(9)}${'x who'.padStart(9)}` +
+      `${'ms'.padStart(9)}${'x last'.padStart(9)}${'RSS MB'.padStart(9)}`);
+    const row = (name, ms, cpuMs, rss = '') => console.log(`  ${name.padEnd(34)}${ms.toFixed(0).padStart(9)}` +
+      `${(ms / last).toFixed(2).padStart(9)}${(ms / who).toFixed(3).padStart(9)}` +
+      `${cpuMs.toFixed(0).padStart(9)}${(cpuMs / lastCpu).toFixed(2).padStart(9)}${String(rss).padStart(9)}`);
+    row('who FILE > /dev/null (glibc)', who, whoCpu);
+    row('last -f FILE > /dev/null', last, lastCpu);
     const m = {};
     const label = {
       sync: 'UtmpFile, for...of', async: 'UtmpFile, for await...of', count: 'count USER_PROCESS (for...of)',
@@ -233,11 +245,12 @@ function main() {
     for (const v of variants) {
       m[v] = {
         ms: median(results[v].map((r) => r.ms)),
+        cpuMs: median(results[v].map((r) => r.cpuMs)),
         rss: Math.max(...results[v].map((r) => r.maxRssMB)),
         stall: median(results[v].map((r) => r.stallMs)),
         stallCpu: median(results[v].map((r) => r.stallCpuMs)),
       };
-      row(label[v], m[v].ms, m[v].rss.toFixed(0));
+      row(label[v], m[v].ms, m[v].cpuMs, m[v].rss.toFixed(0));
     }
 
     // Constant memory: a quarter of the file against the whole of it.
