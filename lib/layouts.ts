@@ -102,12 +102,20 @@ export const LAYOUTS: Readonly<Record<LayoutName, RecordLayout>> = {
   'macos-628-be': macos628(false),
 };
 
+let host: RecordLayout | null | undefined;
+
 /** The layout of this machine's own record files (glibc only; null elsewhere). */
 export function hostLayout(): RecordLayout | null {
-  if (process.platform !== 'linux') return null;
-  const le = require('os').endianness() === 'LE';
-  const wide = ['arm64', 'loong64', 's390x', 'ppc64', 'riscv64', 'mips64'].includes(process.arch);
-  return wide ? LAYOUTS[le ? 'glibc-400-le' : 'glibc-400-be'] : LAYOUTS[le ? 'glibc-384-le' : 'glibc-384-be'];
+  if (host === undefined) {
+    if (process.platform !== 'linux') {
+      host = null;
+    } else {
+      const le = require('os').endianness() === 'LE';
+      const wide = ['arm64', 'loong64', 's390x', 'ppc64', 'riscv64', 'mips64'].includes(process.arch);
+      host = wide ? LAYOUTS[le ? 'glibc-400-le' : 'glibc-400-be'] : LAYOUTS[le ? 'glibc-384-le' : 'glibc-384-be'];
+    }
+  }
+  return host;
 }
 
 /** Reads one integer field of the record that begins at byte `at`. */
@@ -141,19 +149,33 @@ export function intReader(f: IntField, littleEndian: boolean): IntReader {
   };
 }
 
+// Readers made once per field and cached: detection runs on every open.
+const readers = new WeakMap<IntField, IntReader>();
+
 /** Reads one integer field of the record at `at`. */
 export function readField(buf: Buffer, at: number, f: IntField, layout: RecordLayout): number {
-  return intReader(f, layout.littleEndian)(buf, at);
+  let read = readers.get(f);
+  if (!read) readers.set(f, (read = intReader(f, layout.littleEndian)));
+  return read(buf, at);
 }
+
+// The four fields detection looks at, with their readers, per layout.
+interface Probe { layout: RecordLayout; type: IntReader; pid: IntReader; sec: IntReader; usec: IntReader }
+const probe = (l: RecordLayout): Probe => ({
+  layout: l,
+  type: intReader(l.type, l.littleEndian),
+  pid: intReader(l.pid, l.littleEndian),
+  sec: intReader(l.sec, l.littleEndian),
+  usec: intReader(l.usec, l.littleEndian),
+});
 
 // How much a record looks like one of `layout`: 0 (garbage, or zeros) to 5.
 // Zeros earn nothing, so zero-filled bytes cannot make a wrong layout win.
-function plausibility(buf: Buffer, at: number, layout: RecordLayout): number {
-  const type = readField(buf, at, layout.type, layout);
-  const pid = readField(buf, at, layout.pid, layout);
-  const sec = readField(buf, at, layout.sec, layout);
-  const usec = readField(buf, at, layout.usec, layout);
-  if (type < 0 || type > 11 || pid < 0 || usec < 0 || usec >= 1_000_000) return 0;
+function plausibility(buf: Buffer, at: number, p: Probe): number {
+  const type = p.type(buf, at);
+  const usec = p.usec(buf, at);
+  if (type < 0 || type > 11 || p.pid(buf, at) < 0 || usec < 0 || usec >= 1_000_000) return 0;
+  const sec = p.sec(buf, at);
   let score = 1;
   if (type > 0) score++;
   if (sec >= 315532800 && sec < 4294967296) score += 2; // 1980 .. 2106
@@ -161,13 +183,19 @@ function plausibility(buf: Buffer, at: number, layout: RecordLayout): number {
   return score;
 }
 
+/** Records looked at to recognise a layout. */
+const PROBED_RECORDS = 32;
+
+const MACOS = [LAYOUTS['macos-628-le'], LAYOUTS['macos-628-be']];
+const FIXED = Object.values(LAYOUTS).filter((l) => !l.signature).map(probe);
+
 /**
  * Picks the layout a file most likely uses, from its first bytes and its
  * size: the macOS signature first, then how plausible the first records look
  * (types, pids, microseconds and times in range) and whether the size divides.
  */
 export function detectLayout(head: Buffer, fileSize: number): RecordLayout {
-  for (const layout of [LAYOUTS['macos-628-le'], LAYOUTS['macos-628-be']]) {
+  for (const layout of MACOS) {
     if (head.length >= layout.size && head.toString('latin1', 0, layout.signature!.length) === layout.signature) {
       const type = readField(head, 0, layout.type, layout);
       if (type === 10) return layout; // SIGNATURE in macOS numbering
@@ -176,12 +204,12 @@ export function detectLayout(head: Buffer, fileSize: number): RecordLayout {
   const host = hostLayout() ?? LAYOUTS['glibc-384-le'];
   let best = host;
   let bestScore = -1;
-  for (const layout of Object.values(LAYOUTS)) {
-    if (layout.signature) continue;
-    const count = Math.min(Math.floor(head.length / layout.size), 64);
+  for (const p of FIXED) {
+    const layout = p.layout;
+    const count = Math.min(Math.floor(head.length / layout.size), PROBED_RECORDS);
     if (count === 0) continue;
     let score = 0;
-    for (let i = 0; i < count; i++) score += plausibility(head, i * layout.size, layout);
+    for (let i = 0; i < count; i++) score += plausibility(head, i * layout.size, p);
     // Normalise to records seen, then reward a size that divides evenly.
     let normalised = score / (count * 5);
     if (fileSize % layout.size === 0) normalised += 0.1;

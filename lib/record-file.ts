@@ -26,6 +26,8 @@ const SLICE_MS = 4;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Bytes read to recognise the layout. */
 const HEAD_BYTES = 64 * 1024;
+/** The largest record of any layout (macOS utmpx32). */
+const MAX_RECORD_BYTES = 628;
 /**
  * A record rewritten in place (utmp slots, by pututxline) while we read it can
  * come back torn. Like glibc's readers, we read under an fcntl read lock (the
@@ -116,6 +118,12 @@ export class RecordFileCursor {
   private sliceStart = 0;
   private takenInSlice = 0;
   private finished = false;
+  /** The last read came up short: the file ended inside (or right after) the chunk in hand. */
+  private endInChunk = false;
+  /** Bytes read in the chunk in hand (whole records and any torn tail). */
+  private chunkBytes = 0;
+  /** The file's size when opened: small files are read in one chunk of about their size. */
+  private sizeHint = CHUNK_BYTES;
   /** Bytes after the last whole record, once the end was reached. */
   trailingBytes = 0;
 
@@ -135,7 +143,8 @@ export class RecordFileCursor {
   nextSync(): UtmpEntry | undefined {
     while (this.at >= this.end) {
       if (this.finished) return undefined;
-      this.fillSync();
+      if (this.endInChunk) this.finish();
+      else this.fillSync();
     }
     return this.take();
   }
@@ -146,7 +155,8 @@ export class RecordFileCursor {
     } else {
       while (this.at >= this.end) {
         if (this.finished) return undefined;
-        await this.fillAsync();
+        if (this.endInChunk) this.finish();
+        else await this.fillAsync();
       }
     }
     this.sliceStart = performance.now();
@@ -199,7 +209,8 @@ export class RecordFileCursor {
       this.fd = fs.openSync(this.path, 'r');
       const st = fs.fstatSync(this.fd);
       if (st.isDirectory()) throw isDirectoryError(this.path);
-      if (!this.layoutInUse) {
+      this.sizeHint = st.size;
+      if (!this.layoutInUse && st.size > HEAD_BYTES) {
         const head = Buffer.alloc(Math.min(HEAD_BYTES, st.size));
         const n = head.length ? fs.readSync(this.fd, head, 0, head.length, 0) : 0;
         this.layoutInUse = detectLayout(head.subarray(0, n), st.size);
@@ -215,7 +226,8 @@ export class RecordFileCursor {
       this.fd = await openAsync(this.path, 'r');
       const st = await fstatAsync(this.fd);
       if (st.isDirectory()) throw isDirectoryError(this.path);
-      if (!this.layoutInUse) {
+      this.sizeHint = st.size;
+      if (!this.layoutInUse && st.size > HEAD_BYTES) {
         const head = Buffer.alloc(Math.min(HEAD_BYTES, st.size));
         const { bytesRead } = head.length ? await readAsync(this.fd, head, 0, head.length, 0) : { bytesRead: 0 };
         this.layoutInUse = detectLayout(head.subarray(0, bytesRead), st.size);
@@ -226,10 +238,15 @@ export class RecordFileCursor {
     }
   }
 
+  // Whole records up to CHUNK_BYTES; a small file gets a chunk a little larger
+  // than itself, so one short read takes it all and tells that it ended. A small
+  // file's layout is recognised from that first chunk (it need not be whole records:
+  // only whole records are taken, and the next read starts at the first one left).
   private buffer(): Buffer {
     if (!this.chunk) {
-      const size = this.layoutInUse!.size;
-      this.chunk = Buffer.allocUnsafe(Math.max(1, Math.floor(CHUNK_BYTES / size)) * size);
+      const want = Math.min(CHUNK_BYTES, this.sizeHint + MAX_RECORD_BYTES);
+      const size = this.layoutInUse?.size;
+      this.chunk = Buffer.allocUnsafe(size && want === CHUNK_BYTES ? Math.floor(want / size) * size : want);
     }
     return this.chunk;
   }
@@ -292,7 +309,7 @@ export class RecordFileCursor {
       n = await this.readAsyncAt(buf, this.position);
     }
     this.consume(buf, n);
-    if (!this.finished) {
+    if (!this.finished && !this.endInChunk) {
       const next = this.spare ?? Buffer.allocUnsafe(buf.length);
       this.spare = null;
       const read = this.readAsyncAt(next, this.position);
@@ -323,28 +340,35 @@ export class RecordFileCursor {
     }
   }
 
-  // Takes the whole records just read; a short read below one record is the end.
+  // Takes the whole records just read. A read shorter than the buffer met the
+  // end of the file: once this chunk is taken, what is left over is the tail.
   private consume(buf: Buffer, n: number): void {
-    const layout = this.layoutInUse!;
+    this.layoutInUse ??= detectLayout(buf.subarray(0, n), n);
+    const layout = this.layoutInUse;
     this.decoder ??= recordDecoder(layout);
     this.at = 0;
-    this.end = 0;
-    if (n < layout.size) {
-      this.finished = true;
-      this.trailingBytes = n;
-      this.release();
-      if (n > 0) {
-        this.sink.report({
-          code: 'TRAILING_BYTES',
-          message: `${n} bytes after the last whole ${layout.size}-byte record`,
-          path: this.path,
-          offset: this.position,
-        });
-      }
-      return;
-    }
+    this.chunkBytes = n;
     this.chunkOffset = this.position;
     this.end = n - (n % layout.size);
     this.position += this.end;
+    this.endInChunk = n < buf.length;
+    if (this.end === 0) this.finish();
+  }
+
+  // The end: reports a torn tail (bytes after the last whole record).
+  private finish(): void {
+    const tail = this.chunkBytes - this.end;
+    this.finished = true;
+    this.endInChunk = false;
+    this.trailingBytes = tail;
+    this.release();
+    if (tail > 0) {
+      this.sink.report({
+        code: 'TRAILING_BYTES',
+        message: `${tail} bytes after the last whole ${this.layoutInUse!.size}-byte record`,
+        path: this.path,
+        offset: this.position,
+      });
+    }
   }
 }
