@@ -7,16 +7,13 @@ import * as fs from 'fs';
 import { promisify } from 'util';
 import { decodeChunk } from './decoder';
 import type { UtmpEntry } from './entry';
-import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
-import { withPath } from './record-file';
+import { LAYOUTS, type LayoutName, type RecordLayout } from './layouts';
+import { type OpenedRecordFile, openRecordFileAsync, openRecordFileSync, withPath } from './record-file';
 import type { WarningSink } from './warnings';
 
 const readAsync = promisify(fs.read);
-const openAsync = promisify(fs.open);
-const fstatAsync = promisify(fs.fstat);
 
 const CHUNK_BYTES = 1 << 20;
-const HEAD_BYTES = 64 * 1024;
 
 /** A cursor that walks a record file from its end to its start. */
 export class BackwardCursor {
@@ -74,35 +71,19 @@ export class BackwardCursor {
     return undefined;
   }
 
-  private openSync(): Buffer {
-    try {
-      this.fd = fs.openSync(this.path, 'r');
-      this.size = fs.fstatSync(this.fd).size;
-      const head = Buffer.alloc(Math.min(HEAD_BYTES, this.size));
-      const n = head.length && !this.layoutInUse ? fs.readSync(this.fd, head, 0, head.length, 0) : 0;
-      return head.subarray(0, n);
-    } catch (err) {
-      this.release();
-      throw withPath(err, this.path);
-    }
+  private openSync(): OpenedRecordFile {
+    return openRecordFileSync(this.path, this.layoutInUse);
   }
 
-  private async openAsync(): Promise<Buffer> {
-    try {
-      this.fd = await openAsync(this.path, 'r');
-      this.size = (await fstatAsync(this.fd)).size;
-      const head = Buffer.alloc(Math.min(HEAD_BYTES, this.size));
-      const n = head.length && !this.layoutInUse ? (await readAsync(this.fd, head, 0, head.length, 0)).bytesRead : 0;
-      return head.subarray(0, n);
-    } catch (err) {
-      this.release();
-      throw withPath(err, this.path);
-    }
+  private async openAsync(): Promise<OpenedRecordFile> {
+    return openRecordFileAsync(this.path, this.layoutInUse);
   }
 
   // After opening: pick the layout, start at the last whole record, report a partial tail.
-  private opened(head: Buffer): void {
-    this.layoutInUse ??= detectLayout(head, this.size);
+  private opened(file: OpenedRecordFile): void {
+    this.fd = file.fd;
+    this.size = file.size;
+    this.layoutInUse = file.layout!; // always recognised when not given
     const size = this.layoutInUse.size;
     this.end = Math.floor(this.size / size) * size;
     const trailing = this.size - this.end;

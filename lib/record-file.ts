@@ -95,6 +95,57 @@ function isDirectoryError(path: string): NodeJS.ErrnoException {
   return err;
 }
 
+/** An open record file: its descriptor, its size, and its layout where known. */
+export interface OpenedRecordFile {
+  fd: number;
+  size: number;
+  /** The layout given, or recognised from the first bytes; null while the file is too small to bother (see `detectAbove`). */
+  layout: RecordLayout | null;
+}
+
+/**
+ * Opens `path` for reading records. A directory is EISDIR; every error names
+ * the path. Without a `layout`, one is recognised from the first bytes when
+ * the file is larger than `detectAbove` (smaller files are recognised from
+ * their first, whole read instead). By default the layout is always recognised.
+ */
+export function openRecordFileSync(path: string, layout: RecordLayout | null, detectAbove = -1): OpenedRecordFile {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(path, 'r');
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) throw isDirectoryError(path);
+    if (!layout && st.size > detectAbove) {
+      const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, st.size));
+      const n = fs.readSync(fd, head, 0, head.length, 0);
+      layout = detectLayout(head.subarray(0, n), st.size);
+    }
+    return { fd, size: st.size, layout };
+  } catch (err) {
+    if (fd !== null) fs.closeSync(fd);
+    throw withPath(err, path);
+  }
+}
+
+/** `openRecordFileSync`, with the file system work off the main thread. */
+export async function openRecordFileAsync(path: string, layout: RecordLayout | null, detectAbove = -1): Promise<OpenedRecordFile> {
+  let fd: number | null = null;
+  try {
+    fd = await openAsync(path, 'r');
+    const st = await fstatAsync(fd);
+    if (st.isDirectory()) throw isDirectoryError(path);
+    if (!layout && st.size > detectAbove) {
+      const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, st.size));
+      const { bytesRead } = await readAsync(fd, head, 0, head.length, 0);
+      layout = detectLayout(head.subarray(0, bytesRead), st.size);
+    }
+    return { fd, size: st.size, layout };
+  } catch (err) {
+    if (fd !== null) fs.closeSync(fd);
+    throw withPath(err, path);
+  }
+}
+
 /** A position in a record file, advanced by whole records. */
 export class RecordFileCursor {
   private fd: number | null = null;
@@ -205,37 +256,17 @@ export class RecordFileCursor {
   }
 
   private openSync(): void {
-    try {
-      this.fd = fs.openSync(this.path, 'r');
-      const st = fs.fstatSync(this.fd);
-      if (st.isDirectory()) throw isDirectoryError(this.path);
-      this.sizeHint = st.size;
-      if (!this.layoutInUse && st.size > HEAD_BYTES) {
-        const head = Buffer.alloc(Math.min(HEAD_BYTES, st.size));
-        const n = head.length ? fs.readSync(this.fd, head, 0, head.length, 0) : 0;
-        this.layoutInUse = detectLayout(head.subarray(0, n), st.size);
-      }
-    } catch (err) {
-      this.release();
-      throw withPath(err, this.path);
-    }
+    const opened = openRecordFileSync(this.path, this.layoutInUse, HEAD_BYTES);
+    this.fd = opened.fd;
+    this.sizeHint = opened.size;
+    this.layoutInUse = opened.layout;
   }
 
   private async openAsync(): Promise<void> {
-    try {
-      this.fd = await openAsync(this.path, 'r');
-      const st = await fstatAsync(this.fd);
-      if (st.isDirectory()) throw isDirectoryError(this.path);
-      this.sizeHint = st.size;
-      if (!this.layoutInUse && st.size > HEAD_BYTES) {
-        const head = Buffer.alloc(Math.min(HEAD_BYTES, st.size));
-        const { bytesRead } = head.length ? await readAsync(this.fd, head, 0, head.length, 0) : { bytesRead: 0 };
-        this.layoutInUse = detectLayout(head.subarray(0, bytesRead), st.size);
-      }
-    } catch (err) {
-      this.release();
-      throw withPath(err, this.path);
-    }
+    const opened = await openRecordFileAsync(this.path, this.layoutInUse, HEAD_BYTES);
+    this.fd = opened.fd;
+    this.sizeHint = opened.size;
+    this.layoutInUse = opened.layout;
   }
 
   // Whole records up to CHUNK_BYTES; a small file gets a chunk a little larger
