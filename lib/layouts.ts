@@ -186,6 +186,19 @@ function plausibility(buf: Buffer, at: number, p: Probe): number {
 /** Records looked at to recognise a layout. */
 const PROBED_RECORDS = 32;
 
+/**
+ * The common case, decided early: the file divides into host-sized records
+ * and its first few all look right (a plausible type and a time after 1980).
+ * A file in another layout fails this at its first misaligned record.
+ */
+function looksLikeHost(head: Buffer, fileSize: number, host: RecordLayout): boolean {
+  if (fileSize === 0 || fileSize % host.size !== 0) return false;
+  const p = FIXED.find((f) => f.layout === host)!;
+  const count = Math.min(Math.floor(head.length / host.size), 8);
+  for (let i = 0; i < count; i++) if (plausibility(head, i * host.size, p) < 3) return false;
+  return count > 0;
+}
+
 const MACOS = [LAYOUTS['macos-628-le'], LAYOUTS['macos-628-be']];
 const FIXED = Object.values(LAYOUTS).filter((l) => !l.signature).map(probe);
 
@@ -202,6 +215,7 @@ export function detectLayout(head: Buffer, fileSize: number): RecordLayout {
     }
   }
   const host = hostLayout() ?? LAYOUTS['glibc-384-le'];
+  if (looksLikeHost(head, fileSize, host)) return host;
   let best = host;
   let bestScore = -1;
   for (const p of FIXED) {

@@ -50,6 +50,11 @@ export interface NativeAddon {
   tryReadLock(fd: number): boolean | null;
   /** Releases what `tryReadLock` took. */
   unlock(fd: number): void;
+  /**
+   * A whole file of at most `limit` bytes, read under a read lock in one call;
+   * null when it is larger, grew while read, or could not be locked.
+   */
+  readSmallFile(path: string, limit: number): Buffer | null;
 }
 
 let loaded: NativeAddon | undefined;

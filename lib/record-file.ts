@@ -28,6 +28,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 const HEAD_BYTES = 64 * 1024;
 /** The largest record of any layout (macOS utmpx32). */
 const MAX_RECORD_BYTES = 628;
+/** Files up to this size are read whole, in one call to the addon. */
+const SMALL_FILE_BYTES = 256 * 1024;
 /**
  * A record rewritten in place (utmp slots, by pututxline) while we read it can
  * come back torn. Like glibc's readers, we read under an fcntl read lock (the
@@ -303,6 +305,7 @@ export class RecordFileCursor {
       this.ahead = null;
       this.confirm = null;
     }
+    if (this.position === 0 && this.fd === null && this.readWholeSync()) return;
     if (this.fd === null) this.openSync();
     const buf = this.buffer();
     let n: number;
@@ -373,7 +376,19 @@ export class RecordFileCursor {
 
   // Takes the whole records just read. A read shorter than the buffer met the
   // end of the file: once this chunk is taken, what is left over is the tail.
-  private consume(buf: Buffer, n: number): void {
+  // A small file (a live utmp) in one call to the addon: open, lock, read,
+  // unlock, close. False where it does not apply; the file is then streamed.
+  private readWholeSync(): boolean {
+    const addon = fileLocks() as (Locks & Pick<NativeAddon, 'readSmallFile'>) | null;
+    if (!addon || typeof addon.readSmallFile !== 'function') return false;
+    const whole = addon.readSmallFile(this.path, SMALL_FILE_BYTES);
+    if (!whole) return false;
+    this.chunk = whole; // the end is in it: no read follows
+    this.consume(whole, whole.length, true);
+    return true;
+  }
+
+  private consume(buf: Buffer, n: number, atEnd = n < buf.length): void {
     this.layoutInUse ??= detectLayout(buf.subarray(0, n), n);
     const layout = this.layoutInUse;
     this.decoder ??= recordDecoder(layout);
@@ -382,7 +397,7 @@ export class RecordFileCursor {
     this.chunkOffset = this.position;
     this.end = n - (n % layout.size);
     this.position += this.end;
-    this.endInChunk = n < buf.length;
+    this.endInChunk = atEnd;
     if (this.end === 0) this.finish();
   }
 

@@ -98,6 +98,14 @@ async function main() {
   expectError(() => addon.tryReadLock('x'));
   calls++;
 
+  // A small file read whole in one call; null where it does not apply.
+  const whole = addon.readSmallFile(utmp, 1 << 18);
+  if (!whole || whole.length !== fs.statSync(utmp).size) throw new Error('readSmallFile');
+  if (addon.readSmallFile(utmp, 10) !== null || addon.readSmallFile(dir, 1 << 18) !== null) throw new Error('readSmallFile null');
+  if (addon.readSmallFile(path.join(dir, 'missing'), 1 << 18) !== null) throw new Error('readSmallFile missing');
+  expectError(() => addon.readSmallFile(1, 2));
+  calls += 5;
+
   // A worker thread terminated while its reads are in flight.
   await new Promise((resolve, reject) => {
     const w = new Worker(`

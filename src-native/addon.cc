@@ -28,6 +28,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("structLayout", utmpx_addon::StructLayout(env));
   exports.Set("tryReadLock", Napi::Function::New(env, utmpx_addon::TryReadLock, "tryReadLock"));
   exports.Set("unlock", Napi::Function::New(env, utmpx_addon::Unlock, "unlock"));
+  exports.Set("readSmallFile", Napi::Function::New(env, utmpx_addon::ReadSmallFile, "readSmallFile"));
   exports.Set("readLastlog", Napi::Function::New(env, utmpx_addon::ReadLastlogSync, "readLastlog"));
   exports.Set("readLastlogAsync", Napi::Function::New(env, utmpx_addon::ReadLastlogAsync, "readLastlogAsync"));
   exports.Set("scanLastlog", Napi::Function::New(env, utmpx_addon::ScanLastlogSync, "scanLastlog"));

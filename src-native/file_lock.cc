@@ -1,8 +1,14 @@
 #include "file_lock.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <string>
+#include <vector>
+
 
 namespace utmpx_addon {
 
@@ -43,6 +49,62 @@ Napi::Value TryReadLock(const Napi::CallbackInfo& info) {
 Napi::Value Unlock(const Napi::CallbackInfo& info) {
   SetLock(FdArgument(info), F_UNLCK);
   return info.Env().Undefined();
+}
+
+namespace {
+
+// Writers (pututxline, updwtmp) hold their lock for microseconds: spin, then
+// wait a millisecond at a time, a second at most, as record-file.ts does.
+bool ReadLockWithin(int fd) {
+  for (int tries = 0; tries < 1100; tries++) {
+    if (SetLock(fd, F_RDLCK) == 0) return true;
+    if (errno != EAGAIN && errno != EACCES) return false;
+    if (tries >= 100) {
+      struct timespec ms = {0, 1000000};
+      nanosleep(&ms, nullptr);
+    }
+  }
+  return false;
+}
+
+// The largest record of any layout: room to see that the file ended.
+constexpr size_t kSlack = 628;
+
+}  // namespace
+
+Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
+    throw Napi::TypeError::New(env, "readSmallFile(path: string, limit: number)");
+  }
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  double limit = info[1].As<Napi::Number>().DoubleValue();
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return env.Null();
+  struct stat st;
+  bool failed = false;
+  std::vector<char> data;
+  bool whole = false;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<double>(st.st_size) <= limit && ReadLockWithin(fd)) {
+    data.resize(static_cast<size_t>(st.st_size) + kSlack);
+    size_t n = 0;
+    while (n < data.size()) {
+      ssize_t got = pread(fd, data.data() + n, data.size() - n, static_cast<off_t>(n));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) {
+        failed = true;
+        break;
+      }
+      if (got == 0) break;
+      n += static_cast<size_t>(got);
+    }
+    whole = !failed && n < data.size();  // the read met the end
+    data.resize(n);
+    SetLock(fd, F_UNLCK);
+  }
+  close(fd);
+  if (!whole) return env.Null();
+  return Napi::Buffer<char>::Copy(env, data.data(), data.size());
 }
 
 }  // namespace utmpx_addon
