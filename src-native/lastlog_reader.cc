@@ -413,16 +413,6 @@ Napi::Value ScanToJs(Napi::Env env, const ScanResult& res) {
   return o;
 }
 
-std::optional<std::string> PathArg(const Napi::CallbackInfo& info) {
-  if (info.Length() == 0 || info[0].IsUndefined() || info[0].IsNull()) return std::nullopt;
-  if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "The \"path\" argument must be a string");
-  std::string path = info[0].As<Napi::String>().Utf8Value();
-  if (path.empty() || path.find('\0') != std::string::npos) {
-    throw Napi::TypeError::New(info.Env(), "The \"path\" argument must be a non-empty string without NUL bytes");
-  }
-  return path;
-}
-
 Key KeyArg(const Napi::CallbackInfo& info) {
   Napi::Value v = info[1];
   Key key;
@@ -495,22 +485,22 @@ Napi::Value Queue(Napi::Env env, std::function<Result()> work, Napi::Value (*to_
 }  // namespace
 
 Napi::Value ReadLastlogSync(const Napi::CallbackInfo& info) {
-  return ReadToJs(info.Env(), Read(PathArg(info), KeyArg(info)));
+  return ReadToJs(info.Env(), Read(PathArgument(info), KeyArg(info)));
 }
 
 Napi::Value ReadLastlogAsync(const Napi::CallbackInfo& info) {
-  auto path = PathArg(info);
+  auto path = PathArgument(info);
   Key key = KeyArg(info);
   return Queue<ReadResult>(info.Env(), [path, key] { return Read(path, key); }, ReadToJs);
 }
 
 Napi::Value ScanLastlogSync(const Napi::CallbackInfo& info) {
   ScanArgs a = ScanArguments(info);
-  return ScanToJs(info.Env(), Scan(PathArg(info), a.offset, a.max_records, a.names));
+  return ScanToJs(info.Env(), Scan(PathArgument(info), a.offset, a.max_records, a.names));
 }
 
 Napi::Value ScanLastlogAsync(const Napi::CallbackInfo& info) {
-  auto path = PathArg(info);
+  auto path = PathArgument(info);
   ScanArgs a = ScanArguments(info);
   return Queue<ScanResult>(info.Env(), [path, a] { return Scan(path, a.offset, a.max_records, a.names); }, ScanToJs);
 }

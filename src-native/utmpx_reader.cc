@@ -138,18 +138,6 @@ Napi::Value SnapshotToJs(Napi::Env env, const Snapshot& snap) {
   return result;
 }
 
-std::optional<std::string> PathArgument(const Napi::CallbackInfo& info) {
-  if (info.Length() == 0 || info[0].IsUndefined() || info[0].IsNull()) return std::nullopt;
-  if (!info[0].IsString()) {
-    throw Napi::TypeError::New(info.Env(), "The \"path\" argument must be a string");
-  }
-  std::string path = info[0].As<Napi::String>().Utf8Value();
-  if (path.empty() || path.find('\0') != std::string::npos) {
-    throw Napi::TypeError::New(info.Env(), "The \"path\" argument must be a non-empty string without NUL bytes");
-  }
-  return path;
-}
-
 // Reads on the libuv pool; Execute touches no Node-API.
 class ReadWorker : public Napi::AsyncWorker {
  public:
