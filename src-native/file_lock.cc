@@ -95,8 +95,9 @@ Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
         failed = true;
         break;
       }
-      if (got == 0) break;
       n += static_cast<size_t>(got);
+      // A regular file reads short only at its end: no second read to see it.
+      if (got == 0 || n < data.size()) break;
     }
     whole = !failed && n < data.size();  // the read met the end
     data.resize(n);
