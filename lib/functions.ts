@@ -5,6 +5,7 @@
 import { BackwardCursor } from './backward';
 import type { UtmpEntry } from './entry';
 import type { LayoutName } from './layouts';
+import { native } from './native';
 import { paths } from './paths';
 import { UtmpFile, type UtmpSource } from './utmp-file';
 import { type WarningOptions, WarningSink } from './warnings';
@@ -14,9 +15,12 @@ export interface UtmpQueryOptions extends WarningOptions {
   /** A utmp file to read instead of the system's live database. */
   path?: string;
   /**
-   * The reader, as for `UtmpFile`: by default libc for the live database and
-   * the decoder for a path. `'decoder'` reads the live database in one
-   * locked read instead of libc's several system calls per record.
+   * The reader. By default (`'auto'`) the decoder on glibc, where the live
+   * database is a plain array of `struct utmpx`: it reads the whole file in one
+   * call under the same fcntl read lock glibc's readers take, and gives the
+   * same entries as libc (a differential test holds them to it) ten or more
+   * times faster than libc's lock, read and unlock per record. Elsewhere the
+   * rule of `UtmpFile`. `'libc'` forces getutxent.
    */
   source?: UtmpSource | 'auto';
 }
@@ -108,7 +112,22 @@ function lastOf(entries: UtmpEntry[], type: UtmpEntry['ut_type']): UtmpEntry | u
   return undefined;
 }
 
+// The one-call functions read glibc's live database with the decoder (see `source`).
+function withSource(options: UtmpQueryOptions): UtmpQueryOptions {
+  if ((options.source ?? 'auto') !== 'auto' || options.path !== undefined) return options;
+  return liveIsPlainFile() ? { ...options, source: 'decoder' } : options;
+}
+
+function liveIsPlainFile(): boolean {
+  try {
+    return native().platform === 'glibc';
+  } catch {
+    return false; // no addon: UtmpFile falls back to the decoder by itself
+  }
+}
+
 function readAll(options: UtmpQueryOptions): UtmpEntry[] {
+  options = withSource(options);
   const db = new UtmpFile(options.path, options);
   try {
     return db.toArray();
@@ -118,6 +137,7 @@ function readAll(options: UtmpQueryOptions): UtmpEntry[] {
 }
 
 async function readAllAsync(options: UtmpQueryOptions): Promise<UtmpEntry[]> {
+  options = withSource(options);
   const db = new UtmpFile(options.path, options);
   try {
     return await db.toArrayAsync();
