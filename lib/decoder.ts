@@ -4,6 +4,7 @@
  */
 import { type IntField, type IntReader, type RecordLayout, intReader } from './layouts';
 import { Entry, type UtmpEntry, devicePath } from './entry';
+import { typeCode, typeName } from './record-types';
 import type { WarningSink } from './warnings';
 
 declare global {
@@ -92,6 +93,7 @@ export class RecordDecoder {
 
   /** Bytes per record. */
   readonly size: number;
+  private readonly userProcess: number | undefined;
 
   constructor(private readonly layout: RecordLayout) {
     this.size = layout.size;
@@ -103,6 +105,20 @@ export class RecordDecoder {
     this.exitTermination = reader(layout.exitTermination);
     this.exitStatus = reader(layout.exitStatus);
     this.session = reader(layout.session);
+    this.userProcess = typeCode('USER_PROCESS', layout.numbering);
+  }
+
+  /**
+   * Whether the record at `at` is no USER_PROCESS and would decode without a
+   * warning (a known type other than EMPTY, ASCII strings): users() moves past
+   * such records undecoded, and so reports exactly what decoding them would.
+   */
+  quietNonUser(buf: Buffer, at: number): boolean {
+    const code = this.type(buf, at);
+    if (code === 0 || code === this.userProcess || typeName(code, this.layout.numbering) === 'UNKNOWN') return false;
+    const l = this.layout;
+    return isAscii(buf, at + l.line.offset, l.line.size) && isAscii(buf, at + l.id.offset, l.id.size) &&
+      isAscii(buf, at + l.user.offset, l.user.size) && isAscii(buf, at + l.host.offset, l.host.size);
   }
 
   /** The entry for the record at byte `at` of `buf`. */
@@ -129,6 +145,16 @@ export class RecordDecoder {
       l.addr ? at + l.addr.offset : 0,
     );
   }
+}
+
+// Whether a NUL-terminated field holds only ASCII (no byte decodeString would read as UTF-8).
+function isAscii(buf: Buffer, start: number, size: number): boolean {
+  for (let i = start; i < start + size; i++) {
+    const b = buf[i];
+    if (b === 0) return true;
+    if (b >= 0x80) return false;
+  }
+  return true;
 }
 
 const decoders = new Map<RecordLayout, RecordDecoder>();

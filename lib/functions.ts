@@ -78,12 +78,12 @@ function stalePolicy(options: UsersOptions): (u: UtmpEntry) => boolean {
  * for (const u of users()) console.log(u.ut_user, u.ut_line, u.ut_host, u.date);
  */
 export function users(options: UsersOptions = {}): UtmpEntry[] {
-  return readAll(options).filter(stalePolicy(options));
+  return readAll(options, true).filter(stalePolicy(options));
 }
 
 /** `users()`, read off the main thread. */
 export async function usersAsync(options: UsersOptions = {}): Promise<UtmpEntry[]> {
-  return (await readAllAsync(options)).filter(stalePolicy(options));
+  return (await readAllAsync(options, true)).filter(stalePolicy(options));
 }
 
 /** The run level init recorded in utmp (a RUN_LVL entry). */
@@ -126,9 +126,11 @@ function liveIsPlainFile(): boolean {
   }
 }
 
-function readAll(options: UtmpQueryOptions): UtmpEntry[] {
+// `usersOnly`: the caller keeps USER_PROCESS entries only (see `UtmpFile.skipNonUsers`).
+function readAll(options: UtmpQueryOptions, usersOnly = false): UtmpEntry[] {
   options = withSource(options);
   const db = new UtmpFile(options.path, options);
+  if (usersOnly) db.skipNonUsers();
   try {
     return db.toArray();
   } catch (err) {
@@ -136,9 +138,10 @@ function readAll(options: UtmpQueryOptions): UtmpEntry[] {
   }
 }
 
-async function readAllAsync(options: UtmpQueryOptions): Promise<UtmpEntry[]> {
+async function readAllAsync(options: UtmpQueryOptions, usersOnly = false): Promise<UtmpEntry[]> {
   options = withSource(options);
   const db = new UtmpFile(options.path, options);
+  if (usersOnly) db.skipNonUsers();
   try {
     return await db.toArrayAsync();
   } catch (err) {

@@ -51,10 +51,11 @@ export interface NativeAddon {
   /** Releases what `tryReadLock` took. */
   unlock(fd: number): void;
   /**
-   * A whole file of at most `limit` bytes, read under a read lock in one call;
-   * null when it is larger, grew while read, or could not be locked.
+   * A whole file of at most `limit` bytes, read under a read lock in one call
+   * into `into`: the bytes read; -n when `into` is smaller than the n bytes
+   * needed; null when the file is larger, grew while read, or could not be locked.
    */
-  readSmallFile(path: string, limit: number): Buffer | null;
+  readSmallFile(path: string, limit: number, into: Buffer): number | null;
 }
 
 let loaded: NativeAddon | undefined;

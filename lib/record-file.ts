@@ -31,6 +31,14 @@ const MAX_RECORD_BYTES = 628;
 /** Files up to this size are read whole, in one call to the addon. */
 const SMALL_FILE_BYTES = 256 * 1024;
 /**
+ * The buffer small files are read whole into, lent to one cursor from its read
+ * to its end and then reused: users() called in a loop allocates nothing to
+ * read. It grows to the largest small file read (at most SMALL_FILE_BYTES and a
+ * record); a cursor that never ends keeps it, and the next read makes another.
+ */
+let wholeBuffer: Buffer | null = null;
+const WHOLE_BUFFER_BYTES = 32 * 1024;
+/**
  * A record rewritten in place (utmp slots, by pututxline) while we read it can
  * come back torn. Like glibc's readers, we read under an fcntl read lock (the
  * addon's), waiting at most LOCK_WAIT_MS for a writer to finish (writers hold
@@ -177,13 +185,17 @@ export class RecordFileCursor {
   private chunkBytes = 0;
   /** The file's size when opened: small files are read in one chunk of about their size. */
   private sizeHint = CHUNK_BYTES;
+  /** `chunk` is the lent `wholeBuffer`, handed back at the end. */
+  private chunkLent = false;
   /** Bytes after the last whole record, once the end was reached. */
   trailingBytes = 0;
 
+  /** `usersOnly`: records other than USER_PROCESS may be skipped (see `RecordDecoder.quietNonUser`). */
   constructor(
     readonly path: string,
     layout: LayoutName | 'auto',
     private readonly sink: WarningSink,
+    private readonly usersOnly = false,
   ) {
     this.layoutInUse = layout === 'auto' ? null : LAYOUTS[layout];
   }
@@ -234,7 +246,18 @@ export class RecordFileCursor {
   take(): UtmpEntry {
     const at = this.at;
     this.at = at + this.decoder!.size;
-    return decodeAt(this.decoder!, this.chunk!, at, this.chunkOffset + at, this.path, this.sink);
+    const entry = decodeAt(this.decoder!, this.chunk!, at, this.chunkOffset + at, this.path, this.sink);
+    this.skipQuiet();
+    return entry;
+  }
+
+  // users() decodes only what it returns (and what would warn): the cost of a
+  // read is mostly building entries.
+  private skipQuiet(): void {
+    if (!this.usersOnly) return;
+    const decoder = this.decoder!;
+    const buf = this.chunk!;
+    while (this.at < this.end && decoder.quietNonUser(buf, this.at)) this.at += decoder.size;
   }
 
   /** Lets go of the file; a later read reopens it at the same record. */
@@ -381,10 +404,17 @@ export class RecordFileCursor {
   private readWholeSync(): boolean {
     const addon = fileLocks() as (Locks & Pick<NativeAddon, 'readSmallFile'>) | null;
     if (!addon || typeof addon.readSmallFile !== 'function') return false;
-    const whole = addon.readSmallFile(this.path, SMALL_FILE_BYTES);
-    if (!whole) return false;
-    this.chunk = whole; // the end is in it: no read follows
-    this.consume(whole, whole.length, true);
+    let buf = wholeBuffer ?? Buffer.allocUnsafe(WHOLE_BUFFER_BYTES);
+    wholeBuffer = null;
+    let n = addon.readSmallFile(this.path, SMALL_FILE_BYTES, buf);
+    if (n !== null && n < 0) n = addon.readSmallFile(this.path, SMALL_FILE_BYTES, (buf = Buffer.allocUnsafe(-n)));
+    if (n === null || n < 0) {
+      wholeBuffer = buf;
+      return false;
+    }
+    this.chunk = buf; // the end is in it: no read follows
+    this.chunkLent = true;
+    this.consume(buf, n, true);
     return true;
   }
 
@@ -398,6 +428,7 @@ export class RecordFileCursor {
     this.end = n - (n % layout.size);
     this.position += this.end;
     this.endInChunk = atEnd;
+    this.skipQuiet();
     if (this.end === 0) this.finish();
   }
 
@@ -408,6 +439,12 @@ export class RecordFileCursor {
     this.endInChunk = false;
     this.trailingBytes = tail;
     this.release();
+    if (this.chunkLent) {
+      // Entries keep no reference to the bytes they were decoded from.
+      wholeBuffer = this.chunk;
+      this.chunk = null;
+      this.chunkLent = false;
+    }
     if (tail > 0) {
       this.sink.report({
         code: 'TRAILING_BYTES',

@@ -122,6 +122,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
   private readonly layoutOption: LayoutName | 'auto';
   private readonly sink: WarningSink;
   private cursor: LibcCursor | RecordFileCursor | null = null;
+  private usersOnly = false;
 
   constructor(path?: string, options: UtmpFileOptions = {}) {
     if (path !== undefined && (typeof path !== 'string' || path === '' || path.includes('\0'))) {
@@ -226,11 +227,21 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     return out;
   }
 
+  /**
+   * users()'s read: the decoder may then skip records other than USER_PROCESS
+   * (those that decode without a warning), so the caller must still filter.
+   * @internal
+   */
+  skipNonUsers(): this {
+    this.usersOnly = true;
+    return this;
+  }
+
   private open(): LibcCursor | RecordFileCursor {
     if (!this.cursor) {
       this.cursor = this.source === 'libc'
         ? new LibcCursor(this.givenPath, this.path, this.sink)
-        : new RecordFileCursor(this.path, this.layoutOption, this.sink);
+        : new RecordFileCursor(this.path, this.layoutOption, this.sink, this.usersOnly);
     }
     return this.cursor;
   }

@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <string>
-#include <vector>
 
 
 namespace utmpx_addon {
@@ -74,38 +73,44 @@ constexpr size_t kSlack = 628;
 
 Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
-    throw Napi::TypeError::New(env, "readSmallFile(path: string, limit: number)");
+  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsBuffer()) {
+    throw Napi::TypeError::New(env, "readSmallFile(path: string, limit: number, into: Buffer)");
   }
   std::string path = info[0].As<Napi::String>().Utf8Value();
   double limit = info[1].As<Napi::Number>().DoubleValue();
+  // Read straight into the caller's buffer: no allocation, zero-fill or copy per call.
+  Napi::Buffer<char> into = info[2].As<Napi::Buffer<char>>();
+  char* data = into.Data();
+  size_t room = into.Length();
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return env.Null();
   struct stat st;
-  bool failed = false;
-  std::vector<char> data;
-  bool whole = false;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<double>(st.st_size) <= limit && ReadLockWithin(fd)) {
-    data.resize(static_cast<size_t>(st.st_size) + kSlack);
-    size_t n = 0;
-    while (n < data.size()) {
-      ssize_t got = pread(fd, data.data() + n, data.size() - n, static_cast<off_t>(n));
-      if (got < 0 && errno == EINTR) continue;
-      if (got < 0) {
-        failed = true;
-        break;
+  double result = -1;  // -1: null (not read whole)
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<double>(st.st_size) <= limit) {
+    size_t want = static_cast<size_t>(st.st_size) + kSlack;
+    if (want > room) {
+      result = -static_cast<double>(want);  // too small a buffer: the caller retries with one this large
+    } else if (ReadLockWithin(fd)) {
+      size_t n = 0;
+      bool failed = false;
+      while (n < room) {
+        ssize_t got = pread(fd, data + n, room - n, static_cast<off_t>(n));
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+          failed = true;
+          break;
+        }
+        n += static_cast<size_t>(got);
+        // A regular file reads short only at its end: no second read to see it.
+        if (got == 0 || n < room) break;
       }
-      n += static_cast<size_t>(got);
-      // A regular file reads short only at its end: no second read to see it.
-      if (got == 0 || n < data.size()) break;
+      if (!failed && n < room) result = static_cast<double>(n);  // the read met the end
+      SetLock(fd, F_UNLCK);
     }
-    whole = !failed && n < data.size();  // the read met the end
-    data.resize(n);
-    SetLock(fd, F_UNLCK);
   }
   close(fd);
-  if (!whole) return env.Null();
-  return Napi::Buffer<char>::Copy(env, data.data(), data.size());
+  if (result == -1) return env.Null();
+  return Napi::Number::New(env, result);
 }
 
 }  // namespace utmpx_addon
