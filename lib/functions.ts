@@ -126,11 +126,11 @@ function liveIsPlainFile(): boolean {
   }
 }
 
-// `usersOnly`: the caller keeps USER_PROCESS entries only (see `UtmpFile.skipNonUsers`).
+// `usersOnly`: the caller keeps USER_PROCESS entries only. These functions are
+// polled: the file may stay open a moment for the next call (see `CursorHints`).
 function readAll(options: UtmpQueryOptions, usersOnly = false): UtmpEntry[] {
   options = withSource(options);
-  const db = new UtmpFile(options.path, options);
-  if (usersOnly) db.skipNonUsers();
+  const db = new UtmpFile(options.path, options).hint({ usersOnly, keepOpen: true });
   try {
     return db.toArray();
   } catch (err) {
@@ -140,8 +140,7 @@ function readAll(options: UtmpQueryOptions, usersOnly = false): UtmpEntry[] {
 
 async function readAllAsync(options: UtmpQueryOptions, usersOnly = false): Promise<UtmpEntry[]> {
   options = withSource(options);
-  const db = new UtmpFile(options.path, options);
-  if (usersOnly) db.skipNonUsers();
+  const db = new UtmpFile(options.path, options).hint({ usersOnly, keepOpen: true });
   try {
     return await db.toArrayAsync();
   } catch (err) {

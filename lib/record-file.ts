@@ -39,6 +39,21 @@ const SMALL_FILE_BYTES = 256 * 1024;
 let wholeBuffer: Buffer | null = null;
 const WHOLE_BUFFER_BYTES = 32 * 1024;
 /**
+ * How long the addon may keep the file users() and the like read last open
+ * (opening and closing it cost more than the rest of a read): at most this long
+ * after the first read, so a file on a removable disk does not stay busy.
+ */
+const KEEP_OPEN_MS = 1000;
+let releaseTimer: NodeJS.Timeout | null = null;
+
+/** What a reader will do with the records: lets the cursor do less. */
+export interface CursorHints {
+  /** Only USER_PROCESS entries are wanted: others may be skipped (see `RecordDecoder.quietNonUser`). */
+  usersOnly?: boolean;
+  /** The same file will be read again soon (users() polled): a small file stays open a while (KEEP_OPEN_MS). */
+  keepOpen?: boolean;
+}
+/**
  * A record rewritten in place (utmp slots, by pututxline) while we read it can
  * come back torn. Like glibc's readers, we read under an fcntl read lock (the
  * addon's), waiting at most LOCK_WAIT_MS for a writer to finish (writers hold
@@ -190,12 +205,11 @@ export class RecordFileCursor {
   /** Bytes after the last whole record, once the end was reached. */
   trailingBytes = 0;
 
-  /** `usersOnly`: records other than USER_PROCESS may be skipped (see `RecordDecoder.quietNonUser`). */
   constructor(
     readonly path: string,
     layout: LayoutName | 'auto',
     private readonly sink: WarningSink,
-    private readonly usersOnly = false,
+    private readonly hints: CursorHints = {},
   ) {
     this.layoutInUse = layout === 'auto' ? null : LAYOUTS[layout];
   }
@@ -254,7 +268,7 @@ export class RecordFileCursor {
   // users() decodes only what it returns (and what would warn): the cost of a
   // read is mostly building entries.
   private skipQuiet(): void {
-    if (!this.usersOnly) return;
+    if (!this.hints.usersOnly) return;
     const decoder = this.decoder!;
     const buf = this.chunk!;
     while (this.at < this.end && decoder.quietNonUser(buf, this.at)) this.at += decoder.size;
@@ -402,12 +416,20 @@ export class RecordFileCursor {
   // A small file (a live utmp) in one call to the addon: open, lock, read,
   // unlock, close. False where it does not apply; the file is then streamed.
   private readWholeSync(): boolean {
-    const addon = fileLocks() as (Locks & Pick<NativeAddon, 'readSmallFile'>) | null;
+    const addon = fileLocks() as (Locks & Pick<NativeAddon, 'readSmallFile' | 'releaseSmallFile'>) | null;
     if (!addon || typeof addon.readSmallFile !== 'function') return false;
     let buf = wholeBuffer ?? Buffer.allocUnsafe(WHOLE_BUFFER_BYTES);
     wholeBuffer = null;
-    let n = addon.readSmallFile(this.path, SMALL_FILE_BYTES, buf);
-    if (n !== null && n < 0) n = addon.readSmallFile(this.path, SMALL_FILE_BYTES, (buf = Buffer.allocUnsafe(-n)));
+    const keep = this.hints.keepOpen === true;
+    if (keep && !releaseTimer) {
+      releaseTimer = setTimeout(() => {
+        releaseTimer = null;
+        addon.releaseSmallFile();
+      }, KEEP_OPEN_MS);
+      releaseTimer.unref();
+    }
+    let n = addon.readSmallFile(this.path, SMALL_FILE_BYTES, buf, keep);
+    if (n !== null && n < 0) n = addon.readSmallFile(this.path, SMALL_FILE_BYTES, (buf = Buffer.allocUnsafe(-n)), keep);
     if (n === null || n < 0) {
       wholeBuffer = buf;
       return false;

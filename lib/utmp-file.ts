@@ -14,7 +14,7 @@
 import { type UtmpEntry, toEntry } from './entry';
 import { LAYOUTS, type LayoutName } from './layouts';
 import { type NativePlatform, native } from './native';
-import { RecordFileCursor } from './record-file';
+import { type CursorHints, RecordFileCursor } from './record-file';
 import type { TypeNumbering } from './record-types';
 import { type UtmpWarning, type WarningOptions, WarningSink } from './warnings';
 
@@ -122,7 +122,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
   private readonly layoutOption: LayoutName | 'auto';
   private readonly sink: WarningSink;
   private cursor: LibcCursor | RecordFileCursor | null = null;
-  private usersOnly = false;
+  private hints: CursorHints = {};
 
   constructor(path?: string, options: UtmpFileOptions = {}) {
     if (path !== undefined && (typeof path !== 'string' || path === '' || path.includes('\0'))) {
@@ -228,12 +228,13 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
   }
 
   /**
-   * users()'s read: the decoder may then skip records other than USER_PROCESS
-   * (those that decode without a warning), so the caller must still filter.
+   * What the one-call functions will do with the entries (see `CursorHints`):
+   * with `usersOnly` the decoder may skip records other than USER_PROCESS, so
+   * the caller must still filter.
    * @internal
    */
-  skipNonUsers(): this {
-    this.usersOnly = true;
+  hint(hints: CursorHints): this {
+    this.hints = hints;
     return this;
   }
 
@@ -241,7 +242,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     if (!this.cursor) {
       this.cursor = this.source === 'libc'
         ? new LibcCursor(this.givenPath, this.path, this.sink)
-        : new RecordFileCursor(this.path, this.layoutOption, this.sink, this.usersOnly);
+        : new RecordFileCursor(this.path, this.layoutOption, this.sink, this.hints);
     }
     return this.cursor;
   }

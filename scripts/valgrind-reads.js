@@ -98,19 +98,26 @@ async function main() {
   expectError(() => addon.tryReadLock('x'));
   calls++;
 
-  // A small file read whole in one call; null where it does not apply.
-  const whole = addon.readSmallFile(utmp, 1 << 18);
-  if (!whole || whole.length !== fs.statSync(utmp).size) throw new Error('readSmallFile');
-  if (addon.readSmallFile(utmp, 10) !== null || addon.readSmallFile(dir, 1 << 18) !== null) throw new Error('readSmallFile null');
-  if (addon.readSmallFile(path.join(dir, 'missing'), 1 << 18) !== null) throw new Error('readSmallFile missing');
+  // A small file read whole in one call into a given buffer; null where it does not apply.
+  const size = fs.statSync(utmp).size;
+  if (addon.readSmallFile(utmp, 1 << 18, Buffer.alloc(16)) !== -(size + 628)) throw new Error('readSmallFile short buffer');
+  const into = Buffer.alloc(size + 628);
+  for (const keep of [false, true, true]) {
+    if (addon.readSmallFile(utmp, 1 << 18, into, keep) !== size) throw new Error('readSmallFile');
+  }
+  addon.releaseSmallFile();
+  if (addon.readSmallFile(utmp, 10, into) !== null || addon.readSmallFile(dir, 1 << 18, into) !== null) throw new Error('readSmallFile null');
+  if (addon.readSmallFile(path.join(dir, 'missing'), 1 << 18, into) !== null) throw new Error('readSmallFile missing');
   expectError(() => addon.readSmallFile(1, 2));
-  calls += 5;
+  addon.readSmallFile(utmp, 1 << 18, into, true); // kept open: closed when the environment ends
+  calls += 9;
 
   // A worker thread terminated while its reads are in flight.
   await new Promise((resolve, reject) => {
     const w = new Worker(`
       const { parentPort, workerData } = require('worker_threads');
       const addon = require('node-gyp-build')(workerData.root);
+      addon.readSmallFile(workerData.utmp, 1 << 18, Buffer.alloc(1 << 16), true); // kept: the worker's end closes it
       parentPort.postMessage('go');
       (async () => { for (;;) await Promise.all([addon.readUtmpxAsync(workerData.utmp), addon.readUtmpxAsync(workerData.utmp)]); })();
     `, { eval: true, workerData: { root, utmp } });

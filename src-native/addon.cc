@@ -28,7 +28,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("structLayout", utmpx_addon::StructLayout(env));
   exports.Set("tryReadLock", Napi::Function::New(env, utmpx_addon::TryReadLock, "tryReadLock"));
   exports.Set("unlock", Napi::Function::New(env, utmpx_addon::Unlock, "unlock"));
-  exports.Set("readSmallFile", Napi::Function::New(env, utmpx_addon::ReadSmallFile, "readSmallFile"));
+  auto* kept = new utmpx_addon::KeptFile();
+  env.AddCleanupHook([](utmpx_addon::KeptFile* k) { k->Close(); delete k; }, kept);
+  exports.Set("readSmallFile", Napi::Function::New(env, utmpx_addon::ReadSmallFile, "readSmallFile", kept));
+  exports.Set("releaseSmallFile", Napi::Function::New(env, utmpx_addon::ReleaseSmallFile, "releaseSmallFile", kept));
   exports.Set("readLastlog", Napi::Function::New(env, utmpx_addon::ReadLastlogSync, "readLastlog"));
   exports.Set("readLastlogAsync", Napi::Function::New(env, utmpx_addon::ReadLastlogAsync, "readLastlogAsync"));
   exports.Set("scanLastlog", Napi::Function::New(env, utmpx_addon::ScanLastlogSync, "scanLastlog"));

@@ -69,24 +69,52 @@ bool ReadLockWithin(int fd) {
 // The largest record of any layout: room to see that the file ended.
 constexpr size_t kSlack = 628;
 
+// Still the file opened, at the same path, with the same owner and mode:
+// otherwise it was replaced (or chmod/chown'ed) and must be opened again.
+bool SameFile(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_mode == b.st_mode && a.st_uid == b.st_uid &&
+         a.st_gid == b.st_gid;
+}
+
 }  // namespace
+
+void KeptFile::Close() {
+  if (fd >= 0) close(fd);
+  fd = -1;
+}
 
 Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsBuffer()) {
-    throw Napi::TypeError::New(env, "readSmallFile(path: string, limit: number, into: Buffer)");
+    throw Napi::TypeError::New(env, "readSmallFile(path: string, limit: number, into: Buffer, keep?: boolean)");
   }
+  KeptFile* kept = static_cast<KeptFile*>(info.Data());
   std::string path = info[0].As<Napi::String>().Utf8Value();
   double limit = info[1].As<Napi::Number>().DoubleValue();
   // Read straight into the caller's buffer: no allocation, zero-fill or copy per call.
   Napi::Buffer<char> into = info[2].As<Napi::Buffer<char>>();
+  bool keep = info.Length() > 3 && info[3].ToBoolean().Value();
   char* data = into.Data();
   size_t room = into.Length();
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return env.Null();
   struct stat st;
+  int fd = -1;
+  if (kept->fd >= 0 && kept->path == path) {
+    // A stat of the path costs half an open and close. The kept descriptor
+    // reads what the file holds now (a truncation too): stat's size is current.
+    if (stat(path.c_str(), &st) == 0 && SameFile(st, kept->st)) {
+      fd = kept->fd;
+    } else {
+      kept->Close();
+    }
+  }
+  bool opened = fd < 0;
+  if (opened) {
+    fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return env.Null();
+    if (fstat(fd, &st) != 0) st.st_mode = 0;  // not a regular file: null below
+  }
   double result = -1;  // -1: null (not read whole)
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<double>(st.st_size) <= limit) {
+  if (S_ISREG(st.st_mode) && static_cast<double>(st.st_size) <= limit) {
     size_t want = static_cast<size_t>(st.st_size) + kSlack;
     if (want > room) {
       result = -static_cast<double>(want);  // too small a buffer: the caller retries with one this large
@@ -108,9 +136,21 @@ Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
       SetLock(fd, F_UNLCK);
     }
   }
-  close(fd);
+  if (opened && keep && S_ISREG(st.st_mode)) {
+    kept->Close();
+    kept->fd = fd;
+    kept->path = path;
+    kept->st = st;
+  } else if (opened) {
+    close(fd);
+  }
   if (result == -1) return env.Null();
   return Napi::Number::New(env, result);
+}
+
+Napi::Value ReleaseSmallFile(const Napi::CallbackInfo& info) {
+  static_cast<KeptFile*>(info.Data())->Close();
+  return info.Env().Undefined();
 }
 
 }  // namespace utmpx_addon

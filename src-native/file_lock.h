@@ -3,6 +3,9 @@
 #pragma once
 
 #include <napi.h>
+#include <sys/stat.h>
+
+#include <string>
 
 namespace utmpx_addon {
 
@@ -11,13 +14,28 @@ namespace utmpx_addon {
 Napi::Value TryReadLock(const Napi::CallbackInfo& info);
 // unlock(fd): releases what tryReadLock took.
 Napi::Value Unlock(const Napi::CallbackInfo& info);
-// readSmallFile(path, limit, into) -> number | null: a whole file of at most
-// `limit` bytes in one call (open, fstat, read lock, read, unlock, close), the
-// way a live utmp is best read, into the caller's Buffer: the bytes read. A
-// negative number -n when `into` is smaller than the n bytes needed (the file
-// plus room to see its end): call again with a larger one. null when the file
-// is larger than `limit`, grows while read, is not a regular file, cannot be
-// locked or read: the caller then streams it, and reports any error as fs does.
+// readSmallFile(path, limit, into, keep?) -> number | null: a whole file of at
+// most `limit` bytes in one call (open, fstat, read lock, read, unlock,
+// close), the way a live utmp is best read, into the caller's Buffer: the bytes
+// read. A negative number -n when `into` is smaller than the n bytes needed
+// (the file plus room to see its end): call again with a larger one. null when
+// the file is larger than `limit`, grows while read, is not a regular file,
+// cannot be locked or read: the caller then streams it, and reports any error
+// as fs does. With `keep`, the descriptor stays open for the next call on the
+// same path (a KeptFile), which then only stats the path to see that the file
+// is still the same: one kept per Node environment, closed by
+// releaseSmallFile() and when the environment ends.
 Napi::Value ReadSmallFile(const Napi::CallbackInfo& info);
+// releaseSmallFile(): closes the descriptor readSmallFile kept, if any.
+Napi::Value ReleaseSmallFile(const Napi::CallbackInfo& info);
+
+// The descriptor readSmallFile keeps: the function data of readSmallFile and
+// releaseSmallFile, made in Init, freed by an environment cleanup hook.
+struct KeptFile {
+  std::string path;
+  int fd = -1;
+  struct stat st;  // when opened
+  void Close();
+};
 
 }  // namespace utmpx_addon

@@ -82,6 +82,53 @@ describe('users()', () => {
     expect(JSON.parse(r.stdout)).toEqual(['EPERM', true, false]);
   });
 
+  // users() keeps the file open between calls: every call must still see what the path names now.
+  test('polled while the file is rewritten, truncated, replaced, removed, made a directory: each call reads it as it is', () => {
+    const file = path.join(dir, 'utmp-polled');
+    const a = login(1, 'alice', 'pts/1', 'a.example', '09:00:00');
+    const b = login(1, 'bob', 'pts/2', 'b.example', '09:01:00');
+    const c = login(1, 'carol', 'pts/3', 'c.example', '09:02:00');
+    const polled = () => {
+      const list = users({ path: file }).map(asWho);
+      expect(list).toEqual(whoSays(file));
+      return list.map((r) => r[0]);
+    };
+    writeWithUtmpdump(file, [a, b]);
+    expect(polled()).toEqual(['alice', 'bob']);
+    expect(polled()).toEqual(['alice', 'bob']);
+    writeWithUtmpdump(file, [a, b, c]); // rewritten in place: the same inode
+    expect(polled()).toEqual(['alice', 'bob', 'carol']);
+    fs.truncateSync(file, 384);
+    expect(polled()).toEqual(['alice']);
+    fs.renameSync(writeWithUtmpdump(path.join(dir, 'utmp-polled-new'), [c]), file); // a new inode at the path
+    expect(polled()).toEqual(['carol']);
+    fs.rmSync(file);
+    expect(() => users({ path: file })).toThrow(expect.objectContaining({ code: 'ENOENT', path: file }));
+    fs.mkdirSync(file);
+    expect(() => users({ path: file })).toThrow(expect.objectContaining({ code: 'EISDIR', path: file }));
+    fs.rmdirSync(file);
+  });
+
+  test('polled while its owner makes the file unreadable: EACCES, not the open descriptor\'s view', () => {
+    const own = path.join(dir, 'owned-by-nobody');
+    fs.mkdirSync(own);
+    fs.chmodSync(own, 0o777);
+    fs.chmodSync(dir, 0o755);
+    const source = writeWithUtmpdump(path.join(dir, 'utmp-chmod'), [login(1, 'alice', 'pts/1', 'a.example', '09:00:00')]);
+    const lib = path.resolve(__dirname, '../dist/functions.js');
+    const script = `const fs = require('fs'); const { users } = require(${JSON.stringify(lib)});
+      const file = ${JSON.stringify(path.join(own, 'utmp'))};
+      fs.copyFileSync(${JSON.stringify(source)}, file);
+      const names = () => { try { return users({ path: file }).map((u) => u.ut_user); } catch (e) { return e.code; } };
+      const before = [names(), names()];
+      fs.chmodSync(file, 0);
+      console.log(JSON.stringify([...before, names()]));`;
+    const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
+    if (r.error && (r.error as NodeJS.ErrnoException).code === 'EPERM') return; // not root: cannot drop privileges
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual([['alice'], ['alice'], 'EACCES']);
+  });
+
   test('a missing file is a Node-style ENOENT error', () => {
     const missing = path.join(dir, 'missing');
     expect(() => users({ path: missing })).toThrow(expect.objectContaining({ code: 'ENOENT', path: missing }));
