@@ -163,6 +163,31 @@ export class Entry implements UtmpEntry {
     }
   }
 
+  /** A copy: the same own fields in the same order, with its own `ut_exit`. @internal */
+  copy(): Entry {
+    const c = Object.create(Entry.prototype) as Entry;
+    c.ut_type = this.ut_type;
+    c.ut_type_code = this.ut_type_code;
+    c.ut_pid = this.ut_pid;
+    c.ut_line = this.ut_line;
+    c.ut_id = this.ut_id;
+    c.ut_user = this.ut_user;
+    c.ut_host = this.ut_host;
+    c.ut_time = this.ut_time;
+    c.ut_user_process = this.ut_user_process;
+    c.line = this.line;
+    if (this.ut_exit !== undefined) {
+      c.ut_exit_code = this.ut_exit_code;
+      c.ut_exit = { e_termination: this.ut_exit.e_termination, e_exit: this.ut_exit.e_exit };
+    }
+    if (this.ut_session !== undefined) c.ut_session = this.ut_session;
+    if (this.ut_addr !== undefined) {
+      c.ut_addr = this.ut_addr;
+      c.address = this.address;
+    }
+    return c;
+  }
+
   get date(): Date {
     // Whole microseconds first: ut_time * 1000 can fall a hair short of a whole millisecond.
     return new Date(Math.floor(Math.round(this.ut_time * 1e6) / 1000));

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import { promisify } from 'util';
 import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
-import type { UtmpEntry } from './entry';
+import type { Entry, UtmpEntry } from './entry';
 import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
 import { type NativeAddon, native } from './native';
 import type { WarningSink } from './warnings';
@@ -45,6 +45,23 @@ const WHOLE_BUFFER_BYTES = 32 * 1024;
  */
 const KEEP_OPEN_MS = 1000;
 let releaseTimer: NodeJS.Timeout | null = null;
+
+/**
+ * The one-call functions poll a database that seldom changes. The entries of
+ * their last whole read are kept (as long as the file is, KEEP_OPEN_MS), with
+ * the bytes they were decoded from: when the next read of the same path finds
+ * the same bytes (one memcmp), it hands out copies instead of decoding each
+ * record again. Decoding is a function of the bytes and the layout, so the
+ * entries are the same; only a read that reported no warning is kept.
+ */
+interface WholeRead {
+  path: string;
+  layout: RecordLayout | null;
+  usersOnly: boolean;
+  bytes: Buffer;
+  entries: Entry[];
+}
+let lastWholeRead: WholeRead | null = null;
 
 /** What a reader will do with the records: lets the cursor do less. */
 export interface CursorHints {
@@ -175,6 +192,7 @@ export async function openRecordFileAsync(path: string, layout: RecordLayout | n
 export class RecordFileCursor {
   private fd: number | null = null;
   private layoutInUse: RecordLayout | null;
+  private readonly layoutGiven: RecordLayout | null;
   private position = 0;
   private chunk: Buffer | null = null;
   private confirm: Buffer | null = null;
@@ -202,6 +220,12 @@ export class RecordFileCursor {
   private sizeHint = CHUNK_BYTES;
   /** `chunk` is the lent `wholeBuffer`, handed back at the end. */
   private chunkLent = false;
+  /** Entries of `lastWholeRead` handed out as copies (the same bytes were read), and how many so far. */
+  private replay: Entry[] | null = null;
+  private replayed = 0;
+  /** Copies of the entries taken from a whole read, to become `lastWholeRead` at its end. */
+  private recording: Entry[] | null = null;
+  private warningsBefore = 0;
   /** Bytes after the last whole record, once the end was reached. */
   trailingBytes = 0;
 
@@ -211,7 +235,7 @@ export class RecordFileCursor {
     private readonly sink: WarningSink,
     private readonly hints: CursorHints = {},
   ) {
-    this.layoutInUse = layout === 'auto' ? null : LAYOUTS[layout];
+    this.layoutInUse = this.layoutGiven = layout === 'auto' ? null : LAYOUTS[layout];
   }
 
   /** The layout in use; known once the file was opened. */
@@ -260,7 +284,11 @@ export class RecordFileCursor {
   take(): UtmpEntry {
     const at = this.at;
     this.at = at + this.decoder!.size;
-    const entry = decodeAt(this.decoder!, this.chunk!, at, this.chunkOffset + at, this.path, this.sink);
+    const entry = this.replay
+      ? this.replay[this.replayed++].copy()
+      : decodeAt(this.decoder!, this.chunk!, at, this.chunkOffset + at, this.path, this.sink);
+    // A copy: the caller may change the entry it gets.
+    this.recording?.push((entry as Entry).copy());
     this.skipQuiet();
     return entry;
   }
@@ -424,6 +452,7 @@ export class RecordFileCursor {
     if (keep && !releaseTimer) {
       releaseTimer = setTimeout(() => {
         releaseTimer = null;
+        lastWholeRead = null;
         addon.releaseSmallFile();
       }, KEEP_OPEN_MS);
       releaseTimer.unref();
@@ -436,8 +465,22 @@ export class RecordFileCursor {
     }
     this.chunk = buf; // the end is in it: no read follows
     this.chunkLent = true;
+    if (keep) this.replayOrRecord(buf, n);
     this.consume(buf, n, true);
     return true;
+  }
+
+  // See `lastWholeRead`. Called before the layout is recognised: the same bytes give the same.
+  private replayOrRecord(buf: Buffer, n: number): void {
+    const last = lastWholeRead;
+    const usersOnly = this.hints.usersOnly === true;
+    if (last && last.path === this.path && last.layout === this.layoutGiven && last.usersOnly === usersOnly &&
+        last.bytes.length === n && buf.compare(last.bytes, 0, n, 0, n) === 0) {
+      this.replay = last.entries;
+    } else {
+      this.recording = [];
+      this.warningsBefore = this.sink.count;
+    }
   }
 
   private consume(buf: Buffer, n: number, atEnd = n < buf.length): void {
@@ -461,6 +504,13 @@ export class RecordFileCursor {
     this.endInChunk = false;
     this.trailingBytes = tail;
     this.release();
+    if (this.recording && this.sink.count === this.warningsBefore && tail === 0) {
+      lastWholeRead = {
+        path: this.path, layout: this.layoutGiven, usersOnly: this.hints.usersOnly === true,
+        bytes: Buffer.from(this.chunk!.subarray(0, this.chunkBytes)), entries: this.recording,
+      };
+    }
+    this.recording = null;
     if (this.chunkLent) {
       // Entries keep no reference to the bytes they were decoded from.
       wholeBuffer = this.chunk;

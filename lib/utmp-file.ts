@@ -216,7 +216,11 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
   /** Every entry from the start, as an array (rewinds first). */
   toArray(): UtmpEntry[] {
     this.rewind();
-    return [...this];
+    const out: UtmpEntry[] = [];
+    const cursor = this.open();
+    // Straight from the cursor: no iterator result object per entry.
+    for (let e = cursor.nextSync(); e; e = cursor.nextSync()) out.push(e);
+    return out;
   }
 
   /** Every entry from the start, read off the main thread (rewinds first). */

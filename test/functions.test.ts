@@ -6,7 +6,7 @@ import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  type UtmpEntry, bootTime, bootTimeAsync, failedLogins, failedLoginsAsync, processExists, runLevel, runLevelAsync,
+  type UtmpEntry, UtmpFile, bootTime, bootTimeAsync, failedLogins, failedLoginsAsync, processExists, runLevel, runLevelAsync,
   users, usersAsync,
 } from '../lib';
 import { type DumpRecord, asUtf8, expectMatchesUtmpdump, readWithUtmpdump, richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
@@ -107,6 +107,32 @@ describe('users()', () => {
     fs.mkdirSync(file);
     expect(() => users({ path: file })).toThrow(expect.objectContaining({ code: 'EISDIR', path: file }));
     fs.rmdirSync(file);
+  });
+
+  // ...and hands out copies of the last read's entries while the bytes are the same.
+  test('polled: every call gives equal entries of its own, and the same warnings', () => {
+    const file = writeWithUtmpdump(path.join(dir, 'utmp-repeat'), [
+      { ...login(1, 'alice', 'pts/1', '10.0.0.5', '09:00:00'), addr: '10.0.0.5' },
+      { type: 8, pid: 1, id: 'ts/1', user: '', line: 'pts/1', host: '', addr: '0.0.0.0', time: at('09:30:00') },
+      login(1, 'bob', 'pts/2', 'b.example', '09:01:00'),
+    ]);
+    const first = users({ path: file });
+    const fresh = () => new UtmpFile(file, { source: 'decoder' }).toArray().filter((u) => u.ut_user_process);
+    expect(first).toEqual(fresh());
+    first[0].ut_user = 'changed';
+    first[0].ut_exit!.e_exit = 99;
+    const second = users({ path: file });
+    expect(second).toEqual(fresh());
+    expect(JSON.stringify(second)).toBe(JSON.stringify(fresh()));
+    expect(second[0]).not.toBe(first[0]);
+    second[1].ut_host = 'changed';
+    expect(users({ path: file })).toEqual(fresh());
+    fs.appendFileSync(file, Buffer.alloc(10, 0x41)); // a torn tail: a warning on every read
+    for (let i = 0; i < 3; i++) {
+      const warnings: string[] = [];
+      expect(users({ path: file, onWarning: (w) => warnings.push(w.code) })).toEqual(fresh());
+      expect(warnings).toEqual(['TRAILING_BYTES']);
+    }
   });
 
   test('polled while its owner makes the file unreadable: EACCES, not the open descriptor\'s view', () => {
