@@ -74,6 +74,10 @@ function stalePolicy(options: UsersOptions): (u: UtmpEntry) => boolean {
  * (containers; Debian 13 and other systemd-logind-only systems). An empty list
  * there would claim that nobody is logged in, which is not known.
  *
+ * Made to be polled: like `bootTime()` and `runLevel()`, it keeps the file it
+ * read open for a second (one descriptor at a time), and reuses the entries of
+ * the last read while the file's bytes stay the same.
+ *
  * @example
  * for (const u of users()) console.log(u.ut_user, u.ut_line, u.ut_host, u.date);
  */

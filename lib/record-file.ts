@@ -52,7 +52,8 @@ let releaseTimer: NodeJS.Timeout | null = null;
  * the bytes they were decoded from: when the next read of the same path finds
  * the same bytes (one memcmp), it hands out copies instead of decoding each
  * record again. Decoding is a function of the bytes and the layout, so the
- * entries are the same; only a read that reported no warning is kept.
+ * entries are the same; only a read that reported no warning is kept, and
+ * only from the second read of a path on (keeping costs a copy of each entry).
  */
 interface WholeRead {
   path: string;
@@ -62,6 +63,7 @@ interface WholeRead {
   entries: Entry[];
 }
 let lastWholeRead: WholeRead | null = null;
+let lastWholePath: string | null = null;
 
 /** What a reader will do with the records: lets the cursor do less. */
 export interface CursorHints {
@@ -477,10 +479,11 @@ export class RecordFileCursor {
     if (last && last.path === this.path && last.layout === this.layoutGiven && last.usersOnly === usersOnly &&
         last.bytes.length === n && buf.compare(last.bytes, 0, n, 0, n) === 0) {
       this.replay = last.entries;
-    } else {
+    } else if (lastWholePath === this.path) {
       this.recording = [];
       this.warningsBefore = this.sink.count;
     }
+    lastWholePath = this.path;
   }
 
   private consume(buf: Buffer, n: number, atEnd = n < buf.length): void {
