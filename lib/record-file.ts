@@ -444,7 +444,8 @@ export class RecordFileCursor {
   // Takes the whole records just read. A read shorter than the buffer met the
   // end of the file: once this chunk is taken, what is left over is the tail.
   // A small file (a live utmp) in one call to the addon: open, lock, read,
-  // unlock, close. False where it does not apply; the file is then streamed.
+  // unlock, close (or, polled, the descriptor kept from the last call). False
+  // where it does not apply; the file is then streamed.
   private readWholeSync(): boolean {
     const addon = fileLocks() as (Locks & Pick<NativeAddon, 'readSmallFile' | 'releaseSmallFile'>) | null;
     if (!addon || typeof addon.readSmallFile !== 'function') return false;

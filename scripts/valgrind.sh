@@ -12,7 +12,7 @@ log=$(mktemp /tmp/utmpx-valgrind.XXXXXX)
 trap 'rm -f "$log"' EXIT
 status=0
 valgrind --tool=memcheck --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-  --show-leak-kinds=definite --track-origins=yes --num-callers=40 --suppressions=scripts/valgrind.supp \
+  --show-leak-kinds=definite --track-origins=yes --num-callers=64 --suppressions=scripts/valgrind.supp \
   --log-file="$log" \
   node scripts/valgrind-reads.js || status=$?
 grep -E "ERROR SUMMARY|definitely lost|suppressed:" "$log" | sed 's/^==[0-9]*== */valgrind: /'
