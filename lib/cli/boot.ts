@@ -1,16 +1,16 @@
 /** `utmpx boot`: when the system booted and its run level, as `who -b -r`. */
 import { type RunLevel, bootTime, runLevel } from '../functions';
-import { type Command, pad } from './common';
+import type { Command } from './common';
 import { noLiveDatabase } from './live';
 import { parseCommand, toJson, whoTime } from './output';
 
 /** The `who -b` and `who -r` lines (who names no previous level 'N' as 'S'). */
 export function formatBoot(boot: Date | null, level: RunLevel | null, iso: boolean): string {
   const lines: string[] = [];
-  if (boot) lines.push(`${' '.repeat(9)}${pad('system boot', 12)} ${whoTime(boot, iso)}`);
+  if (boot) lines.push(`${' '.repeat(9)}${'system boot'.padEnd(12)} ${whoTime(boot, iso)}`);
   if (level) {
     const last = level.previous ? `${' '.repeat(19)}last=${level.previous === 'N' ? 'S' : level.previous}` : '';
-    lines.push(`${' '.repeat(9)}${pad(`run-level ${level.level}`, 12)} ${whoTime(level.time, iso)}${last}`);
+    lines.push(`${' '.repeat(9)}${`run-level ${level.level}`.padEnd(12)} ${whoTime(level.time, iso)}${last}`);
   }
   return lines.map((l) => l + '\n').join('');
 }

@@ -4,7 +4,7 @@ import type { UtmpEntry } from '../entry';
 import { explainMissing } from '../functions';
 import { LAYOUTS } from '../layouts';
 import { UtmpFile } from '../utmp-file';
-import { type Command, UsageError, pad, safe } from './common';
+import { type Command, UsageError, safe } from './common';
 import { noLiveDatabase } from './live';
 import { Progress, RecordEmitter, isoLocal, parseCommand } from './output';
 
@@ -20,8 +20,8 @@ export function formatDump(u: UtmpEntry): string {
   const time = `${iso.slice(0, 19)},${usec}${iso.slice(19)}`;
   const id = [...safe(u.ut_id ?? '')].slice(0, 4).join('');
   const exit = u.ut_exit ? `${u.ut_exit.e_termination} ${u.ut_exit.e_exit}` : '-';
-  return `[${u.ut_type_code}] [${String(u.ut_pid ?? 0).padStart(5, '0')}] [${pad(id, 4)}] [${pad(safe(u.ut_user), 8)}] ` +
-    `[${pad(safe(u.line), 12)}] [${pad(safe(u.ut_host), 20)}] [${pad(u.address ?? '0.0.0.0', 15)}] [${time}] ` +
+  return `[${u.ut_type_code}] [${String(u.ut_pid ?? 0).padStart(5, '0')}] [${id.padEnd(4)}] [${safe(u.ut_user).padEnd(8)}] ` +
+    `[${safe(u.line).padEnd(12)}] [${safe(u.ut_host).padEnd(20)}] [${(u.address ?? '0.0.0.0').padEnd(15)}] [${time}] ` +
     `[${u.ut_session ?? '-'}] [${exit}]`;
 }
 

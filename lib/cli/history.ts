@@ -6,8 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { detectLayout } from '../layouts';
 import { UtmpFile } from '../utmp-file';
-import { UsageError, pad, safe } from './common';
-import { type OptionSpec, type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, parseCommand } from './output';
+import { UsageError, safe } from './common';
+import { type OptionSpec, type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, p2, parseCommand } from './output';
 
 /** The options of last/lastb, parsed. */
 export interface HistoryArgs extends ParsedArgs {
@@ -113,7 +113,7 @@ export function recordSize(file: string): number {
 
 // Cut to `n` characters (unless wide), then escape: an escape is never cut in half.
 function column(s: string, n: number, wide: boolean): string {
-  return pad(safe(wide ? s : [...s].slice(0, n).join('')), n);
+  return safe(wide ? s : [...s].slice(0, n).join('')).padEnd(n);
 }
 
 /** The login and logout columns and the duration, as last(1) prints them. */
@@ -130,10 +130,11 @@ function length(from: Date, to: Date): string {
   const mins = Math.trunc(secs / 60) % 60;
   const hours = Math.trunc(secs / 3600) % 24;
   const days = Math.trunc(secs / 86400);
-  const p2 = (n: number) => String(Math.abs(n)).padStart(2, '0');
-  if (days) return `(${days}+${p2(hours)}:${p2(mins)})`;
-  if (secs >= 0) return ` (${p2(hours)}:${p2(mins)})`;
-  return ` (-00:${p2(mins)})`;
+  const hh = p2(Math.abs(hours));
+  const mm = p2(Math.abs(mins));
+  if (days) return `(${days}+${hh}:${mm})`;
+  if (secs >= 0) return ` (${hh}:${mm})`;
+  return ` (-00:${mm})`;
 }
 
 /** One row of last(1)'s table (`%-8s %-12s %-16s login logout length`). */
@@ -158,7 +159,7 @@ export function lastRow(user: string, line: string, host: string, t: LastTimes, 
     [out, len] = a.iso ? [`  ${first} ${rest}`, ''] : [`  ${first}`, rest];
   }
   return `${column(user, 8, a.wide)} ${column(line, 12, a.wide)} ${column(host, 16, a.wide)} ` +
-    `${pad(stamp(t.login), inLen)} ${pad(out, outLen)} ${len}`.trimEnd(); // last trims the line too
+    `${stamp(t.login).padEnd(inLen)} ${out.padEnd(outLen)} ${len}`.trimEnd(); // last trims the line too
 }
 
 /**

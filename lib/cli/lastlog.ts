@@ -1,7 +1,7 @@
 /** `utmpx lastlog`: the last login of each user, in the columns of shadow's lastlog(8). */
 import { type LastlogEntry, LastlogFile } from '../lastlog';
-import { type Command, pad, safe } from './common';
-import { RecordEmitter, isoLocal, lastStamp, parseCommand } from './output';
+import { type Command, safe } from './common';
+import { RecordEmitter, isoLocal, lastStamp, p2, parseCommand, utcOffset } from './output';
 
 /**
  * lastlog(8)'s header. Its From column is 42 wide (an IPv6 link-local address
@@ -12,10 +12,7 @@ const NEVER = '**Never logged in**';
 
 /** strftime `%a %b %e %H:%M:%S %z %Y` in local time, as lastlog(8) prints it. */
 export function lastlogStamp(d: Date): string {
-  const off = -d.getTimezoneOffset();
-  const a = Math.abs(off);
-  const zone = `${off < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}${String(a % 60).padStart(2, '0')}`;
-  return `${lastStamp(d)}:${String(d.getSeconds()).padStart(2, '0')} ${zone} ${d.getFullYear()}`;
+  return `${lastStamp(d)}:${p2(d.getSeconds())} ${utcOffset(d)} ${d.getFullYear()}`;
 }
 
 /** One row: `%-16s %-8.8s %-42s%s` as lastlog(8); a uid with no account shows as its number. */
@@ -23,7 +20,7 @@ export function formatLastlog(name: string, e: LastlogEntry | null, iso = false)
   const line = e ? safe(e.rawLine.slice(0, 8)) : '';
   const host = e ? safe(e.host) : '';
   const when = e ? (iso ? isoLocal(e.date) : lastlogStamp(e.date)) : NEVER;
-  return `${pad(safe(name), 16)} ${pad(line, 8)} ${pad(host, 42)}${when}`;
+  return `${safe(name).padEnd(16)} ${line.padEnd(8)} ${host.padEnd(42)}${when}`;
 }
 
 const nameOf = (e: LastlogEntry): string => e.user ?? String(e.uid);

@@ -5,7 +5,7 @@
  */
 import { once } from 'events';
 import { parseArgs } from 'util';
-import { UsageError, localMinutes } from './common';
+import { UsageError } from './common';
 
 export type Format = 'human' | 'json' | 'ndjson';
 
@@ -111,17 +111,27 @@ export class RecordEmitter<T> {
   }
 }
 
-const p2 = (n: number) => String(n).padStart(2, '0');
+/** Two digits, as strftime's %H, %M, %S, %d, %m print them. */
+export const p2 = (n: number) => String(n).padStart(2, '0');
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+/** The local offset from UTC: `+0100` (strftime %z), or `+01:00` with `separator` ':'. */
+export function utcOffset(d: Date, separator = ''): string {
+  const off = -d.getTimezoneOffset();
+  const a = Math.abs(off);
+  return `${off < 0 ? '-' : '+'}${p2(Math.floor(a / 60))}${separator}${p2(a % 60)}`;
+}
+
 /** ISO 8601 in local time with the offset, as `last --time-format iso` prints it. */
 export function isoLocal(d: Date): string {
-  const off = -d.getTimezoneOffset();
-  const sign = off < 0 ? '-' : '+';
-  const a = Math.abs(off);
   return `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())}T${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}` +
-    `${sign}${p2(Math.floor(a / 60))}:${p2(a % 60)}`;
+    utcOffset(d, ':');
+}
+
+/** `YYYY-MM-DD HH:MM` in local time, as who(1) prints it. */
+export function localMinutes(d: Date): string {
+  return `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ${p2(d.getHours())}:${p2(d.getMinutes())}`;
 }
 
 /** `Mon Jan 15 09:30`, last(1)'s login column (strftime `%a %b %e %H:%M`). */

@@ -1,14 +1,14 @@
 /** `utmpx who`: who is logged in, from the live database, like who(1). */
 import type { UtmpEntry } from '../entry';
 import { users } from '../functions';
-import { type Command, pad, safe } from './common';
+import { type Command, safe } from './common';
 import { noLiveDatabase } from './live';
 import { RecordEmitter, parseCommand, whoTime } from './output';
 
 /** One line per session, in who(1)'s columns. */
 export function formatWho(u: UtmpEntry, iso = false): string {
   const host = u.ut_host ? ` (${safe(u.ut_host)})` : '';
-  return `${pad(safe(u.ut_user), 8)} ${pad(safe(u.line), 12)} ${whoTime(u.date, iso)}${host}`;
+  return `${safe(u.ut_user).padEnd(8)} ${safe(u.line).padEnd(12)} ${whoTime(u.date, iso)}${host}`;
 }
 
 export const who: Command = {
