@@ -441,8 +441,6 @@ export class RecordFileCursor {
     }
   }
 
-  // Takes the whole records just read. A read shorter than the buffer met the
-  // end of the file: once this chunk is taken, what is left over is the tail.
   // A small file (a live utmp) in one call to the addon: open, lock, read,
   // unlock, close (or, polled, the descriptor kept from the last call). False
   // where it does not apply; the file is then streamed.
@@ -487,6 +485,8 @@ export class RecordFileCursor {
     lastWholePath = this.path;
   }
 
+  // Takes the whole records just read. A read shorter than the buffer met the
+  // end of the file: once this chunk is taken, what is left over is the tail.
   private consume(buf: Buffer, n: number, atEnd = n < buf.length): void {
     this.layoutInUse ??= detectLayout(buf.subarray(0, n), n);
     const layout = this.layoutInUse;
