@@ -13,6 +13,7 @@
  */
 import { devicePath } from './entry';
 import { native } from './native';
+import { checkPathArgument } from './paths';
 import { type UtmpWarning, type WarningOptions, WarningSink } from './warnings';
 
 /** One user's last login. */
@@ -138,9 +139,7 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
    *   `resolveUsers`.
    */
   constructor(path?: string, options: LastlogFileOptions = {}) {
-    if (path !== undefined && (typeof path !== 'string' || path === '' || path.includes('\0'))) {
-      throw new TypeError('The "path" argument must be a non-empty string without NUL bytes');
-    }
+    checkPathArgument(path);
     this.givenPath = path;
     this.path = path ?? addon().paths.lastlog;
     this.sink = new WarningSink(options);

@@ -12,6 +12,16 @@ export interface DatabasePaths {
   lastlog: string;
 }
 
+/**
+ * Checks a reader's optional `path` argument as the addon does: undefined for
+ * the platform's default, else a non-empty string without NUL bytes.
+ */
+export function checkPathArgument(path: unknown): void {
+  if (path !== undefined && (typeof path !== 'string' || path === '' || path.includes('\0'))) {
+    throw new TypeError('The "path" argument must be a non-empty string without NUL bytes');
+  }
+}
+
 /** The default paths of this platform's databases. */
 export function paths(): DatabasePaths {
   try {

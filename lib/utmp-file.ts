@@ -14,6 +14,7 @@
 import { type UtmpEntry, toEntry } from './entry';
 import { LAYOUTS, type LayoutName } from './layouts';
 import { type NativePlatform, native } from './native';
+import { checkPathArgument } from './paths';
 import { type CursorHints, RecordFileCursor } from './record-file';
 import type { TypeNumbering } from './record-types';
 import { type UtmpWarning, type WarningOptions, WarningSink } from './warnings';
@@ -125,9 +126,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
   private hints: CursorHints = {};
 
   constructor(path?: string, options: UtmpFileOptions = {}) {
-    if (path !== undefined && (typeof path !== 'string' || path === '' || path.includes('\0'))) {
-      throw new TypeError('The "path" argument must be a non-empty string without NUL bytes');
-    }
+    checkPathArgument(path);
     if (options.layout !== undefined && options.layout !== 'auto' && !LAYOUT_NAMES.has(options.layout)) {
       throw new TypeError(`Unknown layout "${options.layout}"; expected one of ${[...LAYOUT_NAMES].join(', ')}`);
     }
