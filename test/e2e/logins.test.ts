@@ -67,8 +67,22 @@ function exitOf(child: ChildProcess): Promise<number | null> {
 
 /** Whether `ancestor` is `pid` or one of its ancestors. */
 function descendsFrom(pid: number, ancestor: number): boolean {
-  for (let p = pid; p > 1; p = procStat(p).ppid) if (p === ancestor) return true;
+  try {
+    for (let p = pid; p > 1; p = procStat(p).ppid) if (p === ancestor) return true;
+  } catch {
+    // a process in the chain exited meanwhile
+  }
   return false;
+}
+
+/** Whether `pid` is a child of `parent` running `cmdline` (false once it has exited). */
+function isChildRunning(pid: number, parent: number, cmdline: string): boolean {
+  try {
+    const p = procStat(pid);
+    return p.ppid === parent && p.cmdline === cmdline;
+  } catch {
+    return false;
+  }
 }
 
 const utmpNow = () => new UtmpFile().toArray();
@@ -95,7 +109,7 @@ describe('an ssh login through a private sshd', () => {
     const session = procStat(login.ut_pid!);
     expect(session.ppid).toBe(sshd!.pid);
     expect(session.cmdline).toBe(`sshd: ${USER} [priv]`);
-    expect(processesOnPts(pts).some((pid) => descendsFrom(pid, login.ut_pid!))).toBe(true);
+    await waitFor(() => processesOnPts(pts).some((pid) => descendsFrom(pid, login.ut_pid!)), 3_000, 'a process on that pts under the session');
 
     // The other ways in agree: users() (sync and async), the decoder over the same file, who.
     expect(users().filter((u) => u.ut_user === USER)).toEqual([login]);
@@ -166,7 +180,9 @@ test('a tmux session (libutempter): USER_PROCESS while it runs, then DEAD_PROCES
   expect(entry.ut_pid).toBe(server);
   expect(entry.ut_time).toBeGreaterThanOrEqual(startedAt - SECONDS_OF_SLACK);
   expect(entry.ut_time).toBeLessThanOrEqual(now() + 1);
-  expect(processesOnPts(pts).some((pid) => procStat(pid).ppid === server && procStat(pid).cmdline === 'sleep 4')).toBe(true);
+  // The pane's child may not have exec'd its command yet when utmp already has the entry
+  // (tmux forks, records, then the child execs), so wait for `sleep 4` to appear under the server.
+  await waitFor(() => processesOnPts(pts).some((pid) => isChildRunning(pid, server, 'sleep 4')), 3_000, 'sleep 4 running under the tmux server on that pts');
   expect(users()).toContainEqual(entry);
   expect(execFileSync('who').toString()).toMatch(new RegExp(`^${USER}\\s+pts/${pts}\\s`, 'm'));
 
