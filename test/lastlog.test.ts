@@ -70,15 +70,14 @@ describe('hand-made sparse file: one login by uid 4,000,000,000', () => {
     expect(st.blocks * 512).toBeLessThan(1 << 20);
   });
 
-  test('iteration finds exactly that record, in milliseconds', () => {
-    const t0 = process.hrtime.bigint();
+  // Speed is measured in `npm run bench lastlog`; here a slot-by-slot walk (hours) would
+  // outlast the test's timeout.
+  test('iteration finds exactly that record', () => {
     const all = new LastlogFile(file).toArray();
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     expect(all).toEqual([{
       uid: BIG_UID, user: hostName(BIG_UID), line: '/dev/pts/7', rawLine: 'pts/7', host: '203.0.113.9',
       time: 1_700_000_000, date: new Date(1_700_000_000_000),
     }]);
-    expect(ms).toBeLessThan(1000); // ~1 ms here; a record-by-record walk would take hours
   });
 
   test('resolveUsers: false leaves names out of iteration only', () => {
