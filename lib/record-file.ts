@@ -8,8 +8,9 @@ import { promisify } from 'util';
 import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
 import type { Entry, UtmpEntry } from './entry';
 import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
-import { type NativeAddon, native } from './native';
+import { MAX_CONFIRMING_READS, lockAsync, lockSync, unlock } from './file-locks';
 import type { WarningSink } from './warnings';
+import { type WholeReadKey, giveBack, readWhole, recall, remember } from './whole-read';
 
 const readAsync = promisify(fs.read);
 const openAsync = promisify(fs.open);
@@ -28,94 +29,13 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 const HEAD_BYTES = 64 * 1024;
 /** The largest record of any layout (macOS utmpx32). */
 const MAX_RECORD_BYTES = 628;
-/** Files up to this size are read whole, in one call to the addon. */
-const SMALL_FILE_BYTES = 256 * 1024;
-/**
- * The buffer small files are read whole into, lent to one cursor from its read
- * to its end and then reused: users() called in a loop allocates nothing to
- * read. It grows to the largest small file read (at most SMALL_FILE_BYTES and a
- * record); a cursor that never ends keeps it, and the next read makes another.
- */
-let wholeBuffer: Buffer | null = null;
-const WHOLE_BUFFER_BYTES = 32 * 1024;
-/**
- * How long the addon may keep the file users() and the like read last open
- * (opening and closing it cost more than the rest of a read): at most this long
- * after the first read, so a file on a removable disk does not stay busy.
- */
-const KEEP_OPEN_MS = 1000;
-let releaseTimer: NodeJS.Timeout | null = null;
-
-/**
- * The one-call functions poll a database that seldom changes. The entries of
- * their last whole read are kept (as long as the file is, KEEP_OPEN_MS), with
- * the bytes they were decoded from: when the next read of the same path finds
- * the same bytes (one memcmp), it hands out copies instead of decoding each
- * record again. Decoding is a function of the bytes and the layout, so the
- * entries are the same; only a read that reported no warning is kept, and
- * only from the second read of a path on (keeping costs a copy of each entry).
- */
-interface WholeRead {
-  path: string;
-  layout: RecordLayout | null;
-  usersOnly: boolean;
-  bytes: Buffer;
-  entries: Entry[];
-}
-let lastWholeRead: WholeRead | null = null;
-let lastWholePath: string | null = null;
 
 /** What a reader will do with the records: lets the cursor do less. */
 export interface CursorHints {
   /** Only USER_PROCESS entries are wanted: others may be skipped (see `RecordDecoder.quietNonUser`). */
   usersOnly?: boolean;
-  /** The same file will be read again soon (users() polled): a small file stays open a while (KEEP_OPEN_MS). */
+  /** The same file will be read again soon (users() polled): a small file stays open a while (see `readWhole`). */
   keepOpen?: boolean;
-}
-/**
- * A record rewritten in place (utmp slots, by pututxline) while we read it can
- * come back torn. Like glibc's readers, we read under an fcntl read lock (the
- * addon's), waiting at most LOCK_WAIT_MS for a writer to finish (writers hold
- * it for microseconds: retry at once LOCK_SPINS times, then every 1 ms). Where
- * no lock can be had, we read until two reads agree, which catches most tears.
- */
-const LOCK_WAIT_MS = 1000;
-const LOCK_SPINS = 100;
-const MAX_CONFIRMING_READS = 8;
-
-type Locks = Pick<NativeAddon, 'tryReadLock' | 'unlock'>;
-let locks: Locks | null | undefined;
-function fileLocks(): Locks | null {
-  if (locks === undefined) {
-    try {
-      locks = typeof native().tryReadLock === 'function' ? native() : null;
-    } catch {
-      locks = null; // no addon: the decoder still works
-    }
-  }
-  return locks;
-}
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-function lockSync(fd: number): boolean {
-  const l = fileLocks();
-  for (let tries = 0; l; tries++) {
-    const got = l.tryReadLock(fd);
-    if (got !== false || tries >= LOCK_SPINS + LOCK_WAIT_MS) return got === true;
-    if (tries >= LOCK_SPINS) Atomics.wait(sleeper, 0, 0, 1);
-  }
-  return false;
-}
-
-async function lockAsync(fd: number): Promise<boolean> {
-  const l = fileLocks();
-  for (let tries = 0; l; tries++) {
-    const got = l.tryReadLock(fd);
-    if (got !== false || tries >= LOCK_SPINS + LOCK_WAIT_MS) return got === true;
-    if (tries >= LOCK_SPINS) await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  return false;
 }
 
 /** Node's own error shape, for what fs reports without a path. */
@@ -220,12 +140,12 @@ export class RecordFileCursor {
   private chunkBytes = 0;
   /** The file's size when opened: small files are read in one chunk of about their size. */
   private sizeHint = CHUNK_BYTES;
-  /** `chunk` is the lent `wholeBuffer`, handed back at the end. */
+  /** `chunk` was lent by `readWhole`, given back at the end. */
   private chunkLent = false;
-  /** Entries of `lastWholeRead` handed out as copies (the same bytes were read), and how many so far. */
+  /** Entries of the last polled read handed out as copies (the same bytes were read: see `recall`), and how many so far. */
   private replay: Entry[] | null = null;
   private replayed = 0;
-  /** Copies of the entries taken from a whole read, to become `lastWholeRead` at its end. */
+  /** Copies of the entries taken from a whole read, to `remember` at its end. */
   private recording: Entry[] | null = null;
   private warningsBefore = 0;
   /** Bytes after the last whole record, once the end was reached. */
@@ -388,7 +308,7 @@ export class RecordFileCursor {
     } catch (err) {
       throw withPath(err, this.path);
     } finally {
-      if (locked) fileLocks()!.unlock(fd);
+      if (locked) unlock(fd);
     }
     this.consume(buf, n);
   }
@@ -437,52 +357,34 @@ export class RecordFileCursor {
     } catch (err) {
       throw withPath(err, this.path);
     } finally {
-      if (locked) fileLocks()!.unlock(fd);
+      if (locked) unlock(fd);
     }
   }
 
-  // A small file (a live utmp) in one call to the addon: open, lock, read,
-  // unlock, close (or, polled, the descriptor kept from the last call). False
-  // where it does not apply; the file is then streamed.
+  // A small file (a live utmp) in one call to the addon. False where it does
+  // not apply; the file is then streamed.
   private readWholeSync(): boolean {
-    const addon = fileLocks() as (Locks & Pick<NativeAddon, 'readSmallFile' | 'releaseSmallFile'>) | null;
-    if (!addon || typeof addon.readSmallFile !== 'function') return false;
-    let buf = wholeBuffer ?? Buffer.allocUnsafe(WHOLE_BUFFER_BYTES);
-    wholeBuffer = null;
     const keep = this.hints.keepOpen === true;
-    if (keep && !releaseTimer) {
-      releaseTimer = setTimeout(() => {
-        releaseTimer = null;
-        lastWholeRead = null;
-        addon.releaseSmallFile();
-      }, KEEP_OPEN_MS);
-      releaseTimer.unref();
-    }
-    let n = addon.readSmallFile(this.path, SMALL_FILE_BYTES, buf, keep);
-    if (n !== null && n < 0) n = addon.readSmallFile(this.path, SMALL_FILE_BYTES, (buf = Buffer.allocUnsafe(-n)), keep);
-    if (n === null || n < 0) {
-      wholeBuffer = buf;
-      return false;
-    }
-    this.chunk = buf; // the end is in it: no read follows
+    const read = readWhole(this.path, keep);
+    if (!read) return false;
+    this.chunk = read.buf; // the end is in it: no read follows
     this.chunkLent = true;
-    if (keep) this.replayOrRecord(buf, n);
-    this.consume(buf, n, true);
+    if (keep) {
+      // Before the layout is recognised: the same bytes give the same.
+      const kept = recall(this.wholeReadKey(), read.buf, read.n);
+      if ('replay' in kept) {
+        this.replay = kept.replay;
+      } else if (kept.record) {
+        this.recording = [];
+        this.warningsBefore = this.sink.count;
+      }
+    }
+    this.consume(read.buf, read.n, true);
     return true;
   }
 
-  // See `lastWholeRead`. Called before the layout is recognised: the same bytes give the same.
-  private replayOrRecord(buf: Buffer, n: number): void {
-    const last = lastWholeRead;
-    const usersOnly = this.hints.usersOnly === true;
-    if (last && last.path === this.path && last.layout === this.layoutGiven && last.usersOnly === usersOnly &&
-        last.bytes.length === n && buf.compare(last.bytes, 0, n, 0, n) === 0) {
-      this.replay = last.entries;
-    } else if (lastWholePath === this.path) {
-      this.recording = [];
-      this.warningsBefore = this.sink.count;
-    }
-    lastWholePath = this.path;
+  private wholeReadKey(): WholeReadKey {
+    return { path: this.path, layout: this.layoutGiven, usersOnly: this.hints.usersOnly === true };
   }
 
   // Takes the whole records just read. A read shorter than the buffer met the
@@ -509,15 +411,11 @@ export class RecordFileCursor {
     this.trailingBytes = tail;
     this.release();
     if (this.recording && this.sink.count === this.warningsBefore && tail === 0) {
-      lastWholeRead = {
-        path: this.path, layout: this.layoutGiven, usersOnly: this.hints.usersOnly === true,
-        bytes: Buffer.from(this.chunk!.subarray(0, this.chunkBytes)), entries: this.recording,
-      };
+      remember(this.wholeReadKey(), this.chunk!.subarray(0, this.chunkBytes), this.recording);
     }
     this.recording = null;
     if (this.chunkLent) {
-      // Entries keep no reference to the bytes they were decoded from.
-      wholeBuffer = this.chunk;
+      giveBack(this.chunk!);
       this.chunk = null;
       this.chunkLent = false;
     }

@@ -53,7 +53,7 @@ Napi::Value Unlock(const Napi::CallbackInfo& info) {
 namespace {
 
 // Writers (pututxline, updwtmp) hold their lock for microseconds: spin, then
-// wait a millisecond at a time, a second at most, as record-file.ts does.
+// wait a millisecond at a time, a second at most, as lib/file-locks.ts does.
 bool ReadLockWithin(int fd) {
   for (int tries = 0; tries < 1100; tries++) {
     if (SetLock(fd, F_RDLCK) == 0) return true;
