@@ -1,6 +1,7 @@
 // Every OS difference of the addon lives here, behind #if, so the readers stay
 // plain C++. Linux (glibc) is built and tested here; the macOS and FreeBSD
-// branches follow those systems' <utmpx.h>.
+// branches follow those systems' <utmpx.h>, and test/native-platforms.test.ts
+// compiles them here against those declarations.
 #pragma once
 
 #include <utmpx.h>
@@ -10,8 +11,20 @@
 #  include <features.h>
 #endif
 
-#if defined(__GLIBC__)
+// The one choice of platform; everything below asks these. macOS and FreeBSD
+// are asked first, so that their branches can be compiled on a glibc machine.
+#if defined(__APPLE__)
+#  define UTMPX_OS_DARWIN 1
+#elif defined(__FreeBSD__)
+#  define UTMPX_OS_FREEBSD 1
+#elif defined(__GLIBC__)
+#  define UTMPX_OS_GLIBC 1
+#endif
+
+#if defined(UTMPX_OS_GLIBC)
 #  define UTMPX_PLATFORM "glibc"
+// The database file is an array of struct utmpx: sizeof/offsetof describe it.
+#  define UTMPX_FILE_IS_STRUCT_ARRAY 1
 #  define UTMPX_HAVE_EXIT 1
 #  define UTMPX_HAVE_SESSION 1
 #  define UTMPX_HAVE_ADDR 1
@@ -22,14 +35,14 @@
 #  define UTMPX_PATH_WTMP _PATH_WTMP
 #  define UTMPX_PATH_BTMP "/var/log/btmp"
 #  define UTMPX_PATH_LASTLOG "/var/log/lastlog"
-#elif defined(__APPLE__)
+#elif defined(UTMPX_OS_DARWIN)
 #  define UTMPX_PLATFORM "darwin"
 #  define UTMPX_HAVE_HOST 1
 #  define UTMPX_PATH_UTMP "/var/run/utmpx"
 #  define UTMPX_PATH_WTMP "/var/log/utmpx"
 #  define UTMPX_PATH_BTMP ""
 #  define UTMPX_PATH_LASTLOG "/var/run/utmpx"
-#elif defined(__FreeBSD__)
+#elif defined(UTMPX_OS_FREEBSD)
 #  define UTMPX_PLATFORM "freebsd"
 #  define UTMPX_HAVE_HOST 1
 #  define UTMPX_PATH_UTMP "/var/run/utx.active"
@@ -58,13 +71,13 @@ namespace utmpx_addon {
 // Points libc's utmpx functions at `path` (nullptr: the default database).
 // Returns false with errno set when the platform refuses the name.
 inline bool SelectDatabase(const char* path) {
-#if defined(__GLIBC__)
+#if defined(UTMPX_OS_GLIBC)
   // glibc returns 0 on success, -1 on failure.
   return utmpxname(path ? path : UTMPX_PATH_UTMP) == 0;
-#elif defined(__APPLE__)
+#elif defined(UTMPX_OS_DARWIN)
   // macOS returns 1 on success and only accepts names ending in 'x'.
   return path == nullptr ? utmpxname(nullptr) == 1 : utmpxname(path) == 1;
-#elif defined(__FreeBSD__)
+#elif defined(UTMPX_OS_FREEBSD)
   // FreeBSD 9+: setutxdb opens the file itself, which also rewinds it.
   return setutxdb(UTXDB_ACTIVE, path) == 0;
 #else
@@ -76,9 +89,9 @@ inline bool SelectDatabase(const char* path) {
 // The default database again, so no state from our call leaks into other
 // users of libc in the process.
 inline void RestoreDefaultDatabase() {
-#if defined(__GLIBC__)
+#if defined(UTMPX_OS_GLIBC)
   utmpxname(UTMPX_PATH_UTMP);
-#elif defined(__APPLE__)
+#elif defined(UTMPX_OS_DARWIN)
   utmpxname(nullptr);
 #endif
 }
@@ -86,7 +99,7 @@ inline void RestoreDefaultDatabase() {
 // Seconds and microseconds of an entry. glibc 2.40+ declares tv_sec unsigned;
 // older glibc has int32 on disk: read it as unsigned (valid to 2106).
 inline double EntrySeconds(const struct utmpx& u) {
-#if defined(__GLIBC__)
+#if defined(UTMPX_OS_GLIBC)
   return static_cast<double>(static_cast<uint32_t>(u.ut_tv.tv_sec));
 #else
   return static_cast<double>(u.ut_tv.tv_sec);
@@ -107,13 +120,13 @@ inline double EntrySeconds(const struct utmpx& u) {
 #include <sys/types.h>
 #include <vector>
 
-#if defined(__linux__)
+#if defined(UTMPX_OS_FREEBSD)
+#  define UTMPX_LASTLOG_FREEBSD 1
+#elif defined(UTMPX_OS_DARWIN)
+#  define UTMPX_LASTLOG_DARWIN 1
+#elif defined(__linux__)
 #  include <utmp.h>  // struct lastlog
 #  define UTMPX_LASTLOG_FILE 1
-#elif defined(__FreeBSD__)
-#  define UTMPX_LASTLOG_FREEBSD 1
-#elif defined(__APPLE__)
-#  define UTMPX_LASTLOG_DARWIN 1
 #endif
 
 namespace utmpx_addon {

@@ -81,8 +81,8 @@ Snapshot ReadSnapshot(const std::optional<std::string>& path) {
   if (snap.records.empty() && (after == EACCES || after == EPERM || after == EIO || after == EISDIR)) {
     snap.error = SysError{after, "getutxent", shown};
   }
-#if defined(__GLIBC__)
-  // On glibc the file is an array of struct utmpx; libc drops a partial tail.
+#if defined(UTMPX_FILE_IS_STRUCT_ARRAY)
+  // libc drops a partial tail.
   snap.trailing_bytes = size % static_cast<long long>(sizeof(struct utmpx));
 #endif
   return snap;
@@ -182,7 +182,7 @@ Napi::Value ReadUtmpxAsync(const Napi::CallbackInfo& info) {
 
 Napi::Object StructLayout(Napi::Env env) {
   Napi::Object layout = Napi::Object::New(env);
-#if defined(__GLIBC__)
+#if defined(UTMPX_FILE_IS_STRUCT_ARRAY)
   auto field = [&](const char* name, size_t offset, size_t size) {
     Napi::Object f = Napi::Object::New(env);
     f.Set("offset", Napi::Number::New(env, static_cast<double>(offset)));

@@ -3,9 +3,10 @@
  * its C library: on musl (Alpine) the utmpx functions are stubs that find
  * nothing, so everything must go through the decoder, and `source` says so.
  */
-import { spawnSync } from 'child_process';
+import { execFile, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { promisify } from 'util';
 import { UtmpFile, chooseSource } from '../lib';
 import { native } from '../lib/native';
 import { richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
@@ -77,8 +78,8 @@ const haveUtmpdump = spawnSync('utmpdump', ['--version']).status === 0;
 const PLATFORM_H = path.resolve(__dirname, '../src-native/platform.h');
 const haveCxx = spawnSync('g++', ['--version']).status === 0;
 
-function platformMacros(extraArgs: string[]): Record<string, string> {
-  const r = spawnSync('g++', ['-std=c++17', '-E', '-dM', ...extraArgs, '-x', 'c++', PLATFORM_H], { encoding: 'utf8' });
+function platformMacros(extraArgs: string[], file = PLATFORM_H): Record<string, string> {
+  const r = spawnSync('g++', ['-std=c++17', '-E', '-dM', ...extraArgs, '-x', 'c++', file], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return Object.fromEntries([...r.stdout.matchAll(/^#define (UTMPX_\w+) (.*)$/gm)].map((m) => [m[1], m[2]]));
 }
@@ -107,5 +108,67 @@ function muslIncludeArgs(): string[] | null {
     const m = platformMacros(musl!);
     expect(m.UTMPX_PLATFORM).toBe('"musl"');
     expect(m.UTMPX_LIBC_STUBS).toBe('1');
+  });
+});
+
+// macOS's and FreeBSD's branches cannot run here, but they are compiled here:
+// every addon source, against those systems' utmpx API as their man pages
+// declare it (test/native-platforms/<os>/utmpx.h), so a typo, a wrong type or
+// a call their libc lacks fails this test.
+const OTHER_OSES = {
+  darwin: ['-D__APPLE__=1'],
+  freebsd: [], // its utmpx.h defines __FreeBSD__ (GCC's <stddef.h> would want FreeBSD's headers)
+} as const;
+type OtherOs = keyof typeof OTHER_OSES;
+const SOURCES = path.resolve(__dirname, '../src-native');
+const nodeHeaders = path.resolve(process.execPath, '../../include/node');
+const execFileAsync = promisify(execFile);
+
+/** The compiler's arguments to build the addon for `os` with the declarations of `headersOf`. */
+function crossArgs(os: OtherOs, headersOf: OtherOs = os): string[] {
+  return ['-DNAPI_VERSION=8', '-DNODE_ADDON_API_DISABLE_DEPRECATED', ...OTHER_OSES[os],
+    '-I', path.join(__dirname, 'native-platforms', headersOf), '-I', require('node-addon-api').include_dir, '-I', nodeHeaders];
+}
+
+/** `g++ -fsyntax-only -Werror` of every addon source, as built for `os` with the declarations of `headersOf`. */
+async function compileAs(os: OtherOs, headersOf: OtherOs = os): Promise<{ file: string; ok: boolean; stderr: string }[]> {
+  const args = ['-fsyntax-only', '-std=c++17', '-fexceptions', '-Wall', '-Wextra', '-Werror', ...crossArgs(os, headersOf)];
+  const files = fs.readdirSync(SOURCES).filter((f) => f.endsWith('.cc'));
+  return Promise.all(files.map(async (file) => {
+    try {
+      await execFileAsync('g++', [...args, path.join(SOURCES, file)]);
+      return { file, ok: true, stderr: '' };
+    } catch (err) {
+      return { file, ok: false, stderr: String((err as { stderr?: string }).stderr ?? err) };
+    }
+  }));
+}
+
+const canCrossCheck = haveCxx && process.platform === 'linux' && fs.existsSync(path.join(nodeHeaders, 'node_api.h'));
+
+(canCrossCheck ? describe : describe.skip)("the macOS and FreeBSD branches, compiled against those systems' declarations", () => {
+  test.each([
+    ['darwin', '"darwin"', 'UTMPX_LASTLOG_DARWIN'],
+    ['freebsd', '"freebsd"', 'UTMPX_LASTLOG_FREEBSD'],
+  ] as const)('platform.h on %s picks %s and its lastlog source; no glibc-only fields', (os, platform, lastlog) => {
+    // A whole source, as it is built: platform.h alone lacks the C++ headers the sources include first.
+    const m = platformMacros(crossArgs(os), path.join(SOURCES, 'lastlog_reader.cc'));
+    expect(m.UTMPX_PLATFORM).toBe(platform);
+    expect(m[lastlog]).toBe('1');
+    for (const glibcOnly of ['UTMPX_HAVE_EXIT', 'UTMPX_HAVE_SESSION', 'UTMPX_HAVE_ADDR', 'UTMPX_FILE_IS_STRUCT_ARRAY', 'UTMPX_LASTLOG_FILE', 'UTMPX_LIBC_STUBS']) {
+      expect(m).not.toHaveProperty(glibcOnly);
+    }
+  });
+
+  test.each(['darwin', 'freebsd'] as const)('every source compiles for %s, warnings as errors', async (os) => {
+    const results = await compileAs(os);
+    expect(results.length).toBeGreaterThanOrEqual(5);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+  });
+
+  test("the check can fail: macOS's branch against FreeBSD's declarations does not compile", async () => {
+    const failed = (await compileAs('darwin', 'freebsd')).filter((r) => !r.ok);
+    expect(failed.map((r) => r.file)).toEqual(expect.arrayContaining(['lastlog_reader.cc', 'utmpx_reader.cc']));
+    expect(failed.map((r) => r.stderr).join('\n')).toMatch(/getlastlogx|utmpxname/);
   });
 });
