@@ -48,8 +48,12 @@ export interface NativeAddon {
   structLayout: { size?: number } & Record<string, FieldPosition | number | undefined>;
   /** An fcntl read lock on an open file, never waiting: true taken, false a writer holds it, null no locks here. */
   tryReadLock(fd: number): boolean | null;
-  /** Releases what `tryReadLock` took. */
+  /** `tryReadLock`, waiting for a writer as `lockPolicy` says, blocking the thread. */
+  readLock(fd: number): boolean | null;
+  /** Releases what `tryReadLock` or `readLock` took. */
   unlock(fd: number): void;
+  /** How long the addon waits for a writer: retry at once `spins` times, then once a millisecond for `waitMs`. */
+  lockPolicy: { spins: number; waitMs: number };
   /**
    * A whole file of at most `limit` bytes, read under a read lock in one call
    * into `into`: the bytes read; -n when `into` is smaller than the n bytes

@@ -34,7 +34,7 @@ let releaseTimer: NodeJS.Timeout | null = null;
  */
 export function readWhole(path: string, keepOpen: boolean): { buf: Buffer; n: number } | null {
   const addon = fileAddon();
-  if (!addon || typeof addon.readSmallFile !== 'function') return null;
+  if (!addon) return null;
   let buf = wholeBuffer ?? Buffer.allocUnsafe(WHOLE_BUFFER_BYTES);
   wholeBuffer = null;
   if (keepOpen && !releaseTimer) {

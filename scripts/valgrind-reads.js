@@ -94,8 +94,11 @@ async function main() {
   const fd = fs.openSync(utmp, 'r');
   if (addon.tryReadLock(fd) !== true) throw new Error('no lock');
   addon.unlock(fd);
+  if (addon.readLock(fd) !== true) throw new Error('no lock (waiting)');
+  addon.unlock(fd);
   fs.closeSync(fd);
   expectError(() => addon.tryReadLock('x'));
+  expectError(() => addon.readLock());
   calls++;
 
   // A small file read whole in one call into a given buffer; null where it does not apply.

@@ -27,7 +27,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #endif
   exports.Set("structLayout", utmpx_addon::StructLayout(env));
   exports.Set("tryReadLock", Napi::Function::New(env, utmpx_addon::TryReadLock, "tryReadLock"));
+  exports.Set("readLock", Napi::Function::New(env, utmpx_addon::ReadLock, "readLock"));
   exports.Set("unlock", Napi::Function::New(env, utmpx_addon::Unlock, "unlock"));
+  exports.Set("lockPolicy", utmpx_addon::LockPolicy(env));
   auto* kept = new utmpx_addon::KeptFile();
   env.AddCleanupHook([](utmpx_addon::KeptFile* k) { k->Close(); delete k; }, kept);
   exports.Set("readSmallFile", Napi::Function::New(env, utmpx_addon::ReadSmallFile, "readSmallFile", kept));

@@ -36,13 +36,44 @@ int SetLock(int fd, short type) {
   return fcntl(fd, kSetLock, &fl);
 }
 
+enum class LockResult { kLocked, kBusy, kUnsupported };
+
+LockResult TryLock(int fd) {
+  if (SetLock(fd, F_RDLCK) == 0) return LockResult::kLocked;
+  if (errno == EAGAIN || errno == EACCES) return LockResult::kBusy;
+  return LockResult::kUnsupported;
+}
+
+// Writers (pututxline, updwtmp) hold their lock for microseconds: retry at
+// once kLockSpins times, then once a millisecond for up to kLockWaitMs. The
+// async reader in lib/file-locks.ts follows the same policy (LockPolicy).
+constexpr int kLockSpins = 100;
+constexpr int kLockWaitMs = 1000;
+
+LockResult ReadLockWithin(int fd) {
+  for (int tries = 0;; tries++) {
+    LockResult got = TryLock(fd);
+    if (got != LockResult::kBusy || tries >= kLockSpins + kLockWaitMs) return got;
+    if (tries >= kLockSpins) {
+      struct timespec ms = {0, 1000000};
+      nanosleep(&ms, nullptr);
+    }
+  }
+}
+
+Napi::Value LockResultToJs(Napi::Env env, LockResult r) {
+  if (r == LockResult::kUnsupported) return env.Null();
+  return Napi::Boolean::New(env, r == LockResult::kLocked);
+}
+
 }  // namespace
 
 Napi::Value TryReadLock(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (SetLock(FdArgument(info), F_RDLCK) == 0) return Napi::Boolean::New(env, true);
-  if (errno == EAGAIN || errno == EACCES) return Napi::Boolean::New(env, false);
-  return env.Null();
+  return LockResultToJs(info.Env(), TryLock(FdArgument(info)));
+}
+
+Napi::Value ReadLock(const Napi::CallbackInfo& info) {
+  return LockResultToJs(info.Env(), ReadLockWithin(FdArgument(info)));
 }
 
 Napi::Value Unlock(const Napi::CallbackInfo& info) {
@@ -50,21 +81,14 @@ Napi::Value Unlock(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-namespace {
-
-// Writers (pututxline, updwtmp) hold their lock for microseconds: spin, then
-// wait a millisecond at a time, a second at most, as lib/file-locks.ts does.
-bool ReadLockWithin(int fd) {
-  for (int tries = 0; tries < 1100; tries++) {
-    if (SetLock(fd, F_RDLCK) == 0) return true;
-    if (errno != EAGAIN && errno != EACCES) return false;
-    if (tries >= 100) {
-      struct timespec ms = {0, 1000000};
-      nanosleep(&ms, nullptr);
-    }
-  }
-  return false;
+Napi::Object LockPolicy(Napi::Env env) {
+  Napi::Object policy = Napi::Object::New(env);
+  policy.Set("spins", Napi::Number::New(env, kLockSpins));
+  policy.Set("waitMs", Napi::Number::New(env, kLockWaitMs));
+  return policy;
 }
+
+namespace {
 
 // The largest record of any layout: room to see that the file ended.
 constexpr size_t kSlack = 628;
@@ -118,7 +142,7 @@ Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
     size_t want = static_cast<size_t>(st.st_size) + kSlack;
     if (want > room) {
       result = -static_cast<double>(want);  // too small a buffer: the caller retries with one this large
-    } else if (ReadLockWithin(fd)) {
+    } else if (ReadLockWithin(fd) == LockResult::kLocked) {
       size_t n = 0;
       bool failed = false;
       while (n < room) {

@@ -12,8 +12,15 @@ namespace utmpx_addon {
 // tryReadLock(fd) -> true (locked), false (a writer holds the file), or null
 // (no locks here, e.g. NFS without lockd): never blocks.
 Napi::Value TryReadLock(const Napi::CallbackInfo& info);
-// unlock(fd): releases what tryReadLock took.
+// readLock(fd) -> as tryReadLock, but waits for a writer as LockPolicy says
+// (blocking the calling thread: for synchronous readers).
+Napi::Value ReadLock(const Napi::CallbackInfo& info);
+// unlock(fd): releases what tryReadLock or readLock took.
 Napi::Value Unlock(const Napi::CallbackInfo& info);
+// lockPolicy: { spins, waitMs }, how long readLock and readSmallFile wait for
+// a writer: retry at once `spins` times, then once a millisecond for `waitMs`.
+// Asynchronous readers, which wait on timers in JS, follow the same.
+Napi::Object LockPolicy(Napi::Env env);
 // readSmallFile(path, limit, into, keep?) -> number | null: a whole file of at
 // most `limit` bytes in one call (open, fstat, read lock, read, unlock,
 // close), the way a live utmp is best read, into the caller's Buffer: the bytes

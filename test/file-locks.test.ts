@@ -1,0 +1,103 @@
+/**
+ * The read lock every decoder read takes, against a writer that holds the
+ * file the way pututxline and updwtmp do (a classic fcntl write lock, taken
+ * here by Python's fcntl.lockf in another process): readers wait for it as
+ * the addon's `lockPolicy` says, and a writer that never lets go delays a
+ * read but never blocks it for good.
+ */
+import { type ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { UtmpFile } from '../lib';
+import { lockAsync, lockSync, unlock } from '../lib/file-locks';
+import { native } from '../lib/native';
+import { richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
+
+let dir: string;
+let cleanup: () => void;
+let file: string;
+beforeAll(() => {
+  ({ dir, cleanup } = tempDir());
+  file = writeWithUtmpdump(path.join(dir, 'utmp'), richFixture());
+});
+afterAll(() => cleanup());
+
+// Holds a write lock on FILE for HOLD_MS (or until killed), printing "locked" once it has it.
+const HOLDER = `
+import fcntl, sys, time
+f = open(sys.argv[1], 'r+b')
+fcntl.lockf(f, fcntl.LOCK_EX)
+print('locked', flush=True)
+time.sleep(float(sys.argv[2]) / 1000)
+fcntl.lockf(f, fcntl.LOCK_UN)
+print('unlocked', flush=True)
+time.sleep(5)
+`;
+
+/** A writer holding `file` locked for `ms`, once it has the lock. */
+async function holdLock(ms: number): Promise<ChildProcess> {
+  const child = spawn('python3', ['-c', HOLDER, file, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => (String(d).startsWith('locked') ? resolve() : reject(new Error(String(d)))));
+    child.once('exit', (code) => reject(new Error(`lock holder exited (${code})`)));
+  });
+  return child;
+}
+
+const elapsedMs = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;
+
+test('the policy the addon waits by: a few immediate retries, then up to a second', () => {
+  expect(native().lockPolicy).toEqual({ spins: expect.any(Number), waitMs: expect.any(Number) });
+  expect(native().lockPolicy.waitMs).toBeGreaterThan(0);
+});
+
+describe('a writer holding the file', () => {
+  let holder: ChildProcess | undefined;
+  afterEach(() => holder?.kill());
+
+  test('for a moment: the sync lock waits for it, then is taken', async () => {
+    holder = await holdLock(300);
+    const fd = fs.openSync(file, 'r');
+    try {
+      expect(native().tryReadLock(fd)).toBe(false);
+      const t0 = process.hrtime.bigint();
+      expect(lockSync(fd)).toBe(true);
+      expect(elapsedMs(t0)).toBeGreaterThanOrEqual(100); // it did wait for the writer
+      unlock(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  test('for a moment: the async lock waits on timers, the event loop keeps running', async () => {
+    holder = await holdLock(300);
+    const fd = fs.openSync(file, 'r');
+    try {
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 10);
+      const got = await lockAsync(fd);
+      clearInterval(timer);
+      expect(got).toBe(true);
+      expect(ticks).toBeGreaterThan(3);
+      unlock(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  test('for good: the lock is given up after waitMs, and reading still returns every record', async () => {
+    holder = await holdLock(60_000);
+    const fd = fs.openSync(file, 'r');
+    try {
+      const t0 = process.hrtime.bigint();
+      expect(native().readLock(fd)).toBe(false);
+      expect(elapsedMs(t0)).toBeGreaterThanOrEqual(native().lockPolicy.waitMs * 0.9);
+    } finally {
+      fs.closeSync(fd);
+    }
+    const unlocked = new UtmpFile(file, { source: 'decoder' }).toArray();
+    holder.kill();
+    expect(unlocked).toEqual(new UtmpFile(file, { source: 'decoder' }).toArray());
+    expect(unlocked.length).toBe(richFixture().length);
+  });
+});
