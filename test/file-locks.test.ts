@@ -44,6 +44,16 @@ async function holdLock(ms: number): Promise<ChildProcess> {
   return child;
 }
 
+/** `fn` with a read-only descriptor of the fixture, closed after. */
+async function withFd(fn: (fd: number) => unknown): Promise<void> {
+  const fd = fs.openSync(file, 'r');
+  try {
+    await fn(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 const elapsedMs = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;
 
 test('the policy the addon waits by: a few immediate retries, then up to a second', () => {
@@ -57,22 +67,18 @@ describe('a writer holding the file', () => {
 
   test('for a moment: the sync lock waits for it, then is taken', async () => {
     holder = await holdLock(300);
-    const fd = fs.openSync(file, 'r');
-    try {
+    await withFd((fd) => {
       expect(native().tryReadLock(fd)).toBe(false);
       const t0 = process.hrtime.bigint();
       expect(lockSync(fd)).toBe(true);
       expect(elapsedMs(t0)).toBeGreaterThanOrEqual(100); // it did wait for the writer
       unlock(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    });
   });
 
   test('for a moment: the async lock waits on timers, the event loop keeps running', async () => {
     holder = await holdLock(300);
-    const fd = fs.openSync(file, 'r');
-    try {
+    await withFd(async (fd) => {
       let ticks = 0;
       const timer = setInterval(() => ticks++, 10);
       const got = await lockAsync(fd);
@@ -80,21 +86,16 @@ describe('a writer holding the file', () => {
       expect(got).toBe(true);
       expect(ticks).toBeGreaterThan(3);
       unlock(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    });
   });
 
   test('for good: the lock is given up after waitMs, and reading still returns every record', async () => {
     holder = await holdLock(60_000);
-    const fd = fs.openSync(file, 'r');
-    try {
+    await withFd((fd) => {
       const t0 = process.hrtime.bigint();
       expect(native().readLock(fd)).toBe(false);
       expect(elapsedMs(t0)).toBeGreaterThanOrEqual(native().lockPolicy.waitMs * 0.9);
-    } finally {
-      fs.closeSync(fd);
-    }
+    });
     const unlocked = new UtmpFile(file, { source: 'decoder' }).toArray();
     holder.kill();
     expect(unlocked).toEqual(new UtmpFile(file, { source: 'decoder' }).toArray());
