@@ -27,16 +27,20 @@ export function fileAddon(): FileAddon | null {
   return addon;
 }
 
-/** A read lock on `fd`, waiting for a writer as `lockPolicy` says (blocking the thread): whether it was taken. */
-export function lockSync(fd: number): boolean {
-  return fileAddon()?.readLock(fd) === true;
+/**
+ * A read lock on `fd`: whether it was taken. With `wait`, a writer is waited
+ * for as `lockPolicy` says (blocking the thread); without, it is asked once.
+ */
+export function lockSync(fd: number, wait = true): boolean {
+  const l = fileAddon();
+  return (wait ? l?.readLock(fd) : l?.tryReadLock(fd)) === true;
 }
 
 /** `lockSync`, waiting on timers instead of blocking the thread. */
-export async function lockAsync(fd: number): Promise<boolean> {
+export async function lockAsync(fd: number, wait = true): Promise<boolean> {
   const l = fileAddon();
   if (!l) return false;
-  const { spins, waitMs } = l.lockPolicy;
+  const { spins, waitMs } = wait ? l.lockPolicy : { spins: 0, waitMs: 0 };
   for (let tries = 0; ; tries++) {
     const got = l.tryReadLock(fd);
     if (got !== false || tries >= spins + waitMs) return got === true;

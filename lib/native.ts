@@ -57,11 +57,12 @@ export interface NativeAddon {
   /**
    * A whole file of at most `limit` bytes, read under a read lock in one call
    * into `into`: the bytes read; -n when `into` is smaller than the n bytes
-   * needed; null when the file is larger, grew while read, or could not be locked.
+   * needed; false when a writer held the file past `lockPolicy`; null when the
+   * file is larger, grew while read, or could not be locked or read.
    * `keep`: the descriptor stays open for the next call on the same path (one
    * at a time), which checks with a stat that the path still names that file.
    */
-  readSmallFile(path: string, limit: number, into: Buffer, keep?: boolean): number | null;
+  readSmallFile(path: string, limit: number, into: Buffer, keep?: boolean): number | false | null;
   /** Closes the descriptor `readSmallFile` kept. */
   releaseSmallFile(): void;
 }

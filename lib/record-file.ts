@@ -140,6 +140,12 @@ export class RecordFileCursor {
   private chunkBytes = 0;
   /** The file's size when opened: small files are read in one chunk of about their size. */
   private sizeHint = CHUNK_BYTES;
+  /**
+   * Whether a read waits for a writer holding the file. Once one held it past
+   * the lock policy, later reads of this cursor only ask (else a writer stuck
+   * with its lock would cost every chunk of a large file a second).
+   */
+  private waitForWriters = true;
   /** `chunk` was lent by `readWhole`, given back at the end. */
   private chunkLent = false;
   /** Entries of the last polled read handed out as copies (the same bytes were read: see `recall`), and how many so far. */
@@ -297,7 +303,8 @@ export class RecordFileCursor {
     const buf = this.buffer();
     let n: number;
     const fd = this.fd!;
-    const locked = lockSync(fd);
+    const locked = lockSync(fd, this.waitForWriters);
+    if (!locked) this.waitForWriters = false;
     try {
       n = fs.readSync(fd, buf, 0, buf.length, this.position);
       for (let i = 0; !locked && i < MAX_CONFIRMING_READS && n > 0; i++) {
@@ -345,7 +352,8 @@ export class RecordFileCursor {
 
   private async readAsyncAt(buf: Buffer, position: number): Promise<number> {
     const fd = this.fd!;
-    const locked = await lockAsync(fd);
+    const locked = await lockAsync(fd, this.waitForWriters);
+    if (!locked) this.waitForWriters = false;
     try {
       let n = (await readAsync(fd, buf, 0, buf.length, position)).bytesRead;
       for (let i = 0; !locked && i < MAX_CONFIRMING_READS && n > 0; i++) {
@@ -366,7 +374,8 @@ export class RecordFileCursor {
   private readWholeSync(): boolean {
     const keep = this.hints.keepOpen === true;
     const read = readWhole(this.path, keep);
-    if (!read) return false;
+    if (read === 'busy') this.waitForWriters = false;
+    if (read === null || read === 'busy') return false;
     this.chunk = read.buf; // the end is in it: no read follows
     this.chunkLent = true;
     if (keep) {

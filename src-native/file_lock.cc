@@ -138,11 +138,15 @@ Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
     if (fstat(fd, &st) != 0) st.st_mode = 0;  // not a regular file: null below
   }
   double result = -1;  // -1: null (not read whole)
+  bool busy = false;   // a writer held the file past the lock policy
+  LockResult lock = LockResult::kUnsupported;
   if (S_ISREG(st.st_mode) && static_cast<double>(st.st_size) <= limit) {
     size_t want = static_cast<size_t>(st.st_size) + kSlack;
     if (want > room) {
       result = -static_cast<double>(want);  // too small a buffer: the caller retries with one this large
-    } else if (ReadLockWithin(fd) == LockResult::kLocked) {
+    } else if ((lock = ReadLockWithin(fd)) != LockResult::kLocked) {
+      busy = lock == LockResult::kBusy;
+    } else {
       size_t n = 0;
       bool failed = false;
       while (n < room) {
@@ -168,6 +172,7 @@ Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
   } else if (opened) {
     close(fd);
   }
+  if (busy) return Napi::Boolean::New(env, false);
   if (result == -1) return env.Null();
   return Napi::Number::New(env, result);
 }

@@ -25,10 +25,11 @@ Napi::Object LockPolicy(Napi::Env env);
 // most `limit` bytes in one call (open, fstat, read lock, read, unlock,
 // close), the way a live utmp is best read, into the caller's Buffer: the bytes
 // read. A negative number -n when `into` is smaller than the n bytes needed
-// (the file plus room to see its end): call again with a larger one. null when
-// the file is larger than `limit`, grows while read, is not a regular file,
-// cannot be locked or read: the caller then streams it, and reports any error
-// as fs does. With `keep`, the descriptor stays open for the next call on the
+// (the file plus room to see its end): call again with a larger one. false
+// when a writer held the file past the lock policy. null when the file is
+// larger than `limit`, grows while read, is not a regular file, cannot be
+// locked or read. Either way the caller then streams it (without waiting for
+// the writer again), and reports any error as fs does. With `keep`, the descriptor stays open for the next call on the
 // same path (a KeptFile), which then only stats the path to see that the file
 // is still the same: one kept per Node environment, closed by
 // releaseSmallFile() and when the environment ends.

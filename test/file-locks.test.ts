@@ -11,14 +11,19 @@ import * as path from 'path';
 import { UtmpFile } from '../lib';
 import { lockAsync, lockSync, unlock } from '../lib/file-locks';
 import { native } from '../lib/native';
+import { writeSyntheticWtmp } from './helpers/reliability';
 import { richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
 let dir: string;
 let cleanup: () => void;
 let file: string;
+let wtmp: string;
+/** Records in `wtmp`: a few 1 MiB chunks. */
+const WTMP_RECORDS = 8_000;
 beforeAll(() => {
   ({ dir, cleanup } = tempDir());
   file = writeWithUtmpdump(path.join(dir, 'utmp'), richFixture());
+  wtmp = writeSyntheticWtmp(path.join(dir, 'wtmp'), WTMP_RECORDS);
 });
 afterAll(() => cleanup());
 
@@ -34,9 +39,9 @@ print('unlocked', flush=True)
 time.sleep(5)
 `;
 
-/** A writer holding `file` locked for `ms`, once it has the lock. */
-async function holdLock(ms: number): Promise<ChildProcess> {
-  const child = spawn('python3', ['-c', HOLDER, file, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** A writer holding `target` locked for `ms`, once it has the lock. */
+async function holdLock(ms: number, target = file): Promise<ChildProcess> {
+  const child = spawn('python3', ['-c', HOLDER, target, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => (String(d).startsWith('locked') ? resolve() : reject(new Error(String(d)))));
     child.once('exit', (code) => reject(new Error(`lock holder exited (${code})`)));
@@ -96,9 +101,32 @@ describe('a writer holding the file', () => {
       expect(native().readLock(fd)).toBe(false);
       expect(elapsedMs(t0)).toBeGreaterThanOrEqual(native().lockPolicy.waitMs * 0.9);
     });
+    // The one-call read waits once, then the file is streamed without waiting again.
+    const waits = jest.spyOn(native(), 'readLock');
     const unlocked = new UtmpFile(file, { source: 'decoder' }).toArray();
+    expect(waits).not.toHaveBeenCalled();
+    waits.mockRestore();
     holder.kill();
     expect(unlocked).toEqual(new UtmpFile(file, { source: 'decoder' }).toArray());
     expect(unlocked.length).toBe(richFixture().length);
+  });
+
+  test('for good, on a file of many chunks: only the first read waits (sync and async)', async () => {
+    holder = await holdLock(60_000, wtmp);
+    const waits = jest.spyOn(native(), 'readLock');
+    const sync = new UtmpFile(wtmp).toArray();
+    expect(waits).toHaveBeenCalledTimes(1);
+    waits.mockRestore();
+    // Async readers wait by asking again (spins + waitMs times) for the first chunk only.
+    const asks = jest.spyOn(native(), 'tryReadLock');
+    const async = await new UtmpFile(wtmp).toArrayAsync();
+    const { spins, waitMs } = native().lockPolicy;
+    expect(asks.mock.calls.length).toBeGreaterThan(spins + waitMs);
+    expect(asks.mock.calls.length).toBeLessThan(spins + waitMs + 1 + 10);
+    asks.mockRestore();
+    holder.kill();
+    expect(sync.length).toBe(WTMP_RECORDS);
+    expect(async).toEqual(sync);
+    expect(new UtmpFile(wtmp).toArray()).toEqual(sync);
   });
 });
