@@ -139,12 +139,11 @@ Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
   }
   double result = -1;  // -1: null (not read whole)
   bool busy = false;   // a writer held the file past the lock policy
-  LockResult lock = LockResult::kUnsupported;
   if (S_ISREG(st.st_mode) && static_cast<double>(st.st_size) <= limit) {
     size_t want = static_cast<size_t>(st.st_size) + kSlack;
     if (want > room) {
       result = -static_cast<double>(want);  // too small a buffer: the caller retries with one this large
-    } else if ((lock = ReadLockWithin(fd)) != LockResult::kLocked) {
+    } else if (LockResult lock = ReadLockWithin(fd); lock != LockResult::kLocked) {
       busy = lock == LockResult::kBusy;
     } else {
       size_t n = 0;

@@ -21,18 +21,19 @@ Napi::Value Unlock(const Napi::CallbackInfo& info);
 // a writer: retry at once `spins` times, then once a millisecond for `waitMs`.
 // Asynchronous readers, which wait on timers in JS, follow the same.
 Napi::Object LockPolicy(Napi::Env env);
-// readSmallFile(path, limit, into, keep?) -> number | null: a whole file of at
-// most `limit` bytes in one call (open, fstat, read lock, read, unlock,
-// close), the way a live utmp is best read, into the caller's Buffer: the bytes
-// read. A negative number -n when `into` is smaller than the n bytes needed
-// (the file plus room to see its end): call again with a larger one. false
-// when a writer held the file past the lock policy. null when the file is
-// larger than `limit`, grows while read, is not a regular file, cannot be
+// readSmallFile(path, limit, into, keep?) -> number | false | null: a whole
+// file of at most `limit` bytes in one call (open, fstat, read lock, read,
+// unlock, close), the way a live utmp is best read, into the caller's Buffer:
+// the bytes read. A negative number -n when `into` is smaller than the n bytes
+// needed (the file plus room to see its end): call again with a larger one.
+// false when a writer held the file past the lock policy. null when the file
+// is larger than `limit`, grows while read, is not a regular file, cannot be
 // locked or read. Either way the caller then streams it (without waiting for
-// the writer again), and reports any error as fs does. With `keep`, the descriptor stays open for the next call on the
-// same path (a KeptFile), which then only stats the path to see that the file
-// is still the same: one kept per Node environment, closed by
-// releaseSmallFile() and when the environment ends.
+// the writer again), and reports any error as fs does. With `keep`, the
+// descriptor stays open for the next call on the same path (a KeptFile),
+// which then only stats the path to see that the file is still the same: one
+// kept per Node environment, closed by releaseSmallFile() and when the
+// environment ends.
 Napi::Value ReadSmallFile(const Napi::CallbackInfo& info);
 // releaseSmallFile(): closes the descriptor readSmallFile kept, if any.
 Napi::Value ReleaseSmallFile(const Napi::CallbackInfo& info);

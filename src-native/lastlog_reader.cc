@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -17,6 +16,7 @@
 
 #include "errors.h"
 #include "platform.h"
+#include "promise_worker.h"
 
 namespace utmpx_addon {
 
@@ -87,28 +87,32 @@ void ResolveName(LastlogRecord* r) {
   }
 }
 
-[[maybe_unused]] void ResolveUid(LastlogRecord* r) {
+// The uid of account `name`, none when no account has it; *rc is the lookup's
+// error number (0 also for "no such account").
+std::optional<uint32_t> UidOfName(const std::string& name, int* rc) {
   struct passwd pw;
   std::vector<char> buf;
   bool found = false;
-  LookupPasswd([&](struct passwd* p, char* b, size_t n, struct passwd** out) {
-    return getpwnam_r(r->user.c_str(), p, b, n, out);
+  *rc = LookupPasswd([&](struct passwd* p, char* b, size_t n, struct passwd** out) {
+    return getpwnam_r(name.c_str(), p, b, n, out);
   }, &pw, &buf, &found);
-  if (found) r->uid = static_cast<double>(pw.pw_uid);
+  if (!found) return std::nullopt;
+  return static_cast<uint32_t>(pw.pw_uid);
+}
+
+// The uid of a record's user name, where it has an account (FreeBSD's records carry names).
+[[maybe_unused]] void ResolveUid(LastlogRecord* r) {
+  int rc = 0;
+  if (std::optional<uint32_t> uid = UidOfName(r->user, &rc)) r->uid = static_cast<double>(*uid);
 }
 
 // The uid of a name (none when no account has it), or the uid given.
 std::optional<uint32_t> KeyUid(const Key& key, const std::string& path, SysError* err) {
   if (key.uid) return key.uid;
-  struct passwd pw;
-  std::vector<char> buf;
-  bool found = false;
-  int rc = LookupPasswd([&](struct passwd* p, char* b, size_t n, struct passwd** out) {
-    return getpwnam_r(key.name.c_str(), p, b, n, out);
-  }, &pw, &buf, &found);
+  int rc = 0;
+  std::optional<uint32_t> uid = UidOfName(key.name, &rc);
   if (rc != 0) *err = SysError{rc, "getpwnam_r", path};
-  if (!found) return std::nullopt;
-  return static_cast<uint32_t>(pw.pw_uid);
+  return uid;
 }
 
 #if defined(UTMPX_LASTLOG_FILE)
@@ -447,40 +451,6 @@ ScanArgs ScanArguments(const Napi::CallbackInfo& info) {
   return {offset, static_cast<size_t>(std::min(max, 1e6)), names};
 }
 
-// Runs `work` on the libuv pool (no Node-API there), then settles a promise
-// with `to_js` of its result on the main thread.
-template <typename Result>
-class LastlogWorker : public Napi::AsyncWorker {
- public:
-  LastlogWorker(Napi::Env env, std::function<Result()> work, Napi::Value (*to_js)(Napi::Env, const Result&))
-      : Napi::AsyncWorker(env, "utmpx:lastlog"), work_(std::move(work)), to_js_(to_js), deferred_(env) {}
-
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute() override { result_ = work_(); }
-
-  void OnOK() override {
-    try {
-      deferred_.Resolve(to_js_(Env(), result_));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    }
-  }
-
- private:
-  std::function<Result()> work_;
-  Napi::Value (*to_js_)(Napi::Env, const Result&);
-  Napi::Promise::Deferred deferred_;
-  Result result_;
-};
-
-template <typename Result>
-Napi::Value Queue(Napi::Env env, std::function<Result()> work, Napi::Value (*to_js)(Napi::Env, const Result&)) {
-  auto* worker = new LastlogWorker<Result>(env, std::move(work), to_js);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
-}
 
 }  // namespace
 
@@ -491,7 +461,7 @@ Napi::Value ReadLastlogSync(const Napi::CallbackInfo& info) {
 Napi::Value ReadLastlogAsync(const Napi::CallbackInfo& info) {
   auto path = PathArgument(info);
   Key key = KeyArg(info);
-  return Queue<ReadResult>(info.Env(), [path, key] { return Read(path, key); }, ReadToJs);
+  return QueuePromise<ReadResult>(info.Env(), "utmpx:lastlog", [path, key] { return Read(path, key); }, ReadToJs);
 }
 
 Napi::Value ScanLastlogSync(const Napi::CallbackInfo& info) {
@@ -502,7 +472,8 @@ Napi::Value ScanLastlogSync(const Napi::CallbackInfo& info) {
 Napi::Value ScanLastlogAsync(const Napi::CallbackInfo& info) {
   auto path = PathArgument(info);
   ScanArgs a = ScanArguments(info);
-  return Queue<ScanResult>(info.Env(), [path, a] { return Scan(path, a.offset, a.max_records, a.names); }, ScanToJs);
+  return QueuePromise<ScanResult>(info.Env(), "utmpx:lastlog",
+                                  [path, a] { return Scan(path, a.offset, a.max_records, a.names); }, ScanToJs);
 }
 
 Napi::Object LastlogInfo(Napi::Env env) {

@@ -1,7 +1,7 @@
 // Every OS difference of the addon lives here, behind #if, so the readers stay
 // plain C++. Linux (glibc) is built and tested here; the macOS and FreeBSD
-// branches follow those systems' <utmpx.h>, and test/native-platforms.test.ts
-// compiles them here against those declarations.
+// branches follow those systems' <utmpx.h>, and test/platform.test.ts compiles
+// them here against those declarations (test/native-platforms/).
 #pragma once
 
 #include <utmpx.h>

@@ -13,6 +13,7 @@
 
 #include "errors.h"
 #include "platform.h"
+#include "promise_worker.h"
 
 namespace utmpx_addon {
 
@@ -138,35 +139,6 @@ Napi::Value SnapshotToJs(Napi::Env env, const Snapshot& snap) {
   return result;
 }
 
-// Reads on the libuv pool; Execute touches no Node-API.
-class ReadWorker : public Napi::AsyncWorker {
- public:
-  ReadWorker(Napi::Env env, std::optional<std::string> path)
-      : Napi::AsyncWorker(env, "utmpx:read"), path_(std::move(path)), deferred_(env) {}
-
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute() override { snap_ = ReadSnapshot(path_); }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (snap_.error.failed()) {
-      deferred_.Reject(MakeErrnoError(env, snap_.error).Value());
-      return;
-    }
-    try {
-      deferred_.Resolve(SnapshotToJs(env, snap_));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    }
-  }
-
- private:
-  std::optional<std::string> path_;
-  Napi::Promise::Deferred deferred_;
-  Snapshot snap_;
-};
-
 }  // namespace
 
 Napi::Value ReadUtmpxSync(const Napi::CallbackInfo& info) {
@@ -174,10 +146,8 @@ Napi::Value ReadUtmpxSync(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ReadUtmpxAsync(const Napi::CallbackInfo& info) {
-  auto* worker = new ReadWorker(info.Env(), PathArgument(info));
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  auto path = PathArgument(info);
+  return QueuePromise<Snapshot>(info.Env(), "utmpx:read", [path] { return ReadSnapshot(path); }, SnapshotToJs);
 }
 
 Napi::Object StructLayout(Napi::Env env) {
