@@ -8,12 +8,10 @@ import { promisify } from 'util';
 import { decodeChunk } from './decoder';
 import type { UtmpEntry } from './entry';
 import { LAYOUTS, type LayoutName, type RecordLayout } from './layouts';
-import { type OpenedRecordFile, openRecordFileAsync, openRecordFileSync, withPath } from './record-file';
+import { CHUNK_BYTES, type OpenedRecordFile, openRecordFileAsync, openRecordFileSync, withPath } from './record-file';
 import type { WarningSink } from './warnings';
 
 const readAsync = promisify(fs.read);
-
-const CHUNK_BYTES = 1 << 20;
 
 /** A cursor that walks a record file from its end to its start. */
 export class BackwardCursor {

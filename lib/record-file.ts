@@ -16,8 +16,8 @@ const readAsync = promisify(fs.read);
 const openAsync = promisify(fs.open);
 const fstatAsync = promisify(fs.fstat);
 
-/** Bytes read per chunk, rounded down to whole records. */
-const CHUNK_BYTES = 1 << 20;
+/** Bytes read per chunk, rounded down to whole records (forwards here, backwards in backward.ts). */
+export const CHUNK_BYTES = 1 << 20;
 /**
  * Longest time async reading keeps the event loop busy before letting timers
  * and I/O run (decoding is fast once optimised, but the first chunks run

@@ -1,12 +1,10 @@
 /** `utmpx dump`: every record of a database, every field, as utmpdump(1) lays them out. */
-import * as fs from 'fs';
 import type { UtmpEntry } from '../entry';
 import { explainMissing } from '../functions';
-import { LAYOUTS } from '../layouts';
 import { UtmpFile } from '../utmp-file';
 import { type Command, UsageError, safe } from './common';
 import { noLiveDatabase } from './live';
-import { Progress, RecordEmitter, isoLocal, parseCommand } from './output';
+import { Progress, RecordEmitter, fileShape, isoLocal, parseCommand } from './output';
 
 /**
  * utmpdump's line (`[type] [pid] [id] [user] [line] [host] [addr] [time]`,
@@ -42,18 +40,19 @@ system's utmp when no file is given. Large files are streamed.
     const file = opts.file ?? opts.positionals[0];
     const db = new UtmpFile(file);
     const out = new RecordEmitter<UtmpEntry>(io.out, opts.format, formatDump);
-    let progress: Progress | null = null;
+    // The live database is small: no progress for it.
+    const shape = file ? fileShape(file) : { size: 0, recordSize: 0 };
+    const progress = new Progress(io.err as NodeJS.WriteStream, safe(db.path), shape.size);
     let count = 0;
     try {
       for (const u of db) {
-        progress ??= new Progress(io.err as NodeJS.WriteStream, safe(db.path), file ? fs.statSync(file).size : 0);
-        progress.update(++count * (LAYOUTS[db.layout ?? 'glibc-384-le']?.size ?? 0));
+        progress.update(++count * shape.recordSize);
         await out.emit(u);
       }
     } catch (e) {
       return noLiveDatabase(explainMissing(e, db, file), file, io);
     } finally {
-      progress?.done();
+      progress.done();
       db.close();
     }
     await out.end();

@@ -4,7 +4,6 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { detectLayout } from '../layouts';
 import { UtmpFile } from '../utmp-file';
 import { UsageError, safe } from './common';
 import { type OptionSpec, type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, p2, parseCommand } from './output';
@@ -93,22 +92,6 @@ export function inWindow(a: HistoryArgs, time: Date): boolean {
 export function named(a: HistoryArgs, user: string, line: string): boolean {
   if (a.names.length === 0) return true;
   return a.names.some((n) => n === user || n === line || (line.startsWith('tty') && n === line.slice(3)));
-}
-
-/** The record size of `file`'s layout, for progress (0 when it cannot be read). */
-export function recordSize(file: string): number {
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const head = Buffer.alloc(64 * 1024);
-      const n = fs.readSync(fd, head, 0, head.length, 0);
-      return detectLayout(head.subarray(0, n), fs.fstatSync(fd).size).size;
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return 0;
-  }
 }
 
 // Cut to `n` characters (unless wide), then escape: an escape is never cut in half.

@@ -1,10 +1,9 @@
 /** `utmpx last`: login sessions from wtmp, newest first, as last(1). */
-import * as fs from 'fs';
 import { paths } from '../paths';
 import { type Session, sessions } from '../sessions';
 import { type Command, safe } from './common';
-import { HISTORY_OPTIONS_HELP, type LastTimes, beginsLine, lastRow, named, parseHistoryArgs, recordSize } from './history';
-import { Progress, RecordEmitter } from './output';
+import { HISTORY_OPTIONS_HELP, type LastTimes, beginsLine, lastRow, named, parseHistoryArgs } from './history';
+import { Progress, RecordEmitter, fileShape } from './output';
 
 /** The logout and duration columns last(1) prints for a session. */
 export function sessionTimes(s: Session): LastTimes {
@@ -65,12 +64,12 @@ descending, for last's order).
     const out = new RecordEmitter<Session>(io.out, a.format, (s) => lastRow(s.user, s.line, s.host, sessionTimes(s), a));
     const stream = a.format !== 'human' && a.limit === Infinity;
     const newest = new Newest(a.limit);
-    const progress = new Progress(io.err as NodeJS.WriteStream, safe(file), fileSize(file));
-    const size = progress.enabled ? recordSize(file) : 0;
+    const shape = fileShape(file);
+    const progress = new Progress(io.err as NodeJS.WriteStream, safe(file), shape.size);
     const system = Boolean(a.values.system);
     try {
       for (const s of sessions(file, { system, since: asDate(a.since), until: asDate(a.until) })) {
-        progress.update(s.index * size);
+        progress.update(s.index * shape.recordSize);
         if (!named(a, s.user, s.line)) continue;
         if (stream) await out.emit(s);
         else newest.add(s);
@@ -86,11 +85,3 @@ descending, for last's order).
 };
 
 const asDate = (sec: number) => (Number.isFinite(sec) ? new Date(sec * 1000) : undefined);
-
-function fileSize(file: string): number {
-  try {
-    return fs.statSync(file).size;
-  } catch {
-    return 0; // sessions() reports the error
-  }
-}

@@ -4,7 +4,9 @@
  * last(1) users know, and the progress indicator for large files.
  */
 import { once } from 'events';
+import * as fs from 'fs';
 import { parseArgs } from 'util';
+import { openRecordFileSync } from '../record-file';
 import { UsageError } from './common';
 
 export type Format = 'human' | 'json' | 'ndjson';
@@ -158,6 +160,21 @@ export function whoTime(d: Date, iso: boolean): string {
 export interface ProgressStream {
   isTTY?: boolean;
   write(text: string): unknown;
+}
+
+/**
+ * The size of a record file and of its records (its layout recognised as the
+ * reader will), for a progress indicator; zeros when it cannot be opened (the
+ * reader then reports why).
+ */
+export function fileShape(file: string): { size: number; recordSize: number } {
+  try {
+    const { fd, size, layout } = openRecordFileSync(file, null);
+    fs.closeSync(fd);
+    return { size, recordSize: layout!.size };
+  } catch {
+    return { size: 0, recordSize: 0 };
+  }
 }
 
 /** Files at least this large get a progress indicator. */
