@@ -25,13 +25,8 @@ const PATIENCE_MS = 150_000;
 // rounds, alternating sync and async, and posts the digest of each read.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('worker_threads');
-const { createHash } = require('crypto');
 const { UtmpFile } = require(workerData.root + '/dist/index.js');
-const digest = (entries) => {
-  const hash = createHash('sha256');
-  for (const e of entries) hash.update(JSON.stringify(e)).update('\\n');
-  return hash.digest('hex');
-};
+const { digestEntries } = require(workerData.root + '/test/helpers/digest.js');
 async function main() {
   const { utmp, wtmp, rounds, mode } = workerData;
   if (mode === 'abandon') {
@@ -55,7 +50,7 @@ async function main() {
     for (const [name, file, source] of reads) {
       const reader = new UtmpFile(file, { source });
       const entries = sync ? reader.toArray() : await reader.toArrayAsync();
-      parentPort.postMessage({ kind: name, digest: digest(entries), count: entries.length });
+      parentPort.postMessage({ kind: name, digest: digestEntries(entries), count: entries.length });
     }
   }
 }

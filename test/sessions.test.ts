@@ -6,7 +6,7 @@
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { type Session, type SessionsOptions, sessions, sessionsAsync } from '../lib';
-import { type DumpRecord, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
+import { type DumpRecord, dumpTime, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
 let dir: string;
 let cleanup: () => void;
@@ -87,8 +87,7 @@ function expectAgreesWithLast(file: string, options: SessionsOptions = {}, lastA
 // A fixture line; times in seconds after 2024-01-15T09:00:00Z unless given as ISO.
 const T0 = Date.parse('2024-01-15T09:00:00Z');
 function rec(type: number, user: string, line: string, at: number | string, more: Partial<DumpRecord> = {}): DumpRecord {
-  const ms = typeof at === 'number' ? T0 + at * 1000 : Date.parse(at);
-  const time = new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ',$1000+00:00');
+  const time = dumpTime(typeof at === 'number' ? T0 + at * 1000 : Date.parse(at));
   return { type, pid: 1000, id: line.slice(-4), user, line, host: '', addr: '0.0.0.0', time, ...more };
 }
 const boot = (at: number) => rec(2, 'reboot', '~', at, { pid: 0, id: '~~', host: '6.1.0-18-amd64' });

@@ -4,21 +4,16 @@
  * whole reads cheaply across threads and processes.
  */
 import { execFileSync } from 'child_process';
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { UtmpEntry } from '../../lib';
-import { type DumpRecord, dumpLine } from './utmpdump';
+import { type DumpRecord, dumpLine, dumpTime } from './utmpdump';
 
 /** The repository root (where `dist/` and `build/` live). */
 export const ROOT = path.resolve(__dirname, '../..');
 
-/** A stable digest of a whole read: every field of every entry, in order. */
-export function digestEntries(entries: readonly UtmpEntry[]): string {
-  const hash = createHash('sha256');
-  for (const e of entries) hash.update(JSON.stringify(e)).update('\n');
-  return hash.digest('hex');
-}
+/** A stable digest of a whole read: every field of every entry, in order (in digest.js, which worker threads require too). */
+export const digestEntries: (entries: readonly UtmpEntry[]) => string = require('./digest.js').digestEntries;
 
 /**
  * `n` distinct login/logout records, as a busy wtmp holds them: record `i`
@@ -27,8 +22,7 @@ export function digestEntries(entries: readonly UtmpEntry[]): string {
 export function syntheticRecords(n: number, start = 0): DumpRecord[] {
   const out: DumpRecord[] = [];
   for (let k = start; k < start + n; k++) {
-    const sec = Date.UTC(2024, 0, 1) / 1000 + k;
-    const time = new Date(sec * 1000).toISOString().replace(/\.\d+Z$/, '') + `,${String(k % 1e6).padStart(6, '0')}+00:00`;
+    const time = dumpTime(Date.UTC(2024, 0, 1) + k * 1000, k % 1e6);
     out.push({
       type: k % 3 === 0 ? 8 : 7,
       pid: 1000 + k,

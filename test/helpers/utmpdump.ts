@@ -61,6 +61,12 @@ export function dumpSeconds(time: string): number {
   return Date.parse(m[1] + m[3]) / 1000 + Number(m[2]) / 1e6;
 }
 
+/** A time as utmpdump prints it, in UTC: `ms` since the epoch, with `usec` as the microseconds if given, else ms's fraction. */
+export function dumpTime(ms: number, usec?: number): string {
+  const [, seconds, millis] = /^(.*)\.(\d{3})Z$/.exec(new Date(ms).toISOString())!;
+  return `${seconds},${usec === undefined ? `${millis}000` : String(usec).padStart(6, '0')}+00:00`;
+}
+
 /**
  * How utmpdump prints a string we decoded: it shows every byte outside
  * printable ASCII as '?' (one per byte; a replaced invalid byte was one byte).
@@ -80,24 +86,23 @@ export const havePeerSamples = fs.existsSync(PEER_SAMPLES);
 
 /** Every record type, both address families, a 32-byte user, a time past 2038, microseconds. */
 export function richFixture(): DumpRecord[] {
-  const t = (iso: string) => iso;
   return [
-    { type: 2, pid: 0, id: '~~', user: 'reboot', line: '~', host: '6.1.0-18-amd64', addr: '0.0.0.0', time: t('2024-01-15T09:00:00,000000+00:00') },
-    { type: 1, pid: 53, id: '~~', user: 'runlevel', line: '~', host: '6.1.0-18-amd64', addr: '0.0.0.0', time: t('2024-01-15T09:00:05,500000+00:00') },
-    { type: 4, pid: 0, id: '', user: '', line: '|', host: '', addr: '0.0.0.0', time: t('2024-01-15T09:01:00,000000+00:00') },
-    { type: 3, pid: 0, id: '', user: '', line: '}', host: '', addr: '0.0.0.0', time: t('2024-01-15T09:01:01,000000+00:00') },
-    { type: 5, pid: 601, id: 'tty1', user: '', line: 'tty1', host: '', addr: '0.0.0.0', time: t('2024-01-15T09:02:00,000001+00:00') },
-    { type: 6, pid: 602, id: 'tty2', user: 'LOGIN', line: 'tty2', host: '', addr: '0.0.0.0', time: t('2024-01-15T09:02:30,250000+00:00') },
-    { type: 7, pid: 4242, id: 'ts/1', user: 'alice', line: 'pts/1', host: '10.0.0.5', addr: '10.0.0.5', time: t('2024-01-15T09:30:00,123456+00:00') },
-    { type: 7, pid: 4243, id: 'ts/2', user: 'bob', line: 'pts/2', host: 'example.org', addr: '2001:db8::1', time: t('2024-01-15T09:31:00,999999+00:00') },
-    { type: 7, pid: 4244, id: 'ts/3', user: 'u'.repeat(32), line: 'pts/3', host: '::1', addr: '::1', time: t('2024-01-15T09:32:00,000000+00:00') },
-    { type: 7, pid: 4245, id: 'ts/4', user: 'carol', line: 'pts/4', host: 'future', addr: '192.168.1.20', time: t('2040-06-01T12:00:00,654321+00:00') },
-    { type: 7, pid: 4246, id: 'ts/5', user: 'caf\xc3\xa9', line: 'pts/5', host: 'bad\xffhost', addr: 'fe80::1:2', time: t('2024-01-15T09:33:00,000000+00:00') },
-    { type: 8, pid: 4242, id: 'ts/1', user: '', line: 'pts/1', host: '', addr: '0.0.0.0', time: t('2024-01-15T10:30:00,000000+00:00') },
-    { type: 9, pid: 7, id: 'acct', user: 'acct', line: 'tty9', host: '', addr: '0.0.0.0', time: t('2024-01-15T10:31:00,000000+00:00') },
-    { type: 0, pid: 0, id: '', user: '', line: '', host: '', addr: '0.0.0.0', time: t('1970-01-01T00:00:00,000000+00:00') },
-    { type: 42, pid: 1, id: 'x', user: 'odd', line: 'tty3', host: 'h', addr: '0.0.0.0', time: t('2024-01-15T10:32:00,000000+00:00') },
-    { type: 7, pid: 4247, id: 'ts/6', user: 'ssh', line: 'ssh:notty', host: '203.0.113.9', addr: '203.0.113.9', time: t('2024-01-15T10:33:00,000000+00:00') },
+    { type: 2, pid: 0, id: '~~', user: 'reboot', line: '~', host: '6.1.0-18-amd64', addr: '0.0.0.0', time: '2024-01-15T09:00:00,000000+00:00' },
+    { type: 1, pid: 53, id: '~~', user: 'runlevel', line: '~', host: '6.1.0-18-amd64', addr: '0.0.0.0', time: '2024-01-15T09:00:05,500000+00:00' },
+    { type: 4, pid: 0, id: '', user: '', line: '|', host: '', addr: '0.0.0.0', time: '2024-01-15T09:01:00,000000+00:00' },
+    { type: 3, pid: 0, id: '', user: '', line: '}', host: '', addr: '0.0.0.0', time: '2024-01-15T09:01:01,000000+00:00' },
+    { type: 5, pid: 601, id: 'tty1', user: '', line: 'tty1', host: '', addr: '0.0.0.0', time: '2024-01-15T09:02:00,000001+00:00' },
+    { type: 6, pid: 602, id: 'tty2', user: 'LOGIN', line: 'tty2', host: '', addr: '0.0.0.0', time: '2024-01-15T09:02:30,250000+00:00' },
+    { type: 7, pid: 4242, id: 'ts/1', user: 'alice', line: 'pts/1', host: '10.0.0.5', addr: '10.0.0.5', time: '2024-01-15T09:30:00,123456+00:00' },
+    { type: 7, pid: 4243, id: 'ts/2', user: 'bob', line: 'pts/2', host: 'example.org', addr: '2001:db8::1', time: '2024-01-15T09:31:00,999999+00:00' },
+    { type: 7, pid: 4244, id: 'ts/3', user: 'u'.repeat(32), line: 'pts/3', host: '::1', addr: '::1', time: '2024-01-15T09:32:00,000000+00:00' },
+    { type: 7, pid: 4245, id: 'ts/4', user: 'carol', line: 'pts/4', host: 'future', addr: '192.168.1.20', time: '2040-06-01T12:00:00,654321+00:00' },
+    { type: 7, pid: 4246, id: 'ts/5', user: 'caf\xc3\xa9', line: 'pts/5', host: 'bad\xffhost', addr: 'fe80::1:2', time: '2024-01-15T09:33:00,000000+00:00' },
+    { type: 8, pid: 4242, id: 'ts/1', user: '', line: 'pts/1', host: '', addr: '0.0.0.0', time: '2024-01-15T10:30:00,000000+00:00' },
+    { type: 9, pid: 7, id: 'acct', user: 'acct', line: 'tty9', host: '', addr: '0.0.0.0', time: '2024-01-15T10:31:00,000000+00:00' },
+    { type: 0, pid: 0, id: '', user: '', line: '', host: '', addr: '0.0.0.0', time: '1970-01-01T00:00:00,000000+00:00' },
+    { type: 42, pid: 1, id: 'x', user: 'odd', line: 'tty3', host: 'h', addr: '0.0.0.0', time: '2024-01-15T10:32:00,000000+00:00' },
+    { type: 7, pid: 4247, id: 'ts/6', user: 'ssh', line: 'ssh:notty', host: '203.0.113.9', addr: '203.0.113.9', time: '2024-01-15T10:33:00,000000+00:00' },
   ];
 }
 
