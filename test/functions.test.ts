@@ -2,16 +2,21 @@
  * users(), bootTime(), runLevel(), failedLogins() on files written by
  * `utmpdump -r`, against who(1) and utmpdump(1) reading the same files.
  */
-import { execFileSync, spawn, spawnSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
   type UtmpEntry, UtmpFile, bootTime, bootTimeAsync, failedLogins, failedLoginsAsync, processExists, runLevel, runLevelAsync,
   users, usersAsync,
 } from '../lib';
-import { type DumpRecord, asUtf8, expectMatchesUtmpdump, readWithUtmpdump, richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
+import { ORACLE_ENV, nodeAsNobody, noLiveUtmp, oracle, parseWho } from './helpers/cli-run';
+import {
+  type DumpRecord, asUtf8, dumpTime, expectMatchesUtmpdump, readWithUtmpdump, richFixture, tempDir, writeWithUtmpdump,
+} from './helpers/utmpdump';
 
-const env = { ...process.env, TZ: 'UTC', LC_ALL: 'C.UTF-8' };
+/** The built library, for scripts run as another user. */
+const FUNCTIONS_JS = path.resolve(__dirname, '../dist/functions.js');
+
 let dir: string;
 let cleanup: () => void;
 beforeAll(() => ({ dir, cleanup } = tempDir('utmpx-functions-')));
@@ -29,13 +34,9 @@ async function deadPid(): Promise<number> {
 }
 
 /** who FILE, parsed into [user, line, time, host]. */
-function whoSays(file: string, ...flags: string[]): string[][] {
-  const text = execFileSync('who', [...flags, file], { env }).toString('latin1');
-  return text.split('\n').filter(Boolean).map((l) => {
-    const m = /^(\S+)\s+(\S+)\s+(\d{4}-\d\d-\d\d \d\d:\d\d)(?:\s+\((.*)\))?$/.exec(l);
-    if (!m) throw new Error(`unparsed who line: ${l}`);
-    return [asUtf8(m[1]), m[2], m[3], asUtf8(m[4] ?? '')];
-  });
+function whoSays(file: string): string[][] {
+  const text = execFileSync('who', [file], { env: ORACLE_ENV }).toString('latin1');
+  return parseWho(text).map(([user, line, time, host]) => [asUtf8(user), line, time, asUtf8(host)]);
 }
 
 const asWho = (u: UtmpEntry) => [u.ut_user, u.line, u.date.toISOString().slice(0, 16).replace('T', ' '), u.ut_host];
@@ -70,14 +71,13 @@ describe('users()', () => {
   });
 
   test('processExists counts EPERM (someone else\'s process) as alive', () => {
-    const lib = path.resolve(__dirname, '../dist/functions.js');
     // As nobody, pid 1 (root's) answers EPERM, a reaped pid ESRCH.
-    const script = `const { processExists } = require(${JSON.stringify(lib)});
+    const script = `const { processExists } = require(${JSON.stringify(FUNCTIONS_JS)});
       const pid = require('child_process').spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
       let eperm; try { process.kill(1, 0); } catch (e) { eperm = e.code; }
       console.log(JSON.stringify([eperm, processExists(1), processExists(Number(pid))]));`;
-    const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
-    if (r.error && (r.error as NodeJS.ErrnoException).code === 'EPERM') return; // not root: cannot drop privileges
+    const r = nodeAsNobody('-e', script);
+    if (!r) return; // not root: cannot drop privileges
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual(['EPERM', true, false]);
   });
@@ -141,16 +141,15 @@ describe('users()', () => {
     fs.chmodSync(own, 0o777);
     fs.chmodSync(dir, 0o755);
     const source = writeWithUtmpdump(path.join(dir, 'utmp-chmod'), [login(1, 'alice', 'pts/1', 'a.example', '09:00:00')]);
-    const lib = path.resolve(__dirname, '../dist/functions.js');
-    const script = `const fs = require('fs'); const { users } = require(${JSON.stringify(lib)});
+    const script = `const fs = require('fs'); const { users } = require(${JSON.stringify(FUNCTIONS_JS)});
       const file = ${JSON.stringify(path.join(own, 'utmp'))};
       fs.copyFileSync(${JSON.stringify(source)}, file);
       const names = () => { try { return users({ path: file }).map((u) => u.ut_user); } catch (e) { return e.code; } };
       const before = [names(), names()];
       fs.chmodSync(file, 0);
       console.log(JSON.stringify([...before, names()]));`;
-    const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
-    if (r.error && (r.error as NodeJS.ErrnoException).code === 'EPERM') return; // not root: cannot drop privileges
+    const r = nodeAsNobody('-e', script);
+    if (!r) return; // not root: cannot drop privileges
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual([['alice'], ['alice'], 'EACCES']);
   });
@@ -161,7 +160,6 @@ describe('users()', () => {
   });
 
   // Only where the system has no utmp, so the machine's database is never read.
-  const noLiveUtmp = !fs.existsSync('/var/run/utmp') && !fs.existsSync('/run/utmp');
   (noLiveUtmp ? test : test.skip)('with no system utmp, users() says so instead of returning an empty list', async () => {
     const expected = expect.objectContaining({ code: 'ENOENT', message: expect.stringMatching(/no utmp database.*systemd-logind/) });
     expect(() => users()).toThrow(expected);
@@ -179,10 +177,10 @@ describe('bootTime() and runLevel()', () => {
       { type: 1, pid: 0x35 + 256 * 0x4e, id: '~~', user: 'runlevel', line: '~', host: '6.1.0', addr: '0.0.0.0', time: at('09:00:07') },
       login(4242, 'alice', 'pts/1', 'h', '09:30:00'),
     ]);
-    const oracle = execFileSync('who', ['-b', '-r', file], { env }).toString();
+    const who = oracle('who', '-b', '-r', file);
     // who lists every boot record; the system booted at the last one.
-    const boot = [...oracle.matchAll(/system boot\s+(\S+ \S+)/g)].map((m) => m[1]).pop();
-    const [, level, time, last] = /run-level (\S)\s+(\S+ \S+)\s+last=(\S)/.exec(oracle)!;
+    const boot = [...who.matchAll(/system boot\s+(\S+ \S+)/g)].map((m) => m[1]).pop();
+    const [, level, time, last] = /run-level (\S)\s+(\S+ \S+)\s+last=(\S)/.exec(who)!;
     const minutes = (d: Date | null | undefined) => d?.toISOString().slice(0, 16).replace('T', ' ');
     expect(minutes(bootTime({ path: file }))).toBe(boot);
     expect(bootTime({ path: file })!.toISOString()).toBe('2024-01-15T09:00:00.000Z'); // the last boot, to the second
@@ -196,7 +194,7 @@ describe('bootTime() and runLevel()', () => {
 
   test('null where the database records none', async () => {
     const file = writeWithUtmpdump(path.join(dir, 'utmp-noboot'), [login(4242, 'alice', 'pts/1', 'h', '09:30:00')]);
-    expect(execFileSync('who', ['-b', '-r', file], { env }).toString()).toBe('');
+    expect(oracle('who', '-b', '-r', file)).toBe('');
     expect(bootTime({ path: file })).toBeNull();
     expect(runLevel({ path: file })).toBeNull();
     expect(await bootTimeAsync({ path: file })).toBeNull();
@@ -206,7 +204,7 @@ describe('bootTime() and runLevel()', () => {
 describe('failedLogins()', () => {
   const attempts = (n: number): DumpRecord[] => Array.from({ length: n }, (_, i) => ({
     type: 6, pid: 1000 + (i % 60000), id: '', user: `user${i}`, line: 'ssh:notty', host: `198.51.100.${i % 250}`,
-    addr: `198.51.100.${i % 250}`, time: `2024-02-01T${String(Math.floor(i / 3600) % 24).padStart(2, '0')}:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')},000000+00:00`,
+    addr: `198.51.100.${i % 250}`, time: dumpTime(Date.UTC(2024, 1, 1) + (i % 86400) * 1000),
   }));
 
   test('every record, in file order, as utmpdump reads them; newestFirst reverses across chunks', async () => {
@@ -250,14 +248,13 @@ describe('failedLogins()', () => {
     const file = writeWithUtmpdump(path.join(dir, 'btmp-root'), attempts(2));
     fs.chmodSync(file, 0o600);
     fs.chmodSync(dir, 0o755);
-    const lib = path.resolve(__dirname, '../dist/functions.js');
-    const script = `const { failedLogins } = require(${JSON.stringify(lib)});
+    const script = `const { failedLogins } = require(${JSON.stringify(FUNCTIONS_JS)});
       for (const newestFirst of [false, true]) {
         try { [...failedLogins(${JSON.stringify(file)}, { newestFirst })]; console.log('read'); }
         catch (e) { console.log(JSON.stringify({ code: e.code, path: e.path, message: e.message })); }
       }`;
-    const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
-    if (r.error && (r.error as NodeJS.ErrnoException).code === 'EPERM') return; // not root: cannot drop privileges
+    const r = nodeAsNobody('-e', script);
+    if (!r) return; // not root: cannot drop privileges
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
     for (const e of lines) {

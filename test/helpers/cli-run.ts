@@ -1,10 +1,14 @@
 /** Runs the built `utmpx` command and the util-linux/coreutils programs it is compared with. */
-import { execFileSync, spawnSync } from 'child_process';
+import { type SpawnSyncReturns, execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 
 export const CLI = path.resolve(__dirname, '../../dist/cli/main.js');
 /** The oracles print local time and bytes as they are: pin both. */
 export const ORACLE_ENV = { ...process.env, TZ: 'UTC', LC_ALL: 'C.UTF-8' };
+
+/** This system has no utmp file (tests of that case run only then, so the machine's database is never read). */
+export const noLiveUtmp = !fs.existsSync('/var/run/utmp') && !fs.existsSync('/run/utmp');
 
 export interface CliResult {
   status: number | null;
@@ -33,4 +37,19 @@ export function oracle(program: string, ...args: string[]): string {
 /** A real program's stdout with this environment. */
 export function oracleIn(env: NodeJS.ProcessEnv, program: string, ...args: string[]): string {
   return execFileSync(program, args, { env, maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8');
+}
+
+/** who(1)'s lines (`user line YYYY-MM-DD HH:MM (host)`) as [user, line, time, host]; fields as they are in `text`. */
+export function parseWho(text: string): string[][] {
+  return text.split('\n').filter(Boolean).map((l) => {
+    const m = /^(\S+)\s+(\S+)\s+(\d{4}-\d\d-\d\d \d\d:\d\d)(?:\s+\((.*)\))?$/.exec(l);
+    if (!m) throw new Error(`unparsed who line: ${l}`);
+    return [m[1], m[2], m[3], m[4] ?? ''];
+  });
+}
+
+/** `node ...args` as nobody (uid and gid 65534), output as UTF-8; null when we may not drop privileges (not root). */
+export function nodeAsNobody(...args: string[]): SpawnSyncReturns<string> | null {
+  const r = spawnSync(process.execPath, args, { uid: 65534, gid: 65534, encoding: 'utf8' });
+  return r.error && (r.error as NodeJS.ErrnoException).code === 'EPERM' ? null : r;
 }
