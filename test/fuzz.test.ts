@@ -12,7 +12,7 @@ import * as path from 'path';
 import {
   LAYOUTS, LastlogFile, UtmpFile, UtmpRecordError, type LayoutName, type RecordLayout, type UtmpEntry,
 } from '../lib';
-import { native } from '../lib/native';
+import { LASTLOG_RECORD } from './helpers/lastlog';
 import { syntheticRecords } from './helpers/reliability';
 import { richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
@@ -20,8 +20,6 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 const WARNING_CODES = new Set(['TRAILING_BYTES', 'UNKNOWN_TYPE', 'ZERO_RECORD', 'INVALID_UTF8']);
 const HOST = 'glibc-384-le' as const;
 const RECORD = 384;
-// struct lastlog as the addon was built for it (292 bytes on x86-64).
-const LASTLOG_RECORD = (native() as unknown as { lastlog: { recordSize: number } }).lastlog.recordSize;
 
 let dir: string;
 let cleanup: () => void;

@@ -8,12 +8,11 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { LastlogFile, type LastlogEntry, UtmpRecordError, lastLogin, lastLoginAsync } from '../lib';
-import { native } from '../lib/native';
+import { CLI, utmpxIn } from './helpers/cli-run';
+import { LASTLOG_RECORD as RECORD, lastlogRecord as record } from './helpers/lastlog';
 import { tempDir } from './helpers/utmpdump';
 
 const env = { ...process.env, TZ: 'UTC', LC_ALL: 'C' };
-const CLI = path.resolve(__dirname, '../dist/cli/main.js');
-const RECORD = (native() as unknown as { lastlog: { recordSize: number } }).lastlog.recordSize;
 const BIG_UID = 4_000_000_000;
 
 let dir: string;
@@ -25,21 +24,6 @@ afterAll(() => cleanup());
 function hostName(uid: number): string | null {
   const r = spawnSync('getent', ['passwd', String(uid)], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.split(':')[0] : null;
-}
-
-/**
- * A hand-made record, laid out as DESIGN.md measured `struct lastlog` on
- * x86-64 glibc: int32 time at 0, line[32] at 4, host[256] at 36 (292 bytes);
- * ABIs with a 64-bit ll_time have an int64 there instead (296 bytes).
- */
-function record(time: number, line: string | Buffer, host: string | Buffer): Buffer {
-  const t = RECORD === 296 ? 8 : 4;
-  const b = Buffer.alloc(t + 32 + 256);
-  if (t === 8) b.writeBigInt64LE(BigInt(time), 0);
-  else b.writeInt32LE(time, 0);
-  (typeof line === 'string' ? Buffer.from(line) : line).copy(b, t, 0, 32);
-  (typeof host === 'string' ? Buffer.from(host) : host).copy(b, t + 32, 0, 256);
-  return b;
 }
 
 function writeAt(file: string, uid: number, rec: Buffer): void {
@@ -210,7 +194,7 @@ describe('errors', () => {
   });
 
   test('the CLI: an unknown user is exit 1, a missing file exit 1 with ENOENT, a bad option exit 2', () => {
-    const run = (...args: string[]) => spawnSync(process.execPath, [CLI, 'lastlog', ...args], { env, encoding: 'utf8' });
+    const run = (...args: string[]) => utmpxIn(env, 'lastlog', ...args);
     const unknown = run('-f', path.join(dir, 'fields'), '-u', 'no-such-user-xyz');
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain('Unknown user or range');
@@ -233,9 +217,14 @@ if (!isRoot || !haveLastlog) {
 
 interface Oracle { name: string; port: string; from: string; time: number | null }
 
+/** What `lastlog -R ROOT -u USER` prints (bytes as latin1). */
+function lastlogSays(root: string, user: string): string {
+  return execFileSync('lastlog', ['-R', root, '-u', user], { env }).toString('latin1');
+}
+
 /** `lastlog -R ROOT -u USER`, parsed; times as lastlog prints them (`%a %b %e %H:%M:%S %z %Y`, TZ=UTC). */
 function oracle(root: string, user: string): Oracle {
-  const out = execFileSync('lastlog', ['-R', root, '-u', user], { env }).toString('latin1').split('\n');
+  const out = lastlogSays(root, user).split('\n');
   const row = out[1];
   const name = row.slice(0, 16).trimEnd();
   if (row.endsWith('**Never logged in**')) return { name, port: '', from: '', time: null };
@@ -312,7 +301,7 @@ describe('records written by shadow lastlog -S in a chroot of our own', () => {
 
   writerTest('utmpx lastlog -u prints what lastlog -u prints', () => {
     for (const a of accounts.filter((x) => x.name !== 'ghost')) {
-      const theirs = execFileSync('lastlog', ['-R', root, '-u', a.name], { env }).toString('latin1');
+      const theirs = lastlogSays(root, a.name);
       const ours = execFileSync(process.execPath, [CLI, 'lastlog', '-f', file, '-u', a.name], { env }).toString('latin1');
       expect(ours).toBe(theirs);
     }

@@ -7,6 +7,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { LASTLOG_RECORD, lastlogRecord } from './helpers/lastlog';
 import { ROOT } from './helpers/reliability';
 import { richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
@@ -57,13 +58,9 @@ test(`${READS} native reads: resident memory stays flat`, () => {
     const utmp = writeWithUtmpdump(path.join(dir, 'rich.utmp'), richFixture());
     // 32 lastlog records, every other one in use.
     const lastlog = path.join(dir, 'lastlog');
-    const records = Buffer.alloc(292 * 32);
-    for (let uid = 0; uid < 32; uid += 2) {
-      records.writeInt32LE(1_700_000_000 + uid, uid * 292);
-      records.write(`pts/${uid}`, uid * 292 + 4, 'latin1');
-      records.write(`host${uid}.example`, uid * 292 + 36, 'latin1');
-    }
-    fs.writeFileSync(lastlog, records);
+    const records = Array.from({ length: 32 }, (_, uid) =>
+      (uid % 2 ? Buffer.alloc(LASTLOG_RECORD) : lastlogRecord(1_700_000_000 + uid, `pts/${uid}`, `host${uid}.example`)));
+    fs.writeFileSync(lastlog, Buffer.concat(records));
     const out = execFileSync(process.execPath, ['--expose-gc', '--max-semi-space-size=1', '-e', SCRIPT, ROOT, utmp, lastlog, String(READS)], {
       cwd: ROOT, timeout: 120_000,
     }).toString();
