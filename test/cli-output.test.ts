@@ -2,6 +2,7 @@
  * The CLI's output machinery on its own: the progress indicator (with a fake
  * terminal), stdout backpressure, the streamed JSON document, time parsing.
  */
+import * as fs from 'fs';
 import { Writable } from 'stream';
 import { parseTime } from '../lib/cli/history';
 import { LineWriter, PROGRESS_MIN_BYTES, Progress, RecordEmitter, isoLocal, toJson } from '../lib/cli/output';
@@ -54,7 +55,7 @@ describe('Progress', () => {
         { type: 6, pid: 1, id: '', user: 'root', line: 'ssh:notty', host: 'h', addr: '0.0.0.0', time: '2024-01-15T10:33:00,000000+00:00' },
       ]);
       // A sparse tail makes the file large without writing it; its zero records are still records.
-      require('fs').truncateSync(file, PROGRESS_MIN_BYTES + 384 * 2048);
+      fs.truncateSync(file, PROGRESS_MIN_BYTES + 384 * 2048);
       for (const [isTTY, drawn] of [[true, true], [false, false]] as const) {
         const err = fakeStream(isTTY);
         const out = new Writable({ write: (_c, _e, cb) => cb() });

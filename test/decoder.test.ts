@@ -12,7 +12,7 @@ import { decodeString } from '../lib/decoder';
 import { devicePath } from '../lib/entry';
 import { intReader } from '../lib/layouts';
 import { syntheticRecords } from './helpers/reliability';
-import { expectMatchesUtmpdump, readWithUtmpdump, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
+import { type DumpRecord, expectMatchesUtmpdump, readWithUtmpdump, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
 const RECORD = 384;
 const layout = 'glibc-384-le' as const;
@@ -21,11 +21,13 @@ let dir: string;
 let cleanup: () => void;
 let good: Buffer;
 let goodFile: string;
+let goodDump: DumpRecord[]; // utmpdump's reading of goodFile
 beforeAll(() => {
   ({ dir, cleanup } = tempDir('utmpx-decoder-'));
   // 6,000 records: more than two 1 MiB read chunks.
   goodFile = writeWithUtmpdump(path.join(dir, 'good.wtmp'), syntheticRecords(6000));
   good = fs.readFileSync(goodFile);
+  goodDump = readWithUtmpdump(goodFile);
 });
 afterAll(() => cleanup());
 
@@ -69,16 +71,15 @@ test('each kind of damage, at chunk boundaries and in between: good records inta
   const { entries, warnings, file } = await read(Buffer.concat(parts));
 
   expect(entries).toHaveLength(goodIndex.length);
-  const oracle = readWithUtmpdump(goodFile);
   const kept = entries.filter((_, i) => goodIndex[i] >= 0);
-  expectMatchesUtmpdump(kept, oracle);
+  expectMatchesUtmpdump(kept, goodDump);
   expect(warnings.map((w) => [w.code, w.offset])).toEqual([
     ...[...bad].map(([i, [, code]]) => [code, i * RECORD]),
     ['TRAILING_BYTES', goodIndex.length * RECORD],
   ]);
   expect(warnings.every((w) => w.path === file)).toBe(true);
   const odd = entries[perChunk - 1];
-  expect(odd).toMatchObject({ ut_type: 'UNKNOWN', ut_type_code: 42, ut_user: oracle[10].user });
+  expect(odd).toMatchObject({ ut_type: 'UNKNOWN', ut_type_code: 42, ut_user: goodDump[10].user });
   const junk = entries[perChunk];
   expect(junk.ut_user).toBe('\uFFFD'.repeat(32));
   expect(junk.ut_host).toBe('\x1b[31mred\x07'); // kept as recorded; escaping is the printer's job
@@ -93,7 +94,7 @@ test('strict mode: the records before the first problem come back, then the erro
   expect(() => {
     for (const e of reader) seen.push(e.ut_user);
   }).toThrow(expect.objectContaining({ code: 'ERR_UTMPX_BAD_RECORD', offset: 2 * RECORD }));
-  expect(seen).toEqual([readWithUtmpdump(goodFile)[0].user, readWithUtmpdump(goodFile)[1].user]);
+  expect(seen).toEqual([goodDump[0].user, goodDump[1].user]);
 });
 
 test('truncated anywhere in the last records: the whole ones come back, the rest is reported', async () => {

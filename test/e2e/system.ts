@@ -77,7 +77,6 @@ function digest(file: string): string {
 
 /** A user that can log in with `key` only (password field `*`), removed by `remove()`. */
 export interface TestUser {
-  name: string;
   uid: number;
   key: string;
   remove(): void;
@@ -97,7 +96,6 @@ export function createUser(name: string, workDir: string): TestUser {
   execFileSync('chown', ['-R', `${name}:`, path.join(home, '.ssh')]);
   const uid = Number(execFileSync('id', ['-u', name]).toString());
   return {
-    name,
     uid,
     key,
     remove: () => execFileSync('userdel', ['-r', name], { stdio: 'ignore' }),
@@ -108,7 +106,6 @@ export function createUser(name: string, workDir: string): TestUser {
 export interface Sshd {
   port: number;
   pid: number;
-  log: () => string;
   stop(): Promise<void>;
 }
 
@@ -153,7 +150,6 @@ export async function startSshd(workDir: string): Promise<Sshd> {
   return {
     port,
     pid: child.pid!,
-    log: () => log,
     stop: async () => {
       if (child.exitCode === null) process.kill(child.pid!, 'SIGTERM');
       await exited;
