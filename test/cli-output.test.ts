@@ -56,11 +56,14 @@ describe('Progress', () => {
       ]);
       // A sparse tail makes the file large without writing it; its zero records are still records.
       fs.truncateSync(file, PROGRESS_MIN_BYTES + 384 * 2048);
-      for (const [isTTY, drawn] of [[true, true], [false, false]] as const) {
-        const err = fakeStream(isTTY);
-        const out = new Writable({ write: (_c, _e, cb) => cb() });
-        expect(await main(['lastb', '-f', file, '-n', '1', 'root'], { out, err: err as unknown as NodeJS.WritableStream })).toBe(0);
-        expect(err.writes.some((w) => w.startsWith('\rreading '))).toBe(drawn);
+      // Each command that reads a whole file: lastb backwards, last through sessions(), dump forwards.
+      for (const args of [['lastb', '-f', file, '-n', '1', 'root'], ['last', '-f', file], ['dump', '-f', file, '--ndjson']]) {
+        for (const [isTTY, drawn] of [[true, true], [false, false]] as const) {
+          const err = fakeStream(isTTY);
+          const out = new Writable({ write: (_c, _e, cb) => cb() });
+          expect(await main(args, { out, err: err as unknown as NodeJS.WritableStream })).toBe(0);
+          expect([args[0], err.writes.some((w) => w.startsWith('\rreading '))]).toEqual([args[0], drawn]);
+        }
       }
     } finally {
       cleanup();
