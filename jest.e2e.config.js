@@ -1,10 +1,9 @@
 /** End-to-end tests (`npm run test:e2e`): root, a private sshd, tmux; they write the system's databases and restore them. */
+const base = require('./jest.config.js');
+
 module.exports = {
-  testEnvironment: 'node',
+  ...base,
   roots: ['<rootDir>/test/e2e'],
-  testMatch: ['**/*.test.ts'],
-  transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
-  },
-  testTimeout: 60000,
+  testPathIgnorePatterns: ['/node_modules/'],
+  reporters: undefined, // jest's default reporters, not the base's summary reporter
 };

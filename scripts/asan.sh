@@ -34,8 +34,8 @@ export LD_PRELOAD="$libasan"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:allocator_may_return_null=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # The leak test measures RSS, which ASAN's quarantine inflates by design: it
-# runs in npm test and under valgrind instead. Fewer fuzz cases keep this short.
+# runs in npm test and under valgrind instead (scripts/jest.asan.config.js
+# leaves it out). Fewer fuzz cases keep this short.
 export FUZZ_RUNS=${FUZZ_RUNS:-100}
-npx jest --ci --maxWorkers=2 \
-  --testPathIgnorePatterns /node_modules/ /test/e2e/ /test/package/ /test/leak "$@"
+npx jest --ci --maxWorkers=2 --config scripts/jest.asan.config.js "$@"
 echo "asan: the suite passed against the sanitized addon"
