@@ -8,6 +8,7 @@ const { spawnSync, execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { median, tempDir, childOrMain, runChild } = require('./common');
 
 const RECORDS = Number(process.env.BENCH_RECORDS || 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS || 5);
@@ -17,6 +18,7 @@ const DIST = path.join(__dirname, '..', 'dist');
 
 // ---------------------------------------------------------------- the child side
 async function child(variant, file, limit) {
+  limit = Number(limit) || 0;
   const { UtmpFile, sessions, sessionsAsync } = require(DIST);
   // "-warm": as in a long-running process, the code has already run (the JIT
   // has compiled it): a first pass over the file's first WARM_UP entries, untimed.
@@ -70,8 +72,7 @@ async function child(variant, file, limit) {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000; // every thread: GC and I/O helpers too
-  const maxRssMB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ ms, cpuMs, n, maxRssMB, stallMs, stallCpuMs }));
+  return { ms, cpuMs, n, stallMs, stallCpuMs };
 }
 
 // ---------------------------------------------------------------- the generator
@@ -185,15 +186,7 @@ function validate(dir, samples) {
 }
 
 // ---------------------------------------------------------------- the parent side
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function runChild(variant, file, limit = 0) {
-  const r = spawnSync(process.execPath, [__filename, '--child', variant, file, String(limit)], {
-    env: { ...process.env, TZ: 'UTC' }, maxBuffer: 1 << 20,
-  });
-  if (r.status !== 0) throw new Error(`${variant} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.toString());
-}
+const runVariant = (variant, file, limit = 0) => runChild(__filename, [variant, file, limit], { env: { ...process.env, TZ: 'UTC' } });
 
 // Wall time, and CPU time (user + system) as bash's `time` reports it.
 function timeShell(command, file) {
@@ -208,7 +201,7 @@ function timeShell(command, file) {
 }
 
 function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utmpx-bench-'));
+  const { dir, cleanup } = tempDir('utmpx-bench-');
   try {
     const file = path.join(dir, 'wtmp');
     let t0 = Date.now();
@@ -217,12 +210,10 @@ function main() {
     console.log(`generated ${RECORDS.toLocaleString('en')} records (${(size / 2 ** 20).toFixed(0)} MiB) in ${Date.now() - t0} ms; ` +
       `${validate(dir, samples)} sampled records match utmpdump`);
 
-    // The same pairing as last: sessions() lists as many logins and reboots as last does.
+    // The same pairing as last: sessions() lists as many logins and reboots as last does
+    // (its count from the first timed sessions() run below).
     const lastLines = execFileSync('last', ['-f', file], { maxBuffer: 1 << 30, env: { ...process.env, TZ: 'UTC' } })
       .toString('latin1').split('\n').filter((l) => l && !/ begins /.test(l)).length;
-    const ours = runChild('sessions', file).n;
-    console.log(`sessions(): ${ours.toLocaleString('en')} sessions, last -f: ${lastLines.toLocaleString('en')} lines ` +
-      `(${ours === lastLines ? 'same' : 'DIFFERENT'})`);
 
     t0 = Date.now();
     const lastRuns = [];
@@ -234,8 +225,11 @@ function main() {
     for (let run = 0; run < RUNS; run++) {
       if (run < SLOW_RUNS) whoRuns.push(timeShell('who', file));
       lastRuns.push(timeShell('last -f', file));
-      for (const v of variants) results[v].push(runChild(v, file));
+      for (const v of variants) results[v].push(runVariant(v, file));
     }
+    const ours = results.sessions[0].n;
+    console.log(`sessions(): ${ours.toLocaleString('en')} sessions, last -f: ${lastLines.toLocaleString('en')} lines ` +
+      `(${ours === lastLines ? 'same' : 'DIFFERENT'})`);
     const last = median(lastRuns.map((r) => r.ms));
     const who = median(whoRuns.map((r) => r.ms));
     const lastCpu = median(lastRuns.map((r) => r.cpuMs));
@@ -268,7 +262,7 @@ function main() {
     }
 
     // Constant memory: a quarter of the file against the whole of it.
-    const quarter = runChild('sync', file, Math.floor(RECORDS / 4));
+    const quarter = runVariant('sync', file, Math.floor(RECORDS / 4));
     console.log(`\n  peak RSS, for...of over ${(RECORDS / 4).toLocaleString('en')} records: ${quarter.maxRssMB.toFixed(0)} MB; ` +
       `over ${RECORDS.toLocaleString('en')}: ${m.sync.rss.toFixed(0)} MB`);
     console.log(`  longest event-loop stall during for await...of (median of the runs' longest): ` +
@@ -296,17 +290,8 @@ function main() {
     console.log(`\n  (${((Date.now() - t0) / 1000).toFixed(0)} s of measuring)`);
     process.exitCode = failed ? 1 : 0;
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    cleanup();
   }
 }
 
-if (require.main !== module) {
-  module.exports = { generate };
-} else if (process.argv[2] === '--child') {
-  child(process.argv[3], process.argv[4], Number(process.argv[5]) || 0).catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-} else {
-  main();
-}
+childOrMain(child, main);

@@ -12,7 +12,7 @@ const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.bench.js') &&
 let failed = 0;
 for (const file of files) {
   console.log(`\n== ${file}`);
-  const r = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, file)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [path.join(__dirname, file)], { stdio: 'inherit' });
   if (r.status !== 0) failed++;
 }
 if (files.length === 0) console.log('no benchmarks match');

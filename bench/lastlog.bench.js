@@ -10,6 +10,7 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { median, tempDir, lastlogRecord, childOrMain, runChild } = require('./common');
 
 const RUNS = Number(process.env.BENCH_RUNS || 7);
 const NAIVE_BYTES = Number(process.env.BENCH_NAIVE_MB || 512) * (1 << 20);
@@ -33,21 +34,14 @@ async function child(variant, file) {
   } else {
     throw new Error(`unknown variant ${variant}`);
   }
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  process.stdout.write(JSON.stringify({ ms, n, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, n };
 }
 
 // ---------------------------------------------------------------- the parent side
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`);
 
-function runChild(variant, file) {
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) {
-    const r = spawnSync(process.execPath, [__filename, '--child', variant, file], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${variant} failed: ${r.stderr}`);
-    runs.push(JSON.parse(r.stdout));
-  }
+function runVariant(variant, file) {
+  const runs = Array.from({ length: RUNS }, () => runChild(__filename, [variant, file]));
   return { ms: median(runs.map((r) => r.ms)), n: runs[0].n, maxRssMB: Math.max(...runs.map((r) => r.maxRssMB)) };
 }
 
@@ -85,24 +79,16 @@ function naiveScan(file, recordSize, limit) {
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, bytes: pos, found };
 }
 
-function record(recordSize, time, line, host) {
-  const b = Buffer.alloc(recordSize);
-  b.writeInt32LE(time, 0); // x86-64 glibc layout (DESIGN.md): time 0, line 4, host 36
-  b.write(line, 4);
-  b.write(host, 36);
-  return b;
-}
-
 function main() {
-  const addon = require('node-gyp-build')(path.join(__dirname, '..'));
+  const addon = require(path.join(DIST, 'native')).native();
   const recordSize = addon.lastlog.recordSize;
   if (!recordSize) {
     console.log(`lastlog bench: this platform has no lastlog file (${addon.lastlog.source}); skipped`);
     return;
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utmpx-bench-lastlog-'));
-  const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
-  process.on('exit', cleanup);
+  const { dir, cleanup } = tempDir('utmpx-bench-lastlog-');
+  // With a handler, Ctrl-C does not kill this process outright: the handler runs
+  // once main() has returned, so the finally below always removes the big file.
   process.on('SIGINT', () => process.exit(130));
   try {
     const root = path.join(dir, 'root');
@@ -116,7 +102,7 @@ function main() {
     const now = Math.floor(Date.now() / 1000);
     try {
       for (const uid of UIDS) {
-        const rec = record(recordSize, now - uid % 1000, 'pts/1', '192.0.2.1');
+        const rec = lastlogRecord(recordSize, now - uid % 1000, 'pts/1', '192.0.2.1');
         fs.writeSync(fd, rec, 0, rec.length, uid * recordSize);
       }
     } catch (e) {
@@ -132,7 +118,7 @@ function main() {
 
     const results = {};
     for (const variant of ['iterate', 'iterateAsync', 'iterateNoNames', 'get']) {
-      const r = runChild(variant, file);
+      const r = runVariant(variant, file);
       results[variant] = r;
       const what = variant === 'get' ? `get() x ${UIDS.length}` : variant === 'iterateNoNames' ? 'iterate {resolveUsers:false}' : variant;
       console.log(`  utmpx ${what.padEnd(28)} ${String(r.n).padStart(2)} entries  ${fmt(r.ms).padStart(9)}  peak RSS ${r.maxRssMB.toFixed(0)} MB (whole process)`);
@@ -163,14 +149,14 @@ function main() {
 
     // Dense: every uid from 0 on has logged in.
     const dense = path.join(dir, 'dense-lastlog');
-    const block = Buffer.concat(Array.from({ length: 1000 }, (_, i) => record(recordSize, now - i, 'tty1', '')));
+    const block = Buffer.concat(Array.from({ length: 1000 }, (_, i) => lastlogRecord(recordSize, now - i, 'tty1', '')));
     const dfd = fs.openSync(dense, 'w');
     for (let i = 0; i < DENSE_USERS / 1000; i++) fs.writeSync(dfd, block, 0, block.length, i * block.length);
     fs.closeSync(dfd);
     console.log(`dense lastlog: uids 0..${DENSE_USERS - 1} all logged in (${(fs.statSync(dense).size / 1e6).toFixed(1)} MB), ` +
       'almost none of them accounts here:');
     for (const variant of ['iterateNoNames', 'iterate']) {
-      const d = runChild(variant, dense);
+      const d = runVariant(variant, dense);
       const what = variant === 'iterate' ? 'iterate (getpwuid_r each)' : 'iterate {resolveUsers:false}';
       console.log(`  utmpx ${what.padEnd(28)} ${d.n} entries ${fmt(d.ms).padStart(9)}  peak RSS ${d.maxRssMB.toFixed(0)} MB`);
     }
@@ -179,11 +165,4 @@ function main() {
   }
 }
 
-if (process.argv[2] === '--child') {
-  child(process.argv[3], process.argv[4]).catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-} else {
-  main();
-}
+childOrMain(child, main);

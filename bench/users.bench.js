@@ -7,8 +7,8 @@
 'use strict';
 const { execFileSync } = require('child_process');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
+const { median, tempDir, writeWithUtmpdump } = require('./common');
 
 const { users, usersAsync } = require(path.join(__dirname, '..', 'dist'));
 const TARGET = 200;
@@ -20,22 +20,20 @@ const BATCH = 200;
 
 // A busy shell server's utmp: boot and run level, gettys, ssh and tmux
 // sessions, a few DEAD slots left by logouts.
-function fixtureText(sessions) {
-  const lines = [];
-  const row = (type, pid, id, user, line, host, addr, time) =>
-    `[${type}] [${String(pid).padStart(5, '0')}] [${id.padEnd(4)}] [${user.padEnd(8)}] [${line.padEnd(12)}] ` +
-    `[${host.padEnd(20)}] [${addr.padEnd(15)}] [${time}]`;
+function fixture(sessions) {
+  const records = [];
+  const row = (type, pid, id, user, line, host, addr, time) => ({ type, pid, id, user, line, host, addr, time });
   const at = (m) => new Date(Date.UTC(2024, 0, 15, 8, m)).toISOString().replace(/\.\d+Z$/, ',000000+00:00');
-  lines.push(row(2, 0, '~~', 'reboot', '~', '6.1.0-18-amd64', '0.0.0.0', at(0)));
-  lines.push(row(1, 0x35 + 256 * 0x4e, '~~', 'runlevel', '~', '6.1.0-18-amd64', '0.0.0.0', at(0)));
-  for (let i = 1; i <= 6; i++) lines.push(row(6, 600 + i, `tty${i}`, 'LOGIN', `tty${i}`, '', '0.0.0.0', at(1)));
+  records.push(row(2, 0, '~~', 'reboot', '~', '6.1.0-18-amd64', '0.0.0.0', at(0)));
+  records.push(row(1, 0x35 + 256 * 0x4e, '~~', 'runlevel', '~', '6.1.0-18-amd64', '0.0.0.0', at(0)));
+  for (let i = 1; i <= 6; i++) records.push(row(6, 600 + i, `tty${i}`, 'LOGIN', `tty${i}`, '', '0.0.0.0', at(1)));
   for (let i = 0; i < sessions; i++) {
     const ip = `10.0.${i % 7}.${10 + i}`;
     const host = i % 5 === 4 ? `tmux(${3000 + i}).%0` : ip;
-    lines.push(row(7, 4000 + i, `ts/${i}`, `user${i % 23}`, `pts/${i}`, host, i % 5 === 4 ? '0.0.0.0' : ip, at(2 + i)));
-    if (i % 9 === 8) lines.push(row(8, 4000 + i, `ts/${i}`, '', `pts/${i}`, '', '0.0.0.0', at(3 + i)));
+    records.push(row(7, 4000 + i, `ts/${i}`, `user${i % 23}`, `pts/${i}`, host, i % 5 === 4 ? '0.0.0.0' : ip, at(2 + i)));
+    if (i % 9 === 8) records.push(row(8, 4000 + i, `ts/${i}`, '', `pts/${i}`, '', '0.0.0.0', at(3 + i)));
   }
-  return lines.join('\n') + '\n';
+  return records;
 }
 
 // What Node tools do: run who, split its lines into user, line, time, host.
@@ -47,10 +45,6 @@ function whoParsed(file) {
   });
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-};
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 async function main() {
@@ -62,10 +56,11 @@ async function main() {
 }
 
 async function measure(sessions) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utmpx-bench-users-'));
+  const { dir, cleanup } = tempDir('utmpx-bench-users-');
   try {
     const file = path.join(dir, 'utmp');
-    fs.writeFileSync(file, execFileSync('utmpdump', ['-r'], { input: fixtureText(sessions), stdio: ['pipe', 'pipe', 'ignore'] }));
+    const records = fixture(sessions);
+    writeWithUtmpdump(file, records);
 
     // The same answer both ways, or the comparison means nothing.
     const ours = users({ path: file });
@@ -123,8 +118,7 @@ async function measure(sessions) {
     const usersMs = median(usersTimes);
     const asyncMs = median(asyncTimes);
     const ratio = whoMs / usersMs;
-    const records = fs.statSync(file).size / 384;
-    console.log(`\nutmp fixture: ${ours.length} sessions, ${records} records (${fs.statSync(file).size} bytes)`);
+    console.log(`\nutmp fixture: ${ours.length} sessions, ${records.length} records (${fs.statSync(file).size} bytes)`);
     console.log(`execFileSync('who') + parse  median ${(whoMs * 1000).toFixed(0).padStart(8)} µs/call  (${WHO_CALLS} calls)`);
     console.log(`users() in-process           median ${(usersMs * 1000).toFixed(1).padStart(8)} µs/call  (${BATCHES} batches of ${BATCH})`);
     const coldMs = median(coldTimes);
@@ -138,7 +132,7 @@ async function measure(sessions) {
     console.log(`ratio ${ratio.toFixed(0)}x (target >= ${TARGET}x): ${pass ? 'PASS' : 'FAIL'}`);
     return pass;
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    cleanup();
   }
 }
 

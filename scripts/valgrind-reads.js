@@ -3,15 +3,14 @@
 // files), the lastlog reader (lookups, scans, sparse and truncated files,
 // errors), the file locks, and a worker thread stopped in the middle of a read.
 'use strict';
-const { execFileSync } = require('child_process');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const { Worker } = require('worker_threads');
+const { tempDir, writeWithUtmpdump, lastlogRecord } = require('../bench/common');
 
 const root = path.resolve(__dirname, '..');
 const addon = require('node-gyp-build')(root);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utmpx-valgrind-'));
+const { dir, cleanup } = tempDir('utmpx-valgrind-');
 let calls = 0;
 
 function expectError(fn, code) {
@@ -27,14 +26,13 @@ function expectError(fn, code) {
 
 async function main() {
   // A utmp written by utmpdump -r: user and dead processes, IPv4 and IPv6, a 32-byte user.
-  const lines = [
-    '[2] [00000] [~~  ] [reboot  ] [~           ] [6.1.0               ] [0.0.0.0        ] [2024-01-15T09:00:00,000000+00:00]',
-    '[7] [04242] [ts/1] [alice   ] [pts/1       ] [10.0.0.5            ] [10.0.0.5       ] [2024-01-15T09:30:00,123456+00:00]',
-    '[7] [04243] [ts/2] [uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu] [pts/2       ] [example.org         ] [2001:db8::1    ] [2024-01-15T09:31:00,999999+00:00]',
-    '[8] [04242] [ts/1] [        ] [pts/1       ] [                    ] [0.0.0.0        ] [2024-01-15T10:30:00,000000+00:00]',
-  ];
   const utmp = path.join(dir, 'utmp');
-  fs.writeFileSync(utmp, execFileSync('utmpdump', ['-r'], { input: lines.join('\n') + '\n', stdio: ['pipe', 'pipe', 'ignore'] }));
+  writeWithUtmpdump(utmp, [
+    { type: 2, pid: 0, id: '~~', user: 'reboot', line: '~', host: '6.1.0', addr: '0.0.0.0', time: '2024-01-15T09:00:00,000000+00:00' },
+    { type: 7, pid: 4242, id: 'ts/1', user: 'alice', line: 'pts/1', host: '10.0.0.5', addr: '10.0.0.5', time: '2024-01-15T09:30:00,123456+00:00' },
+    { type: 7, pid: 4243, id: 'ts/2', user: 'u'.repeat(32), line: 'pts/2', host: 'example.org', addr: '2001:db8::1', time: '2024-01-15T09:31:00,999999+00:00' },
+    { type: 8, pid: 4242, id: 'ts/1', user: '', line: 'pts/1', host: '', addr: '0.0.0.0', time: '2024-01-15T10:30:00,000000+00:00' },
+  ]);
   const good = fs.readFileSync(utmp);
   const damaged = path.join(dir, 'damaged');
   fs.writeFileSync(damaged, Buffer.concat([good, Buffer.from(Array.from({ length: 500 }, (_, i) => (i * 37) & 255))]));
@@ -61,11 +59,7 @@ async function main() {
     const lastlog = path.join(dir, 'lastlog');
     const fd = fs.openSync(lastlog, 'w');
     for (const uid of [0, 1, 3, 100000]) {
-      const rec = Buffer.alloc(size);
-      rec.writeInt32LE(1700000000 + uid, 0);
-      rec.write(`pts/${uid}`, 4, 'latin1');
-      rec.write(`host-${uid}.example`, 36, 'latin1');
-      fs.writeSync(fd, rec, 0, size, uid * size);
+      fs.writeSync(fd, lastlogRecord(size, 1700000000 + uid, `pts/${uid}`, `host-${uid}.example`), 0, size, uid * size);
     }
     fs.writeSync(fd, Buffer.from('partial'), 0, 7, 100001 * size);
     fs.closeSync(fd);
@@ -132,7 +126,7 @@ async function main() {
   console.log(`valgrind-reads: ${calls} calls into the addon`);
 }
 
-main().finally(() => fs.rmSync(dir, { recursive: true, force: true })).catch((err) => {
+main().finally(cleanup).catch((err) => {
   console.error(err);
   process.exit(1);
 });

@@ -1,0 +1,63 @@
+// What the benches (bench/*.bench.js) and scripts/valgrind-reads.js share:
+// medians, temp dirs, fixtures written by `utmpdump -r`, lastlog records, and
+// the child process each measured variant runs in. Not a bench itself
+// (bench/index.js runs only *.bench.js).
+'use strict';
+const { execFileSync, spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** A temporary directory removed by `cleanup()`. */
+function tempDir(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** One line of utmpdump's text format (as test/helpers/utmpdump.ts writes it). */
+function dumpLine(r) {
+  return `[${r.type}] [${String(r.pid).padStart(5, '0')}] [${r.id.padEnd(4)}] [${r.user.padEnd(8)}] ` +
+    `[${r.line.padEnd(12)}] [${r.host.padEnd(20)}] [${r.addr.padEnd(15)}] [${r.time}]`;
+}
+
+/** Writes `records` ({ type, pid, id, user, line, host, addr, time }) to `file` with `utmpdump -r`. */
+function writeWithUtmpdump(file, records) {
+  const text = records.map(dumpLine).join('\n') + '\n';
+  fs.writeFileSync(file, execFileSync('utmpdump', ['-r'], { input: text, stdio: ['pipe', 'pipe', 'ignore'] }));
+}
+
+/** A lastlog record, x86-64 glibc layout (DESIGN.md): time 0, line 4, host 36. */
+function lastlogRecord(size, time, line, host) {
+  const b = Buffer.alloc(size);
+  b.writeInt32LE(time, 0);
+  b.write(line, 4, 'latin1');
+  b.write(host, 36, 'latin1');
+  return b;
+}
+
+/**
+ * `node SCRIPT --child ARGS...` runs `measure(...ARGS)` and prints what it
+ * returns, with the process's peak RSS (maxRssMB), as JSON; any other
+ * command line runs `main()`.
+ */
+function childOrMain(measure, main) {
+  if (process.argv[2] !== '--child') return main();
+  (async () => {
+    const result = await measure(...process.argv.slice(3));
+    process.stdout.write(JSON.stringify({ ...result, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+  })().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
+
+/** Runs `node script --child ...args` (see childOrMain) and returns its JSON. */
+function runChild(script, args, options = {}) {
+  const r = spawnSync(process.execPath, [script, '--child', ...args.map(String)], { encoding: 'utf8', ...options });
+  if (r.status !== 0) throw new Error(`${args[0]} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+module.exports = { median, tempDir, writeWithUtmpdump, lastlogRecord, childOrMain, runChild };
