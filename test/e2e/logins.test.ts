@@ -16,7 +16,7 @@ import {
   UtmpFile, failedLogins, lastLogin, sessions, sessionsAsync, users, usersAsync, type UtmpEntry,
 } from '../../lib';
 import {
-  type Sshd, type TestUser, backUpDatabases, cannotRun, createUser, procStat, processesOnPts, ptsNumber, startSshd, waitFor,
+  type Sshd, type TestUser, backUpDatabases, cannotRun, createUser, describeProcesses, procStat, processesOnPts, ptsNumber, startSshd, waitFor,
 } from './system';
 
 const USER = 'utmpxe2e';
@@ -172,7 +172,9 @@ test('a login attempt as an unknown user appears in btmp through failedLogins()'
 test('a tmux session (libutempter): USER_PROCESS while it runs, then DEAD_PROCESS and a closed session', async () => {
   const tmux = (...args: string[]) => execFileSync('runuser', ['-u', USER, '--', 'tmux', '-L', TMUX_SOCKET, ...args]).toString();
   const startedAt = now();
-  tmux('new-session', '-d', 'sleep 4');
+  // The command as separate words: tmux then execs it itself. As one string it would run
+  // `$SHELL -c 'sleep 4'`, and with SHELL unset (as in CI) dash forks instead of exec'ing.
+  tmux('new-session', '-d', 'sleep', '4');
   const server = Number(tmux('display-message', '-p', '#{pid}').trim());
   const entry = await waitFor(() => utmpNow().find((e) => e.ut_user === USER && e.ut_user_process && e.ut_host === `tmux(${server}).%0`),
     10_000, 'the tmux session in utmp');
@@ -182,7 +184,8 @@ test('a tmux session (libutempter): USER_PROCESS while it runs, then DEAD_PROCES
   expect(entry.ut_time).toBeLessThanOrEqual(now() + 1);
   // The pane's child may not have exec'd its command yet when utmp already has the entry
   // (tmux forks, records, then the child execs), so wait for `sleep 4` to appear under the server.
-  await waitFor(() => processesOnPts(pts).some((pid) => isChildRunning(pid, server, 'sleep 4')), 3_000, 'sleep 4 running under the tmux server on that pts');
+  await waitFor(() => processesOnPts(pts).some((pid) => isChildRunning(pid, server, 'sleep 4')), 3_000,
+    () => `sleep 4 running under the tmux server ${server} on pts/${pts}; there: ${describeProcesses(processesOnPts(pts))}`);
   expect(users()).toContainEqual(entry);
   expect(execFileSync('who').toString()).toMatch(new RegExp(`^${USER}\\s+pts/${pts}\\s`, 'm'));
 

@@ -166,12 +166,12 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 /** Polls `probe` until it returns a value (not null/undefined/false) or `ms` pass. */
-export async function waitFor<T>(probe: () => T | null | undefined | false | Promise<T | null | undefined | false>, ms: number, what: string): Promise<T> {
+export async function waitFor<T>(probe: () => T | null | undefined | false | Promise<T | null | undefined | false>, ms: number, what: string | (() => string)): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const value = await probe();
     if (value !== null && value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -182,6 +182,18 @@ export function procStat(pid: number): { ppid: number; ttyNr: number; cmdline: s
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
   return { ppid: Number(fields[1]), ttyNr: Number(fields[4]), cmdline };
+}
+
+/** `pid (ppid) cmdline` of each process, for a failure message. */
+export function describeProcesses(pids: number[]): string {
+  return pids.map((pid) => {
+    try {
+      const p = procStat(pid);
+      return `${pid} (parent ${p.ppid}) ${p.cmdline}`;
+    } catch {
+      return `${pid} (gone)`;
+    }
+  }).join('; ') || 'none';
 }
 
 /** The number of the pts a device path names (`/dev/pts/3` → 3). */
