@@ -46,23 +46,28 @@ export interface NativeAddon {
   libcStubs: boolean;
   /** On glibc, sizeof/offsetof of `struct utmpx`; empty elsewhere. */
   structLayout: { size?: number } & Record<string, FieldPosition | number | undefined>;
-  /** An fcntl read lock on an open file, never waiting: true taken, false a writer holds it, null no locks here. */
-  tryReadLock(fd: number): boolean | null;
-  /** `tryReadLock`, waiting for a writer as `lockPolicy` says, blocking the thread. */
-  readLock(fd: number): boolean | null;
-  /** Releases what `tryReadLock` or `readLock` took. */
+  /**
+   * An fcntl read lock on an open file: true taken, false a writer holds it,
+   * null no locks here. With `wait` (the default) a writer is waited for as
+   * `lockPolicy` says, blocking the thread, unless that file's writer has held
+   * it past the policy before and no reader has found it unlocked since.
+   */
+  readLock(fd: number, wait?: boolean): boolean | null;
+  /** `readLock` waiting on a libuv thread. */
+  readLockAsync(fd: number): Promise<boolean | null>;
+  /** Releases what `readLock` or `readLockAsync` took. */
   unlock(fd: number): void;
   /** How long the addon waits for a writer: retry at once `spins` times, then once a millisecond for `waitMs`. */
   lockPolicy: { spins: number; waitMs: number };
   /**
    * A whole file of at most `limit` bytes, read under a read lock in one call
    * into `into`: the bytes read; -n when `into` is smaller than the n bytes
-   * needed; false when a writer held the file past `lockPolicy`; null when the
-   * file is larger, grew while read, or could not be locked or read.
+   * needed; null when the file is larger, grew while read, or could not be
+   * locked (within `lockPolicy`) or read.
    * `keep`: the descriptor stays open for the next call on the same path (one
    * at a time), which checks with a stat that the path still names that file.
    */
-  readSmallFile(path: string, limit: number, into: Buffer, keep?: boolean): number | false | null;
+  readSmallFile(path: string, limit: number, into: Buffer, keep?: boolean): number | null;
   /** Closes the descriptor `readSmallFile` kept. */
   releaseSmallFile(): void;
 }

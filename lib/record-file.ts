@@ -140,12 +140,6 @@ export class RecordFileCursor {
   private chunkBytes = 0;
   /** The file's size when opened: small files are read in one chunk of about their size. */
   private sizeHint = CHUNK_BYTES;
-  /**
-   * Whether a read waits for a writer holding the file. Once one held it past
-   * the lock policy, later reads of this cursor only ask (else a writer stuck
-   * with its lock would cost every chunk of a large file a second).
-   */
-  private waitForWriters = true;
   /** `chunk` was lent by `readWhole`, given back at the end. */
   private chunkLent = false;
   /** Entries of the last polled read handed out as copies (the same bytes were read: see `recall`), and how many so far. */
@@ -303,8 +297,7 @@ export class RecordFileCursor {
     const buf = this.buffer();
     let n: number;
     const fd = this.fd!;
-    const locked = lockSync(fd, this.waitForWriters);
-    if (!locked) this.waitForWriters = false;
+    const locked = lockSync(fd);
     try {
       n = fs.readSync(fd, buf, 0, buf.length, this.position);
       for (let i = 0; !locked && i < MAX_CONFIRMING_READS && n > 0; i++) {
@@ -334,26 +327,29 @@ export class RecordFileCursor {
       this.chunk = buf = ahead.buf;
     } else {
       buf = this.buffer();
-      n = await this.readAsyncAt(buf, this.position);
+      n = await this.tracked(this.readAsyncAt(buf, this.position));
     }
     this.consume(buf, n);
     if (!this.finished && !this.endInChunk) {
       const next = this.spare ?? Buffer.allocUnsafe(buf.length);
       this.spare = null;
-      const read = this.readAsyncAt(next, this.position);
-      const settled = () => {
-        if (this.pending === read) this.pending = null;
-      };
-      read.then(settled, settled); // also marks its error handled: it is thrown where awaited
-      this.ahead = { buf: next, read };
-      this.pending = read;
+      this.ahead = { buf: next, read: this.tracked(this.readAsyncAt(next, this.position)) };
     }
+  }
+
+  /** `read` as the one `release` lets end before closing the descriptor. */
+  private tracked(read: Promise<number>): Promise<number> {
+    const settled = () => {
+      if (this.pending === read) this.pending = null;
+    };
+    read.then(settled, settled); // also marks its error handled: it is thrown where awaited
+    this.pending = read;
+    return read;
   }
 
   private async readAsyncAt(buf: Buffer, position: number): Promise<number> {
     const fd = this.fd!;
-    const locked = await lockAsync(fd, this.waitForWriters);
-    if (!locked) this.waitForWriters = false;
+    const locked = await lockAsync(fd);
     try {
       let n = (await readAsync(fd, buf, 0, buf.length, position)).bytesRead;
       for (let i = 0; !locked && i < MAX_CONFIRMING_READS && n > 0; i++) {
@@ -374,8 +370,7 @@ export class RecordFileCursor {
   private readWholeSync(): boolean {
     const keep = this.hints.keepOpen === true;
     const read = readWhole(this.path, keep);
-    if (read === 'busy') this.waitForWriters = false;
-    if (read === null || read === 'busy') return false;
+    if (read === null) return false;
     this.chunk = read.buf; // the end is in it: no read follows
     this.chunkLent = true;
     if (keep) {

@@ -28,12 +28,12 @@ let releaseTimer: NodeJS.Timeout | null = null;
 
 /**
  * `path` read whole into a lent buffer (give it back with `giveBack`): `n`
- * bytes, the end of the file among them. `'busy'` when a writer held the file
- * past the lock policy; null where this does not apply (a large file, no
- * addon, no lock, an error). The caller then streams the file.
+ * bytes, the end of the file among them. null where this does not apply (a
+ * large file, no addon, a writer holding it past the lock policy, an error):
+ * the caller then streams the file.
  * `keepOpen`: the file will be read again soon, keep it open a while.
  */
-export function readWhole(path: string, keepOpen: boolean): { buf: Buffer; n: number } | 'busy' | null {
+export function readWhole(path: string, keepOpen: boolean): { buf: Buffer; n: number } | null {
   const addon = fileAddon();
   if (!addon) return null;
   let buf = wholeBuffer ?? Buffer.allocUnsafe(WHOLE_BUFFER_BYTES);
@@ -48,9 +48,9 @@ export function readWhole(path: string, keepOpen: boolean): { buf: Buffer; n: nu
   }
   let n = addon.readSmallFile(path, SMALL_FILE_BYTES, buf, keepOpen);
   if (typeof n === 'number' && n < 0) n = addon.readSmallFile(path, SMALL_FILE_BYTES, (buf = Buffer.allocUnsafe(-n)), keepOpen);
-  if (n === null || n === false || n < 0) {
+  if (n === null || n < 0) {
     wholeBuffer = buf;
-    return n === false ? 'busy' : null;
+    return null;
   }
   return { buf, n };
 }

@@ -86,13 +86,15 @@ async function main() {
 
   // File locks.
   const fd = fs.openSync(utmp, 'r');
-  if (addon.tryReadLock(fd) !== true) throw new Error('no lock');
+  if (addon.readLock(fd, false) !== true) throw new Error('no lock');
   addon.unlock(fd);
   if (addon.readLock(fd) !== true) throw new Error('no lock (waiting)');
   addon.unlock(fd);
+  if ((await addon.readLockAsync(fd)) !== true) throw new Error('no lock (async)');
+  addon.unlock(fd);
   fs.closeSync(fd);
-  expectError(() => addon.tryReadLock('x'));
-  expectError(() => addon.readLock());
+  expectError(() => addon.readLock('x'));
+  expectError(() => addon.readLockAsync());
   calls++;
 
   // A small file read whole in one call into a given buffer; null where it does not apply.

@@ -26,8 +26,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("libcStubs", Napi::Boolean::New(env, false));
 #endif
   exports.Set("structLayout", utmpx_addon::StructLayout(env));
-  exports.Set("tryReadLock", Napi::Function::New(env, utmpx_addon::TryReadLock, "tryReadLock"));
   exports.Set("readLock", Napi::Function::New(env, utmpx_addon::ReadLock, "readLock"));
+  exports.Set("readLockAsync", Napi::Function::New(env, utmpx_addon::ReadLockAsync, "readLockAsync"));
   exports.Set("unlock", Napi::Function::New(env, utmpx_addon::Unlock, "unlock"));
   exports.Set("lockPolicy", utmpx_addon::LockPolicy(env));
   auto* kept = new utmpx_addon::KeptFile();

@@ -5,8 +5,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <cerrno>
+#include <mutex>
 #include <string>
+
+#include "promise_worker.h"
 
 
 namespace utmpx_addon {
@@ -45,35 +50,97 @@ LockResult TryLock(int fd) {
 }
 
 // Writers (pututxline, updwtmp) hold their lock for microseconds: retry at
-// once kLockSpins times, then once a millisecond for up to kLockWaitMs. The
-// async reader in lib/file-locks.ts follows the same policy (LockPolicy).
+// once kLockSpins times, then once a millisecond for up to kLockWaitMs.
 constexpr int kLockSpins = 100;
 constexpr int kLockWaitMs = 1000;
 
-LockResult ReadLockWithin(int fd) {
-  for (int tries = 0;; tries++) {
-    LockResult got = TryLock(fd);
-    if (got != LockResult::kBusy || tries >= kLockSpins + kLockWaitMs) return got;
-    if (tries >= kLockSpins) {
+// A writer that keeps a file locked past the policy is stuck (stopped or
+// hung): the file is remembered, and no reader (in any thread) waits for it
+// again until one finds it unlocked. Otherwise users() polled every few
+// seconds would block for a second on every call. A few files at most.
+class StuckFiles {
+ public:
+  bool Contains(const struct stat& st) {
+    std::lock_guard<std::mutex> hold(mutex_);
+    for (const FileId& f : files_) {
+      if (f.used && f.dev == st.st_dev && f.ino == st.st_ino) return true;
+    }
+    return false;
+  }
+  void Remember(const struct stat& st) {
+    std::lock_guard<std::mutex> hold(mutex_);
+    files_[next_] = {st.st_dev, st.st_ino, true};
+    next_ = (next_ + 1) % files_.size();
+    any_ = true;
+  }
+  // `fd` was just locked: if its file was remembered, its writer has let go.
+  void ForgetIfRemembered(int fd) {
+    if (!any_) return;  // the common case: no fstat
+    struct stat st;
+    if (fstat(fd, &st) != 0) return;
+    std::lock_guard<std::mutex> hold(mutex_);
+    bool left = false;
+    for (FileId& f : files_) {
+      if (f.used && f.dev == st.st_dev && f.ino == st.st_ino) f.used = false;
+      left = left || f.used;
+    }
+    any_ = left;
+  }
+
+ private:
+  struct FileId {
+    dev_t dev;
+    ino_t ino;
+    bool used;
+  };
+  std::mutex mutex_;
+  std::array<FileId, 8> files_{};
+  size_t next_ = 0;
+  std::atomic<bool> any_{false};
+};
+
+StuckFiles stuck_files;
+
+// A read lock on `fd`; with `wait`, waiting for a writer as the policy says
+// (unless that file's writer is known to be stuck).
+LockResult ReadLock(int fd, bool wait) {
+  LockResult got = TryLock(fd);
+  if (got == LockResult::kLocked) stuck_files.ForgetIfRemembered(fd);
+  if (got != LockResult::kBusy || !wait) return got;
+  struct stat st;
+  bool known = fstat(fd, &st) == 0;
+  if (known && stuck_files.Contains(st)) return got;
+  for (int tries = 1; tries <= kLockSpins + kLockWaitMs; tries++) {
+    if (tries > kLockSpins) {
       struct timespec ms = {0, 1000000};
       nanosleep(&ms, nullptr);
     }
+    got = TryLock(fd);
+    if (got != LockResult::kBusy) {
+      if (got == LockResult::kLocked) stuck_files.ForgetIfRemembered(fd);
+      return got;
+    }
   }
+  if (known) stuck_files.Remember(st);
+  return got;
 }
 
-Napi::Value LockResultToJs(Napi::Env env, LockResult r) {
+Napi::Value LockResultToJs(Napi::Env env, const LockResult& r) {
   if (r == LockResult::kUnsupported) return env.Null();
   return Napi::Boolean::New(env, r == LockResult::kLocked);
 }
 
 }  // namespace
 
-Napi::Value TryReadLock(const Napi::CallbackInfo& info) {
-  return LockResultToJs(info.Env(), TryLock(FdArgument(info)));
+Napi::Value ReadLock(const Napi::CallbackInfo& info) {
+  int fd = FdArgument(info);
+  bool wait = info.Length() < 2 || info[1].ToBoolean().Value();
+  return LockResultToJs(info.Env(), ReadLock(fd, wait));
 }
 
-Napi::Value ReadLock(const Napi::CallbackInfo& info) {
-  return LockResultToJs(info.Env(), ReadLockWithin(FdArgument(info)));
+Napi::Value ReadLockAsync(const Napi::CallbackInfo& info) {
+  int fd = FdArgument(info);
+  return QueuePromise<LockResult>(info.Env(), "utmpx:lock", [fd] { return ReadLock(fd, true); }, LockResultToJs);
 }
 
 Napi::Value Unlock(const Napi::CallbackInfo& info) {
@@ -138,14 +205,11 @@ Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
     if (fstat(fd, &st) != 0) st.st_mode = 0;  // not a regular file: null below
   }
   double result = -1;  // -1: null (not read whole)
-  bool busy = false;   // a writer held the file past the lock policy
   if (S_ISREG(st.st_mode) && static_cast<double>(st.st_size) <= limit) {
     size_t want = static_cast<size_t>(st.st_size) + kSlack;
     if (want > room) {
       result = -static_cast<double>(want);  // too small a buffer: the caller retries with one this large
-    } else if (LockResult lock = ReadLockWithin(fd); lock != LockResult::kLocked) {
-      busy = lock == LockResult::kBusy;
-    } else {
+    } else if (ReadLock(fd, true) == LockResult::kLocked) {
       size_t n = 0;
       bool failed = false;
       while (n < room) {
@@ -171,7 +235,6 @@ Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
   } else if (opened) {
     close(fd);
   }
-  if (busy) return Napi::Boolean::New(env, false);
   if (result == -1) return env.Null();
   return Napi::Number::New(env, result);
 }

@@ -2,13 +2,14 @@
  * The read lock every decoder read takes, against a writer that holds the
  * file the way pututxline and updwtmp do (a classic fcntl write lock, taken
  * here by Python's fcntl.lockf in another process): readers wait for it as
- * the addon's `lockPolicy` says, and a writer that never lets go delays a
- * read but never blocks it for good.
+ * the addon's `lockPolicy` says, and a writer that never lets go delays the
+ * first read once, and no read after it until it lets go.
  */
 import { type ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { UtmpFile } from '../lib';
+import { Worker } from 'worker_threads';
+import { UtmpFile, users } from '../lib';
 import { lockAsync, lockSync, unlock } from '../lib/file-locks';
 import { native } from '../lib/native';
 import { writeSyntheticWtmp } from './helpers/reliability';
@@ -68,12 +69,15 @@ test('the policy the addon waits by: a few immediate retries, then up to a secon
 
 describe('a writer holding the file', () => {
   let holder: ChildProcess | undefined;
-  afterEach(() => holder?.kill());
+  afterEach(async () => {
+    await letGo(holder);
+    holder = undefined;
+  });
 
   test('for a moment: the sync lock waits for it, then is taken', async () => {
     holder = await holdLock(300);
     await withFd((fd) => {
-      expect(native().tryReadLock(fd)).toBe(false);
+      expect(native().readLock(fd, false)).toBe(false);
       const t0 = process.hrtime.bigint();
       expect(lockSync(fd)).toBe(true);
       expect(elapsedMs(t0)).toBeGreaterThanOrEqual(100); // it did wait for the writer
@@ -81,7 +85,7 @@ describe('a writer holding the file', () => {
     });
   });
 
-  test('for a moment: the async lock waits on timers, the event loop keeps running', async () => {
+  test('for a moment: the async lock waits off the main thread, the event loop keeps running', async () => {
     holder = await holdLock(300);
     await withFd(async (fd) => {
       let ticks = 0;
@@ -101,32 +105,76 @@ describe('a writer holding the file', () => {
       expect(native().readLock(fd)).toBe(false);
       expect(elapsedMs(t0)).toBeGreaterThanOrEqual(native().lockPolicy.waitMs * 0.9);
     });
-    // The one-call read waits once, then the file is streamed without waiting again.
-    const waits = jest.spyOn(native(), 'readLock');
-    const unlocked = new UtmpFile(file, { source: 'decoder' }).toArray();
-    expect(waits).not.toHaveBeenCalled();
-    waits.mockRestore();
-    holder.kill();
-    expect(unlocked).toEqual(new UtmpFile(file, { source: 'decoder' }).toArray());
-    expect(unlocked.length).toBe(richFixture().length);
+    const unlocked = timed(() => new UtmpFile(file, { source: 'decoder' }).toArray());
+    expect(unlocked.ms).toBeLessThan(native().lockPolicy.waitMs / 2); // that writer is not waited for again
+    // users() polled, the way a monitor calls it: no poll waits either.
+    const expected = unlocked.value.filter((e) => e.ut_user_process);
+    for (let poll = 0; poll < 3; poll++) {
+      const polled = timed(() => users({ path: file }));
+      expect(polled.ms).toBeLessThan(native().lockPolicy.waitMs / 2);
+      expect(polled.value).toEqual(expected);
+    }
+    await letGo(holder);
+    expect(unlocked.value).toEqual(new UtmpFile(file, { source: 'decoder' }).toArray());
+    expect(unlocked.value.length).toBe(richFixture().length);
   });
 
-  test('for good, on a file of many chunks: only the first read waits (sync and async)', async () => {
+  test('for good: only the first reader waits, whatever reads next (chunks, polls, async, other threads); once it lets go, writers are waited for again', async () => {
     holder = await holdLock(60_000, wtmp);
-    const waits = jest.spyOn(native(), 'readLock');
-    const sync = new UtmpFile(wtmp).toArray();
-    expect(waits).toHaveBeenCalledTimes(1);
-    waits.mockRestore();
-    // Async readers wait by asking again (spins + waitMs times) for the first chunk only.
-    const asks = jest.spyOn(native(), 'tryReadLock');
+    const { waitMs } = native().lockPolicy;
+    const first = timed(() => new UtmpFile(wtmp).toArray());
+    expect(first.ms).toBeGreaterThanOrEqual(waitMs * 0.9);
+    expect(first.ms).toBeLessThan(waitMs * 1.5 + 500); // one wait, not one per 1 MiB chunk
+    for (let poll = 0; poll < 3; poll++) {
+      const again = timed(() => new UtmpFile(wtmp).toArray());
+      expect(again.ms).toBeLessThan(waitMs / 2);
+      expect(again.value).toEqual(first.value);
+    }
+    const t0 = process.hrtime.bigint();
     const async = await new UtmpFile(wtmp).toArrayAsync();
-    const { spins, waitMs } = native().lockPolicy;
-    expect(asks.mock.calls.length).toBeGreaterThan(spins + waitMs);
-    expect(asks.mock.calls.length).toBeLessThan(spins + waitMs + 1 + 10);
-    asks.mockRestore();
-    holder.kill();
-    expect(sync.length).toBe(WTMP_RECORDS);
-    expect(async).toEqual(sync);
-    expect(new UtmpFile(wtmp).toArray()).toEqual(sync);
+    expect(elapsedMs(t0)).toBeLessThan(waitMs / 2);
+    expect(async).toEqual(first.value);
+    const inWorker = await readInWorker(wtmp);
+    expect(inWorker.ms).toBeLessThan(waitMs / 2);
+    expect(inWorker.count).toBe(WTMP_RECORDS);
+
+    // The writer lets go; a reader finds the file free, and the next writer is waited for.
+    await letGo(holder);
+    expect(new UtmpFile(wtmp).toArray()).toEqual(first.value);
+    holder = await holdLock(300, wtmp);
+    const waited = timed(() => new UtmpFile(wtmp).toArray());
+    expect(waited.ms).toBeGreaterThanOrEqual(100);
+    expect(waited.value).toEqual(first.value);
+    expect(first.value.length).toBe(WTMP_RECORDS);
   });
 });
+
+/** `fn`'s value and how long it took. */
+function timed<T>(fn: () => T): { value: T; ms: number } {
+  const t0 = process.hrtime.bigint();
+  const value = fn();
+  return { value, ms: elapsedMs(t0) };
+}
+
+/** Stops a lock holder and waits for it to be gone (its lock with it). */
+async function letGo(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill();
+  await exited;
+}
+
+/** Reads `target` in a worker thread (the built package): how many records and how long. */
+function readInWorker(target: string): Promise<{ count: number; ms: number }> {
+  const source = `
+    const { parentPort, workerData } = require('worker_threads');
+    const { UtmpFile } = require(workerData.root + '/dist/index.js');
+    const t0 = process.hrtime.bigint();
+    const count = new UtmpFile(workerData.target).toArray().length;
+    parentPort.postMessage({ count, ms: Number(process.hrtime.bigint() - t0) / 1e6 });`;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(source, { eval: true, workerData: { root: path.resolve(__dirname, '..'), target } });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+}
