@@ -57,3 +57,13 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Whether a writer in another process could lock `file` at once, as
+ * pututxline and updwtmp do (a classic fcntl write lock, asked without
+ * waiting): false while any reader holds its read lock.
+ */
+export function writerCanLock(file: string): boolean {
+  const script = 'import fcntl, sys\nf = open(sys.argv[1], "r+b")\ntry:\n    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)\n    print("free")\nexcept OSError:\n    print("held")\n';
+  return execFileSync('python3', ['-c', script, file]).toString().trim() === 'free';
+}
