@@ -4,7 +4,7 @@
  * addon's), waiting a little for a writer to finish (writers hold it for
  * microseconds): the addon's `lockPolicy` says how long. A writer that holds
  * a file past that is taken to be stuck, and the addon does not wait for it
- * again until the file is found unlocked. Where no lock can be had, readers
+ * again until the file is found unlocked or changes. Where no lock can be had, readers
  * read until two reads agree (MAX_CONFIRMING_READS), which catches most tears.
  */
 import { type NativeAddon, native } from './native';
@@ -30,7 +30,8 @@ export function fileAddon(): FileAddon | null {
 /**
  * A read lock on `fd`: whether it was taken. A writer is waited for as
  * `lockPolicy` says, blocking the thread, unless the addon has seen this
- * file's writer hold it past that before and nobody has found it free since.
+ * file's writer hold it past that before and since then nobody has found it
+ * free and it has not changed.
  */
 export function lockSync(fd: number): boolean {
   return fileAddon()?.readLock(fd) === true;

@@ -50,7 +50,8 @@ export interface NativeAddon {
    * An fcntl read lock on an open file: true taken, false a writer holds it,
    * null no locks here. With `wait` (the default) a writer is waited for as
    * `lockPolicy` says, blocking the thread, unless that file's writer has held
-   * it past the policy before and no reader has found it unlocked since.
+   * it past the policy before, the file has not changed, and no reader has
+   * found it unlocked since.
    */
   readLock(fd: number, wait?: boolean): boolean | null;
   /** `readLock` waiting on a libuv thread. */

@@ -56,20 +56,22 @@ constexpr int kLockWaitMs = 1000;
 
 // A writer that keeps a file locked past the policy is stuck (stopped or
 // hung): the file is remembered, and no reader (in any thread) waits for it
-// again until one finds it unlocked. Otherwise users() polled every few
-// seconds would block for a second on every call. A few files at most.
+// again until one finds it unlocked, or it changes (its size or ctime: then
+// someone writes it after all, or its inode was reused by a new file).
+// Otherwise users() polled every few seconds would block for a second on
+// every call. A few files at most.
 class StuckFiles {
  public:
   bool Contains(const struct stat& st) {
     std::lock_guard<std::mutex> hold(mutex_);
     for (const FileId& f : files_) {
-      if (f.used && f.dev == st.st_dev && f.ino == st.st_ino) return true;
+      if (f.Is(st)) return true;
     }
     return false;
   }
   void Remember(const struct stat& st) {
     std::lock_guard<std::mutex> hold(mutex_);
-    files_[next_] = {st.st_dev, st.st_ino, true};
+    files_[next_] = {st.st_dev, st.st_ino, st.st_size, st.st_ctime, true};
     next_ = (next_ + 1) % files_.size();
     any_ = true;
   }
@@ -91,7 +93,12 @@ class StuckFiles {
   struct FileId {
     dev_t dev;
     ino_t ino;
+    off_t size;
+    time_t ctime;
     bool used;
+    bool Is(const struct stat& st) const {
+      return used && dev == st.st_dev && ino == st.st_ino && size == st.st_size && ctime == st.st_ctime;
+    }
   };
   std::mutex mutex_;
   std::array<FileId, 8> files_{};

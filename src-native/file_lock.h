@@ -14,7 +14,7 @@ namespace utmpx_addon {
 // writer is waited for as LockPolicy says, blocking the calling thread. A
 // writer still holding the file after that is taken to be stuck: that file is
 // remembered (process-wide), and no reader waits for it again until one finds
-// it unlocked.
+// it unlocked or the file changes (size, ctime).
 Napi::Value ReadLock(const Napi::CallbackInfo& info);
 // readLockAsync(fd) -> Promise of readLock(fd, true), waiting on the libuv pool.
 Napi::Value ReadLockAsync(const Napi::CallbackInfo& info);

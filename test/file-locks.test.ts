@@ -119,7 +119,7 @@ describe('a writer holding the file', () => {
     expect(unlocked.value.length).toBe(richFixture().length);
   });
 
-  test('for good: only the first reader waits, whatever reads next (chunks, polls, async, other threads); once it lets go, writers are waited for again', async () => {
+  test('for good: only the first reader waits, whatever reads next (chunks, polls, async, other threads) until the file changes; once it lets go, writers are waited for again', async () => {
     holder = await holdLock(60_000, wtmp);
     const { waitMs } = native().lockPolicy;
     const first = timed(() => new UtmpFile(wtmp).toArray());
@@ -137,6 +137,14 @@ describe('a writer holding the file', () => {
     const inWorker = await readInWorker(wtmp);
     expect(inWorker.ms).toBeLessThan(waitMs / 2);
     expect(inWorker.count).toBe(WTMP_RECORDS);
+
+    // The file changes (someone writes it without the lock): its writer is waited for once more.
+    fs.appendFileSync(wtmp, fs.readFileSync(wtmp).subarray(0, 384));
+    const changed = timed(() => new UtmpFile(wtmp).toArray());
+    expect(changed.ms).toBeGreaterThanOrEqual(waitMs * 0.9);
+    expect(changed.value).toHaveLength(WTMP_RECORDS + 1);
+    expect(timed(() => new UtmpFile(wtmp).toArray()).ms).toBeLessThan(waitMs / 2);
+    fs.truncateSync(wtmp, WTMP_RECORDS * 384);
 
     // The writer lets go; a reader finds the file free, and the next writer is waited for.
     await letGo(holder);
