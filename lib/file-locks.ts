@@ -4,8 +4,9 @@
  * addon's), waiting a little for a writer to finish (writers hold it for
  * microseconds): the addon's `lockPolicy` says how long. A writer that holds
  * a file past that is taken to be stuck, and the addon does not wait for it
- * again until the file is found unlocked or changes. Where no lock can be had, readers
- * read until two reads agree (MAX_CONFIRMING_READS), which catches most tears.
+ * again until the file is found unlocked or changes. Where no lock can be
+ * had, readers read until two reads agree (MAX_CONFIRMING_READS), which
+ * catches most tears.
  */
 import { type NativeAddon, native } from './native';
 

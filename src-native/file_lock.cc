@@ -83,7 +83,7 @@ class StuckFiles {
     std::lock_guard<std::mutex> hold(mutex_);
     bool left = false;
     for (FileId& f : files_) {
-      if (f.used && f.dev == st.st_dev && f.ino == st.st_ino) f.used = false;
+      if (f.Names(st)) f.used = false;
       left = left || f.used;
     }
     any_ = left;
@@ -96,9 +96,10 @@ class StuckFiles {
     off_t size;
     time_t ctime;
     bool used;
-    bool Is(const struct stat& st) const {
-      return used && dev == st.st_dev && ino == st.st_ino && size == st.st_size && ctime == st.st_ctime;
-    }
+    // This file, whatever it holds now.
+    bool Names(const struct stat& st) const { return used && dev == st.st_dev && ino == st.st_ino; }
+    // This file, unchanged since it was remembered.
+    bool Is(const struct stat& st) const { return Names(st) && size == st.st_size && ctime == st.st_ctime; }
   };
   std::mutex mutex_;
   std::array<FileId, 8> files_{};
@@ -108,27 +109,32 @@ class StuckFiles {
 
 StuckFiles stuck_files;
 
-// A read lock on `fd`; with `wait`, waiting for a writer as the policy says
-// (unless that file's writer is known to be stuck).
-LockResult ReadLock(int fd, bool wait) {
-  LockResult got = TryLock(fd);
-  if (got == LockResult::kLocked) stuck_files.ForgetIfRemembered(fd);
-  if (got != LockResult::kBusy || !wait) return got;
-  struct stat st;
-  bool known = fstat(fd, &st) == 0;
-  if (known && stuck_files.Contains(st)) return got;
-  for (int tries = 1; tries <= kLockSpins + kLockWaitMs; tries++) {
+// Asks again while a writer holds `fd`, as the policy says.
+LockResult WaitForWriter(int fd) {
+  LockResult got = LockResult::kBusy;
+  for (int tries = 1; got == LockResult::kBusy && tries <= kLockSpins + kLockWaitMs; tries++) {
     if (tries > kLockSpins) {
       struct timespec ms = {0, 1000000};
       nanosleep(&ms, nullptr);
     }
     got = TryLock(fd);
-    if (got != LockResult::kBusy) {
-      if (got == LockResult::kLocked) stuck_files.ForgetIfRemembered(fd);
-      return got;
+  }
+  return got;
+}
+
+// A read lock on `fd`; with `wait`, waiting for a writer as the policy says
+// (unless that file's writer is known to be stuck).
+LockResult ReadLock(int fd, bool wait) {
+  LockResult got = TryLock(fd);
+  if (got == LockResult::kBusy && wait) {
+    struct stat st;
+    bool known = fstat(fd, &st) == 0;
+    if (!known || !stuck_files.Contains(st)) {
+      got = WaitForWriter(fd);
+      if (got == LockResult::kBusy && known) stuck_files.Remember(st);
     }
   }
-  if (known) stuck_files.Remember(st);
+  if (got == LockResult::kLocked) stuck_files.ForgetIfRemembered(fd);
   return got;
 }
 

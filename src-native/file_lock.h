@@ -32,11 +32,10 @@ Napi::Object LockPolicy(Napi::Env env);
 // null when the file is larger than `limit`, grows while read, is not a
 // regular file, cannot be locked (a writer holds it past the lock policy, as
 // readLock) or read: the caller then streams it, and reports any error as fs
-// does. With `keep`, the
-// descriptor stays open for the next call on the same path (a KeptFile),
-// which then only stats the path to see that the file is still the same: one
-// kept per Node environment, closed by releaseSmallFile() and when the
-// environment ends.
+// does. With `keep`, the descriptor stays open for the next call on the same
+// path (a KeptFile), which then only stats the path to see that the file is
+// still the same: one kept per Node environment, closed by releaseSmallFile()
+// and when the environment ends.
 Napi::Value ReadSmallFile(const Napi::CallbackInfo& info);
 // releaseSmallFile(): closes the descriptor readSmallFile kept, if any.
 Napi::Value ReleaseSmallFile(const Napi::CallbackInfo& info);

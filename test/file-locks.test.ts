@@ -12,7 +12,7 @@ import { Worker } from 'worker_threads';
 import { UtmpFile, users } from '../lib';
 import { lockAsync, lockSync, unlock } from '../lib/file-locks';
 import { native } from '../lib/native';
-import { writeSyntheticWtmp } from './helpers/reliability';
+import { ROOT, writeSyntheticWtmp } from './helpers/reliability';
 import { richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
 let dir: string;
@@ -139,12 +139,13 @@ describe('a writer holding the file', () => {
     expect(inWorker.count).toBe(WTMP_RECORDS);
 
     // The file changes (someone writes it without the lock): its writer is waited for once more.
-    fs.appendFileSync(wtmp, fs.readFileSync(wtmp).subarray(0, 384));
+    const size = fs.statSync(wtmp).size;
+    fs.appendFileSync(wtmp, fs.readFileSync(wtmp).subarray(0, size / WTMP_RECORDS)); // its first record again
     const changed = timed(() => new UtmpFile(wtmp).toArray());
     expect(changed.ms).toBeGreaterThanOrEqual(waitMs * 0.9);
     expect(changed.value).toHaveLength(WTMP_RECORDS + 1);
     expect(timed(() => new UtmpFile(wtmp).toArray()).ms).toBeLessThan(waitMs / 2);
-    fs.truncateSync(wtmp, WTMP_RECORDS * 384);
+    fs.truncateSync(wtmp, size);
 
     // The writer lets go; a reader finds the file free, and the next writer is waited for.
     await letGo(holder);
@@ -182,7 +183,7 @@ function readInWorker(target: string): Promise<{ count: number; ms: number }> {
     const count = new UtmpFile(workerData.target).toArray().length;
     parentPort.postMessage({ count, ms: Number(process.hrtime.bigint() - t0) / 1e6 });`;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(source, { eval: true, workerData: { root: path.resolve(__dirname, '..'), target, warmUp: file } });
+    const worker = new Worker(source, { eval: true, workerData: { root: ROOT, target, warmUp: file } });
     worker.once('message', resolve);
     worker.once('error', reject);
   });
