@@ -223,20 +223,13 @@ Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
     if (want > room) {
       result = -static_cast<double>(want);  // too small a buffer: the caller retries with one this large
     } else if (ReadLock(fd, true) == LockResult::kLocked) {
-      size_t n = 0;
-      bool failed = false;
-      while (n < room) {
-        ssize_t got = pread(fd, data + n, room - n, static_cast<off_t>(n));
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) {
-          failed = true;
-          break;
-        }
-        n += static_cast<size_t>(got);
-        // A regular file reads short only at its end: no second read to see it.
-        if (got == 0 || n < room) break;
-      }
-      if (!failed && n < room) result = static_cast<double>(n);  // the read met the end
+      // One read: a regular file reads short only at its end, and a read that
+      // fills the buffer means the file grew past its stat (null).
+      ssize_t got;
+      do {
+        got = pread(fd, data, room, 0);
+      } while (got < 0 && errno == EINTR);
+      if (got >= 0 && static_cast<size_t>(got) < room) result = static_cast<double>(got);
       SetLock(fd, F_UNLCK);
     }
   }

@@ -114,6 +114,7 @@ inline double EntrySeconds(const struct utmpx& u) {
 // libc (setutxdb(UTXDB_LASTLOGIN)/getutxuser). macOS: getlastlogx (no path).
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <sys/time.h>
@@ -148,12 +149,17 @@ struct LastlogRecord {
   bool has_user = false;
 };
 
-// Bounded by the field size, cut at the first NUL.
+// The length of a fixed-size string field: bounded by the field size, cut at
+// the first NUL.
+template <size_t N>
+size_t FieldLength(const char (&field)[N]) {
+  const void* nul = memchr(field, 0, N);
+  return nul ? static_cast<size_t>(static_cast<const char*>(nul) - field) : N;
+}
+
 template <size_t N>
 std::string LastlogField(const char (&field)[N]) {
-  size_t len = 0;
-  while (len < N && field[len] != '\0') len++;
-  return std::string(field, len);
+  return std::string(field, FieldLength(field));
 }
 
 #if defined(UTMPX_LASTLOG_FILE)

@@ -93,9 +93,7 @@ Snapshot ReadSnapshot(const std::optional<std::string>& path) {
 // Bounded by the field size; cut at the first NUL; invalid UTF-8 is replaced.
 template <size_t N>
 Napi::String FieldString(Napi::Env env, const char (&field)[N]) {
-  const void* nul = memchr(field, 0, N);
-  size_t len = nul ? static_cast<const char*>(nul) - field : N;
-  return Napi::String::New(env, field, len);
+  return Napi::String::New(env, field, FieldLength(field));
 }
 
 Napi::Object RecordToObject(Napi::Env env, const struct utmpx& u) {
