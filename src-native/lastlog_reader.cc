@@ -266,9 +266,13 @@ ScanResult ScanFile(const std::string& path, uint64_t offset, size_t max_records
 // The lastlogin database is small (one record per user): one batch.
 ScanResult ScanFile(const std::optional<std::string>& path, const std::string& shown) {
   ScanResult res;
-  std::lock_guard<std::mutex> lock(LibcCursorMutex());
-  int rc = FreeBsdLastlogin(path ? path->c_str() : nullptr, nullptr, &res.records);
+  int rc;
+  {
+    std::lock_guard<std::mutex> lock(LibcCursorMutex());
+    rc = FreeBsdLastlogin(path ? path->c_str() : nullptr, nullptr, &res.records);
+  }
   if (rc != 0) res.error = SysError{rc, "setutxdb", shown};
+  // Outside the lock: a lookup may go to the network (NSS), readers of utmpx need not wait for it.
   for (auto& r : res.records) ResolveUid(&r);
   res.done = true;
   return res;
@@ -307,7 +311,7 @@ ReadResult ReadOne(const std::optional<std::string>& path, const std::string& sh
 // getpwent keeps one cursor per process.
 std::mutex passwd_cursor_mutex;
 
-ScanResult ScanFile() {
+ScanResult ScanFile(bool names) {
   ScanResult res;
   std::set<uid_t> uids;
   {
@@ -319,7 +323,7 @@ ScanResult ScanFile() {
   for (uid_t uid : uids) {
     LastlogRecord r;
     if (DarwinLastlogx(uid, &r)) {
-      ResolveName(&r);
+      if (names) ResolveName(&r);
       res.records.push_back(r);
     }
   }
@@ -366,7 +370,7 @@ ScanResult Scan(const std::optional<std::string>& path, double offset, size_t ma
   return ScanFile(shown, static_cast<uint64_t>(offset), max_records, names);
 #else
   (void)max_records;
-  (void)names;
+  (void)names;  // FreeBSD: the records hold the names themselves
   ScanResult res;
   if (offset > 0) {
     res.done = true;  // the one batch was handed out already
@@ -376,7 +380,7 @@ ScanResult Scan(const std::optional<std::string>& path, double offset, size_t ma
   return ScanFile(path, shown);
 #  elif defined(UTMPX_LASTLOG_DARWIN)
   if (!path) {
-    res = ScanFile();
+    res = ScanFile(names);
     res.next = 1;
     return res;
   }
