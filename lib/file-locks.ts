@@ -8,25 +8,15 @@
  * had, readers read until two reads agree (MAX_CONFIRMING_READS), which
  * catches most tears.
  */
-import { type NativeAddon, native } from './native';
+import { type NativeAddon, tryNative } from './native';
 
 /** Reads of one chunk at most, where no lock can be had, until two agree. */
 export const MAX_CONFIRMING_READS = 8;
 
 export type FileAddon = Pick<NativeAddon, 'readLock' | 'readLockAsync' | 'unlock' | 'readSmallFile' | 'releaseSmallFile'>;
-let addon: FileAddon | null | undefined;
 
 /** The addon's file functions, or null where the addon cannot load (the decoder still works). */
-export function fileAddon(): FileAddon | null {
-  if (addon === undefined) {
-    try {
-      addon = native();
-    } catch {
-      addon = null;
-    }
-  }
-  return addon;
-}
+export const fileAddon: () => FileAddon | null = tryNative;
 
 /**
  * A read lock on `fd`: whether it was taken. A writer is waited for as

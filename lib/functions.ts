@@ -5,7 +5,7 @@
 import { BackwardCursor } from './backward';
 import type { UtmpEntry } from './entry';
 import type { LayoutName } from './layouts';
-import { native } from './native';
+import { tryNative } from './native';
 import { paths } from './paths';
 import { UtmpFile, type UtmpSource } from './utmp-file';
 import { type WarningOptions, WarningSink } from './warnings';
@@ -123,11 +123,7 @@ function withSource(options: UtmpQueryOptions): UtmpQueryOptions {
 }
 
 function liveIsPlainFile(): boolean {
-  try {
-    return native().platform === 'glibc';
-  } catch {
-    return false; // no addon: UtmpFile falls back to the decoder by itself
-  }
+  return tryNative()?.platform === 'glibc'; // no addon: UtmpFile falls back to the decoder by itself
 }
 
 // `usersOnly`: the caller keeps USER_PROCESS entries only. These functions are

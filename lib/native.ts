@@ -74,6 +74,7 @@ export interface NativeAddon {
 }
 
 let loaded: NativeAddon | undefined;
+let unavailable = false;
 
 /** Loads the addon once; later calls return the same module. */
 export function native(): NativeAddon {
@@ -83,4 +84,15 @@ export function native(): NativeAddon {
     loaded = load(path.join(__dirname, '..'));
   }
   return loaded;
+}
+
+/** The addon, or null where it cannot load (the decoder still reads files); a failed load is not tried again. */
+export function tryNative(): NativeAddon | null {
+  if (loaded || unavailable) return loaded ?? null;
+  try {
+    return native();
+  } catch {
+    unavailable = true;
+    return null;
+  }
 }

@@ -13,7 +13,7 @@
  */
 import { type UtmpEntry, toEntry } from './entry';
 import { LAYOUTS, type LayoutName } from './layouts';
-import { type NativePlatform, native } from './native';
+import { type NativePlatform, native, tryNative } from './native';
 import { checkPathArgument } from './paths';
 import { type CursorHints, RecordFileCursor } from './record-file';
 import type { TypeNumbering } from './record-types';
@@ -258,14 +258,6 @@ function asResult(entry: UtmpEntry | undefined): IteratorResult<UtmpEntry, undef
 }
 
 // The decoder needs no addon: a missing binary only takes libc away.
-function tryNative(): ReturnType<typeof native> | null {
-  try {
-    return native();
-  } catch {
-    return null;
-  }
-}
-
 function defaultPathForDecoder(): string {
   return tryNative()?.paths.utmp ?? (process.platform === 'darwin' ? '/var/run/utmpx' : '/var/run/utmp');
 }
