@@ -36,7 +36,7 @@ beforeAll(() => {
   utmp = writeWithUtmpdump(path.join(dir, 'utmp'), ascii());
   hostile = writeWithUtmpdump(path.join(dir, 'btmp'), [
     { type: 6, pid: 1234, id: '', user: HOSTILE_USER, line: 'ssh:notty', host: HOSTILE_HOST, addr: '203.0.113.9', time: t('10:33:00') },
-    { type: 7, pid: 1235, id: 'x', user: 'eve\x9b', line: HOSTILE_LINE, host: 'h\x1bP', addr: '203.0.113.9', time: t('10:34:00') },
+    { type: 7, pid: 1235, id: 'a\x1b', user: 'eve\x9b', line: HOSTILE_LINE, host: 'h\x1bP', addr: '203.0.113.9', time: t('10:34:00') },
   ]);
 });
 afterAll(() => cleanup());
@@ -135,6 +135,8 @@ describe('hostile strings', () => {
     // The lone byte 0x9b is not UTF-8: it is decoded as U+FFFD (the file's bytes are in utmpdump's dump).
     expect(entries[0]).toMatchObject({ ut_user: 'eve\uFFFD', line: HOSTILE_LINE, ut_host: 'h\x1bP' });
     expect(utmpx('who', '-f', hostile).stdout).toContain('pts/\\x1bc\\x07');
+    // A narrow column is cut before escaping, so an escape is never cut in half.
+    expect(utmpx('dump', '-f', hostile).stdout).toContain('[01235] [a\\x1b');
   });
 });
 

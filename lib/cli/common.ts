@@ -20,3 +20,8 @@ export interface CommandIO {
 
 /** Escapes a string from a record for a terminal (see terminal.ts). */
 export const safe = escapeForTerminal;
+
+/** A column `n` characters wide: cut (unless `wide`), then escaped, so an escape is never cut in half. */
+export function column(s: string, n: number, wide = false): string {
+  return safe(wide ? s : [...s].slice(0, n).join('')).padEnd(n);
+}

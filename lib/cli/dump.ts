@@ -2,7 +2,7 @@
 import type { UtmpEntry } from '../entry';
 import { explainMissing } from '../functions';
 import { UtmpFile } from '../utmp-file';
-import { type Command, UsageError, safe } from './common';
+import { type Command, UsageError, column, safe } from './common';
 import { noLiveDatabase } from './live';
 import { Progress, RecordEmitter, fileShape, isoLocal, parseCommand } from './output';
 
@@ -16,9 +16,8 @@ export function formatDump(u: UtmpEntry): string {
   const usec = String(Math.round((u.ut_time - Math.floor(u.ut_time)) * 1e6) % 1e6).padStart(6, '0');
   const iso = isoLocal(u.date);
   const time = `${iso.slice(0, 19)},${usec}${iso.slice(19)}`;
-  const id = [...safe(u.ut_id ?? '')].slice(0, 4).join('');
   const exit = u.ut_exit ? `${u.ut_exit.e_termination} ${u.ut_exit.e_exit}` : '-';
-  return `[${u.ut_type_code}] [${String(u.ut_pid ?? 0).padStart(5, '0')}] [${id.padEnd(4)}] [${safe(u.ut_user).padEnd(8)}] ` +
+  return `[${u.ut_type_code}] [${String(u.ut_pid ?? 0).padStart(5, '0')}] [${column(u.ut_id ?? '', 4)}] [${safe(u.ut_user).padEnd(8)}] ` +
     `[${safe(u.line).padEnd(12)}] [${safe(u.ut_host).padEnd(20)}] [${(u.address ?? '0.0.0.0').padEnd(15)}] [${time}] ` +
     `[${u.ut_session ?? '-'}] [${exit}]`;
 }
@@ -41,7 +40,7 @@ system's utmp when no file is given. Large files are streamed.
     const db = new UtmpFile(file);
     const out = new RecordEmitter<UtmpEntry>(io.out, opts.format, formatDump);
     // The live database is small: no progress for it.
-    const shape = file ? fileShape(file) : { size: 0, recordSize: 0 };
+    const shape = file ? fileShape(file, io.err as NodeJS.WriteStream) : { size: 0, recordSize: 0 };
     const progress = new Progress(io.err as NodeJS.WriteStream, safe(db.path), shape.size);
     let count = 0;
     try {

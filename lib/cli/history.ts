@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UtmpFile } from '../utmp-file';
-import { UsageError, safe } from './common';
+import { UsageError, column, safe } from './common';
 import { type OptionSpec, type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, p2, parseCommand } from './output';
 
 /** The options of last/lastb, parsed. */
@@ -92,11 +92,6 @@ export function inWindow(a: HistoryArgs, time: Date): boolean {
 export function named(a: HistoryArgs, user: string, line: string): boolean {
   if (a.names.length === 0) return true;
   return a.names.some((n) => n === user || n === line || (line.startsWith('tty') && n === line.slice(3)));
-}
-
-// Cut to `n` characters (unless wide), then escape: an escape is never cut in half.
-function column(s: string, n: number, wide: boolean): string {
-  return safe(wide ? s : [...s].slice(0, n).join('')).padEnd(n);
 }
 
 /** The login and logout columns and the duration, as last(1) prints them. */

@@ -1,6 +1,6 @@
 /** `utmpx lastlog`: the last login of each user, in the columns of shadow's lastlog(8). */
 import { type LastlogEntry, LastlogFile } from '../lastlog';
-import { type Command, safe } from './common';
+import { type Command, column, safe } from './common';
 import { RecordEmitter, isoLocal, lastStamp, p2, parseCommand, utcOffset } from './output';
 
 /**
@@ -17,10 +17,10 @@ export function lastlogStamp(d: Date): string {
 
 /** One row: `%-16s %-8.8s %-42s%s` as lastlog(8); a uid with no account shows as its number. */
 export function formatLastlog(name: string, e: LastlogEntry | null, iso = false): string {
-  const line = e ? safe(e.rawLine.slice(0, 8)) : '';
+  const line = column(e ? e.rawLine : '', 8);
   const host = e ? safe(e.host) : '';
   const when = e ? (iso ? isoLocal(e.date) : lastlogStamp(e.date)) : NEVER;
-  return `${safe(name).padEnd(16)} ${line.padEnd(8)} ${host.padEnd(42)}${when}`;
+  return `${safe(name).padEnd(16)} ${line} ${host.padEnd(42)}${when}`;
 }
 
 const nameOf = (e: LastlogEntry): string => e.user ?? String(e.uid);
