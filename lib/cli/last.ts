@@ -64,7 +64,7 @@ descending, for last's order).
     const out = new RecordEmitter<Session>(io.out, a.format, (s) => lastRow(s.user, s.line, s.host, sessionTimes(s), a));
     const stream = a.format !== 'human' && a.limit === Infinity;
     const newest = new Newest(a.limit);
-    const shape = fileShape(file);
+    const shape = fileShape(file, io.err as NodeJS.WriteStream);
     const progress = new Progress(io.err as NodeJS.WriteStream, safe(file), shape.size);
     const system = Boolean(a.values.system);
     try {

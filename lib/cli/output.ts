@@ -164,10 +164,12 @@ export interface ProgressStream {
 
 /**
  * The size of a record file and of its records (its layout recognised as the
- * reader will), for a progress indicator; zeros when it cannot be opened (the
+ * reader will), for a progress indicator on `progressTo`; zeros when that is
+ * not a terminal (nothing will be drawn) or the file cannot be opened (the
  * reader then reports why).
  */
-export function fileShape(file: string): { size: number; recordSize: number } {
+export function fileShape(file: string, progressTo: ProgressStream): { size: number; recordSize: number } {
+  if (progressTo.isTTY !== true) return { size: 0, recordSize: 0 }; // no indicator will be drawn: no need to look
   try {
     const { fd, size, layout } = openRecordFileSync(file, null);
     fs.closeSync(fd);
