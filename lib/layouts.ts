@@ -149,16 +149,6 @@ export function intReader(f: IntField, littleEndian: boolean): IntReader {
   };
 }
 
-// Readers made once per field and cached: detection runs on every open.
-const readers = new WeakMap<IntField, IntReader>();
-
-/** Reads one integer field of the record at `at`. */
-export function readField(buf: Buffer, at: number, f: IntField, layout: RecordLayout): number {
-  let read = readers.get(f);
-  if (!read) readers.set(f, (read = intReader(f, layout.littleEndian)));
-  return read(buf, at);
-}
-
 // The four fields detection looks at, with their readers, per layout.
 interface Probe { layout: RecordLayout; type: IntReader; pid: IntReader; sec: IntReader; usec: IntReader }
 const probe = (l: RecordLayout): Probe => ({
@@ -210,7 +200,7 @@ const FIXED = Object.values(LAYOUTS).filter((l) => !l.signature).map(probe);
 export function detectLayout(head: Buffer, fileSize: number): RecordLayout {
   for (const layout of MACOS) {
     if (head.length >= layout.size && head.toString('latin1', 0, layout.signature!.length) === layout.signature) {
-      const type = readField(head, 0, layout.type, layout);
+      const type = intReader(layout.type, layout.littleEndian)(head, 0);
       if (type === 10) return layout; // SIGNATURE in macOS numbering
     }
   }
