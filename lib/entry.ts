@@ -18,6 +18,7 @@ export interface ExitStatus {
  *
  * Fields marked optional exist only where the platform (or the file's
  * layout) has them: macOS and FreeBSD have no exit status, session or address.
+ * The others (type, pid, id included) are on every supported platform.
  */
 export interface UtmpEntry {
   /** Login name; cut at the first NUL, at most the field's size (32 bytes on Linux). */
@@ -33,14 +34,14 @@ export interface UtmpEntry {
   ut_time: number;
   /** True for a USER_PROCESS record: a user logged in. */
   ut_user_process: boolean;
-  /** Portable type name; `UNKNOWN` for a number the platform does not define. */
-  ut_type?: UtmpType;
-  /** The type number as stored, in the platform's own numbering. */
-  ut_type_code?: number;
-  /** PID of the login process. */
-  ut_pid?: number;
-  /** Terminal name suffix or inittab id (up to 4 bytes). */
-  ut_id?: string;
+  /** Portable type name; `UNKNOWN` for a number the platform does not define. Every platform. */
+  ut_type: UtmpType;
+  /** The type number as stored, in the platform's own numbering. Every platform. */
+  ut_type_code: number;
+  /** PID of the login process. Every platform. */
+  ut_pid: number;
+  /** Terminal name suffix or inittab id (up to 4 bytes). Every platform. */
+  ut_id: string;
   /** Exit status of the process (`ut_exit.e_exit`), as pyutmp reports it. Linux only. */
   ut_exit_code?: number;
   /** Both halves of `ut_exit`. Linux only. */
