@@ -49,10 +49,15 @@ export function parseTime(text: string, now = new Date()): number {
   const local = /^(\d{4})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d))?)?$/.exec(t);
   if (local) {
     const [y, mo, d, h = '0', mi = '0', s = '0'] = local.slice(1).map((x) => x ?? undefined) as string[];
+    // last(1) parses with strptime (month 1-12, day 1-31, ...), then mktime
+    // rolls a day past the month's end over (Feb 30 is Mar 1): the same here.
+    if (+mo < 1 || +mo > 12 || +d < 1 || +d > 31 || +h > 23 || +mi > 59 || +s > 60) {
+      throw new UsageError(`invalid time value "${text}"`);
+    }
     return new Date(+y, +mo - 1, +d, +h, +mi, +s).getTime() / 1000;
   }
   const ms = Date.parse(t);
-  if (Number.isNaN(ms)) throw new UsageError(`invalid time: ${text}`);
+  if (Number.isNaN(ms)) throw new UsageError(`invalid time value "${text}"`);
   return Math.floor(ms / 1000);
 }
 

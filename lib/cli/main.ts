@@ -3,7 +3,7 @@
  * The `utmpx` command: one file per subcommand in this folder, registered in
  * COMMANDS below.
  */
-import { type Command, type CommandIO, UsageError } from './common';
+import { type Command, type CommandIO, UsageError, safe } from './common';
 import { boot } from './boot';
 import { dump } from './dump';
 import { last } from './last';
@@ -22,9 +22,16 @@ const COMMANDS: Record<string, Command> = {
   lastlog,
 };
 
+function commandNamed(name: string): Command {
+  const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) throw new UsageError(`unknown command: ${name}`);
+  return command;
+}
+
 function usage(): string {
   const lines = Object.values(COMMANDS).map((c) => `  ${c.summary}`);
   return `Usage: utmpx <command> [options]\n\nCommands:\n${lines.join('\n')}\n\n` +
+    '  help [command]  this text, or a command\'s own\n\n' +
     'Options:\n  -h, --help      help (also after a command)\n  -V, --version   the version\n';
 }
 
@@ -39,21 +46,34 @@ export async function main(argv: string[], io: CommandIO = { out: process.stdout
       (name === undefined ? io.err : io.out).write(usage());
       return name === undefined ? 2 : 0;
     }
-    const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
-    if (!command) throw new UsageError(`unknown command: ${name}`);
+    if (name === 'help') {
+      if (rest.length === 0) { io.out.write(usage()); return 0; }
+      io.out.write(commandNamed(rest[0]).help);
+      return 0;
+    }
+    const command = commandNamed(name);
     if (rest.includes('-h') || rest.includes('--help')) {
       io.out.write(command.help);
       return 0;
     }
-    return await command.run(rest, io);
+    try {
+      return await command.run(rest, io);
+    } catch (e) {
+      // A mistake in a subcommand's arguments: that subcommand's usage, not the whole CLI's.
+      if (e instanceof UsageError) {
+        io.err.write(`utmpx: ${safe(e.message)}\n${command.help}`);
+        return 2;
+      }
+      throw e;
+    }
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err.write(`utmpx: ${e.message}\n${usage()}`);
+      io.err.write(`utmpx: ${safe(e.message)}\n${usage()}`);
       return 2;
     }
     // The reader of our output went away (`utmpx dump | head`): nothing to say.
     if ((e as NodeJS.ErrnoException).code === 'EPIPE') return 0;
-    io.err.write(`utmpx: ${(e as Error).message}\n`);
+    io.err.write(`utmpx: ${safe((e as Error).message)}\n`);
     return 1;
   }
 }

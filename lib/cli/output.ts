@@ -32,8 +32,9 @@ const COMMON: OptionSpec = {
 /** Parses `args` (util.parseArgs, strict); any mistake is a UsageError. */
 export function parseCommand(command: string, args: string[], extra: OptionSpec = {}, positionals = false): ParsedArgs {
   let parsed: ReturnType<typeof parseArgs>;
+  const options = { ...COMMON, ...extra };
   try {
-    parsed = parseArgs({ args, options: { ...COMMON, ...extra }, allowPositionals: positionals, strict: true });
+    parsed = parseArgs({ args: withAttachedValues(args, options), options, allowPositionals: positionals, strict: true });
   } catch (e) {
     throw new UsageError(`${command}: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -47,6 +48,32 @@ export function parseCommand(command: string, args: string[], extra: OptionSpec 
     values: v,
     positionals: parsed.positionals,
   };
+}
+
+/**
+ * getopt's rule, which util-linux and shadow follow: an option that takes a
+ * value takes the next word whatever it looks like (`-s -3days`, `-u -1001`).
+ * util.parseArgs refuses a value that begins with '-' unless attached, so
+ * attach it (`--since=-3days`).
+ */
+function withAttachedValues(args: string[], options: OptionSpec): string[] {
+  const takesValue = new Map<string, string>();
+  for (const [name, spec] of Object.entries(options)) {
+    if (spec.type !== 'string') continue;
+    takesValue.set(`--${name}`, name);
+    if (spec.short) takesValue.set(`-${spec.short}`, name);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = takesValue.get(args[i]);
+    if (args[i] === '--') { out.push(...args.slice(i)); break; }
+    if (name !== undefined && i + 1 < args.length && args[i + 1].startsWith('-')) {
+      out.push(`--${name}=${args[++i]}`);
+    } else {
+      out.push(args[i]);
+    }
+  }
+  return out;
 }
 
 // Characters JSON.stringify leaves raw that a terminal may act on: DEL, C1
