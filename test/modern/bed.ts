@@ -103,9 +103,12 @@ export function sdSessions(options: RunOptions = {}): SdSession[] {
   return JSON.parse(out(['python3', '/opt/utmpx-test/writers.py', 'sessions'], options));
 }
 
-/** `sqlite3 -json DB SQL` inside the root (an empty result prints nothing). */
+/**
+ * `sqlite3 -json DB SQL` inside the root (an empty result prints nothing). It
+ * waits out a writer's lock (sshd writing while we poll gives SQLITE_BUSY).
+ */
 export function sqliteJson<T>(db: string, sql: string): T[] {
-  const text = out(['sqlite3', '-readonly', '-json', db, sql]);
+  const text = out(['sqlite3', '-readonly', '-json', '-cmd', '.timeout 5000', db, sql]);
   return text.trim() ? JSON.parse(text) : [];
 }
 

@@ -23,6 +23,7 @@ beforeAll(async () => {
   bed.resetState();
   bed.ensureUser();
   // Debian 13 has no utmp; the legacy files exist and stay as sshd leaves them.
+  bed.out(['wtmpdb', 'boot']); // as systemd-wtmpdb-update.service does at boot (a container's boot is a soft-reboot)
   sshd = await bed.startSshd();
   login = await bed.sshLogin(sshd);
   const row = bed.sqliteJson<{ Login: number }>(bed.WTMPDB, `SELECT Login FROM wtmp WHERE User='${bed.READER}' AND Logout IS NULL`)[0];
@@ -120,6 +121,7 @@ function compareLibrary(): void {
 describe('during the login', () => {
   test('the fixture: wtmpdb last, lastlog2, who, who -u, users, pinky, w -h and sd-login all see it', () => {
     expect(bed.out(['wtmpdb', 'last'])).toMatch(new RegExp(`^${bed.READER} +${login!.tty} +127\\.0\\.0\\.1 .* still logged in$`, 'm'));
+    expect(bed.out(['wtmpdb', 'last', '-x'])).toMatch(/^s-reboot +system boot .* still running$/m);
     expect(bed.out(['lastlog2', '-s', '-u', bed.READER])).toMatch(new RegExp(`^${bed.READER} +ssh +127\\.0\\.0\\.1 .* sshd$`, 'm'));
     expect(bed.out(['who'])).toMatch(new RegExp(`^${bed.READER} +${login!.tty} .*\\(127\\.0\\.0\\.1\\)$`, 'm'));
     expect(bed.out(['who', '-u'])).toMatch(new RegExp(`^${bed.READER} +${login!.tty} .* ${login!.leader} \\(127\\.0\\.0\\.1\\)$`, 'm'));
@@ -143,10 +145,12 @@ describe('after the logout', () => {
     await login!.logout();
     loggedOut = true;
     bed.removeLogindSession(SESSION_ID); // logind removes the file when the session ends
+    bed.out(['wtmpdb', 'shutdown']); // as at the end of systemd-wtmpdb-update.service
   });
 
   test('the fixture: wtmpdb last shows the session closed; who and users show nobody', () => {
     expect(bed.out(['wtmpdb', 'last'])).toMatch(new RegExp(`^${bed.READER} +${login!.tty} +127\\.0\\.0\\.1 .* - \\d\\d:\\d\\d +\\(00:00\\)$`, 'm'));
+    expect(bed.sqliteJson(bed.WTMPDB, "SELECT User FROM wtmp WHERE Type = 1 AND Logout IS NOT NULL")).toEqual([{ User: 'soft-reboot' }]);
     expect(bed.out(['who'])).toBe('');
     expect(bed.out(['users'])).toBe('');
     expect(bed.sdSessions()).toEqual([]);
