@@ -68,19 +68,16 @@ interface LibraryFacts {
   users: { user: string; line: string; host: string; time: number; pid?: number }[];
   utmpFile: { user: string; line: string; host: string; time: number; pid?: number }[];
   sessions: { user: string; line: string; host: string; login: number; logout: number | null; end: string }[];
-  lastLogin: { time: number; host: string; rawLine: string } | null;
 }
 
 function libraryFacts(bin: string, as: bed.RunOptions): LibraryFacts {
   return bed.facts<LibraryFacts>(bin, `
     const entry = (u) => ({ user: u.ut_user, line: u.ut_line, host: u.ut_host, time: u.ut_time, pid: u.ut_pid });
-    const e = utmpx.lastLogin(${JSON.stringify(bed.READER)});
     return {
       users: utmpx.users().map(entry),
       utmpFile: [...new utmpx.UtmpFile()].filter((u) => u.ut_user_process).map(entry),
       sessions: [...utmpx.sessions()].filter((s) => s.kind === 'login').map((s) => ({ user: s.user, line: s.line,
         host: s.host, login: s.login.getTime(), logout: s.logout && s.logout.getTime(), end: s.end })),
-      lastLogin: e && { time: e.time, host: e.host, rawLine: e.rawLine },
     };`, as);
 }
 
@@ -92,8 +89,6 @@ function oracleFacts(): LibraryFacts {
   }));
   const rows = bed.sqliteJson<{ User: string; Login: number; Logout: number | null; TTY: string; RemoteHost: string }>(
     bed.WTMPDB, 'SELECT User, Login, Logout, TTY, RemoteHost FROM wtmp WHERE Type = 3');
-  const ll = bed.sqliteJson<{ Time: number; TTY: string; RemoteHost: string }>(
-    bed.LASTLOG2, `SELECT Time, TTY, RemoteHost FROM Lastlog2 WHERE Name = '${bed.READER}'`)[0];
   return {
     users,
     utmpFile: users,
@@ -101,8 +96,20 @@ function oracleFacts(): LibraryFacts {
       user: r.User, line: r.TTY, host: r.RemoteHost, login: Math.floor(r.Login / 1000),
       logout: r.Logout === null ? null : Math.floor(r.Logout / 1000), end: r.Logout === null ? 'still logged in' : 'logout',
     })),
-    lastLogin: ll ? { time: ll.Time, host: ll.RemoteHost, rawLine: ll.TTY } : null,
   };
+}
+
+/** lastLogin() of the user who logged in: the row pam_lastlog2 wrote, as sqlite3 reads it. */
+function compareLastLogin(): void {
+  const [row] = bed.sqliteJson<{ Time: number; TTY: string; RemoteHost: string }>(
+    bed.LASTLOG2, `SELECT Time, TTY, RemoteHost FROM Lastlog2 WHERE Name = '${bed.READER}'`);
+  for (const { bin } of bed.NODES) {
+    for (const user of USERS) {
+      const got = bed.facts(bin, `const e = utmpx.lastLogin(${JSON.stringify(bed.READER)});
+        return e && { time: e.time, host: e.host, rawLine: e.rawLine };`, user === 'root' ? {} : { user });
+      expect({ bin, user, got }).toEqual({ bin, user, got: { time: row.Time, host: row.RemoteHost, rawLine: row.TTY } });
+    }
+  }
 }
 
 function compareLibrary(): void {
@@ -137,7 +144,9 @@ describe('during the login', () => {
 
   test('utmpx who, users, last, last -x, lastlog print what who, users, wtmpdb last, lastlog2 print', compareAll);
 
-  test('users(), new UtmpFile(), sessions(), lastLogin() give the facts sd-login and sqlite3 give', compareLibrary);
+  test('users(), new UtmpFile(), sessions() give the facts sd-login and sqlite3 give', compareLibrary);
+
+  test('lastLogin() gives the row pam_lastlog2 wrote', compareLastLogin);
 });
 
 describe('after the logout', () => {
@@ -158,7 +167,9 @@ describe('after the logout', () => {
 
   test('utmpx who, users, last, last -x, lastlog print what who, users, wtmpdb last, lastlog2 print', compareAll);
 
-  test('users(), new UtmpFile(), sessions(), lastLogin() give the facts sd-login and sqlite3 give', compareLibrary);
+  test('users(), new UtmpFile(), sessions() give the facts sd-login and sqlite3 give', compareLibrary);
+
+  test('lastLogin() gives the row pam_lastlog2 wrote', compareLastLogin);
 });
 
 describe('legacy files sshd also wrote, imported by the system\'s tools', () => {
