@@ -242,7 +242,10 @@ export async function sshLogin(sshd: Sshd, user = READER): Promise<Login> {
   const found = await waitFor(opened, 15_000, `the ssh login of ${user} in wtmp.db`);
   if ('error' in found) throw new Error(`ssh exited early: ${found.error}`);
   const row = found;
-  const leader = Number(out(['sh', '-c', `ps -eo pid=,args= | awk '/sshd(-session)?: ${user} \\[priv\\]/ && !/awk/ {print $1}'`]).trim().split('\n')[0]);
+  // sshd's privileged process for this login: the one logind would record as the leader (ours: rooted in ROOT).
+  const leader = out(['sh', '-c', `ps -eo pid=,args= | awk '/sshd(-session)?: ${user} \\[priv\\]/ && !/awk/ {print $1}'`])
+    .trim().split('\n').map(Number).find((pid) => rootOf(pid) === ROOT);
+  if (!leader) throw new Error(`no sshd session process for ${user} in the root`);
   return {
     leader,
     tty: row.TTY,
@@ -253,6 +256,14 @@ export async function sshLogin(sshd: Sshd, user = READER): Promise<Login> {
         15_000, 'sshd to record the logout');
     },
   };
+}
+
+function rootOf(pid: number): string | null {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/root`);
+  } catch {
+    return null;
+  }
 }
 
 /** Whether a path exists inside the root (following the root's own symlinks). */
