@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // test/package/ packs and installs the tarball: `npm run test:package`.
-  testPathIgnorePatterns: ['/node_modules/', '/test/e2e/', '/test/package/'],
+  testPathIgnorePatterns: ['/node_modules/', '/test/e2e/', '/test/package/', '/test/modern/'],
   transform: {
     // Type checking is done once by `npm run typecheck`; here we only transpile.
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
