@@ -1,0 +1,347 @@
+/**
+ * Current sessions from systemd-logind, for systems that keep no utmp
+ * (Debian 13, Ubuntu 25.10+, openSUSE Tumbleweed, SLE/Leap 16).
+ *
+ * The addon asks libsystemd's public sd-login API (loaded at run time:
+ * `libsystemd.so.0`, else elogind's `libelogind.so.0`). Each session is given
+ * two ways: every logind field (`logindSessions()`), and as the utmp entries
+ * coreutils 9.4+ `who` makes of it (`logindEntries()`), so that `users()` and
+ * `new UtmpFile()` answer there as on a utmp system.
+ *
+ * Fields a libsystemd older than 254 has no getter for (user name, leader,
+ * start time): the addon reads the same keys of the session file that 254's
+ * getters read (`USER=`, `LEADER=`, `REALTIME=`); the user name is then taken
+ * from /etc/passwd by uid first, the file's `USER=` only for a uid /etc/passwd
+ * does not list. A start time still unknown is null (the entry's `ut_time` is
+ * then 0, as coreutils makes it); a leader still unknown is null (pid 0).
+ *
+ * When logind answers (`liveSource()`): only for the system's live utmp (no
+ * path given), when there is no utmp file, sd-login loads, and logind keeps
+ * its session directory (`/run/systemd/sessions`) on a system booted with
+ * systemd (`/run/systemd/system`, sd_booted's test) or with sessions listed in
+ * it (elogind; a root where sessions are written by hand). A system that still
+ * keeps utmp (Fedora, Debian 12, RHEL 9) is read from utmp, as are paths.
+ */
+import * as fs from 'fs';
+import { Entry, devicePath, type UtmpEntry } from '../entry';
+import { type NativeAddon, type NativeLogindSession, type NativeLogindSnapshot, tryNative } from '../native';
+import { typeCode } from '../record-types';
+
+/** Where logind keeps its sessions, and the directory that exists only while systemd is PID 1. */
+export const LOGIND_SESSIONS_DIR = '/run/systemd/sessions';
+const SYSTEMD_BOOTED_DIR = '/run/systemd/system';
+
+/** A session of systemd-logind, every field sd-login gives; null where it gives none. */
+export interface LogindSession {
+  /** The session id (`loginctl list-sessions`), e.g. `3` or `c1`. */
+  id: string;
+  uid: number | null;
+  /** The user name; '' when neither sd-login, /etc/passwd nor the session file know it. */
+  user: string;
+  /** `user`, `user-early`, `user-incomplete`, `greeter`, `lock-screen`, `background`, `manager`, ... */
+  class: string | null;
+  /** `tty`, `x11`, `wayland`, `mir`, `web`, `unspecified`. */
+  type: string | null;
+  /** `online`, `active`, `closing`. */
+  state: string | null;
+  seat: string | null;
+  /** The virtual terminal number. */
+  vt: number | null;
+  /** The tty as logind records it (`pts/0`, `tty1`), or null (ssh sessions have none). */
+  tty: string | null;
+  /** The X11 display (`:0`). */
+  display: string | null;
+  /** The PAM service (`sshd`, `login`, `gdm-password`). */
+  service: string | null;
+  remoteHost: string | null;
+  remoteUser: string | null;
+  desktop: string | null;
+  active: boolean | null;
+  remote: boolean | null;
+  /** The session leader's pid. */
+  leader: number | null;
+  /** When the session began, microseconds since the epoch. */
+  startTimeUsec: number | null;
+  /** `startTimeUsec` as a Date (millisecond precision). */
+  startTime: Date | null;
+  /** For a `tty` session without a tty (ssh): the pty `who` shows for it, guessed as coreutils does (`pts/1`). */
+  guessedPty: string | null;
+  /** Fields not from an sd-login getter, and where they came from (libsystemd older than 254). */
+  fallbacks: Partial<Record<'user' | 'leader' | 'startTime', 'session-file' | 'passwd'>>;
+  source: 'logind';
+}
+
+/** A utmp-shaped entry made from a logind session, as coreutils' who makes it. */
+export class LogindEntry extends Entry {
+  /** Where the entry came from. */
+  readonly source = 'logind' as const;
+}
+
+/** uid to name, from /etc/passwd, read again only when it changes. @internal */
+export class PasswdNames {
+  private names = new Map<number, string>();
+  private stamp = '';
+
+  constructor(private readonly file = '/etc/passwd') {}
+
+  nameOf(uid: number): string | undefined {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(this.file);
+    } catch {
+      return undefined;
+    }
+    const stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    if (stamp !== this.stamp) {
+      this.names = parsePasswd(fs.readFileSync(this.file, 'utf8'));
+      this.stamp = stamp;
+    }
+    return this.names.get(uid);
+  }
+}
+
+/** The first name of each uid in passwd(5) text. */
+export function parsePasswd(text: string): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const row of text.split('\n')) {
+    const [name, , uid] = row.split(':');
+    if (!name || uid === undefined || !/^\d+$/.test(uid)) continue;
+    if (!names.has(Number(uid))) names.set(Number(uid), name);
+  }
+  return names;
+}
+
+const passwd = new PasswdNames();
+
+/** The rich session from what the addon read; `nameOf` maps a uid to a name when sd-login cannot. */
+export function toLogindSession(raw: NativeLogindSession, nameOf: (uid: number) => string | undefined = (u) => passwd.nameOf(u)): LogindSession {
+  const fallbacks: LogindSession['fallbacks'] = {};
+  for (const f of raw.fromFile) fallbacks[f] = 'session-file';
+  let user = raw.user ?? '';
+  if (raw.user === undefined || fallbacks.user) {
+    const fromPasswd = raw.uid !== undefined ? nameOf(raw.uid) : undefined;
+    if (fromPasswd !== undefined) {
+      user = fromPasswd;
+      fallbacks.user = 'passwd';
+    }
+  }
+  const usec = raw.startUsec ?? null;
+  return {
+    id: raw.id,
+    uid: raw.uid ?? null,
+    user,
+    class: raw.class ?? null,
+    type: raw.type ?? null,
+    state: raw.state ?? null,
+    seat: raw.seat ?? null,
+    vt: raw.vt ?? null,
+    tty: raw.tty ?? null,
+    display: raw.display ?? null,
+    service: raw.service ?? null,
+    remoteHost: raw.remoteHost ?? null,
+    remoteUser: raw.remoteUser ?? null,
+    desktop: raw.desktop ?? null,
+    active: raw.active ?? null,
+    remote: raw.remote ?? null,
+    leader: raw.leader ?? null,
+    startTimeUsec: usec,
+    startTime: usec === null ? null : new Date(Math.floor(usec / 1000)),
+    guessedPty: raw.guessedPty ?? null,
+    fallbacks,
+    source: 'logind',
+  };
+}
+
+const USER_PROCESS = typeCode('USER_PROCESS', 'linux')!;
+const LOGIN_PROCESS = typeCode('LOGIN_PROCESS', 'linux')!;
+const BOOT_TIME = typeCode('BOOT_TIME', 'linux')!;
+
+/**
+ * The utmp entries coreutils (9.4 and later, lib/readutmp.c) makes of a
+ * session, in its order: one for the seat, one for the tty, or none.
+ * - tty: logind's; else for a `tty` session (ssh) the PAM service and the
+ *   guessed pty (`sshd pts/1`), or either alone; for a `web` session the service.
+ * - host: `remote_user@remote_host`, the remote host, or for an `x11` session
+ *   its display.
+ * - class `manager*` (the user's service manager) is a LOGIN_PROCESS, not a
+ *   user: who, users and `users()` leave it out.
+ * - pid and `ut_session`: the leader; `ut_id`: the session id; time: the start.
+ * A tty recorded by logind is a device (`ut_line` `/dev/pts/0`); a seat or a
+ * service stays as it is. `line` is what who prints.
+ */
+export function logindEntries(s: LogindSession): LogindEntry[] {
+  let tty = s.tty;
+  let ttyIsDevice = tty !== null;
+  if (tty === null && s.type === 'tty') {
+    tty = s.service !== null && s.guessedPty !== null ? `${s.service} ${s.guessedPty}` : (s.service ?? s.guessedPty);
+    ttyIsDevice = s.service === null && s.guessedPty !== null;
+  } else if (tty === null && s.type === 'web') {
+    tty = s.service;
+  }
+  if (s.seat === null && tty === null) return [];
+  const code = s.class !== null && s.class.startsWith('manager') ? LOGIN_PROCESS : USER_PROCESS;
+  let host = '';
+  if (s.remoteHost !== null) host = s.remoteUser !== null ? `${s.remoteUser}@${s.remoteHost}` : s.remoteHost;
+  else if (s.type === 'x11' && s.display !== null) host = s.display;
+  const usec = s.startTimeUsec ?? 0;
+  const sec = Math.floor(usec / 1e6);
+  const pid = s.leader ?? 0;
+  const make = (line: string, utLine: string) =>
+    new LogindEntry(code, 'linux', pid, line, utLine, s.id, s.user, host, sec, usec - sec * 1e6, undefined, undefined, pid, undefined, 0);
+  const out: LogindEntry[] = [];
+  if (s.seat !== null) out.push(make(s.seat, s.seat));
+  if (tty !== null) out.push(make(tty, ttyIsDevice ? devicePath(tty) : tty));
+  return out;
+}
+
+/** The BOOT_TIME entry coreutils puts first when it reads logind (`reboot`, line `~`). */
+export function bootEntry(bootSeconds: number): LogindEntry {
+  return new LogindEntry(BOOT_TIME, 'linux', 0, '~', '~', '', 'reboot', '', bootSeconds, 0, undefined, undefined, undefined, undefined, 0);
+}
+
+/** The facts `chooseLiveSource` decides on. */
+export interface LiveFacts {
+  /** A utmp file exists at the system's path. */
+  utmpExists: boolean;
+  /** The library providing sd-login, or null where none loads. */
+  logindLibrary: string | null;
+  /** logind's session directory exists. */
+  sessionsDir: boolean;
+  /** systemd is PID 1 (`/run/systemd/system` exists). */
+  systemdBooted: boolean;
+  /** The session directory lists at least one session. */
+  sessionsListed: boolean;
+}
+
+/** Who answers for the live database (see the module comment for the reasons). */
+export function chooseLiveSource(f: LiveFacts): 'utmp' | 'logind' {
+  if (f.utmpExists || f.logindLibrary === null || !f.sessionsDir) return 'utmp';
+  return f.systemdBooted || f.sessionsListed ? 'logind' : 'utmp';
+}
+
+/** The library providing sd-login here, or null. */
+export function logindLibrary(addon: NativeAddon | null = tryNative()): string | null {
+  return addon?.logindInfo?.().library ?? null;
+}
+
+/** Gathers `LiveFacts` from this machine (a few stat calls). */
+export function liveFacts(utmpPath: string, addon: NativeAddon | null = tryNative()): LiveFacts {
+  const facts: LiveFacts = {
+    utmpExists: fs.existsSync(utmpPath),
+    logindLibrary: null,
+    sessionsDir: false,
+    systemdBooted: false,
+    sessionsListed: false,
+  };
+  if (facts.utmpExists) return facts;
+  facts.logindLibrary = logindLibrary(addon);
+  if (facts.logindLibrary === null) return facts;
+  try {
+    facts.sessionsDir = fs.statSync(LOGIND_SESSIONS_DIR).isDirectory();
+  } catch {
+    return facts;
+  }
+  facts.systemdBooted = fs.existsSync(SYSTEMD_BOOTED_DIR);
+  if (!facts.systemdBooted) {
+    try {
+      facts.sessionsListed = fs.readdirSync(LOGIND_SESSIONS_DIR).some((n) => /^[A-Za-z0-9]+$/.test(n));
+    } catch {
+      // unreadable: nothing listed
+    }
+  }
+  return facts;
+}
+
+function unavailable(): Error {
+  const e = new Error('ENOSYS: sd-login is not available: neither libsystemd.so.0 nor libelogind.so.0 could be loaded') as NodeJS.ErrnoException;
+  e.code = 'ENOSYS';
+  e.syscall = 'dlopen';
+  return e;
+}
+
+function toSessions(snap: NativeLogindSnapshot | null): LogindSession[] {
+  if (!snap) throw unavailable();
+  return snap.sessions.map((raw) => toLogindSession(raw));
+}
+
+/**
+ * Every session systemd-logind has now, with every field sd-login gives (for
+ * agents: class, type, state, seat, service, remote user, flags, start time in
+ * microseconds). Throws `ENOSYS` where sd-login cannot be loaded.
+ *
+ * @example
+ * for (const s of logindSessions()) console.log(s.id, s.user, s.class, s.remoteHost, s.startTime);
+ */
+export function logindSessions(addon: NativeAddon | null = tryNative()): LogindSession[] {
+  return toSessions(addon?.readLogind ? addon.readLogind() : null);
+}
+
+/** `logindSessions()`, read off the main thread. */
+export async function logindSessionsAsync(addon: NativeAddon | null = tryNative()): Promise<LogindSession[]> {
+  return toSessions(addon?.readLogindAsync ? await addon.readLogindAsync() : null);
+}
+
+/** Every utmp entry of `sessions`, in order, as `who` sees them. */
+export function entriesOf(sessions: LogindSession[]): LogindEntry[] {
+  return sessions.flatMap(logindEntries);
+}
+
+/** The kernel's boot time (`btime` of /proc/stat, whole seconds), or null where it cannot be read. */
+export function kernelBootSeconds(procStat?: string): number | null {
+  let text = procStat;
+  if (text === undefined) {
+    try {
+      text = fs.readFileSync('/proc/stat', 'latin1');
+    } catch {
+      return null;
+    }
+  }
+  const m = /^btime\s+(\d+)\s*$/m.exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+/** `kernelBootSeconds()`, read off the main thread. */
+export async function kernelBootSecondsAsync(): Promise<number | null> {
+  try {
+    return kernelBootSeconds(await fs.promises.readFile('/proc/stat', 'latin1'));
+  } catch {
+    return null;
+  }
+}
+
+/** The entries `new UtmpFile()` gives on a logind system: the boot, then each session's. @internal */
+export function liveEntries(sessions: LogindSession[], bootSeconds: number | null): UtmpEntry[] {
+  const out: UtmpEntry[] = bootSeconds === null ? [] : [bootEntry(bootSeconds)];
+  for (const e of entriesOf(sessions)) out.push(e);
+  return out;
+}
+
+/** `UtmpFile`'s cursor over logind: one snapshot (boot, then sessions), handed out one entry at a time. @internal */
+export class LogindCursor {
+  private entries: UtmpEntry[] | null = null;
+  private index = 0;
+  readonly trailingBytes = 0;
+
+  nextSync(): UtmpEntry | undefined {
+    if (!this.entries) this.entries = liveEntries(logindSessions(), kernelBootSeconds());
+    return this.entries[this.index++];
+  }
+
+  async nextAsync(): Promise<UtmpEntry | undefined> {
+    if (!this.entries) {
+      const [sessions, boot] = await Promise.all([logindSessionsAsync(), kernelBootSecondsAsync()]);
+      this.entries = liveEntries(sessions, boot);
+    }
+    return this.entries[this.index++];
+  }
+
+  canTakeNow(): boolean {
+    return this.entries !== null && this.index < this.entries.length;
+  }
+
+  take(): UtmpEntry {
+    return this.entries![this.index++];
+  }
+
+  release(): void {}
+}
