@@ -3,8 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // test/package/ packs and installs the tarball: `npm run test:package`.
-  testPathIgnorePatterns: ['/node_modules/', '/test/e2e/', '/test/package/'],
+  // test/package/ packs and installs the tarball: `npm run test:package`; test/logind-root/ needs root (`npm run test:logind`).
+  testPathIgnorePatterns: ['/node_modules/', '/test/e2e/', '/test/logind-root/', '/test/package/'],
   transform: {
     // Type checking is done once by `npm run typecheck`; here we only transpile.
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
