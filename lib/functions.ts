@@ -5,7 +5,7 @@
 import { BackwardCursor } from './backward';
 import type { UtmpEntry } from './entry';
 import type { LayoutName } from './layouts';
-import { chooseLiveSource, entriesOf, kernelBootSeconds, kernelBootSecondsAsync, liveFacts, logindSessions, logindSessionsAsync } from './modern/logind';
+import { chooseLiveSource, kernelBootSeconds, kernelBootSecondsAsync, liveFacts, logindUsers, logindUsersAsync } from './modern/logind';
 import { tryNative } from './native';
 import { paths } from './paths';
 import { UtmpFile, type UtmpSource } from './utmp-file';
@@ -89,11 +89,6 @@ function stalePolicy(options: UsersOptions): (u: UtmpEntry) => boolean {
   return (u) => u.ut_user_process && (!drop || processExists(u.ut_pid ?? 0));
 }
 
-// A logind session whose user nobody can name is no user (coreutils' IS_USER_PROCESS).
-function logindUsers(entries: UtmpEntry[], options: UsersOptions): UtmpEntry[] {
-  const keep = stalePolicy(options);
-  return entries.filter((u) => u.ut_user !== '' && keep(u));
-}
 
 /**
  * The user sessions in utmp now: its USER_PROCESS entries, in file order.
@@ -112,13 +107,13 @@ function logindUsers(entries: UtmpEntry[], options: UsersOptions): UtmpEntry[] {
  * for (const u of users()) console.log(u.ut_user, u.ut_line, u.ut_host, u.date);
  */
 export function users(options: UsersOptions = {}): UtmpEntry[] {
-  if (liveSource(options) === 'logind') return logindUsers(entriesOf(logindSessions()), options);
+  if (liveSource(options) === 'logind') return logindUsers(options.dropStale ?? true);
   return readAll(options, true).filter(stalePolicy(options));
 }
 
 /** `users()`, read off the main thread. */
 export async function usersAsync(options: UsersOptions = {}): Promise<UtmpEntry[]> {
-  if (liveSource(options) === 'logind') return logindUsers(entriesOf(await logindSessionsAsync()), options);
+  if (liveSource(options) === 'logind') return logindUsersAsync(options.dropStale ?? true);
   return (await readAllAsync(options, true)).filter(stalePolicy(options));
 }
 

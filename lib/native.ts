@@ -113,6 +113,12 @@ export interface NativeAddon {
   readLogindAsync?(): Promise<NativeLogindSnapshot | null>;
   /** Which library provides sd-login (null: none) and which of the getters used it lacks. */
   logindInfo?(): { library: string | null; missing: string[] };
+  /**
+   * Whether each process still runs, as who's `kill(pid, 0)` tells (pids of 0
+   * or below count as alive), through pidfds kept between calls where Linux
+   * has them: one poll for all.
+   */
+  leadersAlive?(pids: number[]): boolean[];
 }
 
 let loaded: NativeAddon | undefined;

@@ -43,6 +43,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readLogind", Napi::Function::New(env, utmpx_addon::ReadLogindSync, "readLogind"));
   exports.Set("readLogindAsync", Napi::Function::New(env, utmpx_addon::ReadLogindAsync, "readLogindAsync"));
   exports.Set("logindInfo", Napi::Function::New(env, utmpx_addon::LogindInfo, "logindInfo"));
+  exports.Set("leadersAlive", Napi::Function::New(env, utmpx_addon::LeadersAliveJs, "leadersAlive"));
   return exports;
 }
 

@@ -4,9 +4,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <mutex>
 #include <optional>
+#include <signal.h>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "errors.h"
@@ -20,7 +23,9 @@
 #  include <dirent.h>
 #  include <dlfcn.h>
 #  include <fcntl.h>
+#  include <sys/epoll.h>
 #  include <sys/stat.h>
+#  include <sys/syscall.h>
 #  include <sys/types.h>
 #  include <unistd.h>
 #endif
@@ -326,7 +331,109 @@ Napi::Value SnapshotToJs(Napi::Env env, const LogindSnapshot& snap) {
   return result;
 }
 
+// kill(pid, 0) as who checks a leader: gone only on ESRCH (EPERM: someone else's, alive).
+bool KillSaysAlive(double pid) {
+  return kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH;
+}
+
+#if defined(UTMPX_HAVE_LOGIND) && defined(SYS_pidfd_open)
+// A pidfd per leader, kept between calls in one epoll set: a call costs one
+// epoll_wait, whatever the number of sessions, where kill() is a system call
+// per leader; and a pidfd is never fooled by a pid reused after its process
+// ended. The set follows the latest call (at most kMaxPidfds; beyond, and
+// where pidfds or epoll fail, kill()).
+constexpr size_t kMaxPidfds = 4096;
+struct Watched {
+  int fd;
+  uint64_t generation;
+};
+std::mutex watch_mutex;
+std::unordered_map<pid_t, Watched> watched;
+int epoll_fd = -1;
+uint64_t generation = 0;
+
+void Unwatch(std::unordered_map<pid_t, Watched>::iterator it) {
+  epoll_ctl(epoll_fd, EPOLL_CTL_DEL, it->second.fd, nullptr);
+  close(it->second.fd);
+  watched.erase(it);
+}
+
+std::vector<bool> LeadersAlive(const std::vector<double>& pids) {
+  std::vector<bool> alive(pids.size(), true);
+  std::lock_guard<std::mutex> lock(watch_mutex);
+  if (epoll_fd < 0) epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  generation++;
+  for (size_t i = 0; i < pids.size(); i++) {
+    if (!(pids[i] > 0 && pids[i] <= 0x7fffffff)) continue;  // no single process: counted alive, as who does
+    const pid_t pid = static_cast<pid_t>(pids[i]);
+    if (auto it = watched.find(pid); it != watched.end()) {
+      it->second.generation = generation;
+      continue;
+    }
+    int fd = epoll_fd < 0 || watched.size() >= kMaxPidfds ? -1 : static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+    if (fd < 0) {
+      alive[i] = errno == ESRCH ? false : KillSaysAlive(pids[i]);
+      continue;
+    }
+    struct epoll_event ev = {};
+    ev.events = EPOLLIN;
+    ev.data.u64 = static_cast<uint64_t>(pid);
+    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      close(fd);
+      alive[i] = KillSaysAlive(pids[i]);
+      continue;
+    }
+    watched[pid] = Watched{fd, generation};
+  }
+  for (auto it = watched.begin(); it != watched.end();) {
+    auto next = std::next(it);
+    if (it->second.generation != generation) Unwatch(it);  // a leader no longer asked about
+    it = next;
+  }
+  if (watched.empty()) return alive;
+  std::vector<struct epoll_event> ready(watched.size());
+  int n;
+  do n = epoll_wait(epoll_fd, ready.data(), static_cast<int>(ready.size()), 0); while (n < 0 && errno == EINTR);
+  if (n <= 0) return alive;
+  std::unordered_map<pid_t, bool> ended;
+  for (int k = 0; k < n; k++) {
+    const pid_t pid = static_cast<pid_t>(ready[k].data.u64);
+    // An ended process whose pid was taken again is alive to kill(), and so to who.
+    ended[pid] = KillSaysAlive(pid);
+    if (auto it = watched.find(pid); it != watched.end()) Unwatch(it);
+  }
+  for (size_t i = 0; i < pids.size(); i++) {
+    if (!(pids[i] > 0 && pids[i] <= 0x7fffffff)) continue;
+    if (auto e = ended.find(static_cast<pid_t>(pids[i])); e != ended.end()) alive[i] = e->second;
+  }
+  return alive;
+}
+#else
+std::vector<bool> LeadersAlive(const std::vector<double>& pids) {
+  std::vector<bool> alive(pids.size(), true);
+  for (size_t i = 0; i < pids.size(); i++) {
+    if (pids[i] > 0 && pids[i] <= 0x7fffffff) alive[i] = KillSaysAlive(pids[i]);
+  }
+  return alive;
+}
+#endif
+
 }  // namespace
+
+Napi::Value LeadersAliveJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "leadersAlive(pids: number[])");
+  Napi::Array in = info[0].As<Napi::Array>();
+  std::vector<double> pids(in.Length());
+  for (uint32_t i = 0; i < in.Length(); i++) {
+    Napi::Value v = in.Get(i);
+    pids[i] = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : 0;
+  }
+  std::vector<bool> alive = LeadersAlive(pids);
+  Napi::Array out = Napi::Array::New(env, alive.size());
+  for (uint32_t i = 0; i < alive.size(); i++) out.Set(i, Napi::Boolean::New(env, alive[i]));
+  return out;
+}
 
 Napi::Value ReadLogindSync(const Napi::CallbackInfo& info) {
   return SnapshotToJs(info.Env(), ReadSnapshot());

@@ -10,10 +10,10 @@
  *
  * Fields a libsystemd older than 254 has no getter for (user name, leader,
  * start time): the addon reads the same keys of the session file that 254's
- * getters read (`USER=`, `LEADER=`, `REALTIME=`); the user name is then taken
- * from /etc/passwd by uid first, the file's `USER=` only for a uid /etc/passwd
- * does not list. A start time still unknown is null (the entry's `ut_time` is
- * then 0, as coreutils makes it); a leader still unknown is null (pid 0).
+ * getters read (`USER=`, `LEADER=`, `REALTIME=`), so the answer is what a newer
+ * libsystemd gives. A user name still unknown comes from /etc/passwd by uid; a
+ * start time still unknown is null (the entry's `ut_time` is then 0, as
+ * coreutils makes it); a leader still unknown is null (pid 0).
  *
  * When logind answers (`liveSource()`): only for the system's live utmp (no
  * path given), when there is no utmp file, sd-login loads, and logind keeps
@@ -75,6 +75,25 @@ export interface LogindSession {
 export class LogindEntry extends Entry {
   /** Where the entry came from. */
   readonly source = 'logind' as const;
+
+  /** A copy: the same fields, its own object. @internal */
+  override copy(): LogindEntry {
+    // The constructor's fields in its order (one object shape), without its work.
+    const c = Object.create(LogindEntry.prototype) as Record<string, unknown>;
+    c.ut_type = this.ut_type;
+    c.ut_type_code = this.ut_type_code;
+    c.ut_pid = this.ut_pid;
+    c.ut_line = this.ut_line;
+    c.ut_id = this.ut_id;
+    c.ut_user = this.ut_user;
+    c.ut_host = this.ut_host;
+    c.ut_time = this.ut_time;
+    c.ut_user_process = this.ut_user_process;
+    c.line = this.line;
+    if (this.ut_session !== undefined) c.ut_session = this.ut_session;
+    c.source = 'logind';
+    return c as unknown as LogindEntry;
+  }
 }
 
 /** uid to name, from /etc/passwd, read again only when it changes. @internal */
@@ -85,18 +104,27 @@ export class PasswdNames {
   constructor(private readonly file = '/etc/passwd') {}
 
   nameOf(uid: number): string | undefined {
+    return this.current().get(uid);
+  }
+
+  /** The names as the file is now (one stat; read again when it changed). */
+  current(): Map<number, string> {
     let st: fs.Stats;
     try {
       st = fs.statSync(this.file);
     } catch {
-      return undefined;
+      return new Map();
     }
-    const stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    const stamp = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
     if (stamp !== this.stamp) {
-      this.names = parsePasswd(fs.readFileSync(this.file, 'utf8'));
+      try {
+        this.names = parsePasswd(fs.readFileSync(this.file, 'utf8'));
+      } catch {
+        this.names = new Map();
+      }
       this.stamp = stamp;
     }
-    return this.names.get(uid);
+    return this.names;
   }
 }
 
@@ -113,13 +141,16 @@ export function parsePasswd(text: string): Map<number, string> {
 
 const passwd = new PasswdNames();
 
-/** The rich session from what the addon read; `nameOf` maps a uid to a name when sd-login cannot. */
+/**
+ * The rich session from what the addon read; `nameOf` maps a uid to a name
+ * when neither sd-login nor the session file gave one.
+ */
 export function toLogindSession(raw: NativeLogindSession, nameOf: (uid: number) => string | undefined = (u) => passwd.nameOf(u)): LogindSession {
   const fallbacks: LogindSession['fallbacks'] = {};
   for (const f of raw.fromFile) fallbacks[f] = 'session-file';
   let user = raw.user ?? '';
-  if (raw.user === undefined || fallbacks.user) {
-    const fromPasswd = raw.uid !== undefined ? nameOf(raw.uid) : undefined;
+  if (raw.user === undefined && raw.uid !== undefined) {
+    const fromPasswd = nameOf(raw.uid);
     if (fromPasswd !== undefined) {
       user = fromPasswd;
       fallbacks.user = 'passwd';
@@ -261,7 +292,53 @@ function unavailable(): Error {
 
 function toSessions(snap: NativeLogindSnapshot | null): LogindSession[] {
   if (!snap) throw unavailable();
-  return snap.sessions.map((raw) => toLogindSession(raw));
+  let names: Map<number, string> | null = null; // /etc/passwd looked at once a call, and only when needed
+  const nameOf = (uid: number) => (names ??= passwd.current()).get(uid);
+  return snap.sessions.map((raw) => toLogindSession(raw, nameOf));
+}
+
+/**
+ * sd-login reads a session's file once per field asked (~15 µs a field, some
+ * 13 ms for 50 sessions), so polled calls get the last snapshot again while
+ * logind's session directory is unchanged: logind replaces a session file by
+ * a rename, which changes the directory. A snapshot is kept only when the
+ * directory last changed well before the read began (the kernel's timestamps
+ * are as coarse as a clock tick: a change in the tick of the read could leave
+ * the time as it was), and not while who's pty guess for a session (a pty
+ * made within 5 s of its start) could still change. Mapped afresh each call:
+ * callers never share objects.
+ */
+const RACY_MS = 1000;
+const PTY_GUESS_MS = 10_000;
+let kept: { key: string; snap: NativeLogindSnapshot; addon: NativeAddon; users?: { users: LogindEntry[]; pids: number[] } } | null = null;
+
+function directoryState(): { key: string; mtimeMs: number } | null {
+  const st = fs.statSync(LOGIND_SESSIONS_DIR, { throwIfNoEntry: false });
+  return st ? { key: `${st.dev}:${st.ino}:${st.mtimeMs}:${st.ctimeMs}`, mtimeMs: st.mtimeMs } : null;
+}
+
+function keepable(snap: NativeLogindSnapshot, dirMtimeMs: number, readAt: number): boolean {
+  if (readAt - dirMtimeMs < RACY_MS) return false;
+  return !snap.sessions.some((s) => s.tty === undefined && s.type === 'tty' && readAt - (s.startUsec ?? 0) / 1000 < PTY_GUESS_MS);
+}
+
+async function snapshot(addon: NativeAddon | null, read: (a: NativeAddon) => NativeLogindSnapshot | null | Promise<NativeLogindSnapshot | null>):
+    Promise<NativeLogindSnapshot | null> {
+  const dir = directoryState();
+  if (dir && kept && kept.addon === addon && kept.key === dir.key) return kept.snap;
+  const readAt = Date.now();
+  const snap = addon ? await read(addon) : null;
+  kept = snap && addon && dir && keepable(snap, dir.mtimeMs, readAt) ? { key: dir.key, snap, addon } : null;
+  return snap;
+}
+
+function snapshotSync(addon: NativeAddon | null): NativeLogindSnapshot | null {
+  const dir = directoryState();
+  if (dir && kept && kept.addon === addon && kept.key === dir.key) return kept.snap;
+  const readAt = Date.now();
+  const snap = addon?.readLogind ? addon.readLogind() : null;
+  kept = snap && addon && dir && keepable(snap, dir.mtimeMs, readAt) ? { key: dir.key, snap, addon } : null;
+  return snap;
 }
 
 /**
@@ -273,12 +350,53 @@ function toSessions(snap: NativeLogindSnapshot | null): LogindSession[] {
  * for (const s of logindSessions()) console.log(s.id, s.user, s.class, s.remoteHost, s.startTime);
  */
 export function logindSessions(addon: NativeAddon | null = tryNative()): LogindSession[] {
-  return toSessions(addon?.readLogind ? addon.readLogind() : null);
+  return toSessions(snapshotSync(addon));
 }
 
 /** `logindSessions()`, read off the main thread. */
 export async function logindSessionsAsync(addon: NativeAddon | null = tryNative()): Promise<LogindSession[]> {
-  return toSessions(addon?.readLogindAsync ? await addon.readLogindAsync() : null);
+  return toSessions(await snapshot(addon, (a) => (a.readLogindAsync ? a.readLogindAsync() : null)));
+}
+
+/**
+ * The users `who` lists: the USER_PROCESS entries of every session, without
+ * those whose user nobody can name (coreutils' IS_USER_PROCESS) and, with
+ * `dropStale`, without those whose leader has ended (who's kill(pid, 0)).
+ * Entries of an unchanged snapshot are kept and handed out as copies.
+ */
+export function logindUsers(dropStale: boolean, addon: NativeAddon | null = tryNative()): UtmpEntry[] {
+  return usersOf(snapshotSync(addon), dropStale, addon);
+}
+
+/** `logindUsers()`, read off the main thread. */
+export async function logindUsersAsync(dropStale: boolean, addon: NativeAddon | null = tryNative()): Promise<UtmpEntry[]> {
+  return usersOf(await snapshot(addon, (a) => (a.readLogindAsync ? a.readLogindAsync() : null)), dropStale, addon);
+}
+
+function usersOf(snap: NativeLogindSnapshot | null, dropStale: boolean, addon: NativeAddon | null): UtmpEntry[] {
+  let listed: LogindEntry[];
+  let pids: number[];
+  if (kept && kept.snap === snap && kept.users) {
+    ({ users: listed, pids } = kept.users);
+  } else {
+    listed = entriesOf(toSessions(snap)).filter((u) => u.ut_user_process && u.ut_user !== '');
+    pids = listed.map((u) => u.ut_pid);
+    if (kept && kept.snap === snap) kept.users = { users: listed, pids };
+  }
+  const alive = !dropStale ? null : addon?.leadersAlive ? addon.leadersAlive(pids) : pids.map(killSaysAlive);
+  const out: UtmpEntry[] = [];
+  for (let i = 0; i < listed.length; i++) if (!alive || alive[i]) out.push(listed[i].copy());
+  return out;
+}
+
+function killSaysAlive(pid: number): boolean {
+  if (!(pid > 0)) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 /** Every utmp entry of `sessions`, in order, as `who` sees them. */

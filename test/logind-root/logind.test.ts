@@ -113,7 +113,7 @@ describeRoot('logind sessions through sd-login, in a private mount namespace', (
   });
 
   afterAll(() => {
-    for (const p of started) if (p.pid && p.exitCode === null) process.kill(p.pid, 'SIGKILL');
+    for (const p of started) if (p.pid && p.exitCode === null && p.signalCode === null) process.kill(p.pid, 'SIGKILL');
     try {
       execFileSync('umount', [RUN_SYSTEMD]);
     } catch {
@@ -217,6 +217,25 @@ describeRoot('logind sessions through sd-login, in a private mount namespace', (
     expect(json.every((e: { source: string }) => e.source === 'logind')).toBe(true);
     expect(run('boot', ...auto)).toMatch(/^ {9}system boot {2}\d{4}-\d\d-\d\d \d\d:\d\d\n$/);
     expect(JSON.parse(run('boot', '--json', ...auto))).toEqual({ boot: new Date(kernelBootSeconds()! * 1000).toISOString(), runLevel: null });
+  });
+
+  test('polled: a session logind adds (by rename) shows at the next call, a leader that ends leaves it', async () => {
+    const ids = () => users({ source: 'logind' }).map((u) => u.ut_id);
+    // Let the directory age past the racy window, so the next read is kept and reused.
+    await new Promise((r) => setTimeout(r, 1100));
+    const before = ids();
+    expect(ids()).toEqual(before);
+    const pid = leader();
+    writeSession('10', common(0, 'root', { ID: 10, TTY: 'pts/10', LEADER: pid }));
+    expect(ids()).toEqual(expect.arrayContaining([...before, '10']));
+    const child = started.find((c) => c.pid === pid)!;
+    process.kill(pid, 'SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(ids()).not.toContain('10');
+    expect(ids()).toEqual(before);
+    expect(new UtmpFile(undefined, { source: 'logind' }).toArray().some((e) => e.ut_id === '10')).toBe(true); // still a session
+    fs.rmSync(path.join(SESSIONS, '10'));
+    fs.rmSync(path.join(SESSIONS, '10.ref'));
   });
 
   test('a session that ends (its file removed) is gone at the next read', () => {
