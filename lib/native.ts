@@ -118,7 +118,7 @@ export interface NativeAddon {
    * or below count as alive), through pidfds kept between calls where Linux
    * has them: one poll for all.
    */
-  leadersAlive?(pids: number[]): boolean[];
+  leadersAlive?(pids: Int32Array): Uint8Array;
 }
 
 let loaded: NativeAddon | undefined;

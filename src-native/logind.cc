@@ -422,16 +422,15 @@ std::vector<bool> LeadersAlive(const std::vector<double>& pids) {
 
 Napi::Value LeadersAliveJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "leadersAlive(pids: number[])");
-  Napi::Array in = info[0].As<Napi::Array>();
-  std::vector<double> pids(in.Length());
-  for (uint32_t i = 0; i < in.Length(); i++) {
-    Napi::Value v = in.Get(i);
-    pids[i] = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : 0;
+  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(env, "leadersAlive(pids: Int32Array)");
   }
+  Napi::Int32Array in = info[0].As<Napi::Int32Array>();
+  std::vector<double> pids(in.ElementLength());
+  for (size_t i = 0; i < pids.size(); i++) pids[i] = in[i];
   std::vector<bool> alive = LeadersAlive(pids);
-  Napi::Array out = Napi::Array::New(env, alive.size());
-  for (uint32_t i = 0; i < alive.size(); i++) out.Set(i, Napi::Boolean::New(env, alive[i]));
+  Napi::Uint8Array out = Napi::Uint8Array::New(env, alive.size());
+  for (size_t i = 0; i < alive.size(); i++) out[i] = alive[i] ? 1 : 0;
   return out;
 }
 

@@ -16,7 +16,7 @@ Napi::Value ReadLogindAsync(const Napi::CallbackInfo& info);
 // logindInfo() -> { library: string | null, missing: string[] }: which
 // library was loaded and which of the getters used it lacks.
 Napi::Value LogindInfo(const Napi::CallbackInfo& info);
-// leadersAlive(pids: number[]) -> boolean[]: whether each process is still
+// leadersAlive(pids: Int32Array) -> Uint8Array: whether each process is still
 // running, as who's kill(pid, 0) tells (pids <= 0 count as alive), through
 // pidfds kept between calls where Linux has them: one poll for all.
 Napi::Value LeadersAliveJs(const Napi::CallbackInfo& info);

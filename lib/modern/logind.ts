@@ -310,7 +310,7 @@ function toSessions(snap: NativeLogindSnapshot | null): LogindSession[] {
  */
 const RACY_MS = 1000;
 const PTY_GUESS_MS = 10_000;
-let kept: { key: string; snap: NativeLogindSnapshot; addon: NativeAddon; users?: { users: LogindEntry[]; pids: number[] } } | null = null;
+let kept: { key: string; snap: NativeLogindSnapshot; addon: NativeAddon; users?: { users: LogindEntry[]; pids: Int32Array } } | null = null;
 
 function directoryState(): { key: string; mtimeMs: number } | null {
   const st = fs.statSync(LOGIND_SESSIONS_DIR, { throwIfNoEntry: false });
@@ -375,15 +375,15 @@ export async function logindUsersAsync(dropStale: boolean, addon: NativeAddon | 
 
 function usersOf(snap: NativeLogindSnapshot | null, dropStale: boolean, addon: NativeAddon | null): UtmpEntry[] {
   let listed: LogindEntry[];
-  let pids: number[];
+  let pids: Int32Array;
   if (kept && kept.snap === snap && kept.users) {
     ({ users: listed, pids } = kept.users);
   } else {
     listed = entriesOf(toSessions(snap)).filter((u) => u.ut_user_process && u.ut_user !== '');
-    pids = listed.map((u) => u.ut_pid);
+    pids = Int32Array.from(listed, (u) => u.ut_pid);
     if (kept && kept.snap === snap) kept.users = { users: listed, pids };
   }
-  const alive = !dropStale ? null : addon?.leadersAlive ? addon.leadersAlive(pids) : pids.map(killSaysAlive);
+  const alive = !dropStale ? null : addon?.leadersAlive ? addon.leadersAlive(pids) : pids.map((p) => (killSaysAlive(p) ? 1 : 0));
   const out: UtmpEntry[] = [];
   for (let i = 0; i < listed.length; i++) if (!alive || alive[i]) out.push(listed[i].copy());
   return out;
