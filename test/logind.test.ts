@@ -5,7 +5,7 @@
  * libsystemd, and a system where sd-login cannot be loaded. The real sd-login
  * on written session files is test/logind-root/ (`npm run test:logind`, root).
  */
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -170,6 +170,37 @@ describe('where sd-login cannot be loaded', () => {
   test('an addon without the logind functions at all (an older prebuilt): unavailable, not a crash', () => {
     const old = { ...native(), readLogind: undefined, readLogindAsync: undefined, logindInfo: undefined } as NativeAddon;
     expect(() => logindSessions(old)).toThrow(expect.objectContaining({ code: 'ENOSYS' }));
+  });
+});
+
+describe("leaders' liveness (who's kill(pid, 0), through pidfds)", () => {
+  const alive = (pids: number[]) => [...native().leadersAlive!(Int32Array.from(pids))].map(Boolean);
+  const fds = () => fs.readdirSync('/proc/self/fd').length;
+
+  test('running, ended, never existed, and no single process; descriptors follow the last call', async () => {
+    const children = Array.from({ length: 20 }, () => spawn('sleep', ['100'], { stdio: 'ignore' }));
+    try {
+      const pids = children.map((c) => c.pid!);
+      const before = fds();
+      expect(alive([...pids, 0, -1])).toEqual([...pids.map(() => true), true, true]);
+      expect(alive(pids)).toEqual(pids.map(() => true)); // asked again: the kept pidfds answer
+      // kill(2) says the same, independently.
+      expect(pids.map((p) => { try { process.kill(p, 0); return true; } catch { return false; } })).toEqual(pids.map(() => true));
+      children[3].kill('SIGKILL');
+      await new Promise((r) => children[3].once('exit', r));
+      const after = alive(pids);
+      expect(after.filter((a) => !a)).toHaveLength(1);
+      expect(after[3]).toBe(false);
+      expect(alive([2 ** 31 - 2])).toEqual([false]); // no such process
+      alive([]);
+      expect(fds()).toBeLessThanOrEqual(before + 1); // the epoll descriptor at most; no pidfd kept
+    } finally {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    }
+  });
+
+  test('anything but an Int32Array is a TypeError', () => {
+    expect(() => native().leadersAlive!([1] as unknown as Int32Array)).toThrow(expect.objectContaining({ name: 'TypeError', message: expect.stringContaining('Int32Array') }));
   });
 });
 
