@@ -120,7 +120,7 @@ class LibcCursor {
  * for (const u of new UtmpFile()) if (u.ut_user_process) console.log(u.ut_user, u.ut_line);
  */
 export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<UtmpEntry> {
-  /** The file read: the path given, or the system's utmp. */
+  /** The file read: the path given, or the system's utmp (logind's session directory when `source` is `logind`). */
   readonly path: string;
   /**
    * The reader in use: `libc` (the C library's getutxent family) or `decoder`
