@@ -5,7 +5,7 @@
 import { BackwardCursor } from './backward';
 import type { UtmpEntry } from './entry';
 import type { LayoutName } from './layouts';
-import { chooseLiveSource, kernelBootSeconds, kernelBootSecondsAsync, liveFacts, logindUsers, logindUsersAsync } from './modern/logind';
+import { type DirectoryState, kernelBootSeconds, kernelBootSecondsAsync, liveDecision, logindUsers, logindUsersAsync } from './modern/logind';
 import { tryNative } from './native';
 import { paths } from './paths';
 import { UtmpFile, type UtmpSource } from './utmp-file';
@@ -38,13 +38,18 @@ export interface UtmpQueryOptions extends WarningOptions {
  * `'utmp'` otherwise (any `path` is a utmp file).
  */
 export function liveSource(options: UtmpQueryOptions = {}): 'utmp' | 'logind' {
+  return decide(options).source;
+}
+
+// The decision, with the session directory's state it saw (the logind reader reuses it).
+function decide(options: UtmpQueryOptions): { source: 'utmp' | 'logind'; dir?: DirectoryState | null } {
   const s = options.source ?? 'auto';
   if (s === 'logind') {
     if (options.path !== undefined) throw new TypeError('source "logind" reads systemd-logind\'s sessions, not a file: give no path');
-    return 'logind';
+    return { source: 'logind' };
   }
-  if (s !== 'auto' || options.path !== undefined) return 'utmp';
-  return chooseLiveSource(liveFacts(paths().utmp));
+  if (s !== 'auto' || options.path !== undefined) return { source: 'utmp' };
+  return liveDecision(paths().utmp);
 }
 
 /** Options of `users()`. */
@@ -89,7 +94,6 @@ function stalePolicy(options: UsersOptions): (u: UtmpEntry) => boolean {
   return (u) => u.ut_user_process && (!drop || processExists(u.ut_pid ?? 0));
 }
 
-
 /**
  * The user sessions in utmp now: its USER_PROCESS entries, in file order.
  *
@@ -107,13 +111,15 @@ function stalePolicy(options: UsersOptions): (u: UtmpEntry) => boolean {
  * for (const u of users()) console.log(u.ut_user, u.ut_line, u.ut_host, u.date);
  */
 export function users(options: UsersOptions = {}): UtmpEntry[] {
-  if (liveSource(options) === 'logind') return logindUsers(options.dropStale ?? true);
+  const live = decide(options);
+  if (live.source === 'logind') return logindUsers(options.dropStale ?? true, undefined, live.dir);
   return readAll(options, true).filter(stalePolicy(options));
 }
 
 /** `users()`, read off the main thread. */
 export async function usersAsync(options: UsersOptions = {}): Promise<UtmpEntry[]> {
-  if (liveSource(options) === 'logind') return logindUsersAsync(options.dropStale ?? true);
+  const live = decide(options);
+  if (live.source === 'logind') return logindUsersAsync(options.dropStale ?? true, undefined, live.dir);
   return (await readAllAsync(options, true)).filter(stalePolicy(options));
 }
 

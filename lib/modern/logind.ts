@@ -250,13 +250,24 @@ export function chooseLiveSource(f: LiveFacts): 'utmp' | 'logind' {
   return f.systemdBooted || f.sessionsListed ? 'logind' : 'utmp';
 }
 
-/** The library providing sd-login here, or null. */
+const libraries = new WeakMap<NativeAddon, string | null>();
+
+/** The library providing sd-login here, or null (asked of the addon once: it loads it once). */
 export function logindLibrary(addon: NativeAddon | null = tryNative()): string | null {
-  return addon?.logindInfo?.().library ?? null;
+  if (!addon) return null;
+  let library = libraries.get(addon);
+  if (library === undefined) {
+    library = addon.logindInfo?.().library ?? null;
+    libraries.set(addon, library);
+  }
+  return library;
 }
 
-/** Gathers `LiveFacts` from this machine (a few stat calls). */
-export function liveFacts(utmpPath: string, addon: NativeAddon | null = tryNative()): LiveFacts {
+// systemd stays PID 1 until the machine stops: once seen, not asked again.
+let booted = false;
+
+/** The facts, and the state of the session directory seen, for the reader to reuse within the same call. */
+function gatherFacts(utmpPath: string, addon: NativeAddon | null): { facts: LiveFacts; dir: DirectoryState | null } {
   const facts: LiveFacts = {
     utmpExists: fs.existsSync(utmpPath),
     logindLibrary: null,
@@ -264,23 +275,39 @@ export function liveFacts(utmpPath: string, addon: NativeAddon | null = tryNativ
     systemdBooted: false,
     sessionsListed: false,
   };
-  if (facts.utmpExists) return facts;
+  if (facts.utmpExists) return { facts, dir: null };
   facts.logindLibrary = logindLibrary(addon);
-  if (facts.logindLibrary === null) return facts;
-  try {
-    facts.sessionsDir = fs.statSync(LOGIND_SESSIONS_DIR).isDirectory();
-  } catch {
-    return facts;
-  }
-  facts.systemdBooted = fs.existsSync(SYSTEMD_BOOTED_DIR);
+  if (facts.logindLibrary === null) return { facts, dir: null };
+  const dir = directoryState();
+  if (!dir?.isDirectory) return { facts, dir: null };
+  facts.sessionsDir = true;
+  facts.systemdBooted = booted ||= fs.existsSync(SYSTEMD_BOOTED_DIR);
   if (!facts.systemdBooted) {
-    try {
-      facts.sessionsListed = fs.readdirSync(LOGIND_SESSIONS_DIR).some((n) => /^[A-Za-z0-9]+$/.test(n));
-    } catch {
-      // unreadable: nothing listed
+    if (kept && kept.key === dir.key) {
+      facts.sessionsListed = kept.snap.sessions.length > 0; // the directory as last read
+    } else {
+      try {
+        facts.sessionsListed = fs.readdirSync(LOGIND_SESSIONS_DIR).some((n) => /^[A-Za-z0-9]+$/.test(n));
+      } catch {
+        // unreadable: nothing listed
+      }
     }
   }
-  return facts;
+  return { facts, dir };
+}
+
+/** Gathers `LiveFacts` from this machine (a few stat calls). */
+export function liveFacts(utmpPath: string, addon: NativeAddon | null = tryNative()): LiveFacts {
+  return gatherFacts(utmpPath, addon).facts;
+}
+
+/**
+ * Which source answers for the live database, with the session directory's
+ * state seen while deciding (one stat less for the reader). @internal
+ */
+export function liveDecision(utmpPath: string, addon: NativeAddon | null = tryNative()): { source: 'utmp' | 'logind'; dir: DirectoryState | null } {
+  const { facts, dir } = gatherFacts(utmpPath, addon);
+  return { source: chooseLiveSource(facts), dir };
 }
 
 function unavailable(): Error {
@@ -312,9 +339,16 @@ const RACY_MS = 1000;
 const PTY_GUESS_MS = 10_000;
 let kept: { key: string; snap: NativeLogindSnapshot; addon: NativeAddon; users?: { users: LogindEntry[]; pids: Int32Array } } | null = null;
 
-function directoryState(): { key: string; mtimeMs: number } | null {
+/** What a stat of logind's session directory says. @internal */
+export interface DirectoryState {
+  key: string;
+  mtimeMs: number;
+  isDirectory: boolean;
+}
+
+function directoryState(): DirectoryState | null {
   const st = fs.statSync(LOGIND_SESSIONS_DIR, { throwIfNoEntry: false });
-  return st ? { key: `${st.dev}:${st.ino}:${st.mtimeMs}:${st.ctimeMs}`, mtimeMs: st.mtimeMs } : null;
+  return st ? { key: `${st.dev}:${st.ino}:${st.mtimeMs}:${st.ctimeMs}`, mtimeMs: st.mtimeMs, isDirectory: st.isDirectory() } : null;
 }
 
 function keepable(snap: NativeLogindSnapshot, dirMtimeMs: number, readAt: number): boolean {
@@ -322,9 +356,8 @@ function keepable(snap: NativeLogindSnapshot, dirMtimeMs: number, readAt: number
   return !snap.sessions.some((s) => s.tty === undefined && s.type === 'tty' && readAt - (s.startUsec ?? 0) / 1000 < PTY_GUESS_MS);
 }
 
-async function snapshot(addon: NativeAddon | null, read: (a: NativeAddon) => NativeLogindSnapshot | null | Promise<NativeLogindSnapshot | null>):
-    Promise<NativeLogindSnapshot | null> {
-  const dir = directoryState();
+async function snapshot(addon: NativeAddon | null, read: (a: NativeAddon) => NativeLogindSnapshot | null | Promise<NativeLogindSnapshot | null>,
+  dir = directoryState()): Promise<NativeLogindSnapshot | null> {
   if (dir && kept && kept.addon === addon && kept.key === dir.key) return kept.snap;
   const readAt = Date.now();
   const snap = addon ? await read(addon) : null;
@@ -332,8 +365,7 @@ async function snapshot(addon: NativeAddon | null, read: (a: NativeAddon) => Nat
   return snap;
 }
 
-function snapshotSync(addon: NativeAddon | null): NativeLogindSnapshot | null {
-  const dir = directoryState();
+function snapshotSync(addon: NativeAddon | null, dir = directoryState()): NativeLogindSnapshot | null {
   if (dir && kept && kept.addon === addon && kept.key === dir.key) return kept.snap;
   const readAt = Date.now();
   const snap = addon?.readLogind ? addon.readLogind() : null;
@@ -364,13 +396,13 @@ export async function logindSessionsAsync(addon: NativeAddon | null = tryNative(
  * `dropStale`, without those whose leader has ended (who's kill(pid, 0)).
  * Entries of an unchanged snapshot are kept and handed out as copies.
  */
-export function logindUsers(dropStale: boolean, addon: NativeAddon | null = tryNative()): UtmpEntry[] {
-  return usersOf(snapshotSync(addon), dropStale, addon);
+export function logindUsers(dropStale: boolean, addon: NativeAddon | null = tryNative(), dir?: DirectoryState | null): UtmpEntry[] {
+  return usersOf(snapshotSync(addon, dir ?? directoryState()), dropStale, addon);
 }
 
 /** `logindUsers()`, read off the main thread. */
-export async function logindUsersAsync(dropStale: boolean, addon: NativeAddon | null = tryNative()): Promise<UtmpEntry[]> {
-  return usersOf(await snapshot(addon, (a) => (a.readLogindAsync ? a.readLogindAsync() : null)), dropStale, addon);
+export async function logindUsersAsync(dropStale: boolean, addon: NativeAddon | null = tryNative(), dir?: DirectoryState | null): Promise<UtmpEntry[]> {
+  return usersOf(await snapshot(addon, (a) => (a.readLogindAsync ? a.readLogindAsync() : null), dir ?? directoryState()), dropStale, addon);
 }
 
 function usersOf(snap: NativeLogindSnapshot | null, dropStale: boolean, addon: NativeAddon | null): UtmpEntry[] {
