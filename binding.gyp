@@ -7,7 +7,8 @@
         "src-native/errors.cc",
         "src-native/file_lock.cc",
         "src-native/utmpx_reader.cc",
-        "src-native/lastlog_reader.cc"
+        "src-native/lastlog_reader.cc",
+        "src-native/logind.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # SWALLOW_UNTHROWABLE: a promise settled while its worker thread is being
@@ -21,7 +22,7 @@
         "MACOSX_DEPLOYMENT_TARGET": "10.15"
       },
       "conditions": [
-        ["OS=='linux'", { "defines": ["_GNU_SOURCE"] }]
+        ["OS=='linux'", { "defines": ["_GNU_SOURCE"], "libraries": ["-ldl"] }]
       ]
     }
   ]

@@ -5,6 +5,7 @@
 import { BackwardCursor } from './backward';
 import type { UtmpEntry } from './entry';
 import type { LayoutName } from './layouts';
+import { type DirectoryState, kernelBootSeconds, kernelBootSecondsAsync, liveDecision, logindUsers, logindUsersAsync } from './modern/logind';
 import { tryNative } from './native';
 import { paths } from './paths';
 import { UtmpFile, type UtmpSource } from './utmp-file';
@@ -21,8 +22,34 @@ export interface UtmpQueryOptions extends WarningOptions {
    * same entries as libc (a differential test holds them to it) ten or more
    * times faster than libc's lock, read and unlock per record. Elsewhere the
    * rule of `UtmpFile`. `'libc'` forces getutxent.
+   *
+   * Where the system keeps no utmp but systemd-logind runs (Debian 13 and the
+   * like; the rule is `liveSource()`), `'auto'` reads logind instead: sessions
+   * through sd-login, the boot time from the kernel, no run level. `'utmp'`
+   * forces utmp (with the reader above), `'logind'` forces logind (no `path`).
    */
-  source?: UtmpSource | 'auto';
+  source?: UtmpSource | 'utmp' | 'auto';
+}
+
+/**
+ * Where `users()`, `bootTime()` and `runLevel()` answer from with these
+ * options: `'logind'` for the live database of a system that keeps no utmp
+ * file and runs systemd-logind (see modern/logind.ts), or when forced;
+ * `'utmp'` otherwise (any `path` is a utmp file).
+ */
+export function liveSource(options: UtmpQueryOptions = {}): 'utmp' | 'logind' {
+  return decide(options).source;
+}
+
+// The decision, with the session directory's state it saw (the logind reader reuses it).
+function decide(options: UtmpQueryOptions): { source: 'utmp' | 'logind'; dir?: DirectoryState | null } {
+  const s = options.source ?? 'auto';
+  if (s === 'logind') {
+    if (options.path !== undefined) throw new TypeError('source "logind" reads systemd-logind\'s sessions, not a file: give no path');
+    return { source: 'logind' };
+  }
+  if (s !== 'auto' || options.path !== undefined) return { source: 'utmp' };
+  return liveDecision(paths().utmp);
 }
 
 /** Options of `users()`. */
@@ -70,9 +97,11 @@ function stalePolicy(options: UsersOptions): (u: UtmpEntry) => boolean {
 /**
  * The user sessions in utmp now: its USER_PROCESS entries, in file order.
  *
- * Throws a Node-style `ENOENT` error when the system keeps no utmp database
- * (containers; Debian 13 and other systemd-logind-only systems). An empty list
- * there would claim that nobody is logged in, which is not known.
+ * Where the system keeps no utmp but systemd-logind runs (Debian 13 and the
+ * like; see `liveSource()`), the sessions of logind instead, as coreutils' who
+ * shows them (entries with `source: 'logind'`). Throws a Node-style `ENOENT`
+ * error when there is neither (containers): an empty list there would claim
+ * that nobody is logged in, which is not known.
  *
  * Made to be polled: like `bootTime()` and `runLevel()`, it keeps the file it
  * read open for a second (one descriptor at a time), and reuses the entries of
@@ -82,11 +111,15 @@ function stalePolicy(options: UsersOptions): (u: UtmpEntry) => boolean {
  * for (const u of users()) console.log(u.ut_user, u.ut_line, u.ut_host, u.date);
  */
 export function users(options: UsersOptions = {}): UtmpEntry[] {
+  const live = decide(options);
+  if (live.source === 'logind') return logindUsers(options.dropStale ?? true, undefined, live.dir);
   return readAll(options, true).filter(stalePolicy(options));
 }
 
 /** `users()`, read off the main thread. */
 export async function usersAsync(options: UsersOptions = {}): Promise<UtmpEntry[]> {
+  const live = decide(options);
+  if (live.source === 'logind') return logindUsersAsync(options.dropStale ?? true, undefined, live.dir);
   return (await readAllAsync(options, true)).filter(stalePolicy(options));
 }
 
@@ -116,10 +149,12 @@ function lastOf(entries: UtmpEntry[], type: UtmpEntry['ut_type']): UtmpEntry | u
   return undefined;
 }
 
-// The one-call functions read glibc's live database with the decoder (see `source`).
+// The one-call functions read glibc's live database with the decoder (see
+// `source`); 'utmp' keeps UtmpFile from asking about logind again.
 function withSource(options: UtmpQueryOptions): UtmpQueryOptions {
-  if ((options.source ?? 'auto') !== 'auto' || options.path !== undefined) return options;
-  return liveIsPlainFile() ? { ...options, source: 'decoder' } : options;
+  const s = options.source ?? 'auto';
+  if ((s !== 'auto' && s !== 'utmp') || options.path !== undefined) return options;
+  return { ...options, source: liveIsPlainFile() ? 'decoder' : 'utmp' };
 }
 
 function liveIsPlainFile(): boolean {
@@ -148,34 +183,42 @@ async function readAllAsync(options: UtmpQueryOptions, usersOnly = false): Promi
   }
 }
 
+const secondsToDate = (s: number | null) => (s === null ? null : new Date(s * 1000));
+
 /**
  * When the system booted, from utmp's BOOT_TIME entry (the last one), or null
  * when the database has none. Throws `ENOENT` like `users()` when there is no
- * utmp database (on Linux, `os.uptime()` then still tells).
+ * utmp database (on Linux, `os.uptime()` then still tells). Where logind
+ * answers (`liveSource()`), the kernel's boot time (`btime` of /proc/stat).
  */
 export function bootTime(options: UtmpQueryOptions = {}): Date | null {
+  if (liveSource(options) === 'logind') return secondsToDate(kernelBootSeconds());
   return lastOf(readAll(options), 'BOOT_TIME')?.date ?? null;
 }
 
 /** `bootTime()`, read off the main thread. */
 export async function bootTimeAsync(options: UtmpQueryOptions = {}): Promise<Date | null> {
+  if (liveSource(options) === 'logind') return secondsToDate(await kernelBootSecondsAsync());
   return lastOf(await readAllAsync(options), 'BOOT_TIME')?.date ?? null;
 }
 
 /**
  * The current run level from utmp's RUN_LVL entry (the last one), or null when
  * the database has none. Throws `ENOENT` like `users()` when there is no utmp.
+ * Null where logind answers (`liveSource()`): systemd has no run levels.
  *
  * @example
  * runLevel(); // { level: '5', previous: 'N', time: 2024-01-15T09:00:05.000Z }
  */
 export function runLevel(options: UtmpQueryOptions = {}): RunLevel | null {
+  if (liveSource(options) === 'logind') return null;
   const u = lastOf(readAll(options), 'RUN_LVL');
   return u ? toRunLevel(u) : null;
 }
 
 /** `runLevel()`, read off the main thread. */
 export async function runLevelAsync(options: UtmpQueryOptions = {}): Promise<RunLevel | null> {
+  if (liveSource(options) === 'logind') return null;
   const u = lastOf(await readAllAsync(options), 'RUN_LVL');
   return u ? toRunLevel(u) : null;
 }

@@ -22,4 +22,10 @@ export type { Session, SessionEnd, SessionKind, SessionsOptions } from './sessio
 export {
   users, usersAsync, bootTime, bootTimeAsync, runLevel, runLevelAsync, failedLogins, failedLoginsAsync, processExists,
 } from './functions';
+export {
+  logindSessions, logindSessionsAsync, logindEntries, logindLibrary, chooseLiveSource, LogindEntry,
+} from './modern/logind';
+export type { LogindSession, LiveFacts } from './modern/logind';
+export type { DataSource } from './modern/source';
+export { liveSource } from './functions';
 export type { UsersOptions, UtmpQueryOptions, RunLevel, FailedLoginsOptions } from './functions';

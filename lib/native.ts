@@ -29,6 +29,42 @@ export interface NativeSnapshot {
   platform: NativePlatform;
 }
 
+/**
+ * One logind session as sd-login gives it: a field is absent when the library
+ * cannot give it (no such getter in this libsystemd, or logind has no value).
+ */
+export interface NativeLogindSession {
+  id: string;
+  uid?: number;
+  user?: string;
+  seat?: string;
+  tty?: string;
+  display?: string;
+  remoteHost?: string;
+  remoteUser?: string;
+  service?: string;
+  type?: string;
+  class?: string;
+  state?: string;
+  desktop?: string;
+  vt?: number;
+  leader?: number;
+  /** Microseconds since the epoch. */
+  startUsec?: number;
+  active?: boolean;
+  remote?: boolean;
+  /** For a `tty` session without a tty (ssh): the pty coreutils' who would guess (`pts/N`). */
+  guessedPty?: string;
+  /** Fields read from the session file because this libsystemd lacks their getter (before 254). */
+  fromFile: ('user' | 'leader' | 'startTime')[];
+}
+
+/** One read of sd-login: the library that answered and its sessions. */
+export interface NativeLogindSnapshot {
+  library: string;
+  sessions: NativeLogindSession[];
+}
+
 /** The C library the addon was built for; `musl` and `other` have only stub utmpx functions. */
 export type NativePlatform = 'glibc' | 'musl' | 'darwin' | 'freebsd' | 'other';
 
@@ -71,6 +107,18 @@ export interface NativeAddon {
   readSmallFile(path: string, limit: number, into: Buffer, keep?: boolean): number | null;
   /** Closes the descriptor `readSmallFile` kept. */
   releaseSmallFile(): void;
+  /** The sessions of systemd-logind through sd-login, or null where sd-login cannot be loaded. */
+  readLogind?(): NativeLogindSnapshot | null;
+  /** `readLogind` on a libuv thread. */
+  readLogindAsync?(): Promise<NativeLogindSnapshot | null>;
+  /** Which library provides sd-login (null: none) and which of the getters used it lacks. */
+  logindInfo?(): { library: string | null; missing: string[] };
+  /**
+   * Whether each process still runs, as who's `kill(pid, 0)` tells (pids of 0
+   * or below count as alive), through pidfds kept between calls where Linux
+   * has them: one poll for all.
+   */
+  leadersAlive?(pids: Int32Array): Uint8Array;
 }
 
 let loaded: NativeAddon | undefined;

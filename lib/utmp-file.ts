@@ -10,20 +10,29 @@
  *   for every other file (wtmp, btmp, copies from other machines, any
  *   foreign format), and for everything on musl, where libc's functions are
  *   stubs.
+ * - `logind`: no path given on a system that keeps no utmp but runs
+ *   systemd-logind (Debian 13 and the like): its sessions through sd-login, as
+ *   the entries coreutils' who makes of them, after a BOOT_TIME entry for the
+ *   kernel's boot time. The rule is `chooseLiveSource` in modern/logind.ts.
  */
 import { type UtmpEntry, toEntry } from './entry';
 import { LAYOUTS, type LayoutName } from './layouts';
+import { LOGIND_SESSIONS_DIR, LogindCursor, chooseLiveSource, liveFacts } from './modern/logind';
 import { type NativePlatform, native, tryNative } from './native';
 import { checkPathArgument } from './paths';
 import { type CursorHints, RecordFileCursor } from './record-file';
 import type { TypeNumbering } from './record-types';
 import { type UtmpWarning, type WarningOptions, WarningSink } from './warnings';
 
-export type UtmpSource = 'libc' | 'decoder';
+export type UtmpSource = 'libc' | 'decoder' | 'logind';
 
 export interface UtmpFileOptions extends WarningOptions {
-  /** Force a reader; by default the rule above picks one. */
-  source?: UtmpSource | 'auto';
+  /**
+   * Force a reader; by default the rule above picks one. `utmp`: the system's
+   * utmp even where logind would answer (with the reader the rule picks);
+   * `logind`: systemd-logind's sessions (no path).
+   */
+  source?: UtmpSource | 'utmp' | 'auto';
   /** Read the file as this layout instead of recognising it (implies the decoder). */
   layout?: LayoutName | 'auto';
 }
@@ -111,18 +120,19 @@ class LibcCursor {
  * for (const u of new UtmpFile()) if (u.ut_user_process) console.log(u.ut_user, u.ut_line);
  */
 export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<UtmpEntry> {
-  /** The file read: the path given, or the system's utmp. */
+  /** The file read: the path given, or the system's utmp (logind's session directory when `source` is `logind`). */
   readonly path: string;
   /**
    * The reader in use: `libc` (the C library's getutxent family) or `decoder`
    * (this package's record decoder). Always `decoder` on musl (Alpine), whose
-   * utmpx functions are stubs that find no records.
+   * utmpx functions are stubs that find no records. `logind` where the
+   * system keeps no utmp and systemd-logind's sessions are read instead.
    */
   readonly source: UtmpSource;
   private readonly givenPath: string | undefined;
   private readonly layoutOption: LayoutName | 'auto';
   private readonly sink: WarningSink;
-  private cursor: LibcCursor | RecordFileCursor | null = null;
+  private cursor: LibcCursor | RecordFileCursor | LogindCursor | null = null;
   private hints: CursorHints = {};
 
   constructor(path?: string, options: UtmpFileOptions = {}) {
@@ -134,7 +144,12 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     this.layoutOption = options.layout ?? 'auto';
     this.sink = new WarningSink(options);
     const requested = options.source ?? 'auto';
-    if (requested === 'auto') {
+    if (requested === 'logind' && path !== undefined) {
+      throw new TypeError('source "logind" reads systemd-logind\'s sessions, not a file: give no path');
+    }
+    if (requested === 'auto' && path === undefined && this.layoutOption === 'auto' && liveIsLogind()) {
+      this.source = 'logind';
+    } else if (requested === 'auto' || requested === 'utmp') {
       const addon = tryNative();
       this.source = addon
         ? chooseSource(path, addon.platform, addon.libcStubs, this.layoutOption)
@@ -142,7 +157,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     } else {
       this.source = requested;
     }
-    this.path = path ?? (this.source === 'libc' ? native().paths.utmp : defaultPathForDecoder());
+    this.path = path ?? (this.source === 'logind' ? LOGIND_SESSIONS_DIR : this.source === 'libc' ? native().paths.utmp : defaultPathForDecoder());
   }
 
   /** Problems found so far (at most 1000 kept; see `warningCount`). */
@@ -241,11 +256,12 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     return this;
   }
 
-  private open(): LibcCursor | RecordFileCursor {
+  private open(): LibcCursor | RecordFileCursor | LogindCursor {
     if (!this.cursor) {
-      this.cursor = this.source === 'libc'
-        ? new LibcCursor(this.givenPath, this.path, this.sink)
-        : new RecordFileCursor(this.path, this.layoutOption, this.sink, this.hints);
+      this.cursor = this.source === 'logind' ? new LogindCursor()
+        : this.source === 'libc'
+          ? new LibcCursor(this.givenPath, this.path, this.sink)
+          : new RecordFileCursor(this.path, this.layoutOption, this.sink, this.hints);
     }
     return this.cursor;
   }
@@ -255,6 +271,11 @@ const LAYOUT_NAMES = new Set<string>(Object.keys(LAYOUTS));
 
 function asResult(entry: UtmpEntry | undefined): IteratorResult<UtmpEntry, undefined> {
   return entry ? { value: entry, done: false } : { value: undefined, done: true };
+}
+
+// No utmp, and systemd-logind keeps the sessions (see chooseLiveSource).
+function liveIsLogind(): boolean {
+  return chooseLiveSource(liveFacts(defaultPathForDecoder())) === 'logind';
 }
 
 // The decoder needs no addon: a missing binary only takes libc away.

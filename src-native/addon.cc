@@ -5,6 +5,7 @@
 #include "file_lock.h"
 #include "platform.h"
 #include "lastlog_reader.h"
+#include "logind.h"
 #include "utmpx_reader.h"
 
 namespace {
@@ -39,6 +40,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("scanLastlog", Napi::Function::New(env, utmpx_addon::ScanLastlogSync, "scanLastlog"));
   exports.Set("scanLastlogAsync", Napi::Function::New(env, utmpx_addon::ScanLastlogAsync, "scanLastlogAsync"));
   exports.Set("lastlog", utmpx_addon::LastlogInfo(env));
+  exports.Set("readLogind", Napi::Function::New(env, utmpx_addon::ReadLogindSync, "readLogind"));
+  exports.Set("readLogindAsync", Napi::Function::New(env, utmpx_addon::ReadLogindAsync, "readLogindAsync"));
+  exports.Set("logindInfo", Napi::Function::New(env, utmpx_addon::LogindInfo, "logindInfo"));
+  exports.Set("leadersAlive", Napi::Function::New(env, utmpx_addon::LeadersAliveJs, "leadersAlive"));
   return exports;
 }
 

@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CLI, ORACLE_ENV, nodeAsNobody, noLiveUtmp, oracle, oracleIn, utmpx, utmpxIn } from './helpers/cli-run';
+import { CLI, ORACLE_ENV, nodeAsNobody, noLiveSessions, oracle, oracleIn, utmpx, utmpxIn } from './helpers/cli-run';
 import { type DumpRecord, asUtf8, richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
 let dir: string;
@@ -200,7 +200,7 @@ describe('exit codes and messages', () => {
   });
 
   // Only where the system has no utmp, so the machine's database is never read.
-  (noLiveUtmp ? test : test.skip)('a machine with no utmp: said on stderr, nothing on stdout, exit 0', () => {
+  (noLiveSessions ? test : test.skip)('a machine with no utmp: said on stderr, nothing on stdout, exit 0', () => {
     for (const c of [['who'], ['users'], ['boot'], ['dump'], ['who', '--json']]) {
       const r = utmpx(...c);
       expect([c, r.status, r.stdout]).toEqual([c, 0, '']);

@@ -1,5 +1,22 @@
 /** What the subcommands that read the live utmp share. */
-import type { CommandIO } from './common';
+import { type CommandIO, UsageError } from './common';
+import type { ParsedArgs } from './output';
+
+/** The `--source` option of who, users and boot. */
+export const SOURCE_OPTION = { source: { type: 'string' } } as const;
+
+/** The help line of `--source`. */
+export const SOURCE_HELP = `      --source S   utmp or logind (default auto: logind where the system keeps
+                   no utmp and systemd-logind runs, else utmp)
+`;
+
+/** `--source` checked: 'auto' when not given; a file (-f) is always utmp. */
+export function sourceOf(command: string, opts: ParsedArgs): 'auto' | 'utmp' | 'logind' {
+  const s = (opts.values.source as string | undefined) ?? 'auto';
+  if (s !== 'auto' && s !== 'utmp' && s !== 'logind') throw new UsageError(`${command}: --source must be auto, utmp or logind`);
+  if (s === 'logind' && opts.file !== undefined) throw new UsageError(`${command}: --source logind reads no file: drop -f`);
+  return s;
+}
 
 /**
  * A system with no utmp database (containers, systemd-logind-only

@@ -2,7 +2,7 @@
 import type { UtmpEntry } from '../entry';
 import { users } from '../functions';
 import { type Command, safe } from './common';
-import { noLiveDatabase } from './live';
+import { SOURCE_HELP, SOURCE_OPTION, noLiveDatabase, sourceOf } from './live';
 import { RecordEmitter, parseCommand, whoTime } from './output';
 
 /** One line per session, in who(1)'s columns. */
@@ -13,8 +13,9 @@ export function formatWho(u: UtmpEntry, iso = false): string {
 
 export const who: Command = {
   summary: 'who [-f FILE] [--json|--ndjson] [--iso]     who is logged in',
-  help: `Usage: utmpx who [-f FILE] [--json | --ndjson] [--iso] [--all]
-Lists the users logged in now (the USER_PROCESS entries of utmp), as who(1).
+  help: `Usage: utmpx who [-f FILE] [--json | --ndjson] [--iso] [--all] [--source S]
+Lists the users logged in now (the USER_PROCESS entries of utmp, or the
+sessions of systemd-logind where the system keeps no utmp), as who(1).
 
   -f, --file FILE  read FILE instead of the system's utmp
       --json       one JSON array of entries (every field)
@@ -22,12 +23,13 @@ Lists the users logged in now (the USER_PROCESS entries of utmp), as who(1).
       --iso        times as ISO 8601 (default: local 'YYYY-MM-DD HH:MM')
       --all        keep entries whose login process is gone (the system's
                    utmp drops them by default, as who(1) does)
-`,
+${SOURCE_HELP}`,
   async run(args, io) {
-    const opts = parseCommand('who', args, { all: { type: 'boolean' } });
+    const opts = parseCommand('who', args, { all: { type: 'boolean' }, ...SOURCE_OPTION });
+    const source = sourceOf('who', opts);
     let sessions: UtmpEntry[];
     try {
-      sessions = users({ path: opts.file, dropStale: opts.file === undefined && !opts.values.all });
+      sessions = users({ path: opts.file, dropStale: opts.file === undefined && !opts.values.all, source });
     } catch (e) {
       return noLiveDatabase(e, opts.file, io);
     }

@@ -10,6 +10,13 @@ export const ORACLE_ENV = { ...process.env, TZ: 'UTC', LC_ALL: 'C.UTF-8' };
 /** This system has no utmp file (tests of that case run only then, so the machine's database is never read). */
 export const noLiveUtmp = !fs.existsSync('/var/run/utmp') && !fs.existsSync('/run/utmp');
 
+/**
+ * Nothing keeps current sessions here: no utmp file and no systemd-logind
+ * (not booted with systemd, no session files), so the library must say so.
+ */
+export const noLiveSessions = noLiveUtmp && !fs.existsSync('/run/systemd/system') &&
+  !(fs.existsSync('/run/systemd/sessions') && fs.readdirSync('/run/systemd/sessions').some((n) => !n.endsWith('.ref')));
+
 export interface CliResult {
   status: number | null;
   stdout: string;
