@@ -23,3 +23,8 @@ export {
   users, usersAsync, bootTime, bootTimeAsync, runLevel, runLevelAsync, failedLogins, failedLoginsAsync, processExists,
 } from './functions';
 export type { UsersOptions, UtmpQueryOptions, RunLevel, FailedLoginsOptions } from './functions';
+export { watch, Watch } from './watch';
+export type {
+  WatchOptions, WatchFileKind, WatchEvent, WatchEventType, WatchWarning, WatchItem, WatchPosition, WatchSource,
+} from './watch';
+export type { DataSource } from './modern/source';
