@@ -23,7 +23,8 @@ export class EventMerger {
   private queue: Queued[] = [];
   private head = 0;
   private readonly committed: Record<string, SourcePosition> = {};
-  private taker: ((r: IteratorResult<WatchItem>) => void) | null = null;
+  /** next() calls waiting for an item, first come first served. */
+  private takers: ((r: IteratorResult<WatchItem>) => void)[] = [];
   private roomWaiters: (() => void)[] = [];
   private ended = false;
 
@@ -54,8 +55,7 @@ export class EventMerger {
     const item = this.take();
     if (item) return Promise.resolve({ value: item, done: false });
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    if (this.taker) return Promise.reject(new Error('watch(): one next() at a time'));
-    return new Promise((resolve) => { this.taker = resolve; });
+    return new Promise((resolve) => { this.takers.push(resolve); });
   }
 
   /** No more items: a waiting next() is done, waiting sources go on (and see `stopped`). */
@@ -63,9 +63,9 @@ export class EventMerger {
     this.ended = true;
     this.queue = [];
     this.head = 0;
-    const t = this.taker;
-    this.taker = null;
-    t?.({ value: undefined, done: true });
+    const takers = this.takers;
+    this.takers = [];
+    for (const t of takers) t({ value: undefined, done: true });
     this.wakeSources();
   }
 
@@ -76,13 +76,10 @@ export class EventMerger {
       return;
     }
     this.queue.push({ key, item, after });
-    if (this.taker) {
+    while (this.takers.length > 0) {
       const value = this.take();
-      if (value) {
-        const t = this.taker;
-        this.taker = null;
-        t({ value, done: false });
-      }
+      if (!value) break;
+      this.takers.shift()!({ value, done: false });
     }
   }
 
