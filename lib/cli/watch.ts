@@ -173,6 +173,8 @@ stderr and the watch goes on.
       }
       if (format === 'json') await out.line(']');
       await out.flush();
+      // Records that were no event (run levels, damaged ones) are passed too: a restart need not read them again.
+      if (stateFile !== undefined) storePosition(stateFile, w.position);
     } finally {
       process.removeListener('SIGINT', stop);
       process.removeListener('SIGTERM', stop);
