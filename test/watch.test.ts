@@ -171,7 +171,8 @@ for i in range(0, len(data), 384):
 }
 
 const haveLogrotate = spawnSync('sh', ['-c', 'command -v logrotate'], { stdio: 'ignore' }).status === 0;
-const logrotateTest = haveLogrotate ? test : test.skip;
+// CI installs logrotate (.ci/run): there a missing one fails the test instead of skipping it.
+const logrotateTest = haveLogrotate || process.env.CI ? test : test.skip;
 
 describe('logrotate, while records are appended', () => {
   function rotate(conf: string): void {

@@ -92,7 +92,12 @@ export class EventMerger {
         this.head = 0;
       }
       if (this.queue.length - this.head < HIGH_WATER / 2) this.wakeSources();
-      if (q.item) return { ...q.item, position: this.position() } as WatchItem;
+      if (q.item) {
+        // Each item is the source's own new object: it takes its position in place.
+        const item = q.item as WatchItem;
+        item.position = this.position();
+        return item;
+      }
     }
     return null;
   }
