@@ -265,3 +265,25 @@ describe('watch() on the system databases while sshd and tmux write them', () =>
     for (const e of events) expect(e).toMatchObject({ user: USER, host: e.type === 'login' ? `tmux(${server}).%0` : expect.any(String) });
   }, 40_000);
 });
+
+test('utmpx watch --ndjson prints an ssh login and its logout as they happen', async () => {
+  const cli = spawn(process.execPath, [path.resolve(__dirname, '../../dist/cli/main.js'), 'watch', '--ndjson'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  cli.stdout!.on('data', (d) => { out += d; });
+  cli.stderr!.on('data', (d) => { err += d; });
+  const mine = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.source === 'wtmp' && e.line.startsWith('pts/'));
+  try {
+    await new Promise((r) => setTimeout(r, 500)); // watching from now
+    const ssh = spawn('ssh', ['-tt', ...sshArgs(USER), 'read line'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const [login] = await waitFor(() => { const m = mine(); return m.length >= 1 && m; }, 15_000, () => `the login line; stdout ${out} stderr ${err}`);
+    expect(login).toMatchObject({ type: 'login', user: USER, host: '127.0.0.1', address: '127.0.0.1' });
+    ssh.stdin!.end('\n');
+    expect(await exitOf(ssh)).toBe(0);
+    const events = await waitFor(() => { const m = mine(); return m.length >= 2 && m; }, 10_000, () => `the logout line; stdout ${out}`);
+    expect(events[1]).toMatchObject({ type: 'logout', line: login.line, pid: login.pid });
+  } finally {
+    cli.kill('SIGTERM');
+    expect(await exitOf(cli)).toBe(0);
+  }
+}, 40_000);
