@@ -169,7 +169,8 @@ export class AppendFileSource implements WatchSource {
         if (sink.stopped) return;
         this.warned = null;
       }
-      await this.drain(sink, this.cur);
+      // The path's stat describes the open file (same inode): its size saves an fstat when nothing is new.
+      await this.drain(sink, this.cur, st && st.ino === this.cur.ino && st.dev === this.cur.dev ? st.size : -1);
     } catch (err) {
       this.report(sink, err);
     }
@@ -182,9 +183,10 @@ export class AppendFileSource implements WatchSource {
   }
 
   /** Reads every whole record after the cursor, in chunks, handing over their events. */
-  private async drain(sink: SourceSink, c: Cursor): Promise<void> {
+  private async drain(sink: SourceSink, c: Cursor, knownSize = -1): Promise<void> {
     while (!sink.stopped) {
-      const st = await fstatAsync(c.fd);
+      const st = knownSize >= 0 ? { size: knownSize } : await fstatAsync(c.fd);
+      knownSize = -1;
       if (sink.stopped) return;
       if (st.size < c.offset) {
         await this.truncated(sink, c);

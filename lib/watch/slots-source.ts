@@ -19,11 +19,15 @@ import type { SourceSink, StartPoint, WakeReason, WatchSource } from './source';
 const openAsync = promisify(fs.open);
 const fstatAsync = promisify(fs.fstat);
 const readAsync = promisify(fs.read);
+const statAsync = promisify(fs.stat);
 
 /** A utmp larger than this is not one (it holds one slot per terminal line). */
 const MAX_UTMP_BYTES = 16 << 20;
 
-interface Snapshot { buf: Buffer; dev: number; ino: number }
+/** The file's bytes, and its identity, size and times (unchanged: no need to read it again on a poll). */
+interface Snapshot { buf: Buffer; dev: number; ino: number; stamp: string }
+
+const stampOf = (st: fs.Stats) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 
 export class SlotFileSource implements WatchSource {
   readonly source = 'utmp' as const;
@@ -37,6 +41,8 @@ export class SlotFileSource implements WatchSource {
   private layout: RecordLayout | null;
   private minTime = -Infinity;
   private warned: string | null = null;
+  /** stampOf the file when last read. */
+  private stamp = '';
   private sink: SourceSink | null = null;
   private readonly warnings: WarningSink;
 
@@ -78,7 +84,13 @@ export class SlotFileSource implements WatchSource {
     this.sink = sink;
     let snap: Snapshot;
     try {
+      // The safety poll reads only a file that changed (a notification always reads).
+      if (reason === 'poll' && this.bytes !== null) {
+        const st = await statAsync(this.path);
+        if (stampOf(st) === this.stamp) return;
+      }
       snap = await this.readAsync();
+      this.stamp = snap.stamp;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || reason !== 'notify') this.report(sink, err);
       return;
@@ -120,6 +132,7 @@ export class SlotFileSource implements WatchSource {
   }
 
   private take(snap: Snapshot): void {
+    this.stamp = snap.stamp;
     this.layout ??= snap.buf.length > 0 ? detectLayout(snap.buf, snap.buf.length) : null;
     const size = this.layout?.size ?? 0;
     this.bytes = snap.buf;
@@ -136,7 +149,7 @@ export class SlotFileSource implements WatchSource {
       if (!st.isFile()) throw notAFile(this.path, st.isDirectory() ? 'a directory' : 'no regular file');
       const buf = Buffer.alloc(Math.min(st.size, MAX_UTMP_BYTES));
       const n = fs.readSync(fd, buf, 0, buf.length, 0);
-      return { buf: buf.subarray(0, n), dev: st.dev, ino: st.ino };
+      return { buf: buf.subarray(0, n), dev: st.dev, ino: st.ino, stamp: stampOf(st) };
     } finally {
       fs.closeSync(fd);
     }
@@ -150,10 +163,12 @@ export class SlotFileSource implements WatchSource {
       const st = await fstatAsync(fd);
       if (!st.isFile()) throw notAFile(this.path, st.isDirectory() ? 'a directory' : 'no regular file');
       locked = await lockAsync(fd).catch(() => false);
-      const size = Math.min((await fstatAsync(fd)).size, MAX_UTMP_BYTES);
+      // Stat under the lock: a rewrite after it changes the times, and the next poll reads again.
+      const now = await fstatAsync(fd);
+      const size = Math.min(now.size, MAX_UTMP_BYTES);
       const buf = Buffer.alloc(size);
       const { bytesRead } = await readAsync(fd, buf, 0, size, 0);
-      return { buf: buf.subarray(0, bytesRead), dev: st.dev, ino: st.ino };
+      return { buf: buf.subarray(0, bytesRead), dev: st.dev, ino: st.ino, stamp: stampOf(now) };
     } finally {
       if (locked) unlock(fd);
       fs.closeSync(fd);
