@@ -28,6 +28,8 @@ export const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
 /** Bytes read at most per chunk (between two looks at the consumer's backlog). */
 const CHUNK_BYTES = 256 * 1024;
 const HEAD_BYTES = 64 * 1024;
+/** How long a file renamed away is still read for records its writers wrote late (until the next wake after this). */
+const LATE_WRITES_MS = 1000;
 
 /** Turns a record into the event it stands for, or null. */
 export type RecordMapper = (e: UtmpEntry, source: DataSource, path: string) => SourceEvent | null;
@@ -74,6 +76,8 @@ export class AppendFileSource implements WatchSource {
   readonly key: string;
   readonly paths: readonly string[];
   private cur: Cursor | null = null;
+  /** The file last renamed away, still read for a moment (see readPrevious). */
+  private previous: { cursor: Cursor; until: number } | null = null;
   /** A rotated predecessor whose tail comes first (found when resuming). */
   private retired: FilePosition | null = null;
   /** Where the source stood when its file went away. */
@@ -136,6 +140,7 @@ export class AppendFileSource implements WatchSource {
     this.sink = sink;
     try {
       if (this.retired) await this.readRetired(sink);
+      if (this.previous) await this.readPrevious(sink);
       if (sink.stopped) return;
       let st: fs.Stats | null = null;
       let statError: unknown = null;
@@ -151,8 +156,10 @@ export class AppendFileSource implements WatchSource {
         await this.drain(sink, c);
         if (sink.stopped) return;
         this.gone = this.position();
-        fs.closeSync(c.fd);
         this.cur = null;
+        // A writer that opened it just before the rename may still write to it: it stays open a little.
+        this.closePrevious();
+        this.previous = { cursor: c, until: Date.now() + LATE_WRITES_MS };
       }
       if (!this.cur) {
         // During a rotation the path is missing for a moment: only the poll says it is gone.
@@ -177,13 +184,30 @@ export class AppendFileSource implements WatchSource {
   }
 
   close(): void {
+    this.closePrevious();
     if (this.cur) fs.closeSync(this.cur.fd);
     this.cur = null;
     this.sink = null;
   }
 
-  /** Reads every whole record after the cursor, in chunks, handing over their events. */
-  private async drain(sink: SourceSink, c: Cursor, knownSize = -1): Promise<void> {
+  /**
+   * Records written late to the file renamed away (by a writer that opened it
+   * before the rename): handed over now, out of file order but not lost. Their
+   * position is the current file's, which they do not move.
+   */
+  private async readPrevious(sink: SourceSink): Promise<void> {
+    const p = this.previous!;
+    await this.drain(sink, p.cursor, -1, () => this.position());
+    if (Date.now() >= p.until) this.closePrevious();
+  }
+
+  private closePrevious(): void {
+    if (this.previous) fs.closeSync(this.previous.cursor.fd);
+    this.previous = null;
+  }
+
+  /** Reads every whole record after the cursor, in chunks, handing over their events (each with `positionOf` the cursor). */
+  private async drain(sink: SourceSink, c: Cursor, knownSize = -1, positionOf = (x: Cursor) => this.positionOf(x)): Promise<void> {
     while (!sink.stopped) {
       const st = knownSize >= 0 ? { size: knownSize } : await fstatAsync(c.fd);
       knownSize = -1;
@@ -219,9 +243,9 @@ export class AppendFileSource implements WatchSource {
         c.last = digest(buf, at, at + size);
         if (entry.ut_time < this.minTime) continue;
         const ev = this.map(entry, this.source, c.file);
-        if (ev) sink.event(ev, this.positionOf(c));
+        if (ev) sink.event(ev, positionOf(c));
       }
-      sink.progress(this.positionOf(c));
+      sink.progress(positionOf(c));
       await sink.room();
     }
   }
