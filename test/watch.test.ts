@@ -410,6 +410,43 @@ describe('bad input: warnings, and the watch goes on', () => {
   });
 });
 
+// As root, a file cannot be made unreadable to this process: a watch running as nobody is shown it instead.
+(process.getuid?.() === 0 ? test : test.skip)('a file that becomes unreadable (a watch running as nobody): EACCES, then events once readable again', async () => {
+  fs.chmodSync(dir, 0o755);
+  const wtmp = path.join(dir, 'wtmp');
+  fs.writeFileSync(wtmp, '', { mode: 0o644 });
+  const script = `
+const { watch } = require(${JSON.stringify(path.resolve(__dirname, '../dist'))});
+(async () => {
+  const w = watch({ files: [process.argv[1]], pollInterval: 100 });
+  console.log(JSON.stringify({ type: 'ready' }));
+  for await (const e of w) console.log(JSON.stringify({ type: e.type, code: e.code, pid: e.pid }));
+})();`;
+  const child = spawn(process.execPath, ['-e', script, wtmp], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d) => { out += d; });
+  const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const until = async (what: string, test: () => boolean) => {
+    for (const deadline = Date.now() + 10_000; !test();) {
+      if (Date.now() > deadline) throw new Error(`no ${what}; the watch printed: ${out}`);
+      await sleep(50);
+    }
+  };
+  try {
+    await until('start', () => lines().some((l) => l.type === 'ready'));
+    fs.rmSync(wtmp);
+    fs.writeFileSync(wtmp, '', { mode: 0 }); // a new file nobody may read
+    await until('EACCES warning', () => lines().some((l) => l.type === 'warning' && l.code === 'EACCES'));
+    fs.chmodSync(wtmp, 0o644);
+    appendWithUtmpdump(wtmp, [loginRecord(1)]);
+    await until('the login', () => lines().some((l) => l.type === 'login'));
+    expect(lines().filter((l) => l.type !== 'ready')).toEqual([{ type: 'warning', code: 'EACCES' }, { type: 'login', pid: 10001 }]);
+  } finally {
+    child.kill();
+    if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve));
+  }
+});
+
 describe('stopping', () => {
   test('an AbortSignal ends the iteration; break ends it too', async () => {
     const wtmp = path.join(dir, 'wtmp');
