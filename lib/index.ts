@@ -29,3 +29,8 @@ export type { LogindSession, LiveFacts } from './modern/logind';
 export type { DataSource } from './modern/source';
 export { liveSource } from './functions';
 export type { UsersOptions, UtmpQueryOptions, RunLevel, FailedLoginsOptions } from './functions';
+export { watch, Watch } from './watch';
+export type {
+  WatchOptions, WatchFileKind, WatchEvent, WatchEventType, WatchWarning, WatchItem, WatchPosition, WatchSource,
+} from './watch';
+export type { DataSource } from './modern/source';

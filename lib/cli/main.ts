@@ -10,6 +10,7 @@ import { last } from './last';
 import { lastb } from './lastb';
 import { lastlog } from './lastlog';
 import { users } from './users';
+import { watch } from './watch';
 import { who } from './who';
 
 const COMMANDS: Record<string, Command> = {
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   dump,
   boot,
   lastlog,
+  watch,
 };
 
 function commandNamed(name: string): Command {

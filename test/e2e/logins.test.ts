@@ -14,7 +14,9 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   UtmpFile, failedLogins, lastLogin, sessions, sessionsAsync, users, usersAsync, type UtmpEntry,
+  type Watch, type WatchEvent, watch,
 } from '../../lib';
+import { EventReader } from '../helpers/watch';
 import {
   type Sshd, type TestUser, backUpDatabases, cannotRun, createUser, describeProcesses, procStat, processesOnPts, ptsNumber, startSshd, waitFor,
 } from './system';
@@ -198,4 +200,90 @@ test('a tmux session (libutempter): USER_PROCESS while it runs, then DEAD_PROCES
   expect(closed).toHaveLength(1);
   expect(closed[0]).toMatchObject({ kind: 'login', host: `tmux(${server}).%0`, end: 'logout' });
   expect(closed[0].logout!.getTime()).toBe(dead.date.getTime());
+}, 40_000);
+
+describe('watch() on the system databases while sshd and tmux write them', () => {
+  /** Events of one watch on utmp, wtmp and btmp, kept for the whole test. */
+  let w: Watch;
+  let reader: EventReader;
+  beforeAll(() => {
+    w = watch({ sources: ['utmp', 'wtmp', 'btmp'] });
+    reader = new EventReader(w);
+  });
+  afterAll(() => w?.close());
+
+  /** Events until `done` holds for those kept so far (`keep` picks this test's), then 500 ms more to catch doubles. */
+  async function collect(keep: (e: WatchEvent) => boolean, done: (kept: WatchEvent[]) => boolean, ms: number): Promise<WatchEvent[]> {
+    const kept: WatchEvent[] = [];
+    const deadline = Date.now() + ms;
+    while (!done(kept)) {
+      if (Date.now() > deadline) throw new Error(`timed out; kept ${JSON.stringify(kept.map((e) => [e.source, e.type, e.user, e.line]))}`);
+      for (const item of await reader.within(200)) if (item.type !== 'warning' && keep(item)) kept.push(item);
+    }
+    for (const item of await reader.within(500)) if (item.type !== 'warning' && keep(item)) kept.push(item);
+    return kept;
+  }
+  const count = (events: WatchEvent[], source: string, type: string) => events.filter((e) => e.source === source && e.type === type).length;
+
+  test('an ssh login and logout: one login and one logout from utmp and from wtmp, with the fields who and utmp show', async () => {
+    const ssh = spawn('ssh', ['-tt', ...sshArgs(USER), 'read line'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const entry = await waitFor(() => utmpNow().find((e) => e.ut_user === USER && e.ut_user_process && e.ut_host === '127.0.0.1'),
+      15_000, 'the ssh login in utmp');
+    const mine = (e: WatchEvent) => e.line === entry.line && e.pid === entry.ut_pid;
+    const logins = await collect(mine, (k) => count(k, 'utmp', 'login') >= 1 && count(k, 'wtmp', 'login') >= 1, 10_000);
+    ssh.stdin!.end('\n');
+    expect(await exitOf(ssh)).toBe(0);
+    const logouts = await collect(mine, (k) => count(k, 'utmp', 'logout') >= 1 && count(k, 'wtmp', 'logout') >= 1, 10_000);
+    const all = [...logins, ...logouts];
+    expect(all.map((e) => `${e.source} ${e.type}`).sort()).toEqual(['utmp login', 'utmp logout', 'wtmp login', 'wtmp logout']);
+    for (const e of all.filter((x) => x.type === 'login')) {
+      expect(e).toMatchObject({ user: USER, line: entry.line, host: '127.0.0.1', address: '127.0.0.1', pid: entry.ut_pid });
+      expect(e.time.getTime()).toBe(entry.date.getTime());
+    }
+    // utmp's logout names the user its slot held; sshd's wtmp DEAD record names none.
+    expect(all.find((e) => e.source === 'utmp' && e.type === 'logout')!.user).toBe(USER);
+    for (const e of all.filter((x) => x.type === 'logout')) expect(e.time.getTime()).toBeGreaterThanOrEqual(entry.date.getTime());
+  }, 40_000);
+
+  test('a failed login: one failed event from btmp', async () => {
+    const stranger = `nw${process.pid.toString(36)}${Date.now().toString(36)}`;
+    spawnSync('ssh', [...sshArgs(stranger), 'true'], { stdio: 'ignore', timeout: 20_000 });
+    const events = await collect((e) => e.user === stranger, (k) => k.length >= 1, 10_000);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'failed', source: 'btmp', line: 'ssh:notty', host: '127.0.0.1', address: '127.0.0.1' });
+    const [inBtmp] = [...failedLogins()].filter((f) => f.ut_user === stranger);
+    expect(events[0].time.getTime()).toBe(inBtmp.date.getTime());
+  }, 40_000);
+
+  test('a tmux session (libutempter): one login and one logout from utmp and from wtmp', async () => {
+    const tmux = (...args: string[]) => execFileSync('runuser', ['-u', USER, '--', 'tmux', '-L', TMUX_SOCKET, ...args]).toString();
+    tmux('new-session', '-d', 'sleep', '2');
+    const server = Number(tmux('display-message', '-p', '#{pid}').trim());
+    const mine = (e: WatchEvent) => e.pid === server;
+    const events = await collect(mine, (k) => count(k, 'utmp', 'logout') >= 1 && count(k, 'wtmp', 'logout') >= 1, 20_000);
+    expect(events.map((e) => `${e.source} ${e.type}`).sort()).toEqual(['utmp login', 'utmp logout', 'wtmp login', 'wtmp logout']);
+    for (const e of events) expect(e).toMatchObject({ user: USER, host: e.type === 'login' ? `tmux(${server}).%0` : expect.any(String) });
+  }, 40_000);
+});
+
+test('utmpx watch --ndjson prints an ssh login and its logout as they happen', async () => {
+  const cli = spawn(process.execPath, [path.resolve(__dirname, '../../dist/cli/main.js'), 'watch', '--ndjson'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  cli.stdout!.on('data', (d) => { out += d; });
+  cli.stderr!.on('data', (d) => { err += d; });
+  const mine = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.source === 'wtmp' && e.line.startsWith('pts/'));
+  try {
+    await new Promise((r) => setTimeout(r, 500)); // watching from now
+    const ssh = spawn('ssh', ['-tt', ...sshArgs(USER), 'read line'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const [login] = await waitFor(() => { const m = mine(); return m.length >= 1 && m; }, 15_000, () => `the login line; stdout ${out} stderr ${err}`);
+    expect(login).toMatchObject({ type: 'login', user: USER, host: '127.0.0.1', address: '127.0.0.1' });
+    ssh.stdin!.end('\n');
+    expect(await exitOf(ssh)).toBe(0);
+    const events = await waitFor(() => { const m = mine(); return m.length >= 2 && m; }, 10_000, () => `the logout line; stdout ${out}`);
+    expect(events[1]).toMatchObject({ type: 'logout', line: login.line, pid: login.pid });
+  } finally {
+    cli.kill('SIGTERM');
+    expect(await exitOf(cli)).toBe(0);
+  }
 }, 40_000);

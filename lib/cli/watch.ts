@@ -1,0 +1,185 @@
+/**
+ * `utmpx watch`: events as they are recorded (logins, logouts, boots,
+ * shutdowns, failed logins), until interrupted. Human lines, JSON, NDJSON,
+ * or NDJSON shaped as Elastic Common Schema events for log shippers.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import { parseArgs } from 'util';
+import { paths } from '../paths';
+import { type WatchEvent, type WatchItem, type WatchWarning } from '../watch/events';
+import { parsePosition, type WatchPosition } from '../watch/position';
+import { type WatchFileKind, type WatchOptions, watch as startWatch } from '../watch/watch';
+import { type Command, UsageError, column, safe } from './common';
+import { parseTime } from './history';
+import { LineWriter, isoLocal, toJson } from './output';
+
+const ACTIONS: Record<WatchEvent['type'], string> = {
+  login: 'logged-in', logout: 'logged-out', failed: 'login-failed', boot: 'system-boot', shutdown: 'system-shutdown',
+};
+
+/** An event as an Elastic Common Schema document (authentication, or host for boot and shutdown). */
+export function ecsDocument(e: WatchEvent, hostname = os.hostname()): Record<string, unknown> {
+  const system = e.type === 'boot' || e.type === 'shutdown';
+  const event: Record<string, unknown> = {
+    kind: 'event',
+    category: [system ? 'host' : 'authentication'],
+    type: [e.type === 'logout' || e.type === 'shutdown' ? 'end' : 'start'],
+    action: ACTIONS[e.type],
+    module: 'utmpx',
+    dataset: `utmpx.${e.source}`,
+  };
+  if (!system) event.outcome = e.type === 'failed' ? 'failure' : 'success';
+  const doc: Record<string, unknown> = { '@timestamp': e.time.toISOString(), event, host: { hostname } };
+  if (e.user) doc.user = { name: e.user };
+  if (system) {
+    if (e.host) (doc.host as Record<string, unknown>).os = { kernel: e.host };
+  } else if (e.address || e.host) {
+    const source: Record<string, string> = {};
+    if (e.address) source.ip = e.address;
+    if (e.host) source.address = e.host;
+    doc.source = source;
+  }
+  if (e.pid) doc.process = { pid: e.pid };
+  if (e.path) doc.log = { file: { path: e.path } };
+  const utmpx: Record<string, unknown> = { type: e.type, source: e.source, line: e.line };
+  if (e.session) utmpx.session = e.session;
+  doc.utmpx = utmpx;
+  return doc;
+}
+
+/** An event's fields for --json/--ndjson: everything but the raw entry. */
+export function eventJson(e: WatchEvent): Record<string, unknown> {
+  const { entry: _entry, ...rest } = e;
+  return rest;
+}
+
+function humanLine(e: WatchEvent, iso: boolean): string {
+  const t = iso ? isoLocal(e.time) : isoLocal(e.time).slice(0, 19).replace('T', ' ');
+  const from = e.host ? ` ${safe(e.host)}` : '';
+  const pid = e.pid ? ` pid ${e.pid}` : '';
+  return `${t} ${e.type.padEnd(8)} ${column(e.user || '-', 8)} ${column(e.line, 12)}${from}${pid} (${e.source})`;
+}
+
+function warningLine(w: WatchWarning): string {
+  return `utmpx: watch: ${safe(w.code)}: ${safe(w.message)}\n`;
+}
+
+/** Writes the position to `file` atomically (a new file renamed over the old). */
+function storePosition(file: string, position: WatchPosition): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(position) + '\n');
+  fs.renameSync(tmp, file);
+}
+
+export const watch: Command = {
+  summary: 'watch [-f FILE]... [--since TIME] [--ndjson]   events as they happen (logins, logouts, failed logins)',
+  help: `Usage: utmpx watch [options]
+Prints login, logout, boot, shutdown and failed-login events as they are
+recorded, until interrupted (Ctrl-C, SIGTERM). Watches the system's wtmp and
+btmp (btmp needs root) unless files are given.
+
+  -f, --file FILE     watch FILE (repeat for more); a name with btmp is failed
+                      logins, utmp the current sessions, anything else history;
+                      a directory stands for its utmp, wtmp and btmp
+      --utmp          also watch the system's utmp (logins appear there too)
+  -s, --since TIME    first replay events since TIME (as in last --since)
+      --state FILE    resume after the position stored in FILE, and store the
+                      position there after each event (nothing lost or repeated
+                      across restarts)
+      --json          one JSON array, streamed
+      --ndjson        one JSON object a line
+      --format FMT    human, json, ndjson, or ecs: NDJSON lines shaped as
+                      Elastic Common Schema authentication events
+      --iso           times as ISO 8601
+Problems with a file (missing, unreadable, damaged records) are reported on
+stderr and the watch goes on.
+`,
+  async run(args, io) {
+    let values: Record<string, string | boolean | string[] | undefined>;
+    try {
+      ({ values } = parseArgs({
+        args,
+        options: {
+          file: { type: 'string', short: 'f', multiple: true },
+          utmp: { type: 'boolean' },
+          since: { type: 'string', short: 's' },
+          state: { type: 'string' },
+          json: { type: 'boolean' },
+          ndjson: { type: 'boolean' },
+          format: { type: 'string' },
+          iso: { type: 'boolean' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (e) {
+      throw new UsageError(`watch: ${(e as Error).message.split('\n')[0]}`);
+    }
+    const chosen = [values.json && 'json', values.ndjson && 'ndjson', values.format].filter(Boolean) as string[];
+    if (new Set(chosen).size > 1) throw new UsageError('watch: choose one of --json, --ndjson and --format');
+    const format = chosen[0] ?? 'human';
+    if (!['human', 'json', 'ndjson', 'ecs'].includes(format)) throw new UsageError(`watch: unknown format: ${format} (human, json, ndjson or ecs)`);
+    const files = values.file as string[] | undefined;
+    if (files?.some((f) => f === '')) throw new UsageError('watch: -f needs a file name');
+    if (values.since !== undefined && values.state !== undefined && fs.existsSync(values.state as string)) {
+      throw new UsageError('watch: --since and a stored --state exclude each other');
+    }
+    const options: WatchOptions = {};
+    if (files) options.files = values.utmp ? [...files, { path: paths().utmp, kind: 'utmp' as WatchFileKind }] : files;
+    else if (values.utmp) options.sources = ['wtmp', 'btmp', 'utmp'];
+    if (values.since !== undefined) options.since = parseTime(values.since as string);
+    const stateFile = values.state as string | undefined;
+    if (stateFile !== undefined) {
+      let text: string | null = null;
+      try {
+        text = fs.readFileSync(stateFile, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+      if (text !== null) {
+        try {
+          options.position = parsePosition(text);
+        } catch {
+          throw new Error(`${stateFile} holds no watch position (remove it to start from now)`);
+        }
+      }
+    }
+
+    const controller = new AbortController();
+    options.signal = controller.signal;
+    const stop = () => controller.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const out = new LineWriter(io.out);
+    const hostname = os.hostname();
+    let count = 0;
+    const w = startWatch(options);
+    try {
+      if (format === 'json') await out.line('[');
+      for await (const item of w as AsyncIterable<WatchItem>) {
+        if (item.type === 'warning') {
+          io.err.write(warningLine(item));
+          continue;
+        }
+        if (format === 'human') await out.line(humanLine(item, Boolean(values.iso)));
+        else if (format === 'ecs') await out.line(toJson(ecsDocument(item, hostname)));
+        else if (format === 'ndjson') await out.line(toJson(eventJson(item)));
+        else await out.line((count === 0 ? '' : ',') + toJson(eventJson(item)));
+        count++;
+        // Events come one by one: each is shown at once, not when a batch fills.
+        await out.flush();
+        if (stateFile !== undefined) storePosition(stateFile, item.position);
+      }
+      if (format === 'json') await out.line(']');
+      await out.flush();
+      // Records that were no event (run levels, damaged ones) are passed too: a restart need not read them again.
+      if (stateFile !== undefined) storePosition(stateFile, w.position);
+    } finally {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      await w.close();
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,63 @@
+/**
+ * Finding where a rotated file's records went, so that its tail is read
+ * before the new file: logrotate's `create` renames the file (wtmp.1,
+ * wtmp-20240115) and makes a new one; `copytruncate` copies it and truncates
+ * it in place. Compressed rotations cannot be read on: they are skipped.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { digest } from './position';
+
+const COMPRESSED = /\.(gz|xz|bz2|zst|lz4|lzma|Z|zip)$/;
+
+/** The siblings a rotation of `file` may have made, newest first. */
+function rotatedSiblings(file: string): { path: string; st: fs.Stats }[] {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: { path: string; st: fs.Stats }[] = [];
+  for (const name of names) {
+    if (name === base || !(name.startsWith(base + '.') || name.startsWith(base + '-')) || COMPRESSED.test(name)) continue;
+    const p = path.join(dir, name);
+    try {
+      const st = fs.statSync(p);
+      if (st.isFile()) out.push({ path: p, st });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out.sort((a, b) => b.st.mtimeMs - a.st.mtimeMs);
+}
+
+/** The name the file with this device and inode has now beside `file` (renamed by a rotation), or null. */
+export function findRenamed(file: string, dev: number, ino: number): string | null {
+  return rotatedSiblings(file).find((s) => s.st.ino === ino && s.st.dev === dev)?.path ?? null;
+}
+
+/**
+ * The copy `copytruncate` made of `file` before truncating it: a sibling at
+ * least `offset` bytes long whose record before `offset` is the one last
+ * read (digest `last`). Null when there is none (compressed, or removed).
+ */
+export function findCopy(file: string, offset: number, recordSize: number, last: string): string | null {
+  const buf = Buffer.alloc(recordSize);
+  for (const s of rotatedSiblings(file)) {
+    if (s.st.size < offset) continue;
+    let fd: number | null = null;
+    try {
+      fd = fs.openSync(s.path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      const n = fs.readSync(fd, buf, 0, recordSize, offset - recordSize);
+      if (n === recordSize && digest(buf, 0, recordSize) === last) return s.path;
+    } catch {
+      // unreadable: not ours to follow
+    } finally {
+      if (fd !== null) fs.closeSync(fd);
+    }
+  }
+  return null;
+}

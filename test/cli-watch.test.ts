@@ -1,0 +1,147 @@
+/**
+ * `utmpx watch` as a process: lines appear as records are appended (by
+ * `utmpdump -r`), in each format; SIGTERM ends it cleanly; --state resumes.
+ */
+import { type ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { CLI, ORACLE_ENV, utmpx } from './helpers/cli-run';
+import { dumpSeconds, tempDir } from './helpers/utmpdump';
+
+/** The time utmpdump was given for a record, as an ISO string at millisecond precision. */
+const isoOf = (time: string) => new Date(Math.floor(dumpSeconds(time) * 1000)).toISOString();
+import { appendWithUtmpdump, loginRecord, logoutRecord } from './helpers/watch';
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => ({ dir, cleanup } = tempDir('utmpx-cli-watch-')));
+afterEach(() => cleanup());
+
+/** A running `utmpx watch`, its stdout split into lines as they come. */
+class Running {
+  readonly child: ChildProcess;
+  private out = '';
+  err = '';
+  private readonly waiters: (() => void)[] = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, [CLI, 'watch', ...args], { env: ORACLE_ENV });
+    this.child.stdout!.on('data', (d) => { this.out += d; this.waiters.splice(0).forEach((w) => w()); });
+    this.child.stderr!.on('data', (d) => { this.err += d; this.waiters.splice(0).forEach((w) => w()); });
+    this.exited = new Promise((resolve) => this.child.on('exit', resolve));
+  }
+
+  get lines(): string[] {
+    return this.out.split('\n').filter(Boolean);
+  }
+
+  /** Waits until `n` lines were printed (stderr once `onStderr`). */
+  async until(test: () => boolean, what: string, ms = 10_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!test()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; stdout: ${this.out} stderr: ${this.err}`);
+      await new Promise<void>((resolve) => { this.waiters.push(resolve); setTimeout(resolve, 100); });
+    }
+  }
+
+  async stop(): Promise<number | null> {
+    this.child.kill('SIGTERM');
+    return this.exited;
+  }
+}
+
+/** Runs `utmpx watch` until it prints that it started watching (the first read is done when a missing btmp is reported). */
+async function started(args: string[]): Promise<Running> {
+  const r = new Running([...args, '-f', path.join(dir, 'missing-btmp')]);
+  await r.until(() => r.err.includes('ENOENT'), 'the start');
+  return r;
+}
+
+test('--ndjson: one line per event as it is appended; SIGTERM ends it with status 0', async () => {
+  const wtmp = path.join(dir, 'wtmp');
+  fs.writeFileSync(wtmp, '');
+  const r = await started(['--ndjson', '-f', wtmp]);
+  try {
+    appendWithUtmpdump(wtmp, [loginRecord(1)]);
+    await r.until(() => r.lines.length === 1, 'the login');
+    appendWithUtmpdump(wtmp, [logoutRecord(1)]);
+    await r.until(() => r.lines.length === 2, 'the logout');
+    const [login, logout] = r.lines.map((l) => JSON.parse(l));
+    expect(login).toMatchObject({ type: 'login', user: 'user1', line: 'pts/1', host: '10.0.0.1', address: '10.0.0.1', pid: 10001, source: 'wtmp', path: wtmp });
+    expect(login.time).toBe(isoOf(loginRecord(1).time));
+    expect(login.position.version).toBe(1);
+    expect(logout).toMatchObject({ type: 'logout', user: '', line: 'pts/1', pid: 10001 });
+  } finally {
+    expect(await r.stop()).toBe(0);
+  }
+});
+
+test('--format ecs: Elastic Common Schema authentication events', async () => {
+  const wtmp = path.join(dir, 'wtmp');
+  const btmp = path.join(dir, 'btmp');
+  fs.writeFileSync(wtmp, '');
+  fs.writeFileSync(btmp, '');
+  const r = await started(['--format', 'ecs', '-f', wtmp, '-f', btmp]);
+  try {
+    appendWithUtmpdump(wtmp, [loginRecord(1), logoutRecord(1)]);
+    await r.until(() => r.lines.length === 2, 'two events');
+    appendWithUtmpdump(btmp, [{ type: 6, pid: 77, id: '', user: 'admin', line: 'ssh:notty', host: '203.0.113.9', addr: '203.0.113.9', time: '2024-01-15T12:00:00,000000+00:00' }]);
+    await r.until(() => r.lines.length === 3, 'the failed login');
+    const [login, logout, failed] = r.lines.map((l) => JSON.parse(l));
+    expect(login).toMatchObject({
+      '@timestamp': isoOf(loginRecord(1).time),
+      event: { kind: 'event', category: ['authentication'], type: ['start'], action: 'logged-in', outcome: 'success' },
+      user: { name: 'user1' }, source: { ip: '10.0.0.1', address: '10.0.0.1' }, process: { pid: 10001 },
+      log: { file: { path: wtmp } },
+    });
+    expect(typeof login.host.hostname).toBe('string');
+    expect(logout.event).toMatchObject({ type: ['end'], action: 'logged-out', outcome: 'success' });
+    expect(logout.user).toBeUndefined(); // sshd's DEAD record names no user
+    expect(failed).toMatchObject({
+      event: { category: ['authentication'], type: ['start'], action: 'login-failed', outcome: 'failure' },
+      user: { name: 'admin' }, source: { ip: '203.0.113.9' }, process: { pid: 77 },
+    });
+  } finally {
+    expect(await r.stop()).toBe(0);
+  }
+});
+
+test('human lines escape what the record holds (an ESC in a btmp user name)', async () => {
+  const btmp = path.join(dir, 'btmp');
+  fs.writeFileSync(btmp, '');
+  const r = await started(['-f', btmp]);
+  try {
+    appendWithUtmpdump(btmp, [{ type: 6, pid: 77, id: '', user: 'a\x1b[2Jb', line: 'ssh:notty', host: 'h\x07', addr: '0.0.0.0', time: '2024-01-15T12:00:00,000000+00:00' }]);
+    await r.until(() => r.lines.length === 1, 'the failed login');
+    expect(r.lines[0]).toContain('a\\x1b[2Jb');
+    expect(r.lines[0]).toContain('h\\x07');
+    expect(r.lines[0]).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+  } finally {
+    expect(await r.stop()).toBe(0);
+  }
+});
+
+test('--state: a restarted watch goes on after the last event it printed', async () => {
+  const wtmp = path.join(dir, 'wtmp');
+  const state = path.join(dir, 'state.json');
+  fs.writeFileSync(wtmp, '');
+  let r = await started(['--ndjson', '--state', state, '-f', wtmp]);
+  appendWithUtmpdump(wtmp, [loginRecord(1)]);
+  await r.until(() => r.lines.length === 1, 'the first login');
+  expect(await r.stop()).toBe(0);
+  appendWithUtmpdump(wtmp, [loginRecord(2), loginRecord(3)]);
+  r = await started(['--ndjson', '--state', state, '-f', wtmp]);
+  try {
+    await r.until(() => r.lines.length === 2, 'the two logins written while stopped');
+    expect(r.lines.map((l) => JSON.parse(l).pid)).toEqual([10002, 10003]);
+  } finally {
+    expect(await r.stop()).toBe(0);
+  }
+});
+
+test('usage mistakes exit 2', () => {
+  expect(utmpx('watch', '--format', 'xml').status).toBe(2);
+  expect(utmpx('watch', '--json', '--ndjson').status).toBe(2);
+  expect(utmpx('watch', '-f', '').status).toBe(2);
+});
