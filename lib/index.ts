@@ -33,4 +33,3 @@ export { watch, Watch } from './watch';
 export type {
   WatchOptions, WatchFileKind, WatchEvent, WatchEventType, WatchWarning, WatchItem, WatchPosition, WatchSource,
 } from './watch';
-export type { DataSource } from './modern/source';
