@@ -8,7 +8,8 @@
         "src-native/file_lock.cc",
         "src-native/utmpx_reader.cc",
         "src-native/lastlog_reader.cc",
-        "src-native/logind.cc"
+        "src-native/logind.cc",
+        "src-native/sqlite.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # SWALLOW_UNTHROWABLE: a promise settled while its worker thread is being

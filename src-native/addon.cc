@@ -6,6 +6,7 @@
 #include "platform.h"
 #include "lastlog_reader.h"
 #include "logind.h"
+#include "sqlite.h"
 #include "utmpx_reader.h"
 
 namespace {
@@ -44,6 +45,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readLogindAsync", Napi::Function::New(env, utmpx_addon::ReadLogindAsync, "readLogindAsync"));
   exports.Set("logindInfo", Napi::Function::New(env, utmpx_addon::LogindInfo, "logindInfo"));
   exports.Set("leadersAlive", Napi::Function::New(env, utmpx_addon::LeadersAliveJs, "leadersAlive"));
+  exports.Set("sqliteRead", Napi::Function::New(env, utmpx_addon::SqliteReadSync, "sqliteRead"));
+  exports.Set("sqliteReadAsync", Napi::Function::New(env, utmpx_addon::SqliteReadAsync, "sqliteReadAsync"));
+  exports.Set("sqliteInfo", Napi::Function::New(env, utmpx_addon::SqliteInfo, "sqliteInfo"));
   return exports;
 }
 

@@ -1,0 +1,465 @@
+// SQLite, read-only, loaded with dlopen.
+//
+// Why the addon and not node:sqlite: node:sqlite is missing on Node 20 (Debian
+// 13's own nodejs) and warns as experimental on 22; one path behaves the same
+// on every Node from 20 to 26, and the system's libsqlite3 is present wherever
+// wtmpdb or lastlog2 write their databases.
+//
+// How it stays out of the writers' way (sshd, pam_wtmpdb, pam_lastlog2): each
+// call opens its own read-only connection, runs one statement for a bounded
+// number of rows and closes it, so a SHARED lock lasts one batch (ms). No
+// connection or descriptor outlives a call, so an iterator dropped early
+// leaves nothing open. A read-only connection never writes a -journal; a WAL
+// database whose -wal and -shm files are absent (no writer has it open) is
+// opened immutable so that SQLite does not create them.
+#include "sqlite.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "errors.h"
+#include "promise_worker.h"
+
+namespace utmpx_addon {
+
+namespace {
+
+// The few declarations of sqlite3.h used here (its ABI is stable since 3.0).
+struct sqlite3;
+struct sqlite3_stmt;
+constexpr int kOk = 0;
+constexpr int kRow = 100;
+constexpr int kDone = 101;
+constexpr int kOpenReadOnly = 0x00000001;
+constexpr int kOpenUri = 0x00000040;
+constexpr int kOpenNoMutex = 0x00008000;
+constexpr int kInteger = 1;
+constexpr int kFloat = 2;
+constexpr int kNull = 5;
+
+struct Api {
+  int (*open_v2)(const char*, sqlite3**, int, const char*);
+  int (*close_v2)(sqlite3*);
+  int (*prepare_v2)(sqlite3*, const char*, int, sqlite3_stmt**, const char**);
+  int (*bind_int64)(sqlite3_stmt*, int, int64_t);
+  int (*bind_double)(sqlite3_stmt*, int, double);
+  int (*step)(sqlite3_stmt*);
+  int (*column_count)(sqlite3_stmt*);
+  int (*column_type)(sqlite3_stmt*, int);
+  int64_t (*column_int64)(sqlite3_stmt*, int);
+  double (*column_double)(sqlite3_stmt*, int);
+  const unsigned char* (*column_text)(sqlite3_stmt*, int);
+  int (*column_bytes)(sqlite3_stmt*, int);
+  int (*finalize)(sqlite3_stmt*);
+  const char* (*errmsg)(sqlite3*);
+  const char* (*errstr)(int);
+  int (*extended_errcode)(sqlite3*);
+  int (*busy_timeout)(sqlite3*, int);
+  int (*threadsafe)();
+  const char* (*libversion)();
+};
+
+struct Library {
+  bool loaded = false;
+  Api api{};
+  std::string name;   // the file that was loaded
+  std::string error;  // why none could be
+  // Held around every call when the library was built without threads.
+  bool serialize = false;
+  std::mutex mutex;
+};
+
+#if defined(__APPLE__)
+const char* const kNames[] = {"/usr/lib/libsqlite3.dylib", "libsqlite3.dylib", "libsqlite3.0.dylib"};
+#elif defined(__FreeBSD__)
+const char* const kNames[] = {"libsqlite3.so", "libsqlite3.so.0"};
+#else
+const char* const kNames[] = {"libsqlite3.so.0", "libsqlite3.so"};
+#endif
+
+template <typename F>
+bool Bind(void* handle, const char* symbol, F& fn) {
+  fn = reinterpret_cast<F>(dlsym(handle, symbol));
+  return fn != nullptr;
+}
+
+bool LoadApi(void* h, Api& a) {
+  return Bind(h, "sqlite3_open_v2", a.open_v2) && Bind(h, "sqlite3_close_v2", a.close_v2) &&
+         Bind(h, "sqlite3_prepare_v2", a.prepare_v2) && Bind(h, "sqlite3_bind_int64", a.bind_int64) &&
+         Bind(h, "sqlite3_bind_double", a.bind_double) && Bind(h, "sqlite3_step", a.step) &&
+         Bind(h, "sqlite3_column_count", a.column_count) && Bind(h, "sqlite3_column_type", a.column_type) &&
+         Bind(h, "sqlite3_column_int64", a.column_int64) && Bind(h, "sqlite3_column_double", a.column_double) &&
+         Bind(h, "sqlite3_column_text", a.column_text) && Bind(h, "sqlite3_column_bytes", a.column_bytes) &&
+         Bind(h, "sqlite3_finalize", a.finalize) && Bind(h, "sqlite3_errmsg", a.errmsg) &&
+         Bind(h, "sqlite3_errstr", a.errstr) && Bind(h, "sqlite3_extended_errcode", a.extended_errcode) &&
+         Bind(h, "sqlite3_busy_timeout", a.busy_timeout) && Bind(h, "sqlite3_threadsafe", a.threadsafe) &&
+         Bind(h, "sqlite3_libversion", a.libversion);
+}
+
+// Loaded once per process (any thread may be first); never unloaded.
+Library& Sqlite() {
+  static Library lib;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (const char* name : kNames) {
+      // RTLD_LOCAL: our copy's symbols do not leak into the process (Node 22+
+      // carries its own SQLite).
+      void* handle = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+      if (!handle) {
+        if (lib.error.empty()) lib.error = dlerror();
+        continue;
+      }
+      Api api{};
+      if (!LoadApi(handle, api)) {
+        lib.error = std::string(name) + " lacks a function this reader needs (SQLite 3.7.14 or later is required)";
+        dlclose(handle);
+        continue;
+      }
+      lib.api = api;
+      lib.name = name;
+      lib.loaded = true;
+      lib.serialize = api.threadsafe() == 0;
+      lib.error.clear();
+      return;
+    }
+  });
+  return lib;
+}
+
+// A failure, captured off the main thread and turned into an Error on it.
+struct Failure {
+  std::string code;     // ENOENT, EACCES, ENOSYS, SQLITE_BUSY, SQLITE_NOTADB, ...
+  int errnum = 0;       // for errno failures
+  int sqlite_code = 0;  // the extended result code, for SQLite failures
+  std::string syscall;
+  std::string message;  // what failed, without the path
+  bool failed() const { return !code.empty(); }
+};
+
+struct Batch {
+  Failure failure;
+  std::string path;
+  int columns = 0;
+  size_t rows = 0;
+  std::vector<double> numbers;
+  std::vector<int32_t> texts;
+  std::vector<std::string> strings;
+};
+
+const char* SqliteCodeName(int primary) {
+  switch (primary) {
+    case 1: return "SQLITE_ERROR";
+    case 2: return "SQLITE_INTERNAL";
+    case 3: return "SQLITE_PERM";
+    case 5: return "SQLITE_BUSY";
+    case 6: return "SQLITE_LOCKED";
+    case 7: return "SQLITE_NOMEM";
+    case 8: return "SQLITE_READONLY";
+    case 10: return "SQLITE_IOERR";
+    case 11: return "SQLITE_CORRUPT";
+    case 13: return "SQLITE_FULL";
+    case 14: return "SQLITE_CANTOPEN";
+    case 15: return "SQLITE_PROTOCOL";
+    case 17: return "SQLITE_SCHEMA";
+    case 18: return "SQLITE_TOOBIG";
+    case 21: return "SQLITE_MISUSE";
+    case 23: return "SQLITE_AUTH";
+    case 25: return "SQLITE_RANGE";
+    case 26: return "SQLITE_NOTADB";
+    default: return "SQLITE_ERROR";
+  }
+}
+
+void ErrnoFailure(Failure& f, int errnum, const char* syscall) {
+  f.errnum = errnum;
+  f.syscall = syscall;
+  f.code = "";
+  f.message = std::strerror(errnum);
+  // The errno names Node uses, for the errors a database path meets.
+  switch (errnum) {
+    case ENOENT: f.code = "ENOENT"; break;
+    case EACCES: f.code = "EACCES"; break;
+    case EPERM: f.code = "EPERM"; break;
+    case EISDIR: f.code = "EISDIR"; break;
+    case ENOTDIR: f.code = "ENOTDIR"; break;
+    case ELOOP: f.code = "ELOOP"; break;
+    case ENAMETOOLONG: f.code = "ENAMETOOLONG"; break;
+    case EMFILE: f.code = "EMFILE"; break;
+    case ENFILE: f.code = "ENFILE"; break;
+    case EIO: f.code = "EIO"; break;
+    default: f.code = "EUNKNOWN"; break;
+  }
+}
+
+void SqliteFailure(Failure& f, const Api& api, sqlite3* db, int rc, const char* syscall) {
+  int extended = db ? api.extended_errcode(db) : rc;
+  if (extended == 0) extended = rc;
+  f.sqlite_code = extended;
+  f.code = SqliteCodeName(extended & 0xff);
+  f.syscall = syscall;
+  f.message = db ? api.errmsg(db) : api.errstr(rc);
+}
+
+// What the file is, before SQLite sees it: the errno of the path (so a
+// missing or root-only database reads as ENOENT or EACCES, as fs reports
+// them), not a regular file (a FIFO would block SQLite's open), the 16-byte
+// header "SQLite format 3\0", and whether it is in WAL mode.
+struct Probe {
+  bool wal = false;
+};
+
+bool ProbeFile(const std::string& path, Probe& probe, Failure& f) {
+  int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    ErrnoFailure(f, errno, "open");
+    return false;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    ErrnoFailure(f, errno, "fstat");
+    close(fd);
+    return false;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    close(fd);
+    ErrnoFailure(f, EISDIR, "read");
+    return false;
+  }
+  unsigned char header[100] = {0};
+  ssize_t n = -1;
+  if (S_ISREG(st.st_mode)) {
+    do n = pread(fd, header, sizeof header, 0); while (n < 0 && errno == EINTR);
+  }
+  int read_errno = errno;
+  close(fd);
+  if (n < 0 && S_ISREG(st.st_mode)) {
+    ErrnoFailure(f, read_errno, "read");
+    return false;
+  }
+  if (n < 100 || std::memcmp(header, "SQLite format 3", 16) != 0) {
+    f.code = "SQLITE_NOTADB";
+    f.sqlite_code = 26;
+    f.syscall = "read";
+    f.message = S_ISREG(st.st_mode) ? "file is not a database (no SQLite header)" : "not a regular file";
+    return false;
+  }
+  // Bytes 18 and 19: the read and write versions, 2 in WAL mode.
+  probe.wal = header[18] == 2 || header[19] == 2;
+  return true;
+}
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+// file: URI of `path` (RFC 3986: every byte but the unreserved ones and '/' escaped).
+std::string FileUri(const std::string& path, bool immutable) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string uri = "file:";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      uri += static_cast<char>(c);
+    } else {
+      uri += '%';
+      uri += hex[c >> 4];
+      uri += hex[c & 15];
+    }
+  }
+  uri += immutable ? "?mode=ro&immutable=1" : "?mode=ro";
+  return uri;
+}
+
+struct Query {
+  std::string path;
+  std::string sql;
+  std::vector<double> params;
+  size_t max_rows = 0;
+  int busy_ms = 0;
+};
+
+void RunQuery(const Library& lib, const Query& q, Batch& out) {
+  const Api& api = lib.api;
+  Probe probe;
+  if (!ProbeFile(q.path, probe, out.failure)) return;
+  // A WAL database that no writer has open: opening it normally would create
+  // -wal and -shm beside it; immutable reads the main file alone (all of it
+  // is committed when no -wal exists).
+  bool immutable = probe.wal && !Exists(q.path + "-wal") && !Exists(q.path + "-shm");
+  sqlite3* db = nullptr;
+  int rc = api.open_v2(FileUri(q.path, immutable).c_str(), &db, kOpenReadOnly | kOpenUri | kOpenNoMutex, nullptr);
+  if (rc != kOk) {
+    SqliteFailure(out.failure, api, db, rc, "sqlite3_open_v2");
+    api.close_v2(db);
+    return;
+  }
+  api.busy_timeout(db, q.busy_ms);
+  sqlite3_stmt* stmt = nullptr;
+  rc = api.prepare_v2(db, q.sql.c_str(), static_cast<int>(q.sql.size()), &stmt, nullptr);
+  if (rc != kOk) {
+    SqliteFailure(out.failure, api, db, rc, "sqlite3_prepare_v2");
+    api.close_v2(db);
+    return;
+  }
+  for (size_t i = 0; i < q.params.size(); i++) {
+    double v = q.params[i];
+    int index = static_cast<int>(i) + 1;
+    if (std::trunc(v) == v && std::fabs(v) < 9.2e18) api.bind_int64(stmt, index, static_cast<int64_t>(v));
+    else api.bind_double(stmt, index, v);
+  }
+  const int columns = api.column_count(stmt);
+  out.columns = columns;
+  std::unordered_map<std::string, int32_t> seen;
+  while (out.rows < q.max_rows) {
+    rc = api.step(stmt);
+    if (rc == kDone) break;
+    if (rc != kRow) {
+      SqliteFailure(out.failure, api, db, rc, "sqlite3_step");
+      break;
+    }
+    for (int c = 0; c < columns; c++) {
+      const int type = api.column_type(stmt, c);
+      if (type == kNull) {
+        out.numbers.push_back(std::numeric_limits<double>::quiet_NaN());
+        out.texts.push_back(-1);
+      } else if (type == kInteger) {
+        out.numbers.push_back(static_cast<double>(api.column_int64(stmt, c)));
+        out.texts.push_back(-1);
+      } else if (type == kFloat) {
+        out.numbers.push_back(api.column_double(stmt, c));
+        out.texts.push_back(-1);
+      } else {  // text, or a blob read as text
+        const unsigned char* text = api.column_text(stmt, c);
+        const int bytes = api.column_bytes(stmt, c);
+        std::string s(text ? reinterpret_cast<const char*>(text) : "", text ? static_cast<size_t>(bytes) : 0);
+        auto found = seen.find(s);
+        int32_t index;
+        if (found != seen.end()) {
+          index = found->second;
+        } else {
+          index = static_cast<int32_t>(out.strings.size());
+          seen.emplace(s, index);
+          out.strings.push_back(std::move(s));
+        }
+        out.numbers.push_back(std::numeric_limits<double>::quiet_NaN());
+        out.texts.push_back(index);
+      }
+    }
+    out.rows++;
+  }
+  api.finalize(stmt);
+  api.close_v2(db);
+}
+
+Batch Read(const Query& q) {
+  Batch out;
+  out.path = q.path;
+  Library& lib = Sqlite();
+  if (!lib.loaded) {
+    out.failure.code = "ENOSYS";
+    out.failure.errnum = ENOSYS;
+    out.failure.syscall = "dlopen";
+    out.failure.message = "SQLite could not be loaded (" + lib.error + ")";
+    return out;
+  }
+  if (lib.serialize) {
+    std::lock_guard<std::mutex> hold(lib.mutex);
+    RunQuery(lib, q, out);
+  } else {
+    RunQuery(lib, q, out);
+  }
+  return out;
+}
+
+Napi::Value BatchToJs(Napi::Env env, const Batch& b) {
+  if (b.failure.failed()) {
+    const Failure& f = b.failure;
+    Napi::Error error = Napi::Error::New(env, f.code + ": " + f.message + ", " + f.syscall + " '" + b.path + "'");
+    error.Set("code", Napi::String::New(env, f.code));
+    if (f.errnum) error.Set("errno", Napi::Number::New(env, -f.errnum));
+    if (f.sqlite_code) error.Set("sqliteCode", Napi::Number::New(env, f.sqlite_code));
+    error.Set("syscall", Napi::String::New(env, f.syscall));
+    error.Set("path", Napi::String::New(env, b.path));
+    error.Set("reason", Napi::String::New(env, f.message));
+    throw error;
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("columns", Napi::Number::New(env, b.columns));
+  o.Set("rows", Napi::Number::New(env, static_cast<double>(b.rows)));
+  Napi::Float64Array numbers = Napi::Float64Array::New(env, b.numbers.size());
+  if (!b.numbers.empty()) std::memcpy(numbers.Data(), b.numbers.data(), b.numbers.size() * sizeof(double));
+  Napi::Int32Array texts = Napi::Int32Array::New(env, b.texts.size());
+  if (!b.texts.empty()) std::memcpy(texts.Data(), b.texts.data(), b.texts.size() * sizeof(int32_t));
+  Napi::Array strings = Napi::Array::New(env, b.strings.size());
+  for (size_t i = 0; i < b.strings.size(); i++) {
+    strings.Set(static_cast<uint32_t>(i), Napi::String::New(env, b.strings[i]));
+  }
+  o.Set("numbers", numbers);
+  o.Set("texts", texts);
+  o.Set("strings", strings);
+  return o;
+}
+
+Query QueryArgs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto path = PathArgument(info);
+  if (!path) throw Napi::TypeError::New(env, "The \"path\" argument must be a string");
+  if (info.Length() < 5 || !info[1].IsString() || !info[2].IsArray() || !info[3].IsNumber() || !info[4].IsNumber()) {
+    throw Napi::TypeError::New(env, "sqliteRead(path, sql, params, maxRows, busyMs)");
+  }
+  Query q;
+  q.path = *path;
+  q.sql = info[1].As<Napi::String>().Utf8Value();
+  Napi::Array params = info[2].As<Napi::Array>();
+  for (uint32_t i = 0; i < params.Length(); i++) {
+    Napi::Value v = params.Get(i);
+    if (!v.IsNumber()) throw Napi::TypeError::New(env, "sqliteRead: params must be numbers");
+    q.params.push_back(v.As<Napi::Number>().DoubleValue());
+  }
+  double max_rows = info[3].As<Napi::Number>().DoubleValue();
+  double busy_ms = info[4].As<Napi::Number>().DoubleValue();
+  if (!(max_rows >= 1 && max_rows <= 1e7) || !(busy_ms >= 0 && busy_ms <= 60000)) {
+    throw Napi::RangeError::New(env, "sqliteRead: maxRows 1..1e7, busyMs 0..60000");
+  }
+  q.max_rows = static_cast<size_t>(max_rows);
+  q.busy_ms = static_cast<int>(busy_ms);
+  return q;
+}
+
+}  // namespace
+
+Napi::Value SqliteReadSync(const Napi::CallbackInfo& info) {
+  return BatchToJs(info.Env(), Read(QueryArgs(info)));
+}
+
+Napi::Value SqliteReadAsync(const Napi::CallbackInfo& info) {
+  Query q = QueryArgs(info);
+  return QueuePromise<Batch>(info.Env(), "utmpx:sqlite", [q] { return Read(q); }, BatchToJs);
+}
+
+Napi::Value SqliteInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Library& lib = Sqlite();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("available", Napi::Boolean::New(env, lib.loaded));
+  o.Set("library", lib.loaded ? Napi::String::New(env, lib.name) : env.Null());
+  o.Set("version", lib.loaded ? Napi::String::New(env, lib.api.libversion()) : env.Null());
+  o.Set("error", lib.loaded ? env.Null() : Napi::String::New(env, lib.error));
+  return o;
+}
+
+}  // namespace utmpx_addon

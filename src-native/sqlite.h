@@ -1,0 +1,24 @@
+// Reads SQLite databases (wtmpdb, lastlog2) read-only, through the system's
+// own libsqlite3 loaded at run time: the addon does not link it, so it still
+// loads where SQLite is absent (a read then fails with code ENOSYS).
+#pragma once
+
+#include <napi.h>
+
+namespace utmpx_addon {
+
+// sqliteRead(path, sql, params: number[], maxRows, busyMs)
+//   -> { columns, rows, numbers: Float64Array, texts: Int32Array, strings: string[] }
+// One short-lived read-only connection and one statement: at most maxRows
+// rows of `sql`, cell (r, c) at r * columns + c. A number cell has its value
+// in `numbers` and -1 in `texts`; a text (or blob) cell has NaN in `numbers`
+// and the index of its string in `strings` (each distinct string once); NULL
+// has NaN and -1. Errors carry code, path, syscall and, from SQLite,
+// sqliteCode.
+Napi::Value SqliteReadSync(const Napi::CallbackInfo& info);
+// The same, read on the libuv pool.
+Napi::Value SqliteReadAsync(const Napi::CallbackInfo& info);
+// { available, version, library, error }: whether libsqlite3 could be loaded.
+Napi::Value SqliteInfo(const Napi::CallbackInfo& info);
+
+}  // namespace utmpx_addon
