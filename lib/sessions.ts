@@ -12,6 +12,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import type { UtmpEntry } from './entry';
 import type { LayoutName } from './layouts';
+import type { DataSource } from './modern/source';
+import { isSqliteFile } from './modern/sqlite';
+import { WTMPDB_PATH, wtmpdbSessions, wtmpdbSessionsAsync } from './modern/wtmpdb';
 import { paths } from './paths';
 import { UtmpFile } from './utmp-file';
 import type { WarningOptions } from './warnings';
@@ -72,9 +75,14 @@ export interface Session {
   end: SessionEnd;
   /**
    * Position of the record that began the session (0 for the first record of
-   * the file). `last` lists sessions by this, newest first.
+   * the file). `last` lists sessions by this, newest first. From wtmpdb: the
+   * row's ID (`wtmpdb last` lists by `login`, newest first).
    */
   index: number;
+  /** The PAM service that recorded the login (`sshd`, `login`), from wtmpdb; null elsewhere. */
+  service: string | null;
+  /** Where the session came from: `wtmp`, `btmp` (failed logins) or `wtmpdb`. */
+  source: DataSource;
 }
 
 /** Options of {@link sessions} and {@link sessionsAsync}. */
@@ -92,6 +100,29 @@ export interface SessionsOptions extends WarningOptions {
   failedLogins?: boolean;
   /** Read the file as this layout instead of recognising it. */
   layout?: LayoutName | 'auto';
+  /**
+   * Which history to read (default `auto`): `wtmpdb` (SQLite) or `wtmp`.
+   * `auto` reads a given path as what its header says it is; without a
+   * path, wtmpdb's database when it exists (`/var/lib/wtmpdb/wtmp.db`), else
+   * the legacy wtmp. wtmp.db wins over a wtmp beside it because where both
+   * exist the legacy file is incomplete: Debian 13's sshd still writes its
+   * logins there, never its logouts.
+   */
+  source?: 'wtmp' | 'wtmpdb' | 'auto';
+}
+
+/** Which history {@link sessions} reads for `path` and `options`, and the file. */
+export function historySource(path: string | undefined, options: SessionsOptions = {}): { source: 'wtmp' | 'wtmpdb'; path: string } {
+  const forced = options.source ?? 'auto';
+  if (forced !== 'auto' && forced !== 'wtmp' && forced !== 'wtmpdb') {
+    throw new TypeError(`The "source" option must be 'wtmp', 'wtmpdb' or 'auto'; received ${String(forced)}`);
+  }
+  let source: 'wtmp' | 'wtmpdb';
+  if (forced !== 'auto') source = forced;
+  else if (options.failedLogins) source = 'wtmp';
+  else if (path !== undefined) source = isSqliteFile(path) ? 'wtmpdb' : 'wtmp';
+  else source = fs.existsSync(WTMPDB_PATH) ? 'wtmpdb' : 'wtmp';
+  return { source, path: path ?? (source === 'wtmpdb' ? WTMPDB_PATH : paths().wtmp) };
 }
 
 /**
@@ -107,9 +138,14 @@ export interface SessionsOptions extends WarningOptions {
  * for (const s of sessions()) console.log(s.user, s.line, s.login, s.end);
  */
 export function* sessions(path?: string, options: SessionsOptions = {}): IterableIterator<Session> {
+  const chosen = historySource(path, options);
+  if (chosen.source === 'wtmpdb') {
+    yield* wtmpdbSessions(chosen.path, options);
+    return;
+  }
   const pairing = new Pairing(options);
   const out = pairing.out;
-  for (const entry of new UtmpFile(path ?? paths().wtmp, fileOptions(options))) {
+  for (const entry of new UtmpFile(chosen.path, fileOptions(options))) {
     pairing.push(entry);
     if (out.length) {
       yield* out;
@@ -126,11 +162,13 @@ export function* sessions(path?: string, options: SessionsOptions = {}): Iterabl
  * for await (const s of sessionsAsync('/var/log/wtmp')) if (s.end === 'crash') console.log(s);
  */
 export function sessionsAsync(path?: string, options: SessionsOptions = {}): AsyncIterableIterator<Session> {
+  const chosen = historySource(path, options);
+  if (chosen.source === 'wtmpdb') return wtmpdbSessionsAsync(chosen.path, options);
   // A plain async iterator, not an async generator: one await per record
   // read, none per session handed out (an async generator costs several).
   const pairing = new Pairing(options);
   const out = pairing.out;
-  const file = new UtmpFile(path ?? paths().wtmp, fileOptions(options));
+  const file = new UtmpFile(chosen.path, fileOptions(options));
   const entries = file[Symbol.asyncIterator]();
   let given = 0;
   let finished = false;
@@ -340,7 +378,7 @@ class Pairing {
   private session(e: UtmpEntry, kind: SessionKind, line: string, logout: Date | null, end: SessionEnd): Session {
     return {
       kind, user: e.ut_user, line, host: e.ut_host, addr: e.address ?? null, pid: e.ut_pid ?? 0,
-      login: e.date, logout, end, index: this.index,
+      login: e.date, logout, end, index: this.index, service: null, source: this.options.failedLogins ? 'btmp' : 'wtmp',
     };
   }
 }

@@ -1,0 +1,153 @@
+/**
+ * SQLite databases (wtmpdb, lastlog2), read-only, through the addon's
+ * dlopen of the system's libsqlite3 (src-native/sqlite.cc says why not
+ * node:sqlite). Every call is one short read: a connection and a statement
+ * for at most `maxRows` rows, then closed, so writers (sshd, PAM) wait at
+ * most one batch and nothing stays open between batches.
+ *
+ * Errors are mapped here, in one place, to Node-style errors.
+ */
+import * as fs from 'fs';
+import { type NativeAddon, native } from '../native';
+
+/** The 16 bytes every SQLite 3 database begins with. */
+const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** How long a read waits for a writer's lock before it fails with EBUSY. */
+export const BUSY_TIMEOUT_MS = 500;
+
+/** Whether `path` is a SQLite database, by its header (false when it cannot be read). */
+export function isSqliteFile(path: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch {
+    return false;
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) return false;
+    const head = Buffer.alloc(16);
+    return fs.readSync(fd, head, 0, 16, 0) === 16 && head.equals(MAGIC);
+  } catch {
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The raw batch the addon hands over (columnar, each distinct string once). */
+interface RawBatch {
+  columns: number;
+  rows: number;
+  numbers: Float64Array;
+  texts: Int32Array;
+  strings: string[];
+}
+
+/** Rows of one read; cell (row, column). */
+export class Rows {
+  readonly length: number;
+  private readonly columns: number;
+
+  constructor(private readonly raw: RawBatch) {
+    this.length = raw.rows;
+    this.columns = raw.columns;
+  }
+
+  /** An INTEGER/REAL cell, or null (NULL or text). */
+  number(row: number, column: number): number | null {
+    const v = this.raw.numbers[row * this.columns + column];
+    return Number.isNaN(v) ? null : v;
+  }
+
+  /** A TEXT cell, or null (NULL or a number). */
+  text(row: number, column: number): string | null {
+    const i = this.raw.texts[row * this.columns + column];
+    return i < 0 ? null : this.raw.strings[i];
+  }
+}
+
+export type Param = number | string;
+
+interface SqliteAddon {
+  sqliteRead(path: string, sql: string, params: Param[], maxRows: number, busyMs: number): RawBatch;
+  sqliteReadAsync(path: string, sql: string, params: Param[], maxRows: number, busyMs: number): Promise<RawBatch>;
+  sqliteInfo(): { available: boolean; library: string | null; version: string | null; error: string | null };
+}
+
+const addon = (): SqliteAddon => native() as NativeAddon & SqliteAddon;
+
+/** One bounded read: at most `maxRows` rows of `sql`. */
+export function readRows(path: string, sql: string, params: Param[], maxRows: number): Rows {
+  try {
+    return new Rows(addon().sqliteRead(path, sql, params, maxRows, BUSY_TIMEOUT_MS));
+  } catch (e) {
+    throw nodeError(e, path);
+  }
+}
+
+/** {@link readRows} on the libuv thread pool. */
+export async function readRowsAsync(path: string, sql: string, params: Param[], maxRows: number): Promise<Rows> {
+  try {
+    return new Rows(await addon().sqliteReadAsync(path, sql, params, maxRows, BUSY_TIMEOUT_MS));
+  } catch (e) {
+    throw nodeError(e, path);
+  }
+}
+
+/** Whether this process can read SQLite databases, and with which library. */
+export function sqliteInfo(): { available: boolean; library: string | null; version: string | null; error: string | null } {
+  return addon().sqliteInfo();
+}
+
+interface AddonError extends Error {
+  code?: string;
+  errno?: number;
+  syscall?: string;
+  path?: string;
+  sqliteCode?: number;
+  reason?: string;
+}
+
+/** The addon's error, as users meet it: a Node-style code and a message that says what to do. */
+function nodeError(e: unknown, path: string): Error {
+  const err = e as AddonError;
+  if (!(err instanceof Error) || err.code === undefined) return err as Error;
+  const reason = err.reason ?? err.message;
+  const where = `${err.syscall} '${path}'`;
+  let code = err.code;
+  let message: string;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      message = `${code}: permission denied, ${where} (this database is readable only by root: run as root, or read a copy)`;
+      break;
+    case 'ENOENT':
+      message = `ENOENT: no such file or directory, ${where} (this system may keep no such database)`;
+      break;
+    case 'EISDIR':
+      message = `EISDIR: illegal operation on a directory, ${where} (pass the path of a database file)`;
+      break;
+    case 'ENOSYS':
+      message = `ENOSYS: ${reason}; reading '${path}' needs the SQLite library (libsqlite3.so.0: on Debian the package libsqlite3-0)`;
+      break;
+    case 'SQLITE_BUSY':
+    case 'SQLITE_LOCKED':
+      code = 'EBUSY';
+      message = `EBUSY: database is locked, ${where} (a writer held it for more than ${BUSY_TIMEOUT_MS} ms; try again)`;
+      break;
+    case 'SQLITE_CORRUPT':
+    case 'SQLITE_NOTADB':
+      message = `${code}: ${reason}, ${where} (the database is damaged or is not a SQLite database)`;
+      break;
+    default:
+      message = `${code}: ${reason}, ${where}`;
+  }
+  const out = new Error(message) as AddonError;
+  out.code = code;
+  if (err.errno !== undefined) out.errno = err.errno;
+  if (err.sqliteCode !== undefined) out.sqliteCode = err.sqliteCode;
+  out.syscall = err.syscall;
+  out.path = path;
+  return out;
+}
