@@ -33,3 +33,10 @@ export { watch, Watch } from './watch';
 export type {
   WatchOptions, WatchFileKind, WatchEvent, WatchEventType, WatchWarning, WatchItem, WatchPosition, WatchSource,
 } from './watch';
+export { historySource } from './sessions';
+export { lastlogSource } from './lastlog';
+export { WTMPDB_PATH, wtmpdbRows, wtmpdbRowsAsync } from './modern/wtmpdb';
+export type { WtmpdbRow } from './modern/wtmpdb';
+export { LASTLOG2_PATH, lastlog2Rows, lastlog2RowsAsync } from './modern/lastlog2';
+export type { Lastlog2Row } from './modern/lastlog2';
+export { isSqliteFile, sqliteInfo } from './modern/sqlite';

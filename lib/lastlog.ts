@@ -10,8 +10,15 @@
  * - FreeBSD: the `utx.lastlogin` database through libc
  *   (`setutxdb(UTXDB_LASTLOGIN)`, `getutxuser`).
  * - macOS: `getlastlogx` (the system's records only: no path).
+ * - lastlog2 (`/var/lib/lastlog/lastlog2.db`, SQLite, keyed by user name),
+ *   where it exists (Debian 13, Fedora 43+, openSUSE): it is read instead of
+ *   the legacy file, which those systems no longer write.
  */
+import * as fs from 'fs';
 import { devicePath } from './entry';
+import { Accounts, LASTLOG2_PATH, type Lastlog2Row, lastlog2Row, lastlog2RowAsync, lastlog2Rows, lastlog2RowsAsync } from './modern/lastlog2';
+import type { DataSource } from './modern/source';
+import { isSqliteFile } from './modern/sqlite';
 import { native } from './native';
 import { checkPathArgument } from './paths';
 import { type UtmpWarning, type WarningOptions, WarningSink } from './warnings';
@@ -32,6 +39,10 @@ export interface LastlogEntry {
   time: number;
   /** `time` as a Date. */
   date: Date;
+  /** The PAM service of the login (`sshd`, `login`), from lastlog2; null elsewhere. */
+  service: string | null;
+  /** Where the entry came from: `lastlog` or `lastlog2`. */
+  source: DataSource;
 }
 
 /** A uid (integer from 0 to 4294967295) or a user name. */
@@ -47,6 +58,22 @@ export interface LastlogFileOptions extends WarningOptions {
    * `user: null`; `get()` always looks the name up.
    */
   resolveUsers?: boolean;
+  /**
+   * Which database to read (default `auto`): `lastlog2` (SQLite) or the
+   * legacy `lastlog`. `auto` reads a given path as what its header says it
+   * is; without a path, lastlog2's database where it exists, else lastlog.
+   */
+  source?: 'lastlog' | 'lastlog2' | 'auto';
+}
+
+/** Which last-login database {@link LastlogFile} reads for `path` and `source`. */
+export function lastlogSource(path: string | undefined, source: LastlogFileOptions['source'] = 'auto'): 'lastlog' | 'lastlog2' {
+  if (source !== 'auto' && source !== 'lastlog' && source !== 'lastlog2') {
+    throw new TypeError(`The "source" option must be 'lastlog', 'lastlog2' or 'auto'; received ${String(source)}`);
+  }
+  if (source !== 'auto') return source;
+  if (path !== undefined) return isSqliteFile(path) ? 'lastlog2' : 'lastlog';
+  return fs.existsSync(LASTLOG2_PATH) ? 'lastlog2' : 'lastlog';
 }
 
 interface RawLastlog {
@@ -111,6 +138,24 @@ function toLastlogEntry(raw: RawLastlog): LastlogEntry {
     host: raw.host,
     time: raw.time,
     date: new Date(raw.time * 1000),
+    service: null,
+    source: 'lastlog',
+  };
+}
+
+function fromLastlog2(row: Lastlog2Row, accounts: Accounts): LastlogEntry | null {
+  if (row.time === 0) return null; // lastlog2 writes 0 for "never logged in"
+  const line = row.tty ?? '';
+  return {
+    uid: accounts.uid(row.name),
+    user: row.name,
+    line: devicePath(line),
+    rawLine: line,
+    host: row.host ?? '',
+    time: row.time,
+    date: new Date(row.time * 1000),
+    service: row.service,
+    source: 'lastlog2',
   };
 }
 
@@ -131,6 +176,9 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
   private readonly givenPath: string | undefined;
   private readonly sink: WarningSink;
   private readonly resolveUsers: boolean;
+  /** The database read: the legacy `lastlog`, or `lastlog2` (SQLite). */
+  readonly source: 'lastlog' | 'lastlog2';
+  private accountsRead: Accounts | null = null;
 
   /**
    * @param path a lastlog file; by default the system's (`/var/log/lastlog`
@@ -140,8 +188,9 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
    */
   constructor(path?: string, options: LastlogFileOptions = {}) {
     checkPathArgument(path);
+    this.source = lastlogSource(path, options.source);
     this.givenPath = path;
-    this.path = path ?? addon().paths.lastlog;
+    this.path = path ?? (this.source === 'lastlog2' ? LASTLOG2_PATH : addon().paths.lastlog);
     this.sink = new WarningSink(options);
     this.resolveUsers = options.resolveUsers ?? true;
   }
@@ -174,6 +223,11 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
    * in (`uid` set, `entry` null) from a name no account has (`uid` null).
    */
   lookup(userOrUid: LastlogKey): { uid: number | null; entry: LastlogEntry | null } {
+    if (this.source === 'lastlog2') {
+      const key = this.lastlog2Key(checkKey(userOrUid));
+      const row = key.name === null ? null : lastlog2Row(this.path, key.name);
+      return { uid: key.uid, entry: row && fromLastlog2(row, this.accounts()) };
+    }
     const result = addon().readLastlog(this.givenPath, checkKey(userOrUid));
     return { uid: result.uid, entry: this.settle(result) };
   }
@@ -181,12 +235,24 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
   /** `get()`, read on the libuv thread pool. */
   async getAsync(userOrUid: LastlogKey): Promise<LastlogEntry | null> {
     const key = checkKey(userOrUid);
+    if (this.source === 'lastlog2') {
+      const { name } = this.lastlog2Key(key);
+      const row = name === null ? null : await lastlog2RowAsync(this.path, name);
+      return row && fromLastlog2(row, this.accounts());
+    }
     return this.settle(await addon().readLastlogAsync(this.givenPath, key));
   }
 
   /** The users who have logged in, in uid order, from the start of the file. */
   *[Symbol.iterator](): Generator<LastlogEntry, void, undefined> {
     this.sink.clear();
+    if (this.source === 'lastlog2') {
+      for (const row of lastlog2Rows(this.path)) {
+        const e = fromLastlog2(row, this.accounts());
+        if (e) yield e;
+      }
+      return;
+    }
     let offset = 0;
     for (;;) {
       const batch = addon().scanLastlog(this.givenPath, offset, BATCH_RECORDS, this.resolveUsers);
@@ -199,6 +265,13 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
   /** The same as the sync iterator, each batch read on the libuv thread pool. */
   async *[Symbol.asyncIterator](): AsyncGenerator<LastlogEntry, void, undefined> {
     this.sink.clear();
+    if (this.source === 'lastlog2') {
+      for await (const row of lastlog2RowsAsync(this.path)) {
+        const e = fromLastlog2(row, this.accounts());
+        if (e) yield e;
+      }
+      return;
+    }
     let offset = 0;
     for (;;) {
       const batch = await addon().scanLastlogAsync(this.givenPath, offset, BATCH_RECORDS, this.resolveUsers);
@@ -218,6 +291,17 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
     const out: LastlogEntry[] = [];
     for await (const e of this) out.push(e);
     return out;
+  }
+
+  // lastlog2 is keyed by name: a uid is named from /etc/passwd.
+  private lastlog2Key(key: LastlogKey): { uid: number | null; name: string | null } {
+    const accounts = this.accounts();
+    return typeof key === 'number' ? { uid: key, name: accounts.name(key) } : { uid: accounts.uid(key), name: key };
+  }
+
+  private accounts(): Accounts {
+    this.accountsRead ??= new Accounts();
+    return this.accountsRead;
   }
 
   private settle(result: ReadResult): LastlogEntry | null {
@@ -250,11 +334,11 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
  * The last login of one user, in one call: `new LastlogFile(path).get(userOrUid)`.
  * @returns the entry, or `null` when the user never logged in or has no account.
  */
-export function lastLogin(userOrUid: LastlogKey, path?: string): LastlogEntry | null {
-  return new LastlogFile(path).get(userOrUid);
+export function lastLogin(userOrUid: LastlogKey, path?: string, options: LastlogFileOptions = {}): LastlogEntry | null {
+  return new LastlogFile(path, options).get(userOrUid);
 }
 
 /** `lastLogin()`, read on the libuv thread pool. */
-export async function lastLoginAsync(userOrUid: LastlogKey, path?: string): Promise<LastlogEntry | null> {
-  return new LastlogFile(path).getAsync(userOrUid);
+export async function lastLoginAsync(userOrUid: LastlogKey, path?: string, options: LastlogFileOptions = {}): Promise<LastlogEntry | null> {
+  return new LastlogFile(path, options).getAsync(userOrUid);
 }
