@@ -1,9 +1,11 @@
 /** `utmpx last`: login sessions from wtmp, newest first, as last(1). */
+import { wtmpdbRows } from '../modern/wtmpdb';
 import { paths } from '../paths';
-import { type Session, sessions } from '../sessions';
-import { type Command, safe } from './common';
-import { HISTORY_OPTIONS_HELP, type LastTimes, beginsLine, lastRow, named, parseHistoryArgs } from './history';
-import { Progress, RecordEmitter, fileShape } from './output';
+import { type Session, historySource, sessions } from '../sessions';
+import { type Command, UsageError, safe } from './common';
+import { HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, beginsLine, lastRow, named, parseHistoryArgs } from './history';
+import { type Format, LineWriter, Progress, RecordEmitter, fileShape } from './output';
+import { WTMPDB_TIME_FORMATS, type WtmpdbTimeFormat, wtmpdbLastLines } from './wtmpdb-last';
 
 /** The logout and duration columns last(1) prints for a session. */
 export function sessionTimes(s: Session): LastTimes {
@@ -51,6 +53,11 @@ pairs them, newest first, with reboots. NAMEs keep only those users (or
 terminal lines; 'reboot' for the reboots).
 
 ${HISTORY_OPTIONS_HELP}  -x, --system        also shutdowns, run-level changes and clock changes
+      --source SOURCE wtmpdb, wtmp or auto (default): auto reads a FILE as
+                      what its header says; without -f, wtmpdb's database
+                      (/var/lib/wtmpdb/wtmp.db) where it exists, else wtmp
+From wtmpdb, the output is that of 'wtmpdb last' (also -F, --time-format
+notime|short|full|iso); --json and --ndjson stream sessions in row order.
 
 Order and memory: the human table and -n show the newest first, which needs
 the sessions in memory (with -n only N of them). Without -n, --json and
@@ -59,8 +66,17 @@ each carries 'index', the position of its login record (sort by it,
 descending, for last's order).
 `,
   async run(args, io) {
-    const a = parseHistoryArgs('last', args, { system: { type: 'boolean', short: 'x' } });
-    const file = a.file ?? paths().wtmp;
+    const a = parseHistoryArgs('last', args, {
+      system: { type: 'boolean', short: 'x' },
+      source: { type: 'string' },
+      'time-format': { type: 'string' },
+      fulltimes: { type: 'boolean', short: 'F' },
+    });
+    const source = (a.values.source as string | undefined) ?? 'auto';
+    if (source !== 'auto' && source !== 'wtmp' && source !== 'wtmpdb') throw new UsageError(`last: --source must be wtmpdb, wtmp or auto, not ${source}`);
+    const chosen = historySource(a.file, { source });
+    if (chosen.source === 'wtmpdb') return lastFromWtmpdb(a, chosen.path, io.out);
+    const file = chosen.path;
     const out = new RecordEmitter<Session>(io.out, a.format, (s) => lastRow(s.user, s.line, s.host, sessionTimes(s), a));
     const stream = a.format !== 'human' && a.limit === Infinity;
     const newest = new Newest(a.limit);
@@ -68,7 +84,7 @@ descending, for last's order).
     const progress = new Progress(io.err as NodeJS.WriteStream, safe(file), shape.size);
     const system = Boolean(a.values.system);
     try {
-      for (const s of sessions(file, { system, since: asDate(a.since), until: asDate(a.until) })) {
+      for (const s of sessions(file, { system, since: asDate(a.since), until: asDate(a.until), source: 'wtmp' })) {
         progress.update(s.index * shape.recordSize);
         if (!named(a, s.user, s.line)) continue;
         if (stream) await out.emit(s);
@@ -83,5 +99,39 @@ descending, for last's order).
     return 0;
   },
 };
+
+/** `last` on a wtmpdb database: wtmpdb last's lines, or the sessions as JSON. */
+async function lastFromWtmpdb(a: HistoryArgs, file: string, to: NodeJS.WritableStream): Promise<number> {
+  const timeFormat = a.values['time-format'] as string | undefined;
+  if (timeFormat !== undefined && !WTMPDB_TIME_FORMATS.includes(timeFormat as WtmpdbTimeFormat)) {
+    throw new UsageError(`last: invalid time format '${timeFormat}' (notime, short, full or iso)`);
+  }
+  const system = Boolean(a.values.system);
+  const since = asDate(a.since);
+  const until = asDate(a.until);
+  if (a.format !== 'human') return jsonFromWtmpdb(a, file, a.format, to);
+  const lines = wtmpdbLastLines([...wtmpdbRows(file)], {
+    names: a.names, limit: a.limit === Infinity ? 0 : a.limit, wide: a.wide, system,
+    timeFormat: a.iso ? 'iso' : timeFormat as WtmpdbTimeFormat | undefined, fullTimes: Boolean(a.values.fulltimes),
+    since: since ? a.since : -Infinity, until: until ? a.until : Infinity, label: a.file ?? 'wtmpdb',
+  });
+  const writer = new LineWriter(to);
+  for (const l of lines) await writer.line(l);
+  await writer.flush();
+  return 0;
+}
+
+async function jsonFromWtmpdb(a: HistoryArgs, file: string, format: Format, to: NodeJS.WritableStream): Promise<number> {
+  const out = new RecordEmitter<Session>(to, format, () => '');
+  let shown = 0;
+  for (const s of sessions(file, { system: Boolean(a.values.system), since: asDate(a.since), until: asDate(a.until), source: 'wtmpdb' })) {
+    if (shown >= a.limit) break;
+    if (!named(a, s.user, s.kind === 'login' ? s.line : '~')) continue;
+    await out.emit(s);
+    shown++;
+  }
+  await out.end();
+  return 0;
+}
 
 const asDate = (sec: number) => (Number.isFinite(sec) ? new Date(sec * 1000) : undefined);
