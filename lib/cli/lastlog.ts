@@ -1,7 +1,8 @@
 /** `utmpx lastlog`: the last login of each user, in the columns of shadow's lastlog(8). */
 import { type LastlogEntry, LastlogFile } from '../lastlog';
-import { type Command, column, safe } from './common';
-import { RecordEmitter, isoLocal, lastStamp, p2, parseCommand, utcOffset } from './output';
+import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2Rows } from '../modern/lastlog2';
+import { type Command, UsageError, column, safe } from './common';
+import { LineWriter, RecordEmitter, isoLocal, lastStamp, p2, parseCommand, utcOffset } from './output';
 
 /**
  * lastlog(8)'s header. Its From column is 42 wide (an IPv6 link-local address
@@ -53,6 +54,11 @@ of one user, in the columns of shadow's lastlog(8). Huge sparse files (high
 uids) are read in milliseconds.
 
   -f, --file FILE  read FILE instead of the system's lastlog
+      --source S   lastlog2, lastlog or auto (default): auto reads a FILE as
+                   what its header says; without -f, lastlog2's database
+                   (/var/lib/lastlog/lastlog2.db) where it exists, else lastlog
+  -s, --service    (lastlog2) also the PAM service
+From lastlog2, the output is that of lastlog2(8): users by name, -u by name.
   -u, --user USER  a login name, a uid, or a uid range (MIN-MAX, -MAX, MIN-);
                    one user who never logged in shows "${NEVER}"
       --json       one JSON array of entries
@@ -60,9 +66,18 @@ uids) are read in milliseconds.
       --iso        times as ISO 8601 (default: lastlog(8)'s format)
 `,
   async run(args, io) {
-    const opts = parseCommand('lastlog', args, { user: { type: 'string', short: 'u' } });
-    const db = new LastlogFile(opts.file);
+    const opts = parseCommand('lastlog', args, {
+      user: { type: 'string', short: 'u' },
+      source: { type: 'string' },
+      service: { type: 'boolean', short: 's' },
+    });
+    const source = (opts.values.source as string | undefined) ?? 'auto';
+    if (source !== 'auto' && source !== 'lastlog' && source !== 'lastlog2') {
+      throw new UsageError(`lastlog: --source must be lastlog2, lastlog or auto, not ${source}`);
+    }
+    const db = new LastlogFile(opts.file, { source });
     const spec = opts.values.user as string | undefined;
+    if (db.source === 'lastlog2' && opts.format === 'human') return lastlog2Table(db.path, spec, Boolean(opts.values.service), io);
     const selection = spec === undefined ? null : select(db, spec);
     if (spec !== undefined && selection === null) {
       io.err.write(`utmpx lastlog: Unknown user or range: ${safe(spec)}\n`);
@@ -89,3 +104,50 @@ uids) are read in milliseconds.
     return 0;
   },
 };
+
+/** lastlog2(8)'s date column: strftime `%a %b %e %H:%M:%S %z %Y`, or its words for time 0. */
+function lastlog2Date(time: number): string {
+  return time === 0 ? NEVER : lastlogStamp(new Date(time * 1000));
+}
+
+/** printf `%-W.Ps` on bytes: cut to `precision` bytes, escaped, padded to `width`. */
+function cField(s: string, width: number, precision?: number): string {
+  let bytes = Buffer.from(s, 'utf8');
+  if (precision !== undefined && bytes.length > precision) bytes = bytes.subarray(0, precision);
+  const text = safe(bytes.toString('utf8'));
+  return text + ' '.repeat(Math.max(0, width - Buffer.byteLength(text, 'utf8')));
+}
+
+/**
+ * What `lastlog2` prints (and `-s`, `-u USER`): a header before the first
+ * row only, then one row per user by name; "Never logged in" for time 0.
+ */
+async function lastlog2Table(path: string, user: string | undefined, service: boolean, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): Promise<number> {
+  const writer = new LineWriter(io.out);
+  let header = false;
+  const print = async (row: Lastlog2Row) => {
+    const date = lastlog2Date(row.time);
+    if (!header) {
+      header = true;
+      // lastlog2's header puts Service over its column, by the first row's date.
+      const gap = ' '.repeat(Math.max(1, service ? Math.abs(date.length - 5) : 0));
+      await writer.line(`Username         Port     From${' '.repeat(38)} Latest${gap}${service ? 'Service' : ''}`);
+    }
+    let line = `${cField(row.name, 16)} ${cField(row.tty ?? '', 8, 8)} ${cField(row.host ?? '', 42)} ${date}`;
+    if (service) line += ' '.repeat(Math.max(Math.abs(31 - date.length), row.service !== null ? 1 : 0)) + safe(row.service ?? '');
+    await writer.line(line);
+  };
+  if (user !== undefined) {
+    // lastlog2 -u asks the account database first, then reads the user's row.
+    if (new Accounts().uid(user) === null) {
+      io.err.write(`utmpx lastlog: User '${safe(user)}' does not exist.\n`);
+      return 1;
+    }
+    const row = lastlog2Row(path, user);
+    await print(row ?? { name: user, time: 0, tty: null, host: null, service: null });
+  } else {
+    for (const row of lastlog2Rows(path)) await print(row);
+  }
+  await writer.flush();
+  return 0;
+}
