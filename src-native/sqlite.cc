@@ -23,8 +23,10 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <chrono>
 #include <cstring>
 #include <limits>
+#include <thread>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -57,6 +59,7 @@ struct Api {
   int (*prepare_v2)(sqlite3*, const char*, int, sqlite3_stmt**, const char**);
   int (*bind_int64)(sqlite3_stmt*, int, int64_t);
   int (*bind_double)(sqlite3_stmt*, int, double);
+  int (*bind_text)(sqlite3_stmt*, int, const char*, int, void (*)(void*));
   int (*step)(sqlite3_stmt*);
   int (*column_count)(sqlite3_stmt*);
   int (*column_type)(sqlite3_stmt*, int);
@@ -68,7 +71,7 @@ struct Api {
   const char* (*errmsg)(sqlite3*);
   const char* (*errstr)(int);
   int (*extended_errcode)(sqlite3*);
-  int (*busy_timeout)(sqlite3*, int);
+  int (*busy_handler)(sqlite3*, int (*)(void*, int), void*);
   int (*threadsafe)();
   const char* (*libversion)();
 };
@@ -100,13 +103,14 @@ bool Bind(void* handle, const char* symbol, F& fn) {
 bool LoadApi(void* h, Api& a) {
   return Bind(h, "sqlite3_open_v2", a.open_v2) && Bind(h, "sqlite3_close_v2", a.close_v2) &&
          Bind(h, "sqlite3_prepare_v2", a.prepare_v2) && Bind(h, "sqlite3_bind_int64", a.bind_int64) &&
-         Bind(h, "sqlite3_bind_double", a.bind_double) && Bind(h, "sqlite3_step", a.step) &&
+         Bind(h, "sqlite3_bind_double", a.bind_double) &&
+         Bind(h, "sqlite3_bind_text", a.bind_text) && Bind(h, "sqlite3_step", a.step) &&
          Bind(h, "sqlite3_column_count", a.column_count) && Bind(h, "sqlite3_column_type", a.column_type) &&
          Bind(h, "sqlite3_column_int64", a.column_int64) && Bind(h, "sqlite3_column_double", a.column_double) &&
          Bind(h, "sqlite3_column_text", a.column_text) && Bind(h, "sqlite3_column_bytes", a.column_bytes) &&
          Bind(h, "sqlite3_finalize", a.finalize) && Bind(h, "sqlite3_errmsg", a.errmsg) &&
          Bind(h, "sqlite3_errstr", a.errstr) && Bind(h, "sqlite3_extended_errcode", a.extended_errcode) &&
-         Bind(h, "sqlite3_busy_timeout", a.busy_timeout) && Bind(h, "sqlite3_threadsafe", a.threadsafe) &&
+         Bind(h, "sqlite3_busy_handler", a.busy_handler) && Bind(h, "sqlite3_threadsafe", a.threadsafe) &&
          Bind(h, "sqlite3_libversion", a.libversion);
 }
 
@@ -284,12 +288,37 @@ std::string FileUri(const std::string& path, bool immutable) {
   return uri;
 }
 
+// A bound parameter: a number, or a text when `is_text`.
+struct Param {
+  bool is_text = false;
+  double number = 0;
+  std::string text;
+};
+
 struct Query {
   std::string path;
   std::string sql;
-  std::vector<double> params;
+  std::vector<Param> params;
   size_t max_rows = 0;
   int busy_ms = 0;
+};
+
+// Waits for a writer's lock by polling every half millisecond, up to
+// `busy_ms`. SQLite's own busy timeout sleeps up to 100 ms between tries, and
+// against a writer that commits every few ms it wakes up inside a
+// transaction again and again until it gives up: polling finely finds the
+// gaps between transactions.
+struct BusyWait {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  int busy_ms = 0;
+
+  static int Retry(void* self, int) {
+    auto* wait = static_cast<BusyWait*>(self);
+    auto waited = std::chrono::steady_clock::now() - wait->start;
+    if (waited >= std::chrono::milliseconds(wait->busy_ms)) return 0;
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+    return 1;
+  }
 };
 
 void RunQuery(const Library& lib, const Query& q, Batch& out) {
@@ -307,7 +336,9 @@ void RunQuery(const Library& lib, const Query& q, Batch& out) {
     api.close_v2(db);
     return;
   }
-  api.busy_timeout(db, q.busy_ms);
+  BusyWait wait;
+  wait.busy_ms = q.busy_ms;
+  api.busy_handler(db, &BusyWait::Retry, &wait);
   sqlite3_stmt* stmt = nullptr;
   rc = api.prepare_v2(db, q.sql.c_str(), static_cast<int>(q.sql.size()), &stmt, nullptr);
   if (rc != kOk) {
@@ -316,9 +347,12 @@ void RunQuery(const Library& lib, const Query& q, Batch& out) {
     return;
   }
   for (size_t i = 0; i < q.params.size(); i++) {
-    double v = q.params[i];
+    const Param& p = q.params[i];
+    const double v = p.number;
     int index = static_cast<int>(i) + 1;
-    if (std::trunc(v) == v && std::fabs(v) < 9.2e18) api.bind_int64(stmt, index, static_cast<int64_t>(v));
+    // SQLITE_TRANSIENT: SQLite copies the text.
+    if (p.is_text) api.bind_text(stmt, index, p.text.data(), static_cast<int>(p.text.size()), reinterpret_cast<void (*)(void*)>(-1));
+    else if (std::trunc(v) == v && std::fabs(v) < 9.2e18) api.bind_int64(stmt, index, static_cast<int64_t>(v));
     else api.bind_double(stmt, index, v);
   }
   const int columns = api.column_count(stmt);
@@ -427,8 +461,16 @@ Query QueryArgs(const Napi::CallbackInfo& info) {
   Napi::Array params = info[2].As<Napi::Array>();
   for (uint32_t i = 0; i < params.Length(); i++) {
     Napi::Value v = params.Get(i);
-    if (!v.IsNumber()) throw Napi::TypeError::New(env, "sqliteRead: params must be numbers");
-    q.params.push_back(v.As<Napi::Number>().DoubleValue());
+    Param p;
+    if (v.IsNumber()) {
+      p.number = v.As<Napi::Number>().DoubleValue();
+    } else if (v.IsString()) {
+      p.is_text = true;
+      p.text = v.As<Napi::String>().Utf8Value();
+    } else {
+      throw Napi::TypeError::New(env, "sqliteRead: params must be numbers or strings");
+    }
+    q.params.push_back(std::move(p));
   }
   double max_rows = info[3].As<Napi::Number>().DoubleValue();
   double busy_ms = info[4].As<Napi::Number>().DoubleValue();

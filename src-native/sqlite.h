@@ -7,7 +7,7 @@
 
 namespace utmpx_addon {
 
-// sqliteRead(path, sql, params: number[], maxRows, busyMs)
+// sqliteRead(path, sql, params: (number | string)[], maxRows, busyMs)
 //   -> { columns, rows, numbers: Float64Array, texts: Int32Array, strings: string[] }
 // One short-lived read-only connection and one statement: at most maxRows
 // rows of `sql`, cell (r, c) at r * columns + c. A number cell has its value

@@ -60,7 +60,7 @@ describe('hand-made sparse file: one login by uid 4,000,000,000', () => {
     const all = new LastlogFile(file).toArray();
     expect(all).toEqual([{
       uid: BIG_UID, user: hostName(BIG_UID), line: '/dev/pts/7', rawLine: 'pts/7', host: '203.0.113.9',
-      time: 1_700_000_000, date: new Date(1_700_000_000_000),
+      time: 1_700_000_000, date: new Date(1_700_000_000_000), service: null, source: 'lastlog',
     }]);
   });
 

@@ -112,7 +112,8 @@ interface AddonError extends Error {
 /** The addon's error, as users meet it: a Node-style code and a message that says what to do. */
 function nodeError(e: unknown, path: string): Error {
   const err = e as AddonError;
-  if (!(err instanceof Error) || err.code === undefined) return err as Error;
+  // Duck-typed: the addon's errors come from the main realm (not this one's Error under jest's vm).
+  if (typeof err !== 'object' || err === null || typeof err.code !== 'string') return err as Error;
   const reason = err.reason ?? err.message;
   const where = `${err.syscall} '${path}'`;
   let code = err.code;
