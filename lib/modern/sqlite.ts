@@ -36,7 +36,7 @@ export function isSqliteFile(path: string): boolean {
 }
 
 /** The raw batch the addon hands over (columnar, each distinct string once). */
-interface RawBatch {
+export interface RawBatch {
   columns: number;
   rows: number;
   numbers: Float64Array;
@@ -49,7 +49,8 @@ export class Rows {
   readonly length: number;
   private readonly columns: number;
 
-  constructor(private readonly raw: RawBatch) {
+  /** The addon's batch: cell (r, c) at r * columns + c (see src-native/sqlite.h). */
+  constructor(readonly raw: RawBatch) {
     this.length = raw.rows;
     this.columns = raw.columns;
   }

@@ -87,16 +87,20 @@ class RowScan {
       return [];
     }
     const out: WtmpdbRow[] = new Array(rows.length);
-    for (let r = 0; r < rows.length; r++) {
+    // The cells read straight from the batch's arrays: this loop runs once a row.
+    const { numbers, texts, strings } = rows.raw;
+    const num = (i: number) => (Number.isNaN(numbers[i]) ? null : numbers[i]);
+    const str = (i: number) => (texts[i] < 0 ? null : strings[texts[i]]);
+    for (let r = 0, i = 0; r < rows.length; r++, i += 8) {
       out[r] = {
-        id: rows.number(r, 0)!,
-        type: rows.number(r, 1) ?? 0,
-        user: rows.text(r, 2) ?? '',
-        login: rows.number(r, 3) ?? 0,
-        logout: rows.number(r, 4),
-        tty: rows.text(r, 5),
-        host: rows.text(r, 6),
-        service: rows.text(r, 7),
+        id: numbers[i],
+        type: num(i + 1) ?? 0,
+        user: str(i + 2) ?? '',
+        login: num(i + 3) ?? 0,
+        logout: num(i + 4),
+        tty: str(i + 5),
+        host: str(i + 6),
+        service: str(i + 7),
       };
     }
     if (rows.length < BATCH_ROWS) this.finished = true;
@@ -140,6 +144,8 @@ const usDate = (us: number) => new Date(Math.floor(us / 1000));
 class WtmpdbSessions {
   private readonly since: number;
   private readonly until: number;
+  /** isIP() of the hosts seen lately (hosts repeat; the test costs more than the lookup). */
+  private readonly ipHosts = new Map<string, boolean>();
 
   constructor(private readonly options: WtmpdbSessionOptions) {
     this.since = options.since ? Math.floor(options.since.getTime() / 1000) : -Infinity;
@@ -172,8 +178,14 @@ class WtmpdbSessions {
 
   private session(row: WtmpdbRow, kind: SessionKind, line: string, login: number, logout: number | null, end: SessionEnd): Session {
     const host = row.host ?? '';
+    let ip = this.ipHosts.get(host);
+    if (ip === undefined) {
+      if (this.ipHosts.size >= 4096) this.ipHosts.clear();
+      ip = isIP(host) !== 0;
+      this.ipHosts.set(host, ip);
+    }
     return {
-      kind, user: row.user, line, host, addr: isIP(host) ? host : null, pid: 0,
+      kind, user: row.user, line, host, addr: ip ? host : null, pid: 0,
       login: usDate(login), logout: logout === null ? null : usDate(logout), end, index: row.id,
       service: row.service, source: 'wtmpdb',
     };
