@@ -126,7 +126,8 @@ export function historySource(path: string | undefined, options: SessionsOptions
 }
 
 /**
- * The sessions in a wtmp file (default: this platform's wtmp), paired as
+ * The sessions in a wtmp file (default: wtmpdb's wtmp.db where it exists, else this
+ * platform's wtmp; see `source`), paired as
  * util-linux `last` pairs them, read as a stream in constant memory.
  *
  * Sessions come out as soon as their end is known (a logout, a reboot, a
