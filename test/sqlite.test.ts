@@ -74,6 +74,15 @@ describe('the CLI prints what wtmpdb last and lastlog2 print (their output recor
     expect(r.stdout).toBe(expected);
   });
 
+  test('--ndjson -n N: the N newest sessions, the users wtmpdb last lists first', () => {
+    const recorded = fs.readFileSync(path.join(FIXTURES, 'expected', '01.txt'), 'utf8').split('\n').slice(1, 4).map((l) => l.split(' ')[0]);
+    const r = utmpx('last', '-f', WTMP_DB, '--ndjson', '-n', '3');
+    const users = r.stdout.trim().split('\n').map((l) => JSON.parse(l).user);
+    expect(users).toEqual(recorded);
+    const all = JSON.parse(utmpx('last', '-f', WTMP_DB, '--json').stdout) as Session[];
+    expect(all.every((s) => s.source === 'wtmpdb')).toBe(true);
+  });
+
   test('--source wtmp reads the legacy format even from a .db name, --source wtmpdb a SQLite file of any name', () => {
     const renamed = path.join(copyDir, 'history.bin');
     fs.copyFileSync(WTMP_DB, renamed);
@@ -306,6 +315,34 @@ for (const f of [() => [...u.sessions(process.argv[1], { source: 'wtmpdb' })], (
     for (let i = 0; i < 200; i++) sessions(WTMP_DB).next();
     for (let i = 0; i < 50; i++) new LastlogFile(LASTLOG2_DB)[Symbol.iterator]().next();
     expect(fds()).toBe(before);
+  });
+});
+
+describe('where SQLite is absent', () => {
+  // libsqlite3 made unloadable in a private mount namespace (root only): the
+  // addon still loads and reads legacy files; a SQLite read says what is missing.
+  const lib = (() => {
+    try {
+      return fs.realpathSync('/usr/lib/x86_64-linux-gnu/libsqlite3.so.0');
+    } catch {
+      return null;
+    }
+  })();
+  const canHide = lib !== null && process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0;
+
+  (canHide ? test : test.skip)('ENOSYS naming the library, and the addon still works', () => {
+    const script = `const u = require(${JSON.stringify(path.resolve(__dirname, '../dist'))});
+const out = { info: u.sqliteInfo() };
+try { [...u.sessions(process.argv[1])]; } catch (e) { out.error = { code: e.code, syscall: e.syscall, path: e.path, message: e.message }; }
+out.paths = u.paths().wtmp;
+console.log(JSON.stringify(out));`;
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount --bind /dev/null "$0" && exec "$1" -e "$2" "$3"', lib!, process.execPath, script, WTMP_DB], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.info.available).toBe(false);
+    expect(out.error).toMatchObject({ code: 'ENOSYS', syscall: 'dlopen', path: WTMP_DB });
+    expect(out.error.message).toMatch(/libsqlite3/);
+    expect(out.paths).toBe('/var/log/wtmp');
   });
 });
 

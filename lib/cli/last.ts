@@ -25,7 +25,8 @@ export function sessionTimes(s: Session): LastTimes {
 class Newest {
   private readonly kept: Session[] = [];
 
-  constructor(private readonly limit: number) {}
+  /** `byLogin`: newest by login time (wtmpdb's order) instead of by record position. */
+  constructor(private readonly limit: number, private readonly byLogin = false) {}
 
   add(s: Session): void {
     const kept = this.kept;
@@ -40,7 +41,7 @@ class Newest {
   }
 
   private trim(): void {
-    this.kept.sort((x, y) => y.index - x.index);
+    this.kept.sort(this.byLogin ? (x, y) => y.login.getTime() - x.login.getTime() || x.index - y.index : (x, y) => y.index - x.index);
     if (this.kept.length > this.limit) this.kept.length = this.limit;
   }
 }
@@ -121,15 +122,16 @@ async function lastFromWtmpdb(a: HistoryArgs, file: string, to: NodeJS.WritableS
   return 0;
 }
 
+/** Sessions as JSON: streamed in row order, or with -n the newest N (by login, as wtmpdb last lists them). */
 async function jsonFromWtmpdb(a: HistoryArgs, file: string, format: Format, to: NodeJS.WritableStream): Promise<number> {
   const out = new RecordEmitter<Session>(to, format, () => '');
-  let shown = 0;
+  const newest = new Newest(a.limit, true);
   for (const s of sessions(file, { system: Boolean(a.values.system), since: asDate(a.since), until: asDate(a.until), source: 'wtmpdb' })) {
-    if (shown >= a.limit) break;
     if (!named(a, s.user, s.kind === 'login' ? s.line : '~')) continue;
-    await out.emit(s);
-    shown++;
+    if (a.limit === Infinity) await out.emit(s);
+    else newest.add(s);
   }
+  for (const s of newest.list()) await out.emit(s);
   await out.end();
   return 0;
 }
