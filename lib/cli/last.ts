@@ -57,8 +57,9 @@ ${HISTORY_OPTIONS_HELP}  -x, --system        also shutdowns, run-level changes a
       --source SOURCE wtmpdb, wtmp or auto (default): auto reads a FILE as
                       what its header says; without -f, wtmpdb's database
                       (/var/lib/wtmpdb/wtmp.db) where it exists, else wtmp
-From wtmpdb, the output is that of 'wtmpdb last' (also -F, --time-format
-notime|short|full|iso); --json and --ndjson stream sessions in row order.
+From wtmpdb, the output is that of 'wtmpdb last' (also -F, -R, -a, -S,
+--time-format notime|short|full|iso); --json and --ndjson stream sessions in
+row order (with -n, the newest N).
 
 Order and memory: the human table and -n show the newest first, which needs
 the sessions in memory (with -n only N of them). Without -n, --json and
@@ -72,11 +73,17 @@ descending, for last's order).
       source: { type: 'string' },
       'time-format': { type: 'string' },
       fulltimes: { type: 'boolean', short: 'F' },
+      nohostname: { type: 'boolean', short: 'R' },
+      hostlast: { type: 'boolean', short: 'a' },
+      service: { type: 'boolean', short: 'S' },
     });
     const source = (a.values.source as string | undefined) ?? 'auto';
     if (source !== 'auto' && source !== 'wtmp' && source !== 'wtmpdb') throw new UsageError(`last: --source must be wtmpdb, wtmp or auto, not ${source}`);
     const chosen = historySource(a.file, { source });
     if (chosen.source === 'wtmpdb') return lastFromWtmpdb(a, chosen.path, io.out);
+    for (const o of ['time-format', 'fulltimes', 'nohostname', 'hostlast', 'service']) {
+      if (a.values[o] !== undefined) throw new UsageError(`last: --${o} is for wtmpdb databases (this is a wtmp file)`);
+    }
     const file = chosen.path;
     const out = new RecordEmitter<Session>(io.out, a.format, (s) => lastRow(s.user, s.line, s.host, sessionTimes(s), a));
     const stream = a.format !== 'human' && a.limit === Infinity;
@@ -107,6 +114,7 @@ async function lastFromWtmpdb(a: HistoryArgs, file: string, to: NodeJS.WritableS
   if (timeFormat !== undefined && !WTMPDB_TIME_FORMATS.includes(timeFormat as WtmpdbTimeFormat)) {
     throw new UsageError(`last: invalid time format '${timeFormat}' (notime, short, full or iso)`);
   }
+  if (a.values.nohostname && a.values.hostlast) throw new UsageError('last: the options -a and -R cannot be used together');
   const system = Boolean(a.values.system);
   const since = asDate(a.since);
   const until = asDate(a.until);
@@ -115,6 +123,7 @@ async function lastFromWtmpdb(a: HistoryArgs, file: string, to: NodeJS.WritableS
     names: a.names, limit: a.limit === Infinity ? 0 : a.limit, wide: a.wide, system,
     timeFormat: a.iso ? 'iso' : timeFormat as WtmpdbTimeFormat | undefined, fullTimes: Boolean(a.values.fulltimes),
     since: since ? a.since : -Infinity, until: until ? a.until : Infinity, label: a.file ?? 'wtmpdb',
+    noHost: Boolean(a.values.nohostname), hostLast: Boolean(a.values.hostlast), service: Boolean(a.values.service),
   });
   const writer = new LineWriter(to);
   for (const l of lines) await writer.line(l);

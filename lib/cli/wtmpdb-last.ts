@@ -34,6 +34,12 @@ export interface WtmpdbLastOptions {
   until: number;
   /** What the closing line names: the -f path as given, else "wtmpdb". */
   label: string;
+  /** -R: no host column. */
+  noHost?: boolean;
+  /** -a: the host last. */
+  hostLast?: boolean;
+  /** -S: the PAM service after the tty. */
+  service?: boolean;
 }
 
 type TimeFmt = 'ctime' | 'short' | 'hhmm' | 'notime' | 'iso';
@@ -92,10 +98,15 @@ export function wtmpdbLastLines(rows: WtmpdbRow[], o: WtmpdbLastOptions): string
       : format === 'full' ? ['ctime', 24, 'ctime', 24]
         : format === 'iso' ? ['iso', 25, 'iso', 25]
           : ['short', 16, 'hhmm', 5];
-  const line = (user: string, tty: string, host: string, login: string, logout: string, length: string) => {
+  const line = (user: string, tty: string, host: string, service: string, login: string, logout: string, length: string) => {
     const shown = !o.wide && user === 'soft-reboot' ? 's-reboot' : user;
-    return `${field(shown, 8, o.wide ? null : 8)} ${field(tty, 12, 12)} ${field(host, 16, o.wide ? null : 16)} ` +
-      `${field(login, loginLen, loginLen)} - ${field(logout, logoutLen, logoutLen)} ${length}`;
+    const svc = o.service ? ` ${field(service, 12, 12)}` : '';
+    const times = `${field(login, loginLen, loginLen)} - ${field(logout, logoutLen, logoutLen)}`;
+    const head = `${field(shown, 8, o.wide ? null : 8)} ${field(tty, 12, 12)}`;
+    if (o.noHost) return `${head}${svc} ${times} ${length}`;
+    // -a prints the length through %-12.12s and the host last, uncut.
+    if (o.hostLast) return `${head}${svc} ${times} ${field(length, 12, 12)} ${field(host, 0, null)}`;
+    return `${head} ${field(host, 16, o.wide ? null : 16)}${svc} ${times} ${length}`;
   };
   const out: string[] = [];
   let start = Infinity;
@@ -130,11 +141,11 @@ export function wtmpdbLastLines(rows: WtmpdbRow[], o: WtmpdbLastOptions): string
       tty = 'system boot';
       afterReboot = true;
     }
-    out.push(line(row.user, tty, host, login, logout, length));
+    out.push(line(row.user, tty, host, row.service ?? '', login, logout, length));
     const logoutUs = row.logout ?? 0;
     if (o.system && row.type === 1) {
       if (newerBoot !== 0 && logoutUs !== 0) {
-        out.push(line('shutdown', 'system down', host, formatTime(loginFmt, sec(logoutUs)),
+        out.push(line('shutdown', 'system down', host, row.service ?? '', formatTime(loginFmt, sec(logoutUs)),
           formatTime(logoutFmt, sec(newerBoot)), duration(logoutUs, newerBoot)));
       }
       newerBoot = row.login;
