@@ -119,6 +119,27 @@ export interface NativeAddon {
    * has them: one poll for all.
    */
   leadersAlive?(pids: Int32Array): Uint8Array;
+  /**
+   * At most `maxRows` rows of `sql` from a SQLite database, read-only, with
+   * one short connection (src-native/sqlite.h); lib/modern/sqlite.ts wraps it.
+   */
+  sqliteRead(path: string, sql: string, params: (number | string)[], maxRows: number, busyMs: number): SqliteBatch;
+  /** `sqliteRead` on the libuv pool. */
+  sqliteReadAsync(path: string, sql: string, params: (number | string)[], maxRows: number, busyMs: number): Promise<SqliteBatch>;
+  /** Whether libsqlite3 could be loaded (with dlopen, at the first call). */
+  sqliteInfo(): { available: boolean; library: string | null; version: string | null; error: string | null };
+}
+
+/** Rows of one SQLite read, by column: cell (r, c) at r * columns + c. */
+export interface SqliteBatch {
+  columns: number;
+  rows: number;
+  /** INTEGER/REAL cells; NaN for text and NULL. */
+  numbers: Float64Array;
+  /** The index in `strings` of a TEXT cell; -1 for numbers and NULL. */
+  texts: Int32Array;
+  /** Each distinct string of the batch once. */
+  strings: string[];
 }
 
 let loaded: NativeAddon | undefined;

@@ -8,7 +8,7 @@
  * lists them), each batch its own short statement.
  */
 import * as fs from 'fs';
-import { type Param, type Rows, readRows, readRowsAsync } from './sqlite';
+import { type Param, type Rows, batchedAsync, readRows, readRowsAsync } from './sqlite';
 
 /** Where lastlog2 keeps its database. */
 export const LASTLOG2_PATH = '/var/lib/lastlog/lastlog2.db';
@@ -71,15 +71,17 @@ export function* lastlog2Rows(path: string = LASTLOG2_PATH): Generator<Lastlog2R
 }
 
 /** {@link lastlog2Rows}, each batch read on the libuv thread pool. */
-export async function* lastlog2RowsAsync(path: string = LASTLOG2_PATH): AsyncGenerator<Lastlog2Row, void, undefined> {
+export function lastlog2RowsAsync(path: string = LASTLOG2_PATH): AsyncIterableIterator<Lastlog2Row> {
   let last: string | null = null;
-  for (;;) {
+  let finished = false;
+  return batchedAsync(async () => {
+    if (finished) return null;
     const [sql, params] = nextBatch(last);
     const rows = toRows(await readRowsAsync(path, sql, params, BATCH_ROWS));
-    yield* rows;
-    if (rows.length < BATCH_ROWS) return;
-    last = rows[rows.length - 1].name;
-  }
+    if (rows.length < BATCH_ROWS) finished = true;
+    else last = rows[rows.length - 1].name;
+    return rows;
+  });
 }
 
 /**

@@ -8,7 +8,7 @@
  * Errors are mapped here, in one place, to Node-style errors.
  */
 import * as fs from 'fs';
-import { type NativeAddon, native } from '../native';
+import { type SqliteBatch, native } from '../native';
 
 /** The 16 bytes every SQLite 3 database begins with. */
 const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
@@ -35,22 +35,13 @@ export function isSqliteFile(path: string): boolean {
   }
 }
 
-/** The raw batch the addon hands over (columnar, each distinct string once). */
-export interface RawBatch {
-  columns: number;
-  rows: number;
-  numbers: Float64Array;
-  texts: Int32Array;
-  strings: string[];
-}
-
 /** Rows of one read; cell (row, column). */
 export class Rows {
   readonly length: number;
   private readonly columns: number;
 
   /** The addon's batch: cell (r, c) at r * columns + c (see src-native/sqlite.h). */
-  constructor(readonly raw: RawBatch) {
+  constructor(readonly raw: SqliteBatch) {
     this.length = raw.rows;
     this.columns = raw.columns;
   }
@@ -70,13 +61,7 @@ export class Rows {
 
 export type Param = number | string;
 
-interface SqliteAddon {
-  sqliteRead(path: string, sql: string, params: Param[], maxRows: number, busyMs: number): RawBatch;
-  sqliteReadAsync(path: string, sql: string, params: Param[], maxRows: number, busyMs: number): Promise<RawBatch>;
-  sqliteInfo(): { available: boolean; library: string | null; version: string | null; error: string | null };
-}
-
-const addon = (): SqliteAddon => native() as NativeAddon & SqliteAddon;
+const addon = native;
 
 /** One bounded read: at most `maxRows` rows of `sql`. */
 export function readRows(path: string, sql: string, params: Param[], maxRows: number): Rows {
@@ -152,4 +137,40 @@ function nodeError(e: unknown, path: string): Error {
   out.syscall = err.syscall;
   out.path = path;
   return out;
+}
+
+/**
+ * An async iterator over items that come in batches: `next()` awaits only
+ * when a batch is used up. A plain iterator, not an async generator, whose
+ * `yield*` would cost several promise turns per item. `nextBatch` returns
+ * null when there are no more.
+ */
+export function batchedAsync<T>(nextBatch: () => Promise<T[] | null>): AsyncIterableIterator<T> {
+  let batch: T[] = [];
+  let given = 0;
+  let done = false;
+  const iterator: AsyncIterableIterator<T> = {
+    async next() {
+      while (given === batch.length) {
+        const more = done ? null : await nextBatch();
+        if (more === null) {
+          done = true;
+          batch = [];
+          given = 0;
+          return { value: undefined, done: true };
+        }
+        batch = more;
+        given = 0;
+      }
+      return { value: batch[given++], done: false };
+    },
+    async return() {
+      done = true;
+      batch = [];
+      given = 0;
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
 }

@@ -12,7 +12,7 @@
  */
 import { isIP } from 'net';
 import type { Session, SessionEnd, SessionKind } from '../sessions';
-import { type Param, type Rows, readRows, readRowsAsync } from './sqlite';
+import { type Param, type Rows, batchedAsync, readRows, readRowsAsync } from './sqlite';
 
 /** Where wtmpdb keeps its database (on Debian a symlink to /var/log/wtmp.db). */
 export const WTMPDB_PATH = '/var/lib/wtmpdb/wtmp.db';
@@ -118,11 +118,12 @@ export function* wtmpdbRows(path: string = WTMPDB_PATH): Generator<WtmpdbRow, vo
 }
 
 /** {@link wtmpdbRows}, each batch read on the libuv thread pool. */
-export async function* wtmpdbRowsAsync(path: string = WTMPDB_PATH): AsyncGenerator<WtmpdbRow, void, undefined> {
+export function wtmpdbRowsAsync(path: string = WTMPDB_PATH): AsyncIterableIterator<WtmpdbRow> {
   const scan = new RowScan(false);
-  for (let step = scan.step(); step; step = scan.step()) {
-    yield* scan.accept(await readRowsAsync(path, step.sql, step.params, step.maxRows));
-  }
+  return batchedAsync(async () => {
+    const step = scan.step();
+    return step && scan.accept(await readRowsAsync(path, step.sql, step.params, step.maxRows));
+  });
 }
 
 /** Options of the wtmpdb reading of `sessions()`. */
@@ -215,11 +216,13 @@ export function* wtmpdbSessions(path: string = WTMPDB_PATH, options: WtmpdbSessi
 }
 
 /** {@link wtmpdbSessions}, each batch read on the libuv thread pool. */
-export async function* wtmpdbSessionsAsync(path: string = WTMPDB_PATH, options: WtmpdbSessionOptions = {}): AsyncGenerator<Session, void, undefined> {
+export function wtmpdbSessionsAsync(path: string = WTMPDB_PATH, options: WtmpdbSessionOptions = {}): AsyncIterableIterator<Session> {
   const scan = new RowScan(true);
   const pairing = new WtmpdbSessions(options);
-  for (let step = scan.step(); step; step = scan.step()) {
+  return batchedAsync(async () => {
+    const step = scan.step();
+    if (!step) return null;
     const rows = scan.accept(await readRowsAsync(path, step.sql, step.params, step.maxRows));
-    if (rows.length) yield* pairing.of(rows, scan.boots!);
-  }
+    return rows.length ? pairing.of(rows, scan.boots!) : [];
+  });
 }
