@@ -119,7 +119,7 @@ export function historySource(path: string | undefined, options: SessionsOptions
   }
   let source: 'wtmp' | 'wtmpdb';
   if (forced !== 'auto') source = forced;
-  else if (options.failedLogins) source = 'wtmp';
+  else if (options.failedLogins || (options.layout !== undefined && options.layout !== 'auto')) source = 'wtmp';
   else if (path !== undefined) source = isSqliteFile(path) ? 'wtmpdb' : 'wtmp';
   else source = fs.existsSync(WTMPDB_PATH) ? 'wtmpdb' : 'wtmp';
   return { source, path: path ?? (source === 'wtmpdb' ? WTMPDB_PATH : paths().wtmp) };

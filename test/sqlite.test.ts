@@ -9,7 +9,7 @@ import { type ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { LastlogFile, type Session, isSqliteFile, lastLogin, lastLoginAsync, sessions, sessionsAsync } from '../lib';
-import { utmpx, nodeAsNobody } from './helpers/cli-run';
+import { CLI, nodeAsNobody, utmpx } from './helpers/cli-run';
 import { tempDir } from './helpers/utmpdump';
 
 const FIXTURES = path.join(__dirname, 'fixtures/sqlite');
@@ -315,6 +315,33 @@ for (const f of [() => [...u.sessions(process.argv[1], { source: 'wtmpdb' })], (
     for (let i = 0; i < 200; i++) sessions(WTMP_DB).next();
     for (let i = 0; i < 50; i++) new LastlogFile(LASTLOG2_DB)[Symbol.iterator]().next();
     expect(fds()).toBe(before);
+  });
+});
+
+describe('the default databases (root: a private mount namespace with a tmpfs on /var/lib)', () => {
+  const canMount = process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0;
+
+  // Runs the CLI where /var/lib holds only wtmpdb's and lastlog2's databases (copies of the fixtures).
+  const withDefaults = (...args: string[]) => {
+    const setup = 'mount -t tmpfs utmpx-test /var/lib && mkdir -p /var/lib/wtmpdb /var/lib/lastlog && ' +
+      'cp "$1" /var/lib/wtmpdb/wtmp.db && cp "$2" /var/lib/lastlog/lastlog2.db && shift 2 && exec "$@"';
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', setup, 'sh', WTMP_DB, LASTLOG2_DB, process.execPath, CLI, ...args],
+      { encoding: 'utf8', env: { ...process.env, TZ: 'UTC', LC_ALL: 'C.UTF-8' } });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const recorded = (name: string) => fs.readFileSync(path.join(FIXTURES, 'expected', name), 'utf8').split('\n').slice(1).join('\n');
+
+  (canMount ? test : test.skip)('utmpx last (no -f) reads /var/lib/wtmpdb/wtmp.db and names it as wtmpdb last does', () => {
+    const r = withDefaults('last', '-x');
+    expect(r.stderr).toBe('');
+    // wtmpdb last without -f closes with "wtmpdb begins ...".
+    expect(r.stdout).toBe(recorded('02.txt').replace(/^.* begins /m, 'wtmpdb begins '));
+  });
+
+  (canMount ? test : test.skip)('utmpx lastlog (no -f) reads /var/lib/lastlog/lastlog2.db', () => {
+    const r = withDefaults('lastlog');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(recorded('16.txt'));
   });
 });
 
