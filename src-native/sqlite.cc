@@ -129,7 +129,7 @@ Library& Sqlite() {
       }
       Api api{};
       if (!LoadApi(handle, api)) {
-        lib.error = std::string(name) + " lacks a function this reader needs (SQLite 3.7.14 or later is required)";
+        lib.error = std::string(name) + " lacks a function this reader needs (SQLite 3.7.15 or later is required)";
         dlclose(handle);
         continue;
       }
