@@ -20,12 +20,12 @@ let sessions: bed.LogindSession[] = [];
 beforeAll(() => {
   bed.resetState();
   bed.ensureUser();
-  bed.ensureAccounts(['alice', 'bob', 'carol', 'dave']);
+  bed.ensureAccounts(['alice', 'bob', 'carol', 'frank']);
   const shapes: Omit<bed.LogindSession, 'uid' | 'leader' | 'realtimeUsec'>[] = [
     { id: '3', user: 'alice', tty: 'pts/4', remoteHost: '10.0.0.9', service: 'sshd', type: 'tty' },
     { id: '4', user: 'bob', remoteHost: '2001:db8::7', service: 'sshd', type: 'unspecified' }, // ssh host cmd: no pty
     { id: '5', user: 'carol', tty: 'pts/5', remoteHost: 'example.org', remoteUser: 'carl', service: 'login', type: 'tty' },
-    { id: 'c1', user: 'dave', seat: 'seat0', display: ':0', tty: 'tty7', service: 'gdm-password', type: 'x11' },
+    { id: 'c1', user: 'frank', seat: 'seat0', display: ':0', tty: 'tty7', service: 'gdm-password', type: 'x11' },
     { id: '6', user: 'alice', tty: 'tty2', service: 'login', type: 'tty', seat: 'seat0' },
     { id: '7', user: 'alice', service: 'systemd-user', type: 'unspecified', class: 'manager' }, // not a login: who skips it
   ];
