@@ -41,8 +41,6 @@ int SetLock(int fd, short type) {
   return fcntl(fd, kSetLock, &fl);
 }
 
-enum class LockResult { kLocked, kBusy, kUnsupported };
-
 LockResult TryLock(int fd) {
   if (SetLock(fd, F_RDLCK) == 0) return LockResult::kLocked;
   if (errno == EAGAIN || errno == EACCES) return LockResult::kBusy;
@@ -122,9 +120,11 @@ LockResult WaitForWriter(int fd) {
   return got;
 }
 
+}  // namespace
+
 // A read lock on `fd`; with `wait`, waiting for a writer as the policy says
 // (unless that file's writer is known to be stuck).
-LockResult ReadLock(int fd, bool wait) {
+LockResult TakeReadLock(int fd, bool wait) {
   LockResult got = TryLock(fd);
   if (got == LockResult::kBusy && wait) {
     struct stat st;
@@ -138,6 +138,10 @@ LockResult ReadLock(int fd, bool wait) {
   return got;
 }
 
+void ReleaseReadLock(int fd) { SetLock(fd, F_UNLCK); }
+
+namespace {
+
 Napi::Value LockResultToJs(Napi::Env env, const LockResult& r) {
   if (r == LockResult::kUnsupported) return env.Null();
   return Napi::Boolean::New(env, r == LockResult::kLocked);
@@ -148,12 +152,12 @@ Napi::Value LockResultToJs(Napi::Env env, const LockResult& r) {
 Napi::Value ReadLock(const Napi::CallbackInfo& info) {
   int fd = FdArgument(info);
   bool wait = info.Length() < 2 || info[1].ToBoolean().Value();
-  return LockResultToJs(info.Env(), ReadLock(fd, wait));
+  return LockResultToJs(info.Env(), TakeReadLock(fd, wait));
 }
 
 Napi::Value ReadLockAsync(const Napi::CallbackInfo& info) {
   int fd = FdArgument(info);
-  return QueuePromise<LockResult>(info.Env(), "utmpx:lock", [fd] { return ReadLock(fd, true); }, LockResultToJs);
+  return QueuePromise<LockResult>(info.Env(), "utmpx:lock", [fd] { return TakeReadLock(fd, true); }, LockResultToJs);
 }
 
 Napi::Value Unlock(const Napi::CallbackInfo& info) {
@@ -213,7 +217,7 @@ Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
   }
   bool opened = fd < 0;
   if (opened) {
-    fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);  // a FIFO must not block: it is refused below
     if (fd < 0) return env.Null();
     if (fstat(fd, &st) != 0) st.st_mode = 0;  // not a regular file: null below
   }
@@ -222,7 +226,7 @@ Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
     size_t want = static_cast<size_t>(st.st_size) + kSlack;
     if (want > room) {
       result = -static_cast<double>(want);  // too small a buffer: the caller retries with one this large
-    } else if (ReadLock(fd, true) == LockResult::kLocked) {
+    } else if (TakeReadLock(fd, true) == LockResult::kLocked) {
       // One read: a regular file reads short only at its end, and a read that
       // fills the buffer means the file grew past its stat (null).
       ssize_t got;

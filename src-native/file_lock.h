@@ -40,6 +40,12 @@ Napi::Value ReadSmallFile(const Napi::CallbackInfo& info);
 // releaseSmallFile(): closes the descriptor readSmallFile kept, if any.
 Napi::Value ReleaseSmallFile(const Napi::CallbackInfo& info);
 
+// For the other readers of the addon: a read lock on `fd` as readLock(fd,
+// wait) takes it, and its release.
+enum class LockResult { kLocked, kBusy, kUnsupported };
+LockResult TakeReadLock(int fd, bool wait);
+void ReleaseReadLock(int fd);
+
 // The descriptor readSmallFile keeps: the function data of readSmallFile and
 // releaseSmallFile, made in Init, freed by an environment cleanup hook.
 struct KeptFile {
