@@ -50,7 +50,9 @@ export interface UtmpEntry {
   /** First four address bytes as an unsigned 32-bit number, network order (10.0.0.5 is 0x0a000005). Linux only. */
   ut_addr?: number;
   /**
-   * The record's time as a Date (millisecond precision). Made when read (a new
+   * The record's time as a Date (millisecond precision); a time beyond what a
+   * Date can hold (±8.64e15 ms, reported as the warning TIME_OUT_OF_RANGE) is
+   * the nearest Date, so `date` is always valid. Made when read (a new
    * Date each time), so entries cost no Date until one is wanted; it is not an
    * own property (`{ ...entry }` leaves it out), but `JSON.stringify` includes it.
    */
@@ -59,6 +61,14 @@ export interface UtmpEntry {
   address?: string | null;
   /** The line exactly as recorded (`pts/0`, `~`). */
   line: string;
+}
+
+/** The furthest a Date reaches from the epoch, either way: 8.64e15 ms (±100,000,000 days). */
+export const MAX_DATE_MS = 8.64e15;
+
+/** Whether `seconds` since the epoch (a record's `ut_time`) is a time a Date can hold. */
+export function dateCanHold(seconds: number): boolean {
+  return seconds <= MAX_DATE_MS / 1000 && seconds >= -MAX_DATE_MS / 1000;
 }
 
 const DEVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_./-]*$/;
@@ -190,7 +200,9 @@ export class Entry implements UtmpEntry {
 
   get date(): Date {
     // Whole microseconds first: ut_time * 1000 can fall a hair short of a whole millisecond.
-    return new Date(Math.floor(Math.round(this.ut_time * 1e6) / 1000));
+    const ms = Math.floor(Math.round(this.ut_time * 1e6) / 1000);
+    // A time no Date can hold (reported as TIME_OUT_OF_RANGE) is the nearest one, never an Invalid Date.
+    return new Date(ms > MAX_DATE_MS ? MAX_DATE_MS : ms < -MAX_DATE_MS ? -MAX_DATE_MS : ms);
   }
 
   /** Every field, `date` included, for `JSON.stringify`. */

@@ -11,13 +11,13 @@
  *   foreign format), and for everything on musl, where libc's functions are
  *   stubs.
  */
-import { type UtmpEntry, toEntry } from './entry';
+import { type UtmpEntry, dateCanHold, toEntry } from './entry';
 import { LAYOUTS, type LayoutName } from './layouts';
 import { type NativePlatform, native, tryNative } from './native';
 import { checkPathArgument } from './paths';
 import { type CursorHints, RecordFileCursor } from './record-file';
 import type { TypeNumbering } from './record-types';
-import { type UtmpWarning, type WarningOptions, WarningSink } from './warnings';
+import { type UtmpWarning, type WarningOptions, WarningSink, timeOutOfRange } from './warnings';
 
 export type UtmpSource = 'libc' | 'decoder';
 
@@ -85,9 +85,11 @@ class LibcCursor {
     const numbering = NUMBERING[snapshot.platform];
     this.entries = snapshot.records.map((r) => toEntry(r, numbering));
     this.entries.forEach((e, i) => {
+      const offset = i * (native().structLayout.size ?? 0);
       if (e.ut_type === 'UNKNOWN') {
-        this.sink.report({ code: 'UNKNOWN_TYPE', message: `unknown record type ${e.ut_type_code}`, path: this.shownPath, offset: i * (native().structLayout.size ?? 0) });
+        this.sink.report({ code: 'UNKNOWN_TYPE', message: `unknown record type ${e.ut_type_code}`, path: this.shownPath, offset });
       }
+      if (!dateCanHold(e.ut_time)) this.sink.report(timeOutOfRange(e.ut_time, this.shownPath, offset));
     });
     if (snapshot.trailingBytes > 0) {
       this.trailingBytes = snapshot.trailingBytes;

@@ -17,7 +17,7 @@ const TIMES: [bigint, bigint][] = [
   [GOOD, 5n],
   [9_000_000_000_000n, 0n],
   [-9_000_000_000_000n, 0n],
-  [GOOD, 1n << 62n],
+  [GOOD, (1n << 63n) - 1n],
   [1n << 62n, 999_999n],
   [GOOD + 60n, 7n],
 ];
