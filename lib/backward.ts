@@ -43,7 +43,7 @@ export class BackwardCursor {
         this.opened();
       }
       const start = this.start();
-      this.consume(start, this.source.readSync(this.chunk!, this.end - start, start));
+      this.consume(start, this.source.readAt(this.chunk!, this.end - start, start));
     }
     return this.batch.pop();
   }
@@ -56,7 +56,7 @@ export class BackwardCursor {
         this.opened();
       }
       const start = this.start();
-      this.consume(start, await this.source.read(this.chunk!, this.end - start, start));
+      this.consume(start, await this.source.readAtAsync(this.chunk!, this.end - start, start));
     }
     return this.batch.pop();
   }

@@ -180,8 +180,13 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
 
   /** `get()`, read on the libuv thread pool. */
   async getAsync(userOrUid: LastlogKey): Promise<LastlogEntry | null> {
-    const key = checkKey(userOrUid);
-    return this.settle(await addon().readLastlogAsync(this.givenPath, key));
+    return (await this.lookupAsync(userOrUid)).entry;
+  }
+
+  /** `lookup()`, read (and the name looked up) on the libuv thread pool. */
+  async lookupAsync(userOrUid: LastlogKey): Promise<{ uid: number | null; entry: LastlogEntry | null }> {
+    const result = await addon().readLastlogAsync(this.givenPath, checkKey(userOrUid));
+    return { uid: result.uid, entry: this.settle(result) };
   }
 
   /** The users who have logged in, in uid order, from the start of the file. */

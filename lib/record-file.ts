@@ -205,7 +205,7 @@ export class RecordFileSource implements DescriptorHolder {
   }
 
   /** Reads up to `length` bytes at `position` into `buf`: the bytes read (fewer at the end of the file). */
-  readSync(buf: Buffer, length: number, position: number): number {
+  readAt(buf: Buffer, length: number, position: number): number {
     this.openSync();
     const fd = this.fd!;
     const locked = lockSync(fd);
@@ -227,9 +227,9 @@ export class RecordFileSource implements DescriptorHolder {
     }
   }
 
-  /** `readSync` off the main thread (the lock too, when a writer holds the file). */
-  read(buf: Buffer, length: number, position: number): Promise<number> {
-    const read = this.readAsync(buf, length, position);
+  /** `readAt` off the main thread (the lock too, when a writer holds the file). */
+  readAtAsync(buf: Buffer, length: number, position: number): Promise<number> {
+    const read = this.readPending(buf, length, position);
     const settled = () => {
       if (this.pending === read) this.pending = null;
     };
@@ -238,7 +238,7 @@ export class RecordFileSource implements DescriptorHolder {
     return read;
   }
 
-  private async readAsync(buf: Buffer, length: number, position: number): Promise<number> {
+  private async readPending(buf: Buffer, length: number, position: number): Promise<number> {
     await this.openAsync();
     const fd = this.fd!;
     const locked = await lockAsync(fd);
@@ -445,7 +445,7 @@ export class RecordFileCursor {
       this.opened();
     }
     const buf = this.buffer();
-    this.consume(buf, this.source.readSync(buf, buf.length, this.position));
+    this.consume(buf, this.source.readAt(buf, buf.length, this.position));
   }
 
   // Async reading keeps one read ahead: the next chunk is read while this one
@@ -465,13 +465,13 @@ export class RecordFileCursor {
       this.chunk = buf = ahead.buf;
     } else {
       buf = this.buffer();
-      n = await this.source.read(buf, buf.length, this.position);
+      n = await this.source.readAtAsync(buf, buf.length, this.position);
     }
     this.consume(buf, n);
     if (!this.finished && !this.endInChunk) {
       const next = this.spare ?? Buffer.allocUnsafe(buf.length);
       this.spare = null;
-      this.ahead = { buf: next, read: this.source.read(next, next.length, this.position) };
+      this.ahead = { buf: next, read: this.source.readAtAsync(next, next.length, this.position) };
     }
   }
 
