@@ -11,7 +11,7 @@ import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './lay
 import { MAX_CONFIRMING_READS, lockAsync, lockSync, unlock } from './file-locks';
 import { type DescriptorHolder, closed, keeping } from './descriptors';
 import type { WarningSink } from './warnings';
-import { type WholeReadKey, giveBack, readWhole, recall, remember } from './whole-read';
+import { type WholeReadKey, giveBack, readWhole, readWholeAsync, recall, remember } from './whole-read';
 
 const readAsync = promisify(fs.read);
 const openAsync = promisify(fs.open);
@@ -325,6 +325,8 @@ export class RecordFileCursor {
   private sizeHint = CHUNK_BYTES;
   /** `chunk` was lent by `readWhole`, given back at the end. */
   private chunkLent = false;
+  /** The file was offered to a whole read (once: a file read whole is never opened here). */
+  private triedWhole = false;
   /** Entries of the last polled read handed out as copies (the same bytes were read: see `recall`), and how many so far. */
   private replay: Entry[] | null = null;
   private replayed = 0;
@@ -440,7 +442,7 @@ export class RecordFileCursor {
       this.ahead = null;
     }
     if (!this.source.opened) {
-      if (this.readWholeSync()) return;
+      if (this.position === 0 && !this.triedWhole && (this.triedWhole = true) && this.readWholeSync()) return;
       this.source.openSync();
       this.opened();
     }
@@ -452,6 +454,7 @@ export class RecordFileCursor {
   // is decoded, so the reader rarely waits for the disk.
   private async fillAsync(): Promise<void> {
     if (!this.source.opened) {
+      if (this.position === 0 && !this.triedWhole && (this.triedWhole = true) && (await this.readWholeAsync())) return;
       await this.source.openAsync();
       this.opened();
     }
@@ -478,12 +481,25 @@ export class RecordFileCursor {
   // A small file (a live utmp) in one call to the addon. False where it does
   // not apply; the file is then streamed.
   private readWholeSync(): boolean {
-    const keep = this.hints.keepOpen === true;
-    const read = readWhole(this.path, keep);
+    const read = readWhole(this.path, this.hints.keepOpen === true);
     if (read === null) return false;
+    this.takeWhole(read, true);
+    return true;
+  }
+
+  // The same in one job on the libuv pool.
+  private async readWholeAsync(): Promise<boolean> {
+    const read = await readWholeAsync(this.path, this.hints.keepOpen === true);
+    if (read === null) return false;
+    this.takeWhole(read, false);
+    return true;
+  }
+
+  // The whole file, read: `lent` when the buffer is readWhole's to give back at the end.
+  private takeWhole(read: { buf: Buffer; n: number }, lent: boolean): void {
     this.chunk = read.buf; // the end is in it: no read follows
-    this.chunkLent = true;
-    if (keep) {
+    this.chunkLent = lent;
+    if (this.hints.keepOpen === true) {
       // Before the layout is recognised: the same bytes give the same.
       const kept = recall(this.wholeReadKey(), read.buf, read.n);
       if ('replay' in kept) {
@@ -494,7 +510,6 @@ export class RecordFileCursor {
       }
     }
     this.consume(read.buf, read.n, true);
-    return true;
   }
 
   private wholeReadKey(): WholeReadKey {
