@@ -79,5 +79,5 @@ test('a writer holding the lock for good: every libc read returns every record, 
   const reads = JSON.parse(r.stdout) as { n: number; ms: number }[];
   expect(reads.map((x) => x.n)).toEqual(Array(4).fill(richFixture().length));
   expect(reads[0].ms).toBeLessThan(waitMs * 1.5 + 500); // the one wait
-  for (const later of reads.slice(1)) expect(later.ms).toBeLessThan(waitMs / 2); // that writer is not waited for again
+  for (const later of reads.slice(1)) expect(later.ms).toBeLessThan(waitMs * 0.9); // that writer is not waited for again
 }, 40_000);
