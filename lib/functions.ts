@@ -4,6 +4,7 @@
  */
 import { BackwardCursor } from './backward';
 import type { UtmpEntry } from './entry';
+import { withAdvice } from './errors';
 import type { LayoutName } from './layouts';
 import { tryNative } from './native';
 import { paths } from './paths';
@@ -54,12 +55,9 @@ export function processExists(pid: number): boolean {
 
 /** The live database missing is not "nobody is logged in": says where sessions live instead. @internal */
 export function explainMissing(err: unknown, db: UtmpFile, path: string | undefined): unknown {
-  const e = err as NodeJS.ErrnoException;
-  if (path === undefined && e?.code === 'ENOENT') {
-    e.message = `ENOENT: no utmp database at '${db.path}': this system does not record current ` +
-      'sessions there (systemd-logind keeps them: see `loginctl list-sessions`)';
-  }
-  return err;
+  return withAdvice(err, (e) => path === undefined && e.code === 'ENOENT', () =>
+    `ENOENT: no utmp database at '${db.path}': this system does not record current ` +
+    'sessions there (systemd-logind keeps them: see `loginctl list-sessions`)');
 }
 
 function stalePolicy(options: UsersOptions): (u: UtmpEntry) => boolean {
@@ -191,11 +189,8 @@ export interface FailedLoginsOptions extends WarningOptions {
 // Reading btmp is root's business: say so, keeping the error's code.
 /** Adds "reading failed logins needs root" to an EACCES error. @internal */
 export function explainDenied(err: unknown): unknown {
-  const e = err as NodeJS.ErrnoException;
-  if (e?.code === 'EACCES' && !e.message.includes('needs root')) {
-    e.message += ' (reading failed logins needs root: btmp is readable by root only)';
-  }
-  return err;
+  return withAdvice(err, (e) => e.code === 'EACCES' && !e.message.includes('needs root'), (e) =>
+    `${e.message} (reading failed logins needs root: btmp is readable by root only)`);
 }
 
 interface RecordSource {

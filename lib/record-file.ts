@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import { promisify } from 'util';
 import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
 import type { Entry, UtmpEntry } from './entry';
+import { fileError, withPath } from './errors';
 import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
 import { MAX_CONFIRMING_READS, lockAsync, lockSync, unlock } from './file-locks';
 import { type DescriptorHolder, closed, keeping } from './descriptors';
@@ -39,28 +40,8 @@ export interface CursorHints {
   keepOpen?: boolean;
 }
 
-/** Node's own error shape, for what fs reports without a path. */
-export function withPath(err: unknown, path: string): unknown {
-  if (err && typeof err === 'object' && 'code' in err && !('path' in err)) {
-    const e = err as NodeJS.ErrnoException;
-    e.path = path;
-    e.message = `${e.message}, '${path}'`;
-  }
-  return err;
-}
-
 function isDirectoryError(path: string): NodeJS.ErrnoException {
   return fileError('EISDIR', -21, 'illegal operation on a directory', 'read', path, 'it is a directory: pass the path of a record file');
-}
-
-/** Node's fs error shape, made in one place: `code`, `errno`, `syscall`, `path`, and what to do. */
-function fileError(code: string, errno: number, text: string, syscall: string, path: string, advice: string): NodeJS.ErrnoException {
-  const err: NodeJS.ErrnoException = new Error(`${code}: ${text}, ${syscall} '${path}' (${advice})`);
-  err.code = code;
-  err.errno = errno;
-  err.syscall = syscall;
-  err.path = path;
-  return err;
 }
 
 function fileKind(st: fs.Stats): string {
