@@ -28,7 +28,7 @@ export function restated(err: NodeJS.ErrnoException, message: string, path = err
 
 // By shape, not instanceof: errors from another realm (a vm context, jest) are errors too.
 const isErrno = (err: unknown): err is NodeJS.ErrnoException =>
-  typeof err === 'object' && err !== null && 'code' in err && typeof (err as Error).message === 'string';
+  typeof err === 'object' && err !== null && 'code' in err && typeof (err as { message?: unknown }).message === 'string';
 
 /** An fs error made without a path (reads by descriptor): the same error, naming `path`. Anything else as it is. */
 export function withPath(err: unknown, path: string): unknown {
