@@ -2,7 +2,9 @@
  * One-call answers: who is logged in, when the system booted, the run level,
  * the failed logins. What Node tools get today from `exec('who')` and a regex.
  */
-import { BackwardCursor } from './backward';
+import { BackwardCursor } from './backward-cursor';
+import type { EntryCursor } from './entry-cursor';
+import { RecordFileCursor } from './forward-cursor';
 import type { UtmpEntry } from './entry';
 import { withAdvice } from './errors';
 import type { LayoutName } from './layouts';
@@ -193,22 +195,11 @@ export function explainDenied(err: unknown): unknown {
     `${e.message} (reading failed logins needs root: btmp is readable by root only)`);
 }
 
-interface RecordSource {
-  next(): UtmpEntry | undefined;
-  nextAsync(): Promise<UtmpEntry | undefined>;
-  close(): void;
-}
-
-// The file forwards (UtmpFile) or backwards (BackwardCursor), behind one shape.
-function openBtmp(path: string, options: FailedLoginsOptions): RecordSource {
+// The file forwards or backwards: one cursor either way.
+function openBtmp(path: string, options: FailedLoginsOptions): EntryCursor {
   const layout = options.layout ?? 'auto';
-  if (options.newestFirst) {
-    const c = new BackwardCursor(path, layout, new WarningSink(options));
-    return { next: () => c.nextSync(), nextAsync: () => c.nextAsync(), close: () => c.release() };
-  }
-  const file = new UtmpFile(path, { ...options, layout });
-  const it = file[Symbol.asyncIterator]();
-  return { next: () => file.next().value, nextAsync: async () => (await it.next()).value, close: () => file.close() };
+  const sink = new WarningSink(options);
+  return options.newestFirst ? new BackwardCursor(path, layout, sink) : new RecordFileCursor(path, layout, sink);
 }
 
 /**
@@ -222,24 +213,26 @@ function openBtmp(path: string, options: FailedLoginsOptions): RecordSource {
  * for (const f of failedLogins(undefined, { newestFirst: true })) console.log(f.ut_user, f.ut_host, f.date);
  */
 export function* failedLogins(path: string = paths().btmp, options: FailedLoginsOptions = {}): Generator<UtmpEntry, void, undefined> {
-  const src = openBtmp(path, options);
+  const cursor = openBtmp(path, options);
   try {
-    for (let e = src.next(); e; e = src.next()) yield e;
+    for (let e = cursor.nextSync(); e; e = cursor.nextSync()) yield e;
   } catch (err) {
     throw explainDenied(err);
   } finally {
-    src.close();
+    cursor.release();
   }
 }
 
 /** `failedLogins()`, read off the main thread: `for await (const f of failedLoginsAsync()) ...`. */
 export async function* failedLoginsAsync(path: string = paths().btmp, options: FailedLoginsOptions = {}): AsyncGenerator<UtmpEntry, void, undefined> {
-  const src = openBtmp(path, options);
+  const cursor = openBtmp(path, options);
   try {
-    for (let e = await src.nextAsync(); e; e = await src.nextAsync()) yield e;
+    // An entry already read is taken without a trip through the event loop.
+    for (let e = cursor.canTakeNow() ? cursor.take() : await cursor.nextAsync(); e;
+      e = cursor.canTakeNow() ? cursor.take() : await cursor.nextAsync()) yield e;
   } catch (err) {
     throw explainDenied(err);
   } finally {
-    src.close();
+    cursor.release();
   }
 }

@@ -12,10 +12,11 @@
  *   stubs.
  */
 import { type UtmpEntry, dateCanHold, toEntry } from './entry';
+import type { EntryCursor } from './entry-cursor';
 import { LAYOUTS, type LayoutName } from './layouts';
 import { type NativePlatform, native, tryNative } from './native';
 import { checkPathArgument } from './paths';
-import { type CursorHints, RecordFileCursor } from './record-file';
+import { type CursorHints, RecordFileCursor } from './forward-cursor';
 import type { TypeNumbering } from './record-types';
 import { type UtmpWarning, type WarningOptions, WarningSink, timeOutOfRange } from './warnings';
 
@@ -49,7 +50,7 @@ export function defaultUtmpPath(): string {
 }
 
 // A whole snapshot from libc, handed out one entry at a time.
-class LibcCursor {
+class LibcCursor implements EntryCursor {
   private entries: UtmpEntry[] | null = null;
   private index = 0;
   trailingBytes = 0;
@@ -124,7 +125,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
   private readonly givenPath: string | undefined;
   private readonly layoutOption: LayoutName | 'auto';
   private readonly sink: WarningSink;
-  private cursor: LibcCursor | RecordFileCursor | null = null;
+  private cursor: EntryCursor | null = null;
   private hints: CursorHints = {};
 
   constructor(path?: string, options: UtmpFileOptions = {}) {
@@ -243,7 +244,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     return this;
   }
 
-  private open(): LibcCursor | RecordFileCursor {
+  private open(): EntryCursor {
     if (!this.cursor) {
       this.cursor = this.source === 'libc'
         ? new LibcCursor(this.givenPath, this.path, this.sink)

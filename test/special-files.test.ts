@@ -14,7 +14,7 @@ import { ROOT } from './helpers/reliability';
 import { tempDir } from './helpers/utmpdump';
 
 /** How long one reader may take before it counts as hung. */
-const HANG_MS = 8000;
+const HANG_MS = 15_000;
 
 // Each reader by name, given the path; prints {code, path, message} of the error, or "no error".
 const READERS = `

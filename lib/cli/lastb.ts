@@ -1,5 +1,5 @@
 /** `utmpx lastb`: failed logins from btmp, newest first, as lastb(1). */
-import { BackwardCursor } from '../backward';
+import { BackwardCursor } from '../backward-cursor';
 import type { UtmpEntry } from '../entry';
 import { explainDenied } from '../functions';
 import { paths } from '../paths';

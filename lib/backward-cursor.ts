@@ -5,12 +5,14 @@
  */
 import { decodeChunk } from './decoder';
 import type { UtmpEntry } from './entry';
+import type { EntryCursor } from './entry-cursor';
 import { LAYOUTS, type LayoutName } from './layouts';
-import { CHUNK_BYTES, RecordFileSource } from './record-file';
+import { RecordFileSource } from './file-source';
+import { CHUNK_BYTES } from './forward-cursor';
 import type { WarningSink } from './warnings';
 
 /** A cursor that walks a record file from its end to its start, reading under the read lock as forward cursors do. */
-export class BackwardCursor {
+export class BackwardCursor implements EntryCursor {
   private readonly source: RecordFileSource;
   /** File offset where the part not yet read ends (a record boundary); -1 before opening. */
   private end = -1;
@@ -59,6 +61,19 @@ export class BackwardCursor {
       this.consume(start, await this.source.readAtAsync(this.chunk!, this.end - start, start));
     }
     return this.batch.pop();
+  }
+
+  canTakeNow(): boolean {
+    return this.batch.length > 0;
+  }
+
+  take(): UtmpEntry {
+    return this.batch.pop()!;
+  }
+
+  /** Bytes after the last whole record (reported when the file is opened). */
+  get trailingBytes(): number {
+    return this.end < 0 ? 0 : this.size % this.source.layout!.size;
   }
 
   /** Lets go of the file (reading on reopens it). */
