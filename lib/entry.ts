@@ -103,21 +103,31 @@ export function addressText(bytes: Uint8Array, start = 0): string | null {
     }
     return text;
   }
-  const words: number[] = [];
-  for (let i = start; i < start + 16; i += 2) words.push((bytes[i] << 8) | bytes[i + 1]);
-  // Longest run of two or more zero words becomes '::' (RFC 5952).
+  // IPv6, no arrays: the words are read where they lie. The longest run of
+  // two or more zero words becomes '::' (RFC 5952; the first such run on a tie).
   let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (words[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
-    i = j;
+  let bestLen = 1;
+  for (let i = 0, run = 0; i < 8; i++) {
+    if (bytes[start + 2 * i] === 0 && bytes[start + 2 * i + 1] === 0) {
+      if (++run > bestLen) {
+        bestLen = run;
+        bestStart = i - run + 1;
+      }
+    } else {
+      run = 0;
+    }
   }
-  const hex = words.map((w) => w.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return hex.slice(0, bestStart).join(':') + '::' + hex.slice(bestStart + bestLen).join(':');
+  let text = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      text += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (text !== '' && !text.endsWith(':')) text += ':';
+    text += ((bytes[start + 2 * i] << 8) | bytes[start + 2 * i + 1]).toString(16);
+  }
+  return text;
 }
 
 /**

@@ -2,6 +2,7 @@
  * One-call answers: who is logged in, when the system booted, the run level,
  * the failed logins. What Node tools get today from `exec('who')` and a regex.
  */
+import * as fs from 'fs';
 import { BackwardCursor } from './backward-cursor';
 import type { EntryCursor } from './entry-cursor';
 import { RecordFileCursor } from './forward-cursor';
@@ -47,11 +48,27 @@ export interface UsersOptions extends UtmpQueryOptions {
  */
 export function processExists(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return true;
+  // /proc/PID exists exactly while kill(PID, 0) finds the process (zombies and
+  // other users' processes too), and asking costs no exception per dead pid.
+  if (procMounted()) return fs.existsSync(`/proc/${pid}`);
   try {
     process.kill(pid, 0);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+// Whether /proc lists every process: mounted, and without hidepid (which hides other users' processes).
+let procChecked: boolean | undefined;
+const procMounted = () => (procChecked ??= process.platform === 'linux' && fs.existsSync(`/proc/${process.pid}`) && !procHidesPids());
+
+function procHidesPids(): boolean {
+  try {
+    return fs.readFileSync('/proc/self/mountinfo', 'latin1').split('\n')
+      .some((row) => row.split(' ')[4] === '/proc' && /hidepid=(?!0\b|off\b)/.test(row));
+  } catch {
+    return true; // cannot tell: ask kill()
   }
 }
 
