@@ -12,7 +12,7 @@ const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { median, tempDir, childOrMain, runChild } = require('./common');
+const { median, tempDir, childOrMain, runChild, writeUtmpRecord } = require('./common');
 
 const RECORDS = Number(process.env.BENCH_RECORDS || 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS || 3);
@@ -62,19 +62,7 @@ function randomAddress() {
   return { bytes, text: new URL(`http://[${words.join(':')}]/`).hostname.slice(1, -1) };
 }
 
-function writeRecord(buf, at, r) {
-  buf.fill(0, at, at + SIZE);
-  buf.writeInt16LE(r.type, at);
-  buf.writeInt32LE(r.pid, at + 4);
-  buf.write(r.line, at + 8, 32, 'latin1');
-  buf.write(r.id, at + 40, 4, 'latin1');
-  buf.write(r.user, at + 44, 32, 'latin1');
-  buf.write(r.host, at + 76, 256, 'latin1');
-  buf.writeInt32LE(r.session || 0, at + 336);
-  buf.writeInt32LE(r.sec, at + 340);
-  buf.writeInt32LE(r.usec, at + 344);
-  if (r.addr) r.addr.copy(buf, at + 348);
-}
+const writeRecord = writeUtmpRecord;
 
 function writeFile(file, records) {
   const perWrite = 8192;

@@ -9,7 +9,7 @@
 import { type ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
 import { native } from '../lib/native';
-import { ROOT } from './helpers/reliability';
+import { ROOT, runNodeWithKillTimer } from './helpers/reliability';
 import { richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
 const HOLDER = `
@@ -55,26 +55,11 @@ async function holdLock(file: string): Promise<ChildProcess> {
   return child;
 }
 
-function runReads(file: string, killAfterMs: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', READS, ROOT, file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('exit', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-
 test('a writer holding the lock for good: every libc read returns every record, one wait at most, none hangs', async () => {
   const file = writeWithUtmpdump(path.join(dir, 'utmp'), richFixture());
   holder = await holdLock(file);
   const { waitMs } = native().lockPolicy;
-  const r = await runReads(file, 25_000);
+  const r = await runNodeWithKillTimer(['-e', READS, ROOT, file], 25_000);
   expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' }); // not killed as hung
   const reads = JSON.parse(r.stdout) as { n: number; ms: number }[];
   expect(reads.map((x) => x.n)).toEqual(Array(4).fill(richFixture().length));

@@ -6,11 +6,11 @@
  * able to end afterwards. Each reader runs in a child process (the built
  * package) with a kill timer, so a hang fails the test instead of stalling it.
  */
-import { execFileSync, spawn } from 'child_process';
+import { execFileSync } from 'child_process';
 import * as net from 'net';
 import * as path from 'path';
 import { CLI } from './helpers/cli-run';
-import { ROOT } from './helpers/reliability';
+import { ROOT, runNodeWithKillTimer } from './helpers/reliability';
 import { tempDir } from './helpers/utmpdump';
 
 /** How long one reader may take before it counts as hung. */
@@ -56,31 +56,8 @@ const READER_NAMES = [
 ];
 const CLI_RUNS = [['dump', '-f'], ['who', '-f'], ['users', '-f'], ['last', '-f'], ['lastb', '-f'], ['lastlog', '-f']];
 
-interface Run {
-  /** Exit code, or null when killed as hung. */
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
 /** `node args` with a kill timer; resolves however it ends. */
-function run(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const t0 = Date.now();
-    // Own process group, so the kill reaches the whole child.
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), HANG_MS);
-    child.on('exit', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr, ms: Date.now() - t0 });
-    });
-  });
-}
+const run = (args: string[]) => runNodeWithKillTimer(args, HANG_MS, { ...process.env, TZ: 'UTC' });
 
 let dir: string;
 let cleanup: () => void;
