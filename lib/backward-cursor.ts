@@ -5,7 +5,7 @@
  */
 import { decodeChunk } from './decoder';
 import type { UtmpEntry } from './entry';
-import type { EntryCursor } from './entry-cursor';
+import type { EntryCursor, ReadProgress } from './entry-cursor';
 import { LAYOUTS, type LayoutName } from './layouts';
 import { RecordFileSource } from './file-source';
 import { CHUNK_BYTES } from './forward-cursor';
@@ -16,6 +16,8 @@ export class BackwardCursor implements EntryCursor {
   private readonly source: RecordFileSource;
   /** File offset where the part not yet read ends (a record boundary); -1 before opening. */
   private end = -1;
+  /** Where the last whole record ends. */
+  private wholeEnd = 0;
   private chunk: Buffer | null = null;
   private batch: UtmpEntry[] = [];
 
@@ -32,9 +34,9 @@ export class BackwardCursor implements EntryCursor {
     return this.source.size;
   }
 
-  /** Bytes handed out so far (for progress). */
+  /** Bytes of records handed out so far (for progress). */
   get bytesDone(): number {
-    return this.end < 0 ? 0 : this.size - this.end;
+    return this.end < 0 ? 0 : this.wholeEnd - this.end - this.batch.length * this.source.layout!.size;
   }
 
   nextSync(): UtmpEntry | undefined {
@@ -67,6 +69,10 @@ export class BackwardCursor implements EntryCursor {
     return this.batch.length > 0;
   }
 
+  progress(): ReadProgress {
+    return { bytesRead: this.bytesDone, size: this.size };
+  }
+
   take(): UtmpEntry {
     return this.batch.pop()!;
   }
@@ -89,7 +95,7 @@ export class BackwardCursor implements EntryCursor {
   // After opening: start at the last whole record, report a partial tail.
   private opened(): void {
     const size = this.source.layout!.size; // always recognised when not given
-    this.end = Math.floor(this.size / size) * size;
+    this.end = this.wholeEnd = Math.floor(this.size / size) * size;
     const trailing = this.size - this.end;
     if (trailing > 0) {
       this.sink.report({ code: 'TRAILING_BYTES', message: `${trailing} bytes after the last whole ${size}-byte record`, path: this.path, offset: this.end });

@@ -19,4 +19,12 @@ export interface EntryCursor {
   release(): void;
   /** Bytes after the last whole record, known once the end was reached. */
   readonly trailingBytes: number;
+  /** How far the reading has come: bytes of records handed out, of `size` (the file's, once opened). */
+  progress(): ReadProgress;
+}
+
+/** Bytes of records handed out so far, and the size of the file (0 before it is opened). */
+export interface ReadProgress {
+  bytesRead: number;
+  size: number;
 }

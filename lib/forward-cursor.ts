@@ -6,7 +6,7 @@
  */
 import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
 import type { Entry, UtmpEntry } from './entry';
-import type { EntryCursor } from './entry-cursor';
+import type { EntryCursor, ReadProgress } from './entry-cursor';
 import { HEAD_BYTES, RecordFileSource } from './file-source';
 import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
 import type { WarningSink } from './warnings';
@@ -59,6 +59,8 @@ export class RecordFileCursor implements EntryCursor {
   private chunkBytes = 0;
   /** The file's size when opened: small files are read in one chunk of about their size. */
   private sizeHint = CHUNK_BYTES;
+  /** The file's size when opened (or read whole); 0 before. */
+  private size = 0;
   /** `chunk` was lent by `readWhole`, given back at the end. */
   private chunkLent = false;
   /** The file was offered to a whole read (once: a file read whole is never opened here). */
@@ -146,6 +148,12 @@ export class RecordFileCursor implements EntryCursor {
     while (this.at < this.end && decoder.quietNonUser(buf, this.at)) this.at += decoder.size;
   }
 
+  progress(): ReadProgress {
+    if (this.finished) return { bytesRead: this.size, size: this.size };
+    return { bytesRead: Math.min(this.chunkOffset + this.at, this.size), size: this.size };
+  }
+
+
   /** Lets go of the file; a later read reopens it at the same record. */
   release(): void {
     this.ahead = null; // a read ahead still running ends into a buffer no longer used
@@ -154,7 +162,7 @@ export class RecordFileCursor implements EntryCursor {
 
   // After the first open: the size, and the layout when recognised from the head.
   private opened(): void {
-    this.sizeHint = this.source.size;
+    this.sizeHint = this.size = this.source.size;
     this.layoutInUse = this.source.layout;
   }
 
@@ -234,6 +242,7 @@ export class RecordFileCursor implements EntryCursor {
   // The whole file, read: `lent` when the buffer is readWhole's to give back at the end.
   private takeWhole(read: { buf: Buffer; n: number }, lent: boolean): void {
     this.chunk = read.buf; // the end is in it: no read follows
+    this.size = read.n;
     this.chunkLent = lent;
     if (this.hints.keepOpen === true) {
       // Before the layout is recognised: the same bytes give the same.

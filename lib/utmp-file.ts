@@ -12,7 +12,8 @@
  *   stubs.
  */
 import { type UtmpEntry, dateCanHold, toEntry } from './entry';
-import type { EntryCursor } from './entry-cursor';
+import { BackwardCursor } from './backward-cursor';
+import type { EntryCursor, ReadProgress } from './entry-cursor';
 import { LAYOUTS, type LayoutName } from './layouts';
 import { type NativePlatform, native, tryNative } from './native';
 import { checkPathArgument } from './paths';
@@ -27,6 +28,8 @@ export interface UtmpFileOptions extends WarningOptions {
   source?: UtmpSource | 'auto';
   /** Read the file as this layout instead of recognising it (implies the decoder). */
   layout?: LayoutName | 'auto';
+  /** Newest first: the file read from its end back to its start, in constant memory (implies the decoder). */
+  newestFirst?: boolean;
 }
 
 const NUMBERING: Record<NativePlatform, TypeNumbering> = { glibc: 'linux', musl: 'linux', darwin: 'darwin', freebsd: 'freebsd', other: 'linux' };
@@ -82,6 +85,11 @@ class LibcCursor implements EntryCursor {
 
   release(): void {}
 
+  progress(): ReadProgress {
+    const size = this.entries ? this.entries.length : 0;
+    return { bytesRead: Math.min(this.index, size), size }; // in records: libc tells no bytes
+  }
+
   private load(snapshot: ReturnType<ReturnType<typeof native>['readUtmpx']>): void {
     const numbering = NUMBERING[snapshot.platform];
     this.entries = snapshot.records.map((r) => toEntry(r, numbering));
@@ -127,6 +135,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
   private readonly sink: WarningSink;
   private cursor: EntryCursor | null = null;
   private hints: CursorHints = {};
+  private readonly newestFirst: boolean;
 
   constructor(path?: string, options: UtmpFileOptions = {}) {
     checkPathArgument(path);
@@ -136,7 +145,8 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     this.givenPath = path;
     this.layoutOption = options.layout ?? 'auto';
     this.sink = new WarningSink(options);
-    const requested = options.source ?? 'auto';
+    this.newestFirst = options.newestFirst === true;
+    const requested = this.newestFirst ? 'decoder' : options.source ?? 'auto';
     if (requested === 'auto') {
       const addon = tryNative();
       this.source = addon
@@ -161,6 +171,15 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
   /** The record layout the decoder uses (after the first read), or null for libc. */
   get layout(): LayoutName | null {
     return this.cursor instanceof RecordFileCursor ? (this.cursor.layout?.name ?? null) : null;
+  }
+
+  /**
+   * How far reading has come, for a progress indicator: bytes of records
+   * handed out and the file's size (known from the first step on). For the
+   * libc reader, whose snapshot tells no bytes, both count records.
+   */
+  get progress(): ReadProgress {
+    return this.cursor?.progress() ?? { bytesRead: 0, size: 0 };
   }
 
   /** Bytes after the last whole record, known once the end was reached. */
@@ -248,7 +267,9 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     if (!this.cursor) {
       this.cursor = this.source === 'libc'
         ? new LibcCursor(this.givenPath, this.path, this.sink)
-        : new RecordFileCursor(this.path, this.layoutOption, this.sink, this.hints);
+        : this.newestFirst
+          ? new BackwardCursor(this.path, this.layoutOption, this.sink)
+          : new RecordFileCursor(this.path, this.layoutOption, this.sink, this.hints);
     }
     return this.cursor;
   }
