@@ -85,7 +85,7 @@ Snapshot ReadSnapshot(const std::optional<std::string>& path) {
   struct stat st;
   int fd = OpenRegularFile(shown, &st, &snap.error);
   if (fd < 0) return snap;
-  long long size = static_cast<long long>(st.st_size);
+  [[maybe_unused]] long long size = static_cast<long long>(st.st_size);  // glibc: for the trailing bytes
   bool locked = false;
 #if defined(UTMPX_FILE_IS_STRUCT_ARRAY)
   // glibc locks the file for each record. Holding a read lock of our own
