@@ -84,7 +84,8 @@ export function runNodeWithKillTimer(args: string[], killAfterMs: number, env: N
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('exit', (status) => {
+    // 'close', not 'exit': the output may still be arriving when the process has exited.
+    child.on('close', (status) => {
       clearTimeout(timer);
       resolve({ status, stdout, stderr });
     });
