@@ -60,4 +60,23 @@ function runChild(script, args, options = {}) {
   return JSON.parse(r.stdout);
 }
 
-module.exports = { median, tempDir, writeWithUtmpdump, lastlogRecord, childOrMain, runChild };
+/**
+ * Writes record `r` as glibc x86-64's struct utmp (384 bytes, DESIGN.md: type 0,
+ * pid 4, line 8, id 40, user 44, host 76, exit 332, session 336, tv_sec 340,
+ * tv_usec 344, addr 348) at byte `at` of `buf`; `r.addr`: the address bytes (4 or 16).
+ */
+function writeUtmpRecord(buf, at, r) {
+  buf.fill(0, at, at + 384);
+  buf.writeInt16LE(r.type, at);
+  buf.writeInt32LE(r.pid, at + 4);
+  buf.write(r.line, at + 8, 32, 'latin1');
+  buf.write(r.id, at + 40, 4, 'latin1');
+  buf.write(r.user, at + 44, 32, 'latin1');
+  buf.write(r.host, at + 76, 256, 'latin1');
+  buf.writeInt32LE(r.session || 0, at + 336);
+  buf.writeInt32LE(r.sec, at + 340);
+  buf.writeInt32LE(r.usec, at + 344);
+  if (r.addr) for (let i = 0; i < r.addr.length; i++) buf[at + 348 + i] = r.addr[i];
+}
+
+module.exports = { median, tempDir, writeWithUtmpdump, lastlogRecord, childOrMain, runChild, writeUtmpRecord };

@@ -8,7 +8,7 @@ const { spawnSync, execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { median, tempDir, childOrMain, runChild } = require('./common');
+const { median, tempDir, childOrMain, runChild, writeUtmpRecord } = require('./common');
 
 const RECORDS = Number(process.env.BENCH_RECORDS || 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS || 5);
@@ -80,19 +80,7 @@ async function child(variant, file, limit) {
 // user 44, host 76, exit 332, session 336, tv_sec 340, tv_usec 344, addr 348.
 const SIZE = 384;
 
-function writeRecord(buf, at, r) {
-  buf.fill(0, at, at + SIZE);
-  buf.writeInt16LE(r.type, at);
-  buf.writeInt32LE(r.pid, at + 4);
-  buf.write(r.line, at + 8, 32, 'latin1');
-  buf.write(r.id, at + 40, 4, 'latin1');
-  buf.write(r.user, at + 44, 32, 'latin1');
-  buf.write(r.host, at + 76, 256, 'latin1');
-  buf.writeInt32LE(r.session || 0, at + 336);
-  buf.writeInt32LE(r.sec, at + 340);
-  buf.writeInt32LE(r.usec, at + 344);
-  if (r.addr) for (let i = 0; i < 4; i++) buf[at + 348 + i] = r.addr[i];
-}
+const writeRecord = writeUtmpRecord;
 
 // A busy host: 300 users logging in from 5,000 client machines over ssh on 64
 // pty lines, a fifth of sessions in tmux (whose host field, tmux(PID).%N, is

@@ -3,9 +3,9 @@
  * record and field sizes: nothing here can read past the bytes it was given.
  */
 import { type IntField, type IntReader, type RecordLayout, intReader } from './layouts';
-import { Entry, type UtmpEntry, devicePath } from './entry';
+import { Entry, type UtmpEntry, dateCanHold, devicePath } from './entry';
 import { typeCode, typeName } from './record-types';
-import type { WarningSink } from './warnings';
+import { type WarningSink, timeOutOfRange } from './warnings';
 
 declare global {
   // Node's Buffer has these since v0.x; @types/node does not list them.
@@ -189,6 +189,7 @@ export function decodeAt(
   if (sawInvalidUtf8) {
     sink.report({ code: 'INVALID_UTF8', message: 'string field is not valid UTF-8', path, offset: fileOffset });
   }
+  if (!dateCanHold(entry.ut_time)) sink.report(timeOutOfRange(entry.ut_time, path, fileOffset));
   return entry;
 }
 

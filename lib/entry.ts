@@ -51,7 +51,9 @@ export interface UtmpEntry {
   /** First four address bytes as an unsigned 32-bit number, network order (10.0.0.5 is 0x0a000005). Linux only. */
   ut_addr?: number;
   /**
-   * The record's time as a Date (millisecond precision). Made when read (a new
+   * The record's time as a Date (millisecond precision); a time beyond what a
+   * Date can hold (±8.64e15 ms, reported as the warning TIME_OUT_OF_RANGE) is
+   * the nearest Date, so `date` is always valid. Made when read (a new
    * Date each time), so entries cost no Date until one is wanted; it is not an
    * own property (`{ ...entry }` leaves it out), but `JSON.stringify` includes it.
    */
@@ -60,6 +62,14 @@ export interface UtmpEntry {
   address?: string | null;
   /** The line exactly as recorded (`pts/0`, `~`). */
   line: string;
+}
+
+/** The furthest a Date reaches from the epoch, either way: 8.64e15 ms (±100,000,000 days). */
+export const MAX_DATE_MS = 8.64e15;
+
+/** Whether `seconds` since the epoch (a record's `ut_time`) is a time a Date can hold. */
+export function dateCanHold(seconds: number): boolean {
+  return seconds <= MAX_DATE_MS / 1000 && seconds >= -MAX_DATE_MS / 1000;
 }
 
 const DEVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_./-]*$/;
@@ -94,21 +104,31 @@ export function addressText(bytes: Uint8Array, start = 0): string | null {
     }
     return text;
   }
-  const words: number[] = [];
-  for (let i = start; i < start + 16; i += 2) words.push((bytes[i] << 8) | bytes[i + 1]);
-  // Longest run of two or more zero words becomes '::' (RFC 5952).
+  // IPv6, no arrays: the words are read where they lie. The longest run of
+  // two or more zero words becomes '::' (RFC 5952; the first such run on a tie).
   let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (words[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
-    i = j;
+  let bestLen = 1;
+  for (let i = 0, run = 0; i < 8; i++) {
+    if (bytes[start + 2 * i] === 0 && bytes[start + 2 * i + 1] === 0) {
+      if (++run > bestLen) {
+        bestLen = run;
+        bestStart = i - run + 1;
+      }
+    } else {
+      run = 0;
+    }
   }
-  const hex = words.map((w) => w.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return hex.slice(0, bestStart).join(':') + '::' + hex.slice(bestStart + bestLen).join(':');
+  let text = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      text += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (text !== '' && !text.endsWith(':')) text += ':';
+    text += ((bytes[start + 2 * i] << 8) | bytes[start + 2 * i + 1]).toString(16);
+  }
+  return text;
 }
 
 /**
@@ -191,7 +211,9 @@ export class Entry implements UtmpEntry {
 
   get date(): Date {
     // Whole microseconds first: ut_time * 1000 can fall a hair short of a whole millisecond.
-    return new Date(Math.floor(Math.round(this.ut_time * 1e6) / 1000));
+    const ms = Math.floor(Math.round(this.ut_time * 1e6) / 1000);
+    // A time no Date can hold (reported as TIME_OUT_OF_RANGE) is the nearest one, never an Invalid Date.
+    return new Date(ms > MAX_DATE_MS ? MAX_DATE_MS : ms < -MAX_DATE_MS ? -MAX_DATE_MS : ms);
   }
 
   /** Every field, `date` included, for `JSON.stringify`. */

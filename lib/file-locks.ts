@@ -13,7 +13,7 @@ import { type NativeAddon, tryNative } from './native';
 /** Reads of one chunk at most, where no lock can be had, until two agree. */
 export const MAX_CONFIRMING_READS = 8;
 
-export type FileAddon = Pick<NativeAddon, 'readLock' | 'readLockAsync' | 'unlock' | 'readSmallFile' | 'releaseSmallFile'>;
+export type FileAddon = Pick<NativeAddon, 'readLock' | 'readLockAsync' | 'unlock' | 'readSmallFile' | 'readSmallFileAsync' | 'releaseSmallFile'>;
 
 /** The addon's file functions, or null where the addon cannot load (the decoder still works). */
 export const fileAddon: () => FileAddon | null = tryNative;

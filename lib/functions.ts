@@ -2,8 +2,12 @@
  * One-call answers: who is logged in, when the system booted, the run level,
  * the failed logins. What Node tools get today from `exec('who')` and a regex.
  */
-import { BackwardCursor } from './backward';
+import * as fs from 'fs';
+import { BackwardCursor } from './backward-cursor';
+import type { EntryCursor } from './entry-cursor';
+import { RecordFileCursor } from './forward-cursor';
 import type { UtmpEntry } from './entry';
+import { withAdvice } from './errors';
 import type { LayoutName } from './layouts';
 import { type DirectoryState, kernelBootSeconds, kernelBootSecondsAsync, liveDecision, logindUsers, logindUsersAsync } from './modern/logind';
 import { tryNative } from './native';
@@ -71,6 +75,9 @@ export interface UsersOptions extends UtmpQueryOptions {
  */
 export function processExists(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return true;
+  // /proc/PID exists exactly while kill(PID, 0) finds the process (zombies and
+  // other users' processes too), and asking costs no exception per dead pid.
+  if (procMounted()) return fs.existsSync(`/proc/${pid}`);
   try {
     process.kill(pid, 0);
     return true;
@@ -79,14 +86,24 @@ export function processExists(pid: number): boolean {
   }
 }
 
+// Whether /proc lists every process: mounted, and without hidepid (which hides other users' processes).
+let procChecked: boolean | undefined;
+const procMounted = () => (procChecked ??= process.platform === 'linux' && fs.existsSync(`/proc/${process.pid}`) && !procHidesPids());
+
+function procHidesPids(): boolean {
+  try {
+    return fs.readFileSync('/proc/self/mountinfo', 'latin1').split('\n')
+      .some((row) => row.split(' ')[4] === '/proc' && /hidepid=(?!0\b|off\b)/.test(row));
+  } catch {
+    return true; // cannot tell: ask kill()
+  }
+}
+
 /** The live database missing is not "nobody is logged in": says where sessions live instead. @internal */
 export function explainMissing(err: unknown, db: UtmpFile, path: string | undefined): unknown {
-  const e = err as NodeJS.ErrnoException;
-  if (path === undefined && e?.code === 'ENOENT') {
-    e.message = `ENOENT: no utmp database at '${db.path}': this system does not record current ` +
-      'sessions there (systemd-logind keeps them: see `loginctl list-sessions`)';
-  }
-  return err;
+  return withAdvice(err, (e) => path === undefined && e.code === 'ENOENT', () =>
+    `ENOENT: no utmp database at '${db.path}': this system does not record current ` +
+    'sessions there (systemd-logind keeps them: see `loginctl list-sessions`)');
 }
 
 function stalePolicy(options: UsersOptions): (u: UtmpEntry) => boolean {
@@ -234,29 +251,15 @@ export interface FailedLoginsOptions extends WarningOptions {
 // Reading btmp is root's business: say so, keeping the error's code.
 /** Adds "reading failed logins needs root" to an EACCES error. @internal */
 export function explainDenied(err: unknown): unknown {
-  const e = err as NodeJS.ErrnoException;
-  if (e?.code === 'EACCES' && !e.message.includes('needs root')) {
-    e.message += ' (reading failed logins needs root: btmp is readable by root only)';
-  }
-  return err;
+  return withAdvice(err, (e) => e.code === 'EACCES' && !e.message.includes('needs root'), (e) =>
+    `${e.message} (reading failed logins needs root: btmp is readable by root only)`);
 }
 
-interface RecordSource {
-  next(): UtmpEntry | undefined;
-  nextAsync(): Promise<UtmpEntry | undefined>;
-  close(): void;
-}
-
-// The file forwards (UtmpFile) or backwards (BackwardCursor), behind one shape.
-function openBtmp(path: string, options: FailedLoginsOptions): RecordSource {
+// The file forwards or backwards: one cursor either way.
+function openBtmp(path: string, options: FailedLoginsOptions): EntryCursor {
   const layout = options.layout ?? 'auto';
-  if (options.newestFirst) {
-    const c = new BackwardCursor(path, layout, new WarningSink(options));
-    return { next: () => c.nextSync(), nextAsync: () => c.nextAsync(), close: () => c.release() };
-  }
-  const file = new UtmpFile(path, { ...options, layout });
-  const it = file[Symbol.asyncIterator]();
-  return { next: () => file.next().value, nextAsync: async () => (await it.next()).value, close: () => file.close() };
+  const sink = new WarningSink(options);
+  return options.newestFirst ? new BackwardCursor(path, layout, sink) : new RecordFileCursor(path, layout, sink);
 }
 
 /**
@@ -270,24 +273,26 @@ function openBtmp(path: string, options: FailedLoginsOptions): RecordSource {
  * for (const f of failedLogins(undefined, { newestFirst: true })) console.log(f.ut_user, f.ut_host, f.date);
  */
 export function* failedLogins(path: string = paths().btmp, options: FailedLoginsOptions = {}): Generator<UtmpEntry, void, undefined> {
-  const src = openBtmp(path, options);
+  const cursor = openBtmp(path, options);
   try {
-    for (let e = src.next(); e; e = src.next()) yield e;
+    for (let e = cursor.nextSync(); e; e = cursor.nextSync()) yield e;
   } catch (err) {
     throw explainDenied(err);
   } finally {
-    src.close();
+    cursor.release();
   }
 }
 
 /** `failedLogins()`, read off the main thread: `for await (const f of failedLoginsAsync()) ...`. */
 export async function* failedLoginsAsync(path: string = paths().btmp, options: FailedLoginsOptions = {}): AsyncGenerator<UtmpEntry, void, undefined> {
-  const src = openBtmp(path, options);
+  const cursor = openBtmp(path, options);
   try {
-    for (let e = await src.nextAsync(); e; e = await src.nextAsync()) yield e;
+    // An entry already read is taken without a trip through the event loop.
+    for (let e = cursor.canTakeNow() ? cursor.take() : await cursor.nextAsync(); e;
+      e = cursor.canTakeNow() ? cursor.take() : await cursor.nextAsync()) yield e;
   } catch (err) {
     throw explainDenied(err);
   } finally {
-    src.close();
+    cursor.release();
   }
 }

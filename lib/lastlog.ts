@@ -234,13 +234,18 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
 
   /** `get()`, read on the libuv thread pool. */
   async getAsync(userOrUid: LastlogKey): Promise<LastlogEntry | null> {
-    const key = checkKey(userOrUid);
+    return (await this.lookupAsync(userOrUid)).entry;
+  }
+
+  /** `lookup()`, read (and the name looked up) on the libuv thread pool. */
+  async lookupAsync(userOrUid: LastlogKey): Promise<{ uid: number | null; entry: LastlogEntry | null }> {
     if (this.source === 'lastlog2') {
-      const { name } = this.lastlog2Key(key);
-      const row = name === null ? null : await lastlog2RowAsync(this.path, name);
-      return row && fromLastlog2(row, this.accounts());
+      const key = this.lastlog2Key(checkKey(userOrUid));
+      const row = key.name === null ? null : await lastlog2RowAsync(this.path, key.name);
+      return { uid: key.uid, entry: row && fromLastlog2(row, this.accounts()) };
     }
-    return this.settle(await addon().readLastlogAsync(this.givenPath, key));
+    const result = await addon().readLastlogAsync(this.givenPath, checkKey(userOrUid));
+    return { uid: result.uid, entry: this.settle(result) };
   }
 
   /** The users who have logged in, in uid order, from the start of the file. */

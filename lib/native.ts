@@ -105,6 +105,8 @@ export interface NativeAddon {
    * at a time), which checks with a stat that the path still names that file.
    */
   readSmallFile(path: string, limit: number, into: Buffer, keep?: boolean): number | null;
+  /** `readSmallFile` on the libuv pool, into a Buffer of its own: the bytes read, or null as there. */
+  readSmallFileAsync(path: string, limit: number, keep?: boolean): Promise<Buffer | null>;
   /** Closes the descriptor `readSmallFile` kept. */
   releaseSmallFile(): void;
   /** The sessions of systemd-logind through sd-login, or null where sd-login cannot be loaded. */

@@ -15,14 +15,16 @@
  *   the entries coreutils' who makes of them, after a BOOT_TIME entry for the
  *   kernel's boot time. The rule is `chooseLiveSource` in modern/logind.ts.
  */
-import { type UtmpEntry, toEntry } from './entry';
+import { type UtmpEntry, dateCanHold, toEntry } from './entry';
+import { BackwardCursor } from './backward-cursor';
+import type { EntryCursor, ReadProgress } from './entry-cursor';
 import { LAYOUTS, type LayoutName } from './layouts';
 import { LOGIND_SESSIONS_DIR, LogindCursor, chooseLiveSource, liveFacts } from './modern/logind';
 import { type NativePlatform, native, tryNative } from './native';
 import { checkPathArgument } from './paths';
-import { type CursorHints, RecordFileCursor } from './record-file';
+import { type CursorHints, RecordFileCursor } from './forward-cursor';
 import type { TypeNumbering } from './record-types';
-import { type UtmpWarning, type WarningOptions, WarningSink } from './warnings';
+import { type UtmpWarning, type WarningOptions, WarningSink, timeOutOfRange } from './warnings';
 
 export type UtmpSource = 'libc' | 'decoder' | 'logind';
 
@@ -35,6 +37,8 @@ export interface UtmpFileOptions extends WarningOptions {
   source?: UtmpSource | 'utmp' | 'auto';
   /** Read the file as this layout instead of recognising it (implies the decoder). */
   layout?: LayoutName | 'auto';
+  /** Newest first: the file read from its end back to its start, in constant memory (implies the decoder). */
+  newestFirst?: boolean;
 }
 
 const NUMBERING: Record<NativePlatform, TypeNumbering> = { glibc: 'linux', musl: 'linux', darwin: 'darwin', freebsd: 'freebsd', other: 'linux' };
@@ -58,7 +62,7 @@ export function defaultUtmpPath(): string {
 }
 
 // A whole snapshot from libc, handed out one entry at a time.
-class LibcCursor {
+class LibcCursor implements EntryCursor {
   private entries: UtmpEntry[] | null = null;
   private index = 0;
   trailingBytes = 0;
@@ -90,13 +94,20 @@ class LibcCursor {
 
   release(): void {}
 
+  progress(): ReadProgress {
+    const size = this.entries ? this.entries.length : 0;
+    return { bytesRead: Math.min(this.index, size), size }; // in records: libc tells no bytes
+  }
+
   private load(snapshot: ReturnType<ReturnType<typeof native>['readUtmpx']>): void {
     const numbering = NUMBERING[snapshot.platform];
     this.entries = snapshot.records.map((r) => toEntry(r, numbering));
     this.entries.forEach((e, i) => {
+      const offset = i * (native().structLayout.size ?? 0);
       if (e.ut_type === 'UNKNOWN') {
-        this.sink.report({ code: 'UNKNOWN_TYPE', message: `unknown record type ${e.ut_type_code}`, path: this.shownPath, offset: i * (native().structLayout.size ?? 0) });
+        this.sink.report({ code: 'UNKNOWN_TYPE', message: `unknown record type ${e.ut_type_code}`, path: this.shownPath, offset });
       }
+      if (!dateCanHold(e.ut_time)) this.sink.report(timeOutOfRange(e.ut_time, this.shownPath, offset));
     });
     if (snapshot.trailingBytes > 0) {
       this.trailingBytes = snapshot.trailingBytes;
@@ -132,8 +143,9 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
   private readonly givenPath: string | undefined;
   private readonly layoutOption: LayoutName | 'auto';
   private readonly sink: WarningSink;
-  private cursor: LibcCursor | RecordFileCursor | LogindCursor | null = null;
+  private cursor: EntryCursor | null = null;
   private hints: CursorHints = {};
+  private readonly newestFirst: boolean;
 
   constructor(path?: string, options: UtmpFileOptions = {}) {
     checkPathArgument(path);
@@ -143,7 +155,8 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     this.givenPath = path;
     this.layoutOption = options.layout ?? 'auto';
     this.sink = new WarningSink(options);
-    const requested = options.source ?? 'auto';
+    this.newestFirst = options.newestFirst === true;
+    const requested = this.newestFirst ? 'decoder' : options.source ?? 'auto';
     if (requested === 'logind' && path !== undefined) {
       throw new TypeError('source "logind" reads systemd-logind\'s sessions, not a file: give no path');
     }
@@ -173,6 +186,15 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
   /** The record layout the decoder uses (after the first read), or null for libc. */
   get layout(): LayoutName | null {
     return this.cursor instanceof RecordFileCursor ? (this.cursor.layout?.name ?? null) : null;
+  }
+
+  /**
+   * How far reading has come, for a progress indicator: bytes of records
+   * handed out and the file's size (known from the first step on). For the
+   * libc reader, whose snapshot tells no bytes, both count records.
+   */
+  get progress(): ReadProgress {
+    return this.cursor?.progress() ?? { bytesRead: 0, size: 0 };
   }
 
   /** Bytes after the last whole record, known once the end was reached. */
@@ -256,12 +278,14 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     return this;
   }
 
-  private open(): LibcCursor | RecordFileCursor | LogindCursor {
+  private open(): EntryCursor {
     if (!this.cursor) {
       this.cursor = this.source === 'logind' ? new LogindCursor()
         : this.source === 'libc'
           ? new LibcCursor(this.givenPath, this.path, this.sink)
-          : new RecordFileCursor(this.path, this.layoutOption, this.sink, this.hints);
+          : this.newestFirst
+            ? new BackwardCursor(this.path, this.layoutOption, this.sink)
+            : new RecordFileCursor(this.path, this.layoutOption, this.sink, this.hints);
     }
     return this.cursor;
   }

@@ -11,7 +11,9 @@ export type UtmpWarningCode =
   /** A record whose bytes are all zero (an unused slot, or zero-filled damage). */
   | 'ZERO_RECORD'
   /** A string field that is not valid UTF-8; the bad bytes became U+FFFD. */
-  | 'INVALID_UTF8';
+  | 'INVALID_UTF8'
+  /** A time a Date cannot hold (beyond ±8.64e12 s, 64-bit layouts); `ut_time` is as recorded, `date` the nearest valid Date. */
+  | 'TIME_OUT_OF_RANGE';
 
 export interface UtmpWarning {
   code: UtmpWarningCode;
@@ -46,6 +48,16 @@ export class UtmpRecordError extends Error {
 
 /** How many warnings a reader keeps in its `warnings` list; `warningCount` counts them all. */
 export const MAX_KEPT_WARNINGS = 1000;
+
+/** The warning for a record whose time (`seconds`) no Date can hold (see `dateCanHold`). */
+export function timeOutOfRange(seconds: number, path: string, offset: number): UtmpWarning {
+  return {
+    code: 'TIME_OUT_OF_RANGE',
+    message: `time ${seconds} s is beyond what a Date can hold (±8.64e12 s): its date is the nearest one`,
+    path,
+    offset,
+  };
+}
 
 /** Collects warnings for one reader, calls the user's callback, enforces `strict`. */
 export class WarningSink {

@@ -2,6 +2,9 @@
 // glibc, the layout of struct utmpx.
 #include <napi.h>
 
+#include <memory>
+#include <mutex>
+
 #include "file_lock.h"
 #include "platform.h"
 #include "lastlog_reader.h"
@@ -32,9 +35,18 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readLockAsync", Napi::Function::New(env, utmpx_addon::ReadLockAsync, "readLockAsync"));
   exports.Set("unlock", Napi::Function::New(env, utmpx_addon::Unlock, "unlock"));
   exports.Set("lockPolicy", utmpx_addon::LockPolicy(env));
-  auto* kept = new utmpx_addon::KeptFile();
-  env.AddCleanupHook([](utmpx_addon::KeptFile* k) { k->Close(); delete k; }, kept);
+  using KeptFile = std::shared_ptr<utmpx_addon::KeptFile>;
+  auto* kept = new KeptFile(std::make_shared<utmpx_addon::KeptFile>());
+  env.AddCleanupHook([](KeptFile* k) {
+    {
+      std::lock_guard<std::mutex> hold((*k)->mutex);
+      (*k)->Close();
+      (*k)->ended = true;
+    }
+    delete k;
+  }, kept);
   exports.Set("readSmallFile", Napi::Function::New(env, utmpx_addon::ReadSmallFile, "readSmallFile", kept));
+  exports.Set("readSmallFileAsync", Napi::Function::New(env, utmpx_addon::ReadSmallFileAsync, "readSmallFileAsync", kept));
   exports.Set("releaseSmallFile", Napi::Function::New(env, utmpx_addon::ReleaseSmallFile, "releaseSmallFile", kept));
   exports.Set("readLastlog", Napi::Function::New(env, utmpx_addon::ReadLastlogSync, "readLastlog"));
   exports.Set("readLastlogAsync", Napi::Function::New(env, utmpx_addon::ReadLastlogAsync, "readLastlogAsync"));

@@ -9,7 +9,9 @@
 #include <atomic>
 #include <cerrno>
 #include <mutex>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "promise_worker.h"
 
@@ -40,8 +42,6 @@ int SetLock(int fd, short type) {
   fl.l_whence = SEEK_SET;  // l_start = l_len = 0: the whole file, as glibc locks it
   return fcntl(fd, kSetLock, &fl);
 }
-
-enum class LockResult { kLocked, kBusy, kUnsupported };
 
 LockResult TryLock(int fd) {
   if (SetLock(fd, F_RDLCK) == 0) return LockResult::kLocked;
@@ -122,9 +122,11 @@ LockResult WaitForWriter(int fd) {
   return got;
 }
 
+}  // namespace
+
 // A read lock on `fd`; with `wait`, waiting for a writer as the policy says
 // (unless that file's writer is known to be stuck).
-LockResult ReadLock(int fd, bool wait) {
+LockResult TakeReadLock(int fd, bool wait) {
   LockResult got = TryLock(fd);
   if (got == LockResult::kBusy && wait) {
     struct stat st;
@@ -138,6 +140,10 @@ LockResult ReadLock(int fd, bool wait) {
   return got;
 }
 
+void ReleaseReadLock(int fd) { SetLock(fd, F_UNLCK); }
+
+namespace {
+
 Napi::Value LockResultToJs(Napi::Env env, const LockResult& r) {
   if (r == LockResult::kUnsupported) return env.Null();
   return Napi::Boolean::New(env, r == LockResult::kLocked);
@@ -148,12 +154,12 @@ Napi::Value LockResultToJs(Napi::Env env, const LockResult& r) {
 Napi::Value ReadLock(const Napi::CallbackInfo& info) {
   int fd = FdArgument(info);
   bool wait = info.Length() < 2 || info[1].ToBoolean().Value();
-  return LockResultToJs(info.Env(), ReadLock(fd, wait));
+  return LockResultToJs(info.Env(), TakeReadLock(fd, wait));
 }
 
 Napi::Value ReadLockAsync(const Napi::CallbackInfo& info) {
   int fd = FdArgument(info);
-  return QueuePromise<LockResult>(info.Env(), "utmpx:lock", [fd] { return ReadLock(fd, true); }, LockResultToJs);
+  return QueuePromise<LockResult>(info.Env(), "utmpx:lock", [fd] { return TakeReadLock(fd, true); }, LockResultToJs);
 }
 
 Napi::Value Unlock(const Napi::CallbackInfo& info) {
@@ -187,19 +193,12 @@ void KeptFile::Close() {
   fd = -1;
 }
 
-Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsBuffer()) {
-    throw Napi::TypeError::New(env, "readSmallFile(path: string, limit: number, into: Buffer, keep?: boolean)");
-  }
-  KeptFile* kept = static_cast<KeptFile*>(info.Data());
-  std::string path = info[0].As<Napi::String>().Utf8Value();
-  double limit = info[1].As<Napi::Number>().DoubleValue();
-  // Read straight into the caller's buffer: no allocation, zero-fill or copy per call.
-  Napi::Buffer<char> into = info[2].As<Napi::Buffer<char>>();
-  bool keep = info.Length() > 3 && info[3].ToBoolean().Value();
-  char* data = into.Data();
-  size_t room = into.Length();
+namespace {
+
+// The work of readSmallFile, on any thread: the bytes read into `data`, -n
+// when `room` is smaller than the n bytes needed, -1 for null.
+double ReadSmall(KeptFile* kept, const std::string& path, double limit, bool keep, char* data, size_t room) {
+  std::lock_guard<std::mutex> hold(kept->mutex);
   struct stat st;
   int fd = -1;
   if (kept->fd >= 0 && kept->path == path) {
@@ -213,8 +212,8 @@ Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
   }
   bool opened = fd < 0;
   if (opened) {
-    fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return env.Null();
+    fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);  // a FIFO must not block: it is refused below
+    if (fd < 0) return -1;
     if (fstat(fd, &st) != 0) st.st_mode = 0;  // not a regular file: null below
   }
   double result = -1;  // -1: null (not read whole)
@@ -222,7 +221,7 @@ Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
     size_t want = static_cast<size_t>(st.st_size) + kSlack;
     if (want > room) {
       result = -static_cast<double>(want);  // too small a buffer: the caller retries with one this large
-    } else if (ReadLock(fd, true) == LockResult::kLocked) {
+    } else if (TakeReadLock(fd, true) == LockResult::kLocked) {
       // One read: a regular file reads short only at its end, and a read that
       // fills the buffer means the file grew past its stat (null).
       ssize_t got;
@@ -233,7 +232,7 @@ Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
       SetLock(fd, F_UNLCK);
     }
   }
-  if (opened && keep && S_ISREG(st.st_mode)) {
+  if (opened && keep && S_ISREG(st.st_mode) && !kept->ended) {
     kept->Close();
     kept->fd = fd;
     kept->path = path;
@@ -241,12 +240,67 @@ Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
   } else if (opened) {
     close(fd);
   }
+  return result;
+}
+
+KeptFile* Kept(const Napi::CallbackInfo& info) { return static_cast<std::shared_ptr<KeptFile>*>(info.Data())->get(); }
+
+// A whole small file read on the pool: its bytes, or none for null.
+struct SmallFile {
+  bool read = false;
+  std::vector<char> bytes;
+};
+
+Napi::Value SmallFileToJs(Napi::Env env, const SmallFile& f) {
+  if (!f.read) return env.Null();
+  return Napi::Buffer<char>::Copy(env, f.bytes.data(), f.bytes.size());
+}
+
+}  // namespace
+
+Napi::Value ReadSmallFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsBuffer()) {
+    throw Napi::TypeError::New(env, "readSmallFile(path: string, limit: number, into: Buffer, keep?: boolean)");
+  }
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  double limit = info[1].As<Napi::Number>().DoubleValue();
+  // Read straight into the caller's buffer: no allocation, zero-fill or copy per call.
+  Napi::Buffer<char> into = info[2].As<Napi::Buffer<char>>();
+  bool keep = info.Length() > 3 && info[3].ToBoolean().Value();
+  double result = ReadSmall(Kept(info), path, limit, keep, into.Data(), into.Length());
   if (result == -1) return env.Null();
   return Napi::Number::New(env, result);
 }
 
+Napi::Value ReadSmallFileAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
+    throw Napi::TypeError::New(env, "readSmallFileAsync(path: string, limit: number, keep?: boolean)");
+  }
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  double limit = info[1].As<Napi::Number>().DoubleValue();
+  bool keep = info.Length() > 2 && info[2].ToBoolean().Value();
+  // The kept descriptor outlives the environment's cleanup while this runs.
+  std::shared_ptr<KeptFile> kept = *static_cast<std::shared_ptr<KeptFile>*>(info.Data());
+  return QueuePromise<SmallFile>(env, "utmpx:readSmallFile", [kept, path, limit, keep] {
+    SmallFile f;
+    f.bytes.resize(32 * 1024);
+    double n = ReadSmall(kept.get(), path, limit, keep, f.bytes.data(), f.bytes.size());
+    if (n < -1) {
+      f.bytes.resize(static_cast<size_t>(-n));
+      n = ReadSmall(kept.get(), path, limit, keep, f.bytes.data(), f.bytes.size());
+    }
+    f.read = n >= 0;
+    f.bytes.resize(f.read ? static_cast<size_t>(n) : 0);
+    return f;
+  }, SmallFileToJs);
+}
+
 Napi::Value ReleaseSmallFile(const Napi::CallbackInfo& info) {
-  static_cast<KeptFile*>(info.Data())->Close();
+  KeptFile* kept = Kept(info);
+  std::lock_guard<std::mutex> hold(kept->mutex);
+  kept->Close();
   return info.Env().Undefined();
 }
 

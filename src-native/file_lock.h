@@ -5,6 +5,7 @@
 #include <napi.h>
 #include <sys/stat.h>
 
+#include <mutex>
 #include <string>
 
 namespace utmpx_addon {
@@ -37,15 +38,29 @@ Napi::Object LockPolicy(Napi::Env env);
 // still the same: one kept per Node environment, closed by releaseSmallFile()
 // and when the environment ends.
 Napi::Value ReadSmallFile(const Napi::CallbackInfo& info);
+// readSmallFileAsync(path, limit, keep?) -> Promise<Buffer | null>: the
+// same read on the libuv pool, into a Buffer of its own (the bytes read).
+Napi::Value ReadSmallFileAsync(const Napi::CallbackInfo& info);
 // releaseSmallFile(): closes the descriptor readSmallFile kept, if any.
 Napi::Value ReleaseSmallFile(const Napi::CallbackInfo& info);
 
-// The descriptor readSmallFile keeps: the function data of readSmallFile and
-// releaseSmallFile, made in Init, freed by an environment cleanup hook.
+// For the other readers of the addon: a read lock on `fd` as readLock(fd,
+// wait) takes it, and its release.
+enum class LockResult { kLocked, kBusy, kUnsupported };
+LockResult TakeReadLock(int fd, bool wait);
+void ReleaseReadLock(int fd);
+
+// The descriptor readSmallFile keeps: the function data (a
+// std::shared_ptr<KeptFile>*) of readSmallFile, readSmallFileAsync and
+// releaseSmallFile, made in Init, closed by an environment cleanup hook
+// (after which nothing is kept: `ended`). Used by the main thread and the
+// pool: `mutex` guards it.
 struct KeptFile {
+  std::mutex mutex;
   std::string path;
   int fd = -1;
   struct stat st;  // when opened
+  bool ended = false;
   void Close();
 };
 

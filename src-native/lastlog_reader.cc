@@ -123,20 +123,9 @@ constexpr uint64_t kRecordSize = sizeof(struct lastlog);
 class LastlogFd {
  public:
   LastlogFd(const std::string& path, SysError* err) {
-    err->path = path;
-    fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) {
-      *err = SysError{errno, "open", path};
-      return;
-    }
     struct stat st;
-    if (fstat(fd_, &st) != 0) {
-      *err = SysError{errno, "fstat", path};
-    } else if (S_ISDIR(st.st_mode)) {
-      *err = SysError{EISDIR, "read", path};
-    } else {
-      size_ = static_cast<uint64_t>(st.st_size);
-    }
+    fd_ = OpenRegularFile(path, &st, err);  // a FIFO or device is refused, never read
+    if (fd_ >= 0) size_ = static_cast<uint64_t>(st.st_size);
   }
   ~LastlogFd() {
     if (fd_ >= 0) close(fd_);

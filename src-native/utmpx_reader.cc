@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "file_lock.h"
 #include "platform.h"
 #include "promise_worker.h"
 
@@ -29,30 +30,48 @@ struct Snapshot {
   SysError error;
 };
 
-// The checks libc would hide: getutxent answers NULL alike for a missing file,
-// a directory and the end of the data.
-SysError CheckReadable(const std::string& path, long long* size) {
-  SysError err;
-  err.path = path;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    err.errnum = errno;
-    err.syscall = "open";
-    return err;
+#if defined(UTMPX_FILE_IS_STRUCT_ARRAY)
+// The file read as the array of struct utmpx it is, without libc: for a file
+// whose writer holds its lock past the lock policy, which glibc would wait
+// 10 s for under alarm() and then report as empty (and on a pool thread,
+// which the alarm never reaches, wait for ever). With no lock to be had,
+// reads are repeated until two agree, as the decoder does.
+void ReadStructArray(int fd, long long size, Snapshot* snap) {
+  size_t count = static_cast<size_t>(size) / sizeof(struct utmpx);
+  size_t bytes = count * sizeof(struct utmpx);
+  std::vector<struct utmpx> again(count);
+  snap->records.resize(count);
+  auto read_all = [&](struct utmpx* into) -> ssize_t {
+    size_t done = 0;
+    while (done < bytes) {
+      ssize_t n = pread(fd, reinterpret_cast<char*>(into) + done, bytes - done, static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return -1;
+      if (n == 0) break;
+      done += static_cast<size_t>(n);
+    }
+    return static_cast<ssize_t>(done);
+  };
+  ssize_t got = read_all(snap->records.data());
+  for (int i = 0; got > 0 && i < 8; i++) {
+    ssize_t again_got = read_all(again.data());
+    if (again_got == got && std::memcmp(again.data(), snap->records.data(), static_cast<size_t>(got)) == 0) break;
+    if (again_got < 0) {
+      got = -1;
+      break;
+    }
+    std::memcpy(snap->records.data(), again.data(), static_cast<size_t>(again_got));
+    got = again_got;
   }
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    err.errnum = errno;
-    err.syscall = "fstat";
-  } else if (S_ISDIR(st.st_mode)) {
-    err.errnum = EISDIR;
-    err.syscall = "read";
-  } else {
-    *size = static_cast<long long>(st.st_size);
+  if (got < 0) {
+    snap->error.errnum = errno;
+    snap->error.syscall = "read";
+    snap->records.clear();
+    return;
   }
-  close(fd);
-  return err;
+  snap->records.resize(static_cast<size_t>(got) / sizeof(struct utmpx));
 }
+#endif
 
 Snapshot ReadSnapshot(const std::optional<std::string>& path) {
   Snapshot snap;
@@ -61,27 +80,49 @@ Snapshot ReadSnapshot(const std::optional<std::string>& path) {
   snap.error = SysError{ENOSYS, "getutxent", shown};
   return snap;
 #else
-  long long size = 0;
-  snap.error = CheckReadable(shown, &size);
-  if (snap.error.failed()) return snap;
-
-  std::lock_guard<std::mutex> lock(libc_cursor_mutex);
-  if (!SelectDatabase(path ? path->c_str() : nullptr)) {
-    snap.error = SysError{errno ? errno : EINVAL, "utmpxname", shown};
+  // The checks libc would hide (getutxent answers NULL alike for a missing
+  // file, a directory and the end of the data), without blocking on a FIFO.
+  struct stat st;
+  int fd = OpenRegularFile(shown, &st, &snap.error);
+  if (fd < 0) return snap;
+  [[maybe_unused]] long long size = static_cast<long long>(st.st_size);  // glibc: for the trailing bytes
+  bool locked = false;
+#if defined(UTMPX_FILE_IS_STRUCT_ARRAY)
+  // glibc locks the file for each record. Holding a read lock of our own
+  // across the walk keeps writers out, so glibc's are granted at once; a
+  // writer that holds the file past the lock policy is not waited for by
+  // libc at all (see ReadStructArray).
+  LockResult lock = TakeReadLock(fd, true);
+  if (lock == LockResult::kBusy) {
+    snap.error.path = shown;
+    ReadStructArray(fd, size, &snap);
+    snap.trailing_bytes = size % static_cast<long long>(sizeof(struct utmpx));
+    close(fd);
     return snap;
   }
-  setutxent();
-  errno = 0;
-  while (struct utmpx* u = getutxent()) {
-    snap.records.push_back(*u);  // copy out of libc's static buffer
-    errno = 0;
+  locked = lock == LockResult::kLocked;
+#endif
+  {
+    std::lock_guard<std::mutex> lock(libc_cursor_mutex);
+    if (!SelectDatabase(path ? path->c_str() : nullptr)) {
+      snap.error = SysError{errno ? errno : EINVAL, "utmpxname", shown};
+    } else {
+      setutxent();
+      errno = 0;
+      while (struct utmpx* u = getutxent()) {
+        snap.records.push_back(*u);  // copy out of libc's static buffer
+        errno = 0;
+      }
+      int after = errno;
+      endutxent();
+      RestoreDefaultDatabase();
+      if (snap.records.empty() && (after == EACCES || after == EPERM || after == EIO || after == EISDIR)) {
+        snap.error = SysError{after, "getutxent", shown};
+      }
+    }
   }
-  int after = errno;
-  endutxent();
-  RestoreDefaultDatabase();
-  if (snap.records.empty() && (after == EACCES || after == EPERM || after == EIO || after == EISDIR)) {
-    snap.error = SysError{after, "getutxent", shown};
-  }
+  if (locked) ReleaseReadLock(fd);
+  close(fd);
 #if defined(UTMPX_FILE_IS_STRUCT_ARRAY)
   // libc drops a partial tail.
   snap.trailing_bytes = size % static_cast<long long>(sizeof(struct utmpx));

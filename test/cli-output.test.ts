@@ -7,6 +7,7 @@ import { Writable } from 'stream';
 import { parseTime } from '../lib/cli/history';
 import { LineWriter, PROGRESS_MIN_BYTES, Progress, RecordEmitter, isoLocal, toJson } from '../lib/cli/output';
 import { main } from '../lib/cli/main';
+import { column, safe } from '../lib/cli/common';
 import * as path from 'path';
 import { tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
@@ -156,5 +157,32 @@ describe('parseTime', () => {
   test('nonsense is a usage error', () => {
     expect(() => parseTime('whenever', now)).toThrow(/invalid time/);
     expect(() => parseTime('-3 fortnights', now)).toThrow(/invalid time/);
+  });
+});
+
+describe('escaping without a regex per string, cutting without an array per cell', () => {
+  // The rule as a regex (as terminal.ts had it): the fast paths must agree with it everywhere.
+  const RULE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\\]/gu;
+  const byRule = (s: string) => s.replace(RULE, (c) => {
+    if (c === '\\') return '\\\\';
+    const code = c.codePointAt(0)!;
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+
+  test('escapeForTerminal escapes exactly what the rule does, for every BMP character and astral ones', () => {
+    const differing: number[] = [];
+    for (let c = 0; c < 0x10000; c++) {
+      const s = `a${String.fromCharCode(c)}b`;
+      if (safe(s) !== byRule(s)) differing.push(c);
+    }
+    expect(differing).toEqual([]);
+    for (const s of ['😀', 'x😀\u001b[31m😀', '\ud800', '\udc00x']) expect(safe(s)).toBe(byRule(s));
+  });
+
+  test('column cuts at code points (a surrogate pair is one) as [...s].slice(0, n) did', () => {
+    const samples = ['', 'abc', 'a'.repeat(40), '😀'.repeat(10), 'x😀y\u001b[31m'.repeat(5), '\ud800abc', 'ab\udc00', 'é'.repeat(20)];
+    for (const s of samples) {
+      for (const n of [0, 1, 3, 8, 12, 16, 33]) expect(column(s, n)).toBe(byRule([...s].slice(0, n).join('')).padEnd(n));
+    }
   });
 });

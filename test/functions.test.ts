@@ -262,3 +262,29 @@ describe('failedLogins()', () => {
     }
   });
 });
+
+describe('usersAsync(), the twin of users()', () => {
+  /** Descriptors of this process open on `file`. */
+  const openOn = (file: string) => fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`) === file;
+    } catch {
+      return false;
+    }
+  }).length;
+
+  test('reads the file whole in one job and keeps it open for the next poll, as users() does', async () => {
+    const file = writeWithUtmpdump(path.join(dir, 'utmp-polled-async'), richFixture());
+    const other = writeWithUtmpdump(path.join(dir, 'utmp-other'), richFixture().slice(0, 2));
+    users({ path: other }); // another file kept: this one is not open yet
+    expect(openOn(file)).toBe(0);
+    const polled = await usersAsync({ path: file });
+    expect(openOn(file)).toBe(1); // kept for the next poll
+    for (let i = 0; i < 3; i++) expect(await usersAsync({ path: file })).toEqual(polled);
+    expect(openOn(file)).toBe(1);
+    expect(polled).toEqual(users({ path: file }));
+    expect(polled.length).toBeGreaterThan(0);
+    users({ path: other });
+    expect(openOn(file)).toBe(0); // one kept at a time
+  });
+});

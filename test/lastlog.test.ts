@@ -184,13 +184,17 @@ describe('errors', () => {
     expect(() => new LastlogFile('')).toThrow(TypeError);
   });
 
-  test('an unknown user name is null, and lookup() tells it from a user who never logged in', () => {
+  test('an unknown user name is null, and lookup() tells it from a user who never logged in (lookupAsync alike)', async () => {
     expect(spawnSync('getent', ['passwd', 'no-such-user-xyz']).status).not.toBe(0);
     const ll = new LastlogFile(path.join(dir, 'fields'));
     expect(ll.get('no-such-user-xyz')).toBeNull();
     expect(ll.lookup('no-such-user-xyz')).toEqual({ uid: null, entry: null });
+    expect(await ll.lookupAsync('no-such-user-xyz')).toEqual({ uid: null, entry: null });
     const rootName = hostName(0)!;
     expect(ll.lookup(rootName).uid).toBe(0);
+    expect(await ll.lookupAsync(rootName)).toEqual(ll.lookup(rootName));
+    for (let uid = 0; uid < 4; uid++) expect(await ll.lookupAsync(uid)).toEqual(ll.lookup(uid));
+    await expect(ll.lookupAsync(-1)).rejects.toThrow(TypeError);
   });
 
   test('the CLI: an unknown user is exit 1, a missing file exit 1 with ENOENT, a bad option exit 2', () => {

@@ -198,3 +198,31 @@ describe('bad input', () => {
     expect(() => new UtmpFile(fixture, { layout: 'vax' as never })).toThrow(TypeError);
   });
 });
+
+describe('newestFirst and progress', () => {
+  test('newestFirst reads the same entries from the end; progress counts the bytes handed out, of the size', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = writeWithUtmpdump(path.join(dir, 'wtmp'), richFixture());
+      const size = fs.statSync(file).size;
+      const forward = new UtmpFile(file).toArray();
+      const db = new UtmpFile(file, { newestFirst: true });
+      expect(db.source).toBe('decoder');
+      expect(db.progress).toEqual({ bytesRead: 0, size: 0 });
+      const backward = [];
+      for (const e of db) {
+        backward.push(e);
+        expect(db.progress).toEqual({ bytesRead: backward.length * (size / forward.length), size });
+      }
+      expect(backward).toEqual([...forward].reverse());
+      expect(await new UtmpFile(file, { newestFirst: true }).toArrayAsync()).toEqual(backward);
+      const ahead = new UtmpFile(file);
+      for (let i = 1; i <= forward.length; i++) {
+        ahead.next();
+        expect(ahead.progress).toEqual({ bytesRead: i * (size / forward.length), size });
+      }
+    } finally {
+      cleanup();
+    }
+  });
+});

@@ -23,5 +23,16 @@ export const safe = escapeForTerminal;
 
 /** A column `n` characters wide: cut (unless `wide`), then escaped, so an escape is never cut in half. */
 export function column(s: string, n: number, wide = false): string {
-  return safe(wide ? s : [...s].slice(0, n).join('')).padEnd(n);
+  return safe(wide ? s : firstCodePoints(s, n)).padEnd(n);
+}
+
+/** The first `n` code points of `s` (a pair of surrogates is one), without an array of them. */
+function firstCodePoints(s: string, n: number): string {
+  if (s.length <= n) return s; // n code units hold at most n code points
+  let end = 0;
+  for (let count = 0; count < n && end < s.length; count++) {
+    const c = s.charCodeAt(end);
+    end += c >= 0xd800 && c <= 0xdbff && end + 1 < s.length && (s.charCodeAt(end + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+  }
+  return s.slice(0, end);
 }

@@ -4,7 +4,7 @@ import { explainMissing } from '../functions';
 import { UtmpFile } from '../utmp-file';
 import { type Command, UsageError, column, safe } from './common';
 import { noLiveDatabase } from './live';
-import { Progress, RecordEmitter, fileShape, isoLocal, parseCommand } from './output';
+import { Progress, RecordEmitter, isoLocal, parseCommand } from './output';
 
 /**
  * utmpdump's line (`[type] [pid] [id] [user] [line] [host] [addr] [time]`,
@@ -39,19 +39,18 @@ system's utmp when no file is given. Large files are streamed.
     const file = opts.file ?? opts.positionals[0];
     const db = new UtmpFile(file);
     const out = new RecordEmitter<UtmpEntry>(io.out, opts.format, formatDump);
-    // The live database is small: no progress for it.
-    const shape = file ? fileShape(file, io.err as NodeJS.WriteStream) : { size: 0, recordSize: 0 };
-    const progress = new Progress(io.err as NodeJS.WriteStream, safe(db.path), shape.size);
-    let count = 0;
+    let progress: Progress | null = null;
     try {
       for (const u of db) {
-        progress.update(++count * shape.recordSize);
+        // The size is known from the first record on; the live database is small: no progress for it.
+        progress ??= new Progress(io.err as NodeJS.WriteStream, safe(db.path), file ? db.progress.size : 0);
+        if (progress.enabled) progress.update(db.progress.bytesRead);
         await out.emit(u);
       }
     } catch (e) {
       return noLiveDatabase(explainMissing(e, db, file), file, io);
     } finally {
-      progress.done();
+      progress?.done();
       db.close();
     }
     await out.end();

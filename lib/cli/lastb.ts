@@ -1,9 +1,8 @@
 /** `utmpx lastb`: failed logins from btmp, newest first, as lastb(1). */
-import { BackwardCursor } from '../backward';
 import type { UtmpEntry } from '../entry';
 import { explainDenied } from '../functions';
 import { paths } from '../paths';
-import { WarningSink } from '../warnings';
+import { UtmpFile } from '../utmp-file';
 import { type Command, safe } from './common';
 import { HISTORY_OPTIONS_HELP, beginsLine, inWindow, lastRow, named, parseHistoryArgs } from './history';
 import { Progress, RecordEmitter } from './output';
@@ -20,15 +19,15 @@ ${HISTORY_OPTIONS_HELP}`,
   async run(args, io) {
     const a = parseHistoryArgs('lastb', args);
     const file = a.file ?? paths().btmp;
-    const cursor = new BackwardCursor(file, 'auto', new WarningSink({}));
+    const db = new UtmpFile(file, { newestFirst: true });
     const out = new RecordEmitter<UtmpEntry>(io.out, a.format, (u) =>
       lastRow(u.ut_user, u.line, u.ut_host, { login: u.date, logout: u.date }, a));
     let progress: Progress | null = null;
     let shown = 0;
     try {
-      for (let u = cursor.nextSync(); u !== undefined && shown < a.limit; u = cursor.nextSync()) {
-        progress ??= new Progress(io.err as NodeJS.WriteStream, safe(file), cursor.size);
-        progress.update(cursor.bytesDone);
+      for (let u = db.next().value; u !== undefined && shown < a.limit; u = db.next().value) {
+        progress ??= new Progress(io.err as NodeJS.WriteStream, safe(file), db.progress.size);
+        if (progress.enabled) progress.update(db.progress.bytesRead);
         if (!inWindow(a, u.date) || !named(a, u.ut_user, u.line)) continue;
         shown++;
         await out.emit(u);
@@ -37,7 +36,7 @@ ${HISTORY_OPTIONS_HELP}`,
       throw explainDenied(e);
     } finally {
       progress?.done();
-      cursor.release();
+      db.close();
     }
     if (a.format === 'human') await out.writer.line(beginsLine(file, a.iso));
     await out.end();

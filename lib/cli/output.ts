@@ -6,7 +6,7 @@
 import { once } from 'events';
 import * as fs from 'fs';
 import { parseArgs } from 'util';
-import { openRecordFileSync } from '../record-file';
+import { openRecordFileSync } from '../file-source';
 import { UsageError } from './common';
 
 export type Format = 'human' | 'json' | 'ndjson';

@@ -22,6 +22,7 @@
  * it (elogind; a root where sessions are written by hand). A system that still
  * keeps utmp (Fedora, Debian 12, RHEL 9) is read from utmp, as are paths.
  */
+import type { EntryCursor, ReadProgress } from '../entry-cursor';
 import * as fs from 'fs';
 import { Entry, devicePath, type UtmpEntry } from '../entry';
 import { type NativeAddon, type NativeLogindSession, type NativeLogindSnapshot, tryNative } from '../native';
@@ -467,7 +468,8 @@ export function liveEntries(sessions: LogindSession[], bootSeconds: number | nul
 }
 
 /** `UtmpFile`'s cursor over logind: one snapshot (boot, then sessions), handed out one entry at a time. @internal */
-export class LogindCursor {
+/** logind's sessions as an EntryCursor: one snapshot, read on the first step. @internal */
+export class LogindCursor implements EntryCursor {
   private entries: UtmpEntry[] | null = null;
   private index = 0;
   readonly trailingBytes = 0;
@@ -494,4 +496,9 @@ export class LogindCursor {
   }
 
   release(): void {}
+
+  // No file behind it: nothing to measure in bytes.
+  progress(): ReadProgress {
+    return { bytesRead: 0, size: 0 };
+  }
 }

@@ -3,7 +3,7 @@
  * synthetic record sets written by `utmpdump -r`, and a digest to compare
  * whole reads cheaply across threads and processes.
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { UtmpEntry } from '../../lib';
@@ -66,4 +66,28 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 export function writerCanLock(file: string): boolean {
   const script = 'import fcntl, sys\nf = open(sys.argv[1], "r+b")\ntry:\n    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)\n    print("free")\nexcept OSError:\n    print("held")\n';
   return execFileSync('python3', ['-c', script, file]).toString().trim() === 'free';
+}
+
+/** How a child process ended: its exit code (null when killed as hung) and its output. */
+export interface ChildRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `node ...args`, killed after `killAfterMs` so that a hang fails a test instead of stalling it. */
+export function runNodeWithKillTimer(args: string[], killAfterMs: number, env: NodeJS.ProcessEnv = process.env): Promise<ChildRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    // 'close', not 'exit': the output may still be arriving when the process has exited.
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }

@@ -1,22 +1,18 @@
 /**
- * Streams a record file (wtmp, btmp, a utmp copied from another machine)
- * through the decoder: large chunks read at explicit offsets, constant memory,
- * usable synchronously and asynchronously. Never keeps more than one chunk.
+ * Streams a record file forwards through the decoder: large chunks read at
+ * explicit offsets (through a RecordFileSource), constant memory, usable
+ * synchronously and asynchronously; a small file (a live utmp) read whole in
+ * one call of the addon. Never keeps more than one chunk (and one read ahead).
  */
-import * as fs from 'fs';
-import { promisify } from 'util';
 import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
 import type { Entry, UtmpEntry } from './entry';
+import type { EntryCursor, ReadProgress } from './entry-cursor';
+import { HEAD_BYTES, RecordFileSource } from './file-source';
 import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
-import { MAX_CONFIRMING_READS, lockAsync, lockSync, unlock } from './file-locks';
 import type { WarningSink } from './warnings';
-import { type WholeReadKey, giveBack, readWhole, recall, remember } from './whole-read';
+import { type WholeReadKey, giveBack, readWhole, readWholeAsync, recall, remember } from './small-file-reads';
 
-const readAsync = promisify(fs.read);
-const openAsync = promisify(fs.open);
-const fstatAsync = promisify(fs.fstat);
-
-/** Bytes read per chunk, rounded down to whole records (forwards here, backwards in backward.ts). */
+/** Bytes read per chunk, rounded down to whole records (forwards here, backwards in backward-cursor.ts). */
 export const CHUNK_BYTES = 1 << 20;
 /**
  * Longest time async reading keeps the event loop busy before letting timers
@@ -25,8 +21,6 @@ export const CHUNK_BYTES = 1 << 20;
  */
 const SLICE_MS = 4;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-/** Bytes read to recognise the layout. */
-const HEAD_BYTES = 64 * 1024;
 /** The largest record of any layout (macOS utmpx32). */
 const MAX_RECORD_BYTES = 628;
 
@@ -38,92 +32,17 @@ export interface CursorHints {
   keepOpen?: boolean;
 }
 
-/** Node's own error shape, for what fs reports without a path. */
-export function withPath(err: unknown, path: string): unknown {
-  if (err && typeof err === 'object' && 'code' in err && !('path' in err)) {
-    const e = err as NodeJS.ErrnoException;
-    e.path = path;
-    e.message = `${e.message}, '${path}'`;
-  }
-  return err;
-}
-
-function isDirectoryError(path: string): NodeJS.ErrnoException {
-  const err: NodeJS.ErrnoException = new Error(
-    `EISDIR: illegal operation on a directory, read '${path}' (it is a directory: pass the path of a record file)`,
-  );
-  err.code = 'EISDIR';
-  err.errno = -21;
-  err.syscall = 'read';
-  err.path = path;
-  return err;
-}
-
-/** An open record file: its descriptor, its size, and its layout where known. */
-export interface OpenedRecordFile {
-  fd: number;
-  size: number;
-  /** The layout given, or recognised from the first bytes; null while the file is too small to bother (see `detectAbove`). */
-  layout: RecordLayout | null;
-}
-
-/**
- * Opens `path` for reading records. A directory is EISDIR; every error names
- * the path. Without a `layout`, one is recognised from the first bytes when
- * the file is larger than `detectAbove` (smaller files are recognised from
- * their first, whole read instead). By default the layout is always recognised.
- */
-export function openRecordFileSync(path: string, layout: RecordLayout | null, detectAbove = -1): OpenedRecordFile {
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(path, 'r');
-    const st = fs.fstatSync(fd);
-    if (st.isDirectory()) throw isDirectoryError(path);
-    if (!layout && st.size > detectAbove) {
-      const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, st.size));
-      const n = fs.readSync(fd, head, 0, head.length, 0);
-      layout = detectLayout(head.subarray(0, n), st.size);
-    }
-    return { fd, size: st.size, layout };
-  } catch (err) {
-    if (fd !== null) fs.closeSync(fd);
-    throw withPath(err, path);
-  }
-}
-
-/** `openRecordFileSync`, with the file system work off the main thread. */
-export async function openRecordFileAsync(path: string, layout: RecordLayout | null, detectAbove = -1): Promise<OpenedRecordFile> {
-  let fd: number | null = null;
-  try {
-    fd = await openAsync(path, 'r');
-    const st = await fstatAsync(fd);
-    if (st.isDirectory()) throw isDirectoryError(path);
-    if (!layout && st.size > detectAbove) {
-      const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, st.size));
-      const { bytesRead } = await readAsync(fd, head, 0, head.length, 0);
-      layout = detectLayout(head.subarray(0, bytesRead), st.size);
-    }
-    return { fd, size: st.size, layout };
-  } catch (err) {
-    if (fd !== null) fs.closeSync(fd);
-    throw withPath(err, path);
-  }
-}
-
 /** A position in a record file, advanced by whole records. */
-export class RecordFileCursor {
-  private fd: number | null = null;
+export class RecordFileCursor implements EntryCursor {
+  private readonly source: RecordFileSource;
   private layoutInUse: RecordLayout | null;
   private readonly layoutGiven: RecordLayout | null;
   private position = 0;
   private chunk: Buffer | null = null;
-  private confirm: Buffer | null = null;
   /** The read of the next chunk, started while the current one is decoded (async reading only). */
   private ahead: { buf: Buffer; read: Promise<number> } | null = null;
   /** The buffer the next read ahead goes to. */
   private spare: Buffer | null = null;
-  /** A read ahead still running on `fd`, even one given up on: the file is closed after it. */
-  private pending: Promise<number> | null = null;
   private decoder: RecordDecoder | null = null;
   /** The next record to decode in `chunk`, and the end of the whole records there. */
   private at = 0;
@@ -140,8 +59,12 @@ export class RecordFileCursor {
   private chunkBytes = 0;
   /** The file's size when opened: small files are read in one chunk of about their size. */
   private sizeHint = CHUNK_BYTES;
+  /** The file's size when opened (or read whole); 0 before. */
+  private size = 0;
   /** `chunk` was lent by `readWhole`, given back at the end. */
   private chunkLent = false;
+  /** The file was offered to a whole read (once: a file read whole is never opened here). */
+  private triedWhole = false;
   /** Entries of the last polled read handed out as copies (the same bytes were read: see `recall`), and how many so far. */
   private replay: Entry[] | null = null;
   private replayed = 0;
@@ -158,6 +81,7 @@ export class RecordFileCursor {
     private readonly hints: CursorHints = {},
   ) {
     this.layoutInUse = this.layoutGiven = layout === 'auto' ? null : LAYOUTS[layout];
+    this.source = new RecordFileSource(path, this.layoutInUse, HEAD_BYTES);
   }
 
   /** The layout in use; known once the file was opened. */
@@ -224,38 +148,22 @@ export class RecordFileCursor {
     while (this.at < this.end && decoder.quietNonUser(buf, this.at)) this.at += decoder.size;
   }
 
+  progress(): ReadProgress {
+    if (this.finished) return { bytesRead: this.size, size: this.size };
+    return { bytesRead: Math.min(this.chunkOffset + this.at, this.size), size: this.size };
+  }
+
+
   /** Lets go of the file; a later read reopens it at the same record. */
   release(): void {
-    if (this.fd !== null) {
-      const fd = this.fd;
-      this.fd = null;
-      const pending = this.pending;
-      this.ahead = null;
-      this.pending = null;
-      // A read still running on the descriptor must end before it is closed
-      // (else it could read a file that reuses the number).
-      if (pending) {
-        this.confirm = null;
-        const close = () => fs.close(fd, () => {});
-        pending.then(close, close);
-      } else {
-        fs.closeSync(fd);
-      }
-    }
+    this.ahead = null; // a read ahead still running ends into a buffer no longer used
+    this.source.release();
   }
 
-  private openSync(): void {
-    const opened = openRecordFileSync(this.path, this.layoutInUse, HEAD_BYTES);
-    this.fd = opened.fd;
-    this.sizeHint = opened.size;
-    this.layoutInUse = opened.layout;
-  }
-
-  private async openAsync(): Promise<void> {
-    const opened = await openRecordFileAsync(this.path, this.layoutInUse, HEAD_BYTES);
-    this.fd = opened.fd;
-    this.sizeHint = opened.size;
-    this.layoutInUse = opened.layout;
+  // After the first open: the size, and the layout when recognised from the head.
+  private opened(): void {
+    this.sizeHint = this.size = this.source.size;
+    this.layoutInUse = this.source.layout;
   }
 
   // Whole records up to CHUNK_BYTES; a small file gets a chunk a little larger
@@ -271,52 +179,29 @@ export class RecordFileCursor {
     return this.chunk;
   }
 
-  private confirmBuffer(): Buffer {
-    this.confirm ??= Buffer.allocUnsafe(this.buffer().length);
-    return this.confirm;
-  }
-
-  // Whether a second read (m bytes in the confirm buffer) agrees with the
-  // first (n bytes in buf); if not, the second one replaces the first.
-  private confirmed(buf: Buffer, n: number, m: number): boolean {
-    const again = this.confirm!;
-    if (m === n && again.compare(buf, 0, n, 0, n) === 0) return true;
-    again.copy(buf, 0, 0, m);
-    return false;
-  }
-
   private fillSync(): void {
     if (this.ahead) {
       // A sync read after async ones: the read ahead is left to finish into
-      // buffers no longer used (it may still be writing to them).
+      // a buffer no longer used (it may still be writing to it).
       this.ahead = null;
-      this.confirm = null;
     }
-    if (this.position === 0 && this.fd === null && this.readWholeSync()) return;
-    if (this.fd === null) this.openSync();
+    if (!this.source.opened) {
+      if (this.position === 0 && !this.triedWhole && (this.triedWhole = true) && this.readWholeSync()) return;
+      this.source.openSync();
+      this.opened();
+    }
     const buf = this.buffer();
-    let n: number;
-    const fd = this.fd!;
-    const locked = lockSync(fd);
-    try {
-      n = fs.readSync(fd, buf, 0, buf.length, this.position);
-      for (let i = 0; !locked && i < MAX_CONFIRMING_READS && n > 0; i++) {
-        const m = fs.readSync(fd, this.confirmBuffer(), 0, n, this.position);
-        if (this.confirmed(buf, n, m)) break;
-        n = m;
-      }
-    } catch (err) {
-      throw withPath(err, this.path);
-    } finally {
-      if (locked) unlock(fd);
-    }
-    this.consume(buf, n);
+    this.consume(buf, this.source.readAt(buf, buf.length, this.position));
   }
 
   // Async reading keeps one read ahead: the next chunk is read while this one
   // is decoded, so the reader rarely waits for the disk.
   private async fillAsync(): Promise<void> {
-    if (this.fd === null) await this.openAsync();
+    if (!this.source.opened) {
+      if (this.position === 0 && !this.triedWhole && (this.triedWhole = true) && (await this.readWholeAsync())) return;
+      await this.source.openAsync();
+      this.opened();
+    }
     let buf: Buffer;
     let n: number;
     const ahead = this.ahead;
@@ -327,53 +212,39 @@ export class RecordFileCursor {
       this.chunk = buf = ahead.buf;
     } else {
       buf = this.buffer();
-      n = await this.tracked(this.readAsyncAt(buf, this.position));
+      n = await this.source.readAtAsync(buf, buf.length, this.position);
     }
     this.consume(buf, n);
     if (!this.finished && !this.endInChunk) {
       const next = this.spare ?? Buffer.allocUnsafe(buf.length);
       this.spare = null;
-      this.ahead = { buf: next, read: this.tracked(this.readAsyncAt(next, this.position)) };
-    }
-  }
-
-  /** `read` as the one `release` lets end before closing the descriptor. */
-  private tracked(read: Promise<number>): Promise<number> {
-    const settled = () => {
-      if (this.pending === read) this.pending = null;
-    };
-    read.then(settled, settled); // also marks its error handled: it is thrown where awaited
-    this.pending = read;
-    return read;
-  }
-
-  private async readAsyncAt(buf: Buffer, position: number): Promise<number> {
-    const fd = this.fd!;
-    const locked = await lockAsync(fd);
-    try {
-      let n = (await readAsync(fd, buf, 0, buf.length, position)).bytesRead;
-      for (let i = 0; !locked && i < MAX_CONFIRMING_READS && n > 0; i++) {
-        const m = (await readAsync(fd, this.confirmBuffer(), 0, n, position)).bytesRead;
-        if (this.confirmed(buf, n, m)) break;
-        n = m;
-      }
-      return n;
-    } catch (err) {
-      throw withPath(err, this.path);
-    } finally {
-      if (locked) unlock(fd);
+      this.ahead = { buf: next, read: this.source.readAtAsync(next, next.length, this.position) };
     }
   }
 
   // A small file (a live utmp) in one call to the addon. False where it does
   // not apply; the file is then streamed.
   private readWholeSync(): boolean {
-    const keep = this.hints.keepOpen === true;
-    const read = readWhole(this.path, keep);
+    const read = readWhole(this.path, this.hints.keepOpen === true);
     if (read === null) return false;
+    this.takeWhole(read, true);
+    return true;
+  }
+
+  // The same in one job on the libuv pool.
+  private async readWholeAsync(): Promise<boolean> {
+    const read = await readWholeAsync(this.path, this.hints.keepOpen === true);
+    if (read === null) return false;
+    this.takeWhole(read, false);
+    return true;
+  }
+
+  // The whole file, read: `lent` when the buffer is readWhole's to give back at the end.
+  private takeWhole(read: { buf: Buffer; n: number }, lent: boolean): void {
     this.chunk = read.buf; // the end is in it: no read follows
-    this.chunkLent = true;
-    if (keep) {
+    this.size = read.n;
+    this.chunkLent = lent;
+    if (this.hints.keepOpen === true) {
       // Before the layout is recognised: the same bytes give the same.
       const kept = recall(this.wholeReadKey(), read.buf, read.n);
       if ('replay' in kept) {
@@ -384,7 +255,6 @@ export class RecordFileCursor {
       }
     }
     this.consume(read.buf, read.n, true);
-    return true;
   }
 
   private wholeReadKey(): WholeReadKey {

@@ -38,14 +38,7 @@ export function readWhole(path: string, keepOpen: boolean): { buf: Buffer; n: nu
   if (!addon) return null;
   let buf = wholeBuffer ?? Buffer.allocUnsafe(WHOLE_BUFFER_BYTES);
   wholeBuffer = null;
-  if (keepOpen && !releaseTimer) {
-    releaseTimer = setTimeout(() => {
-      releaseTimer = null;
-      lastRead = null;
-      addon.releaseSmallFile();
-    }, KEEP_OPEN_MS);
-    releaseTimer.unref();
-  }
+  if (keepOpen) releaseLater(addon);
   let n = addon.readSmallFile(path, SMALL_FILE_BYTES, buf, keepOpen);
   if (typeof n === 'number' && n < 0) n = addon.readSmallFile(path, SMALL_FILE_BYTES, (buf = Buffer.allocUnsafe(-n)), keepOpen);
   if (n === null || n < 0) {
@@ -53,6 +46,30 @@ export function readWhole(path: string, keepOpen: boolean): { buf: Buffer; n: nu
     return null;
   }
   return { buf, n };
+}
+
+/**
+ * `readWhole` in one job on the libuv pool (open, lock, read, unlock, and the
+ * descriptor kept as there): the bytes in a buffer of their own, which is
+ * not given back.
+ */
+export async function readWholeAsync(path: string, keepOpen: boolean): Promise<{ buf: Buffer; n: number } | null> {
+  const addon = fileAddon();
+  if (!addon) return null;
+  if (keepOpen) releaseLater(addon);
+  const buf = await addon.readSmallFileAsync(path, SMALL_FILE_BYTES, keepOpen);
+  return buf && { buf, n: buf.length };
+}
+
+// The descriptor kept for polled reads is closed at most KEEP_OPEN_MS after it was first kept.
+function releaseLater(addon: NonNullable<ReturnType<typeof fileAddon>>): void {
+  if (releaseTimer) return;
+  releaseTimer = setTimeout(() => {
+    releaseTimer = null;
+    lastRead = null;
+    addon.releaseSmallFile();
+  }, KEEP_OPEN_MS);
+  releaseTimer.unref();
 }
 
 /** Gives back the buffer `readWhole` lent (entries keep no reference to the bytes). */

@@ -1,0 +1,254 @@
+#!/usr/bin/env node
+// The files servers really have (issue 10): a wtmp where every login comes
+// from a new random IPv4 or IPv6 address with a 32-byte user name, and a
+// brute-force btmp where every record has a new address and a new user. The
+// string and address caches that serve history.bench.js's friendly file miss
+// on almost every record here. utmpx is timed beside util-linux (`last -f`,
+// `lastb -f`, `utmpdump`) and beside a plain C loop doing the same work (pread
+// in chunks, each string bounded by its field, the address through
+// inet_ntop), the floor; medians of interleaved runs, targets printed.
+'use strict';
+const { execFileSync, spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { median, tempDir, childOrMain, runChild, writeUtmpRecord } = require('./common');
+
+const RECORDS = Number(process.env.BENCH_RECORDS || 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS || 3);
+const DIST = path.join(__dirname, '..', 'dist');
+const CLI = path.join(DIST, 'cli', 'main.js');
+const SIZE = 384; // glibc x86-64 struct utmp (DESIGN.md)
+
+// ---------------------------------------------------------------- the child side
+async function child(variant, file) {
+  const u = require(DIST);
+  let n = 0;
+  const t0 = process.hrtime.bigint();
+  if (variant === 'iterate') {
+    // Full entries: every field, the address as text.
+    for (const e of new u.UtmpFile(file)) if (e.address !== undefined && e.ut_user.length >= 0) n++;
+  } else if (variant === 'sessions') {
+    for (const s of u.sessions(file)) if (s) n++;
+  } else if (variant === 'failedLogins') {
+    for (const e of u.failedLogins(file, { newestFirst: true })) if (e.address !== undefined) n++;
+  } else if (variant === 'users' || variant === 'usersAsync') {
+    // Polled, as a monitor calls it: the same small utmp again and again.
+    for (let i = 0; i < 2000; i++) n += variant === 'users' ? u.users({ path: file }).length : (await u.usersAsync({ path: file })).length;
+  } else {
+    throw new Error(`unknown variant ${variant}`);
+  }
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, n };
+}
+
+// ---------------------------------------------------------------- the files
+let seed = 7;
+const rand = (n) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+const NAME_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const name32 = () => Array.from({ length: 32 }, () => NAME_CHARS[rand(NAME_CHARS.length)]).join('');
+
+// A new random address: IPv4 (first word only, glibc's convention) or IPv6; its bytes and text.
+function randomAddress() {
+  const bytes = Buffer.alloc(16);
+  if (rand(2)) {
+    for (let i = 0; i < 4; i++) bytes[i] = i === 0 ? 1 + rand(223) : rand(256);
+    return { bytes, text: Array.from(bytes.subarray(0, 4)).join('.') };
+  }
+  bytes[0] = 0x20;
+  bytes[1] = 0x01;
+  for (let i = 2; i < 16; i++) bytes[i] = rand(4) === 0 ? 0 : rand(256);
+  const words = [];
+  for (let i = 0; i < 16; i += 2) words.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
+  return { bytes, text: new URL(`http://[${words.join(':')}]/`).hostname.slice(1, -1) };
+}
+
+const writeRecord = writeUtmpRecord;
+
+function writeFile(file, records) {
+  const perWrite = 8192;
+  const buf = Buffer.alloc(perWrite * SIZE);
+  const fd = fs.openSync(file, 'w');
+  let k = 0;
+  for (const r of records) {
+    writeRecord(buf, k * SIZE, r);
+    if (++k === perWrite) {
+      fs.writeSync(fd, buf, 0, k * SIZE);
+      k = 0;
+    }
+  }
+  if (k) fs.writeSync(fd, buf, 0, k * SIZE);
+  fs.closeSync(fd);
+}
+
+// ssh logins on 64 pty lines, each from a new address with a 32-byte user, and their logouts (sshd's: empty user).
+function* internetWtmp(count) {
+  const open = new Map();
+  let sec = 1_600_000_000;
+  let pid = 1000;
+  for (let i = 0; i < count; i++) {
+    sec += 1 + rand(30);
+    const line = `pts/${rand(64)}`;
+    const was = open.get(line);
+    if (was) {
+      open.delete(line);
+      yield { type: 8, pid: was, line, id: '', user: '', host: '', sec, usec: rand(1e6) };
+    } else {
+      const a = randomAddress();
+      open.set(line, ++pid);
+      yield { type: 7, pid, line, id: line.slice(-4), user: name32(), host: a.text, addr: a.bytes, sec, usec: rand(1e6), session: pid };
+    }
+  }
+}
+
+// sshd's failed logins: ssh:notty, a new user and a new address every time.
+function* bruteForceBtmp(count) {
+  let sec = 1_600_000_000;
+  for (let i = 0; i < count; i++) {
+    sec += rand(3);
+    const a = randomAddress();
+    const user = name32().slice(0, 3 + rand(30));
+    yield { type: 6, pid: 10000 + rand(50000), line: 'ssh:notty', id: '', user, host: a.text, addr: a.bytes, sec, usec: 0 };
+  }
+}
+
+// ---------------------------------------------------------------- the floor
+const FLOOR_C = `
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <utmp.h>
+static size_t bounded(char *to, const char *from, size_t size) {
+  const char *nul = memchr(from, 0, size);
+  size_t n = nul ? (size_t)(nul - from) : size;
+  memcpy(to, from, n);
+  to[n] = 0;
+  return n;
+}
+int main(int argc, char **argv) {
+  static struct utmp chunk[2730];
+  int fd = open(argv[1], O_RDONLY);
+  if (fd < 0) return 1;
+  char user[33], line[33], host[257], id[5], addr[INET6_ADDRSTRLEN];
+  unsigned long sum = 0, n = 0;
+  off_t at = 0;
+  ssize_t got;
+  while ((got = pread(fd, chunk, sizeof chunk, at)) > 0) {
+    size_t count = (size_t)got / sizeof chunk[0];
+    for (size_t i = 0; i < count; i++) {
+      struct utmp *u = &chunk[i];
+      sum += bounded(user, u->ut_user, sizeof u->ut_user) + bounded(line, u->ut_line, sizeof u->ut_line) +
+             bounded(host, u->ut_host, sizeof u->ut_host) + bounded(id, u->ut_id, sizeof u->ut_id);
+      if (u->ut_addr_v6[1] | u->ut_addr_v6[2] | u->ut_addr_v6[3]) inet_ntop(AF_INET6, u->ut_addr_v6, addr, sizeof addr);
+      else inet_ntop(AF_INET, u->ut_addr_v6, addr, sizeof addr);
+      sum += strlen(addr) + (unsigned long)u->ut_tv.tv_sec + u->ut_type + u->ut_pid;
+      n++;
+    }
+    at += (off_t)(count * sizeof chunk[0]);
+    if (count == 0) break;
+  }
+  printf("%lu %lu\\n", n, sum);
+  return 0;
+}
+`;
+
+// ---------------------------------------------------------------- the parent side
+// Wall time and peak RSS of a command, its output thrown away (python's RUSAGE_CHILDREN).
+const TIMER = `
+import resource, subprocess, sys, time
+t = time.monotonic()
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+ms = (time.monotonic() - t) * 1000
+print(r.returncode, ms, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+`;
+function timeCommand(...argv) {
+  const out = execFileSync('python3', ['-c', TIMER, ...argv], { env: { ...process.env, TZ: 'UTC' } }).toString().trim().split(' ');
+  if (out[0] !== '0') throw new Error(`${argv.join(' ')} exited ${out[0]}`);
+  return { ms: Number(out[1]), rss: Number(out[2]) };
+}
+const runVariant = (variant, file) => runChild(__filename, [variant, file]);
+
+function main() {
+  const { dir, cleanup } = tempDir('utmpx-bench-real-');
+  try {
+    const wtmp = path.join(dir, 'wtmp');
+    const btmp = path.join(dir, 'btmp');
+    const utmp = path.join(dir, 'utmp');
+    let t0 = Date.now();
+    writeFile(wtmp, internetWtmp(RECORDS));
+    writeFile(btmp, bruteForceBtmp(RECORDS));
+    writeFile(utmp, [...internetWtmp(40)].filter((r) => r.type === 7));
+    const floor = path.join(dir, 'floor');
+    fs.writeFileSync(`${floor}.c`, FLOOR_C);
+    execFileSync('cc', ['-O2', '-o', floor, `${floor}.c`]);
+    // The files are what they claim: utmpdump reads as many records back. (Counted
+    // by wc, not here: a child inherits this process's peak RSS as its own.)
+    for (const f of [wtmp, btmp]) {
+      const rows = Number(execFileSync('bash', ['-c', 'utmpdump "$1" 2>/dev/null | wc -l', 'bash', f]).toString());
+      if (rows !== RECORDS) throw new Error(`utmpdump read ${rows} records of ${path.basename(f)}`);
+    }
+    console.log(`generated a wtmp (new IPv4/IPv6 per login, 32-byte names) and a brute-force btmp of ` +
+      `${RECORDS.toLocaleString('en')} records each in ${Date.now() - t0} ms; utmpdump reads them all`);
+
+    t0 = Date.now();
+    const r = {};
+    const add = (k, v) => (r[k] ??= []).push(v);
+    // Interleaved, so a busy neighbour slows every contender alike.
+    for (let run = 0; run < RUNS; run++) {
+      add('last', timeCommand('last', '-f', wtmp));
+      add('lastb', timeCommand('lastb', '-f', btmp));
+      add('utmpdump', timeCommand('utmpdump', wtmp));
+      add('floor wtmp', timeCommand(floor, wtmp));
+      add('floor btmp', timeCommand(floor, btmp));
+      add('iterate wtmp', runVariant('iterate', wtmp));
+      add('iterate btmp', runVariant('iterate', btmp));
+      add('sessions', runVariant('sessions', wtmp));
+      add('failedLogins', runVariant('failedLogins', btmp));
+      add('cli last', timeCommand(process.execPath, CLI, 'last', '-f', wtmp));
+      add('cli lastb', timeCommand(process.execPath, CLI, 'lastb', '-f', btmp));
+      add('cli dump', timeCommand(process.execPath, CLI, 'dump', '-f', wtmp));
+      add('users', runVariant('users', utmp));
+      add('usersAsync', runVariant('usersAsync', utmp));
+    }
+    const m = {};
+    for (const [k, list] of Object.entries(r)) {
+      m[k] = { ms: median(list.map((x) => x.ms)), rss: Math.max(...list.map((x) => x.rss ?? x.maxRssMB)) };
+    }
+    console.log(`\nmedians of ${RUNS} runs; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}\n`);
+    console.log(`  ${'work'.padEnd(46)}${'ms'.padStart(9)}${'RSS MB'.padStart(9)}`);
+    for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(46)}${v.ms.toFixed(0).padStart(9)}${v.rss.toFixed(0).padStart(9)}`);
+    console.log('');
+
+    const ratio = (a, b) => m[a].ms / m[b].ms;
+    const targets = [
+      ['iteration, wtmp <= 0.4x last -f', ratio('iterate wtmp', 'last'), 0.4],
+      ['iteration, btmp <= 0.4x lastb -f', ratio('iterate btmp', 'lastb'), 0.4],
+      ['iteration, wtmp <= 2x the C floor', ratio('iterate wtmp', 'floor wtmp'), 2],
+      ['iteration, btmp <= 2x the C floor', ratio('iterate btmp', 'floor btmp'), 2],
+      ['sessions() <= 0.6x last -f', ratio('sessions', 'last'), 0.6],
+      ['utmpx last -f <= last -f', ratio('cli last', 'last'), 1],
+      ['utmpx lastb -f <= lastb -f', ratio('cli lastb', 'lastb'), 1],
+      ['utmpx dump -f <= utmpdump', ratio('cli dump', 'utmpdump'), 1],
+      ['usersAsync() <= 2x users()', ratio('usersAsync', 'users'), 2],
+    ];
+    let failed = 0;
+    for (const [name, value, limit] of targets) {
+      const ok = value <= limit;
+      if (!ok) failed++;
+      console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(50)} ${value.toFixed(2)}x`);
+    }
+    // Peak RSS of the CLI, at this many records (the target is set at 4,000,000).
+    for (const k of ['cli last', 'cli lastb', 'cli dump']) {
+      const ok = m[k].rss < 100;
+      if (!ok) failed++;
+      console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${`${k.slice(4)} peak RSS < 100 MB (${RECORDS.toLocaleString('en')} records)`.padEnd(50)} ${m[k].rss.toFixed(0)} MB`);
+    }
+    console.log(`\n  (${((Date.now() - t0) / 1000).toFixed(0)} s of measuring)`);
+    process.exitCode = failed ? 1 : 0;
+  } finally {
+    cleanup();
+  }
+}
+
+childOrMain(child, main);

@@ -1,0 +1,41 @@
+/**
+ * Every error the readers make, made here: Node's fs error shape (`code`,
+ * `errno`, `syscall`, `path`) with a message that says what to do. An error
+ * given more to say is a new error with the first as its `cause`, never one
+ * whose message was edited after it was made (its `stack` would still show
+ * the old message).
+ */
+
+/** A Node-style file error: `CODE: text, syscall 'path' (advice)`. */
+export function fileError(code: string, errno: number, text: string, syscall: string, path: string, advice: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`${code}: ${text}, ${syscall} '${path}' (${advice})`);
+  err.code = code;
+  err.errno = errno;
+  err.syscall = syscall;
+  err.path = path;
+  return err;
+}
+
+/** The same error with more to say: its code, errno, syscall and path, the message `message`, and `cause` the first. */
+export function restated(err: NodeJS.ErrnoException, message: string, path = err.path): NodeJS.ErrnoException {
+  const again: NodeJS.ErrnoException = new Error(message, { cause: err });
+  if (err.code !== undefined) again.code = err.code;
+  if (err.errno !== undefined) again.errno = err.errno;
+  if (err.syscall !== undefined) again.syscall = err.syscall;
+  if (path !== undefined) again.path = path;
+  return again;
+}
+
+// By shape, not instanceof: errors from another realm (a vm context, jest) are errors too.
+const isErrno = (err: unknown): err is NodeJS.ErrnoException =>
+  typeof err === 'object' && err !== null && 'code' in err && typeof (err as { message?: unknown }).message === 'string';
+
+/** An fs error made without a path (reads by descriptor): the same error, naming `path`. Anything else as it is. */
+export function withPath(err: unknown, path: string): unknown {
+  return isErrno(err) && err.path === undefined ? restated(err, `${err.message}, '${path}'`, path) : err;
+}
+
+/** `err` with `advice` after its message, when `applies` to it. Anything else as it is. */
+export function withAdvice(err: unknown, applies: (e: NodeJS.ErrnoException) => boolean, advice: (e: NodeJS.ErrnoException) => string): unknown {
+  return isErrno(err) && applies(err) ? restated(err, advice(err)) : err;
+}
