@@ -28,3 +28,44 @@ export interface ReadProgress {
   bytesRead: number;
   size: number;
 }
+
+/**
+ * A reader whose whole answer comes in one read (libc's snapshot, logind's
+ * sessions), handed out one entry at a time: only how it is loaded differs.
+ * Progress counts entries: no bytes are read through it.
+ */
+export class SnapshotCursor implements EntryCursor {
+  private entries: UtmpEntry[] | null = null;
+  private index = 0;
+  trailingBytes = 0;
+
+  constructor(
+    private readonly loadSync: () => UtmpEntry[],
+    private readonly loadAsync: () => Promise<UtmpEntry[]>,
+  ) {}
+
+  nextSync(): UtmpEntry | undefined {
+    if (!this.entries) this.entries = this.loadSync();
+    return this.entries[this.index++];
+  }
+
+  async nextAsync(): Promise<UtmpEntry | undefined> {
+    if (!this.entries) this.entries = await this.loadAsync();
+    return this.entries[this.index++];
+  }
+
+  canTakeNow(): boolean {
+    return this.entries !== null && this.index < this.entries.length;
+  }
+
+  take(): UtmpEntry {
+    return this.entries![this.index++];
+  }
+
+  release(): void {}
+
+  progress(): ReadProgress {
+    const size = this.entries ? this.entries.length : 0;
+    return { bytesRead: Math.min(this.index, size), size };
+  }
+}

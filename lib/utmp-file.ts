@@ -17,9 +17,9 @@
  */
 import { type UtmpEntry, dateCanHold, toEntry } from './entry';
 import { BackwardCursor } from './backward-cursor';
-import type { EntryCursor, ReadProgress } from './entry-cursor';
+import { type EntryCursor, type ReadProgress, SnapshotCursor } from './entry-cursor';
 import { LAYOUTS, type LayoutName } from './layouts';
-import { LOGIND_SESSIONS_DIR, LogindCursor, chooseLiveSource, liveFacts } from './modern/logind';
+import { LOGIND_SESSIONS_DIR, logindCursor, chooseLiveSource, liveFacts } from './modern/logind';
 import { type NativePlatform, native, tryNative } from './native';
 import { checkPathArgument } from './paths';
 import { type CursorHints, RecordFileCursor } from './forward-cursor';
@@ -61,64 +61,34 @@ export function defaultUtmpPath(): string {
   return native().paths.utmp;
 }
 
-// A whole snapshot from libc, handed out one entry at a time.
-class LibcCursor implements EntryCursor {
-  private entries: UtmpEntry[] | null = null;
-  private index = 0;
-  trailingBytes = 0;
-
-  constructor(
-    private readonly path: string | undefined,
-    private readonly shownPath: string,
-    private readonly sink: WarningSink,
-  ) {}
-
-  nextSync(): UtmpEntry | undefined {
-    if (!this.entries) this.load(native().readUtmpx(this.path));
-    return this.entries![this.index++];
-  }
-
-  async nextAsync(): Promise<UtmpEntry | undefined> {
-    if (!this.entries) this.load(await native().readUtmpxAsync(this.path));
-    return this.entries![this.index++];
-  }
-
-  /** Whether `take()` has an entry to give without waiting. */
-  canTakeNow(): boolean {
-    return this.entries !== null && this.index < this.entries.length;
-  }
-
-  take(): UtmpEntry {
-    return this.entries![this.index++];
-  }
-
-  release(): void {}
-
-  progress(): ReadProgress {
-    const size = this.entries ? this.entries.length : 0;
-    return { bytesRead: Math.min(this.index, size), size }; // in records: libc tells no bytes
-  }
-
-  private load(snapshot: ReturnType<ReturnType<typeof native>['readUtmpx']>): void {
+// A whole snapshot from libc, with its damaged records reported.
+function libcCursor(path: string | undefined, shownPath: string, sink: WarningSink): SnapshotCursor {
+  const cursor: SnapshotCursor = new SnapshotCursor(
+    () => entriesOf(native().readUtmpx(path)),
+    async () => entriesOf(await native().readUtmpxAsync(path)),
+  );
+  function entriesOf(snapshot: ReturnType<ReturnType<typeof native>['readUtmpx']>): UtmpEntry[] {
     const numbering = NUMBERING[snapshot.platform];
-    this.entries = snapshot.records.map((r) => toEntry(r, numbering));
-    this.entries.forEach((e, i) => {
-      const offset = i * (native().structLayout.size ?? 0);
+    const recordSize = native().structLayout.size ?? 0;
+    const entries = snapshot.records.map((r) => toEntry(r, numbering));
+    entries.forEach((e, i) => {
       if (e.ut_type === 'UNKNOWN') {
-        this.sink.report({ code: 'UNKNOWN_TYPE', message: `unknown record type ${e.ut_type_code}`, path: this.shownPath, offset });
+        sink.report({ code: 'UNKNOWN_TYPE', message: `unknown record type ${e.ut_type_code}`, path: shownPath, offset: i * recordSize });
       }
-      if (!dateCanHold(e.ut_time)) this.sink.report(timeOutOfRange(e.ut_time, this.shownPath, offset));
+      if (!dateCanHold(e.ut_time)) sink.report(timeOutOfRange(e.ut_time, shownPath, i * recordSize));
     });
     if (snapshot.trailingBytes > 0) {
-      this.trailingBytes = snapshot.trailingBytes;
-      this.sink.report({
+      cursor.trailingBytes = snapshot.trailingBytes;
+      sink.report({
         code: 'TRAILING_BYTES',
         message: `${snapshot.trailingBytes} bytes after the last whole record (libc ignores them)`,
-        path: this.shownPath,
-        offset: snapshot.records.length * (native().structLayout.size ?? 0),
+        path: shownPath,
+        offset: snapshot.records.length * recordSize,
       });
     }
+    return entries;
   }
+  return cursor;
 }
 
 /**
@@ -280,9 +250,9 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
 
   private open(): EntryCursor {
     if (!this.cursor) {
-      this.cursor = this.source === 'logind' ? new LogindCursor()
+      this.cursor = this.source === 'logind' ? logindCursor()
         : this.source === 'libc'
-          ? new LibcCursor(this.givenPath, this.path, this.sink)
+          ? libcCursor(this.givenPath, this.path, this.sink)
           : this.newestFirst
             ? new BackwardCursor(this.path, this.layoutOption, this.sink)
             : new RecordFileCursor(this.path, this.layoutOption, this.sink, this.hints);

@@ -22,7 +22,7 @@
  * it (elogind; a root where sessions are written by hand). A system that still
  * keeps utmp (Fedora, Debian 12, RHEL 9) is read from utmp, as are paths.
  */
-import type { EntryCursor, ReadProgress } from '../entry-cursor';
+import { SnapshotCursor } from '../entry-cursor';
 import * as fs from 'fs';
 import { Entry, devicePath, type UtmpEntry } from '../entry';
 import { type NativeAddon, type NativeLogindSession, type NativeLogindSnapshot, tryNative } from '../native';
@@ -467,38 +467,13 @@ export function liveEntries(sessions: LogindSession[], bootSeconds: number | nul
   return out;
 }
 
-/** `UtmpFile`'s cursor over logind: one snapshot (boot, then sessions), handed out one entry at a time. @internal */
-/** logind's sessions as an EntryCursor: one snapshot, read on the first step. @internal */
-export class LogindCursor implements EntryCursor {
-  private entries: UtmpEntry[] | null = null;
-  private index = 0;
-  readonly trailingBytes = 0;
-
-  nextSync(): UtmpEntry | undefined {
-    if (!this.entries) this.entries = liveEntries(logindSessions(), kernelBootSeconds());
-    return this.entries[this.index++];
-  }
-
-  async nextAsync(): Promise<UtmpEntry | undefined> {
-    if (!this.entries) {
+/** `UtmpFile`'s cursor over logind: one snapshot (boot, then sessions). @internal */
+export function logindCursor(): SnapshotCursor {
+  return new SnapshotCursor(
+    () => liveEntries(logindSessions(), kernelBootSeconds()),
+    async () => {
       const [sessions, boot] = await Promise.all([logindSessionsAsync(), kernelBootSecondsAsync()]);
-      this.entries = liveEntries(sessions, boot);
-    }
-    return this.entries[this.index++];
-  }
-
-  canTakeNow(): boolean {
-    return this.entries !== null && this.index < this.entries.length;
-  }
-
-  take(): UtmpEntry {
-    return this.entries![this.index++];
-  }
-
-  release(): void {}
-
-  // No file behind it: nothing to measure in bytes.
-  progress(): ReadProgress {
-    return { bytesRead: 0, size: 0 };
-  }
+      return liveEntries(sessions, boot);
+    },
+  );
 }
