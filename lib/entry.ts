@@ -185,8 +185,9 @@ export class Entry implements UtmpEntry {
   }
 
   /** A copy: the same own fields in the same order, with its own `ut_exit`. @internal */
-  copy(): Entry {
-    const c = Object.create(Entry.prototype) as Entry;
+  copy(): this {
+    // The same class as this (a subclass's own fields are added by its copy()).
+    const c = Object.create(Object.getPrototypeOf(this)) as this;
     c.ut_type = this.ut_type;
     c.ut_type_code = this.ut_type_code;
     c.ut_pid = this.ut_pid;

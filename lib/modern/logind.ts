@@ -78,22 +78,10 @@ export class LogindEntry extends Entry {
   readonly source = 'logind' as const;
 
   /** A copy: the same fields, its own object. @internal */
-  override copy(): LogindEntry {
-    // The constructor's fields in its order (one object shape), without its work.
-    const c = Object.create(LogindEntry.prototype) as Record<string, unknown>;
-    c.ut_type = this.ut_type;
-    c.ut_type_code = this.ut_type_code;
-    c.ut_pid = this.ut_pid;
-    c.ut_line = this.ut_line;
-    c.ut_id = this.ut_id;
-    c.ut_user = this.ut_user;
-    c.ut_host = this.ut_host;
-    c.ut_time = this.ut_time;
-    c.ut_user_process = this.ut_user_process;
-    c.line = this.line;
-    if (this.ut_session !== undefined) c.ut_session = this.ut_session;
-    c.source = 'logind';
-    return c as unknown as LogindEntry;
+  override copy(): this {
+    const c = super.copy();
+    (c as { source: 'logind' }).source = 'logind';
+    return c;
   }
 }
 
