@@ -109,6 +109,8 @@ export interface SessionsOptions extends WarningOptions {
    * logins there, never its logouts.
    */
   source?: 'wtmp' | 'wtmpdb' | 'auto';
+  /** Read `path` as a stream (a pipe, a FIFO, /dev/stdin): see `UtmpFileOptions.stream`. Only `sessionsAsync` reads streams. */
+  stream?: boolean;
 }
 
 /** Which history {@link sessions} reads for `path` and `options`, and the file. */
@@ -203,7 +205,7 @@ export function sessionsAsync(path?: string, options: SessionsOptions = {}): Asy
 }
 
 function fileOptions(options: SessionsOptions) {
-  return { onWarning: options.onWarning, strict: options.strict, layout: options.layout };
+  return { onWarning: options.onWarning, strict: options.strict, layout: options.layout, stream: options.stream };
 }
 
 // What `last` takes a record for, after its fix-ups for old programs.
