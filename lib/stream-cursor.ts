@@ -11,7 +11,8 @@
  */
 import * as fs from 'fs';
 import * as net from 'net';
-import type { Readable } from 'stream';
+import { Readable } from 'stream';
+import { isatty } from 'tty';
 import { CompressedInput, codedError, needsAsyncError, plainChunks } from './compressed';
 import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
 import type { UtmpEntry } from './entry';
@@ -24,7 +25,7 @@ import type { WarningSink } from './warnings';
 /**
  * Opens `path` as stream input without ever blocking: O_NONBLOCK, then a
  * pipe, FIFO, socket or terminal through libuv's non-blocking pipe reads (a
- * FIFO with no writer reads as empty), anything else (a regular file, a
+ * FIFO with no writer reads as empty, not waiting for one), anything else (a regular file, a
  * device) through a read stream.
  */
 export function openStreamInput(path: string): Readable {
@@ -32,13 +33,38 @@ export function openStreamInput(path: string): Readable {
   try {
     const st = fs.fstatSync(fd);
     if (st.isDirectory()) throw codedError('EISDIR', 'illegal operation on a directory', 'read', path, 'it is a directory: pass the path of a record file');
-    if (st.isFIFO() || st.isSocket() || require('tty').isatty(fd)) return new net.Socket({ fd, readable: true, writable: false });
+    if (st.isFIFO()) return fifoStream(fd);
+    if (st.isSocket() || isatty(fd)) return new net.Socket({ fd, readable: true, writable: false });
     return fs.createReadStream('', { fd, autoClose: true });
   } catch (err) {
     fs.closeSync(fd);
     throw err;
   }
 }
+
+/**
+ * A pipe or FIFO. One non-blocking read first: 0 bytes means no writer (a
+ * FIFO nobody opened: epoll would wait for one for ever), so it is empty.
+ */
+function fifoStream(fd: number): Readable {
+  const probe = Buffer.allocUnsafe(PROBE_BYTES);
+  let n: number;
+  try {
+    n = fs.readSync(fd, probe, 0, PROBE_BYTES, null);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    n = -1; // a writer, nothing written yet
+  }
+  if (n === 0) {
+    fs.closeSync(fd);
+    return Readable.from([]);
+  }
+  const socket = new net.Socket({ fd, readable: true, writable: false });
+  if (n > 0) socket.unshift(probe.subarray(0, n));
+  return socket;
+}
+
+const PROBE_BYTES = 64 * 1024;
 
 /** Where a stream cursor's bytes come from: a Readable, or made on the first read. */
 export type StreamInput = Readable | (() => Readable);
