@@ -216,3 +216,17 @@ describe('a rotated set', () => {
     expect(viaPipe.stdout).toBe(want.replace('wtmp.2.gz begins', 'stdin begins'));
   });
 });
+
+describe('utmpx lastb of a compressed btmp and of stdin', () => {
+  test('is lastb -f of the uncompressed file (newest first; -n keeps the newest)', () => {
+    const records = richFixture().filter((r) => !r.host.includes('\xff') && !r.time.startsWith('2040'));
+    const btmp = writeWithUtmpdump(path.join(dir, 'btmp'), records);
+    const btmpGz = compress('gzip', ['-c'], btmp, path.join(dir, 'btmp.1.gz'));
+    for (const args of [[], ['-n', '3']]) {
+      const want = execFileSync('lastb', [...args, '-f', btmp], { env: ORACLE_ENV }).toString();
+      expect(utmpx('lastb', ...args, '-f', btmpGz).stdout).toBe(want.replace('btmp begins', 'btmp.1.gz begins'));
+      const piped = spawnSync('bash', ['-c', `zcat '${btmpGz}' | "${process.execPath}" "${CLI}" lastb ${args.join(' ')} -f -`], { encoding: 'utf8', env: ORACLE_ENV });
+      expect(piped.stdout).toBe(want.replace('btmp begins', 'stdin begins'));
+    }
+  });
+});
