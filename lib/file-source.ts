@@ -38,7 +38,7 @@ function fileKind(st: fs.Stats): string {
  */
 function notRegularFileError(path: string, st: fs.Stats): NodeJS.ErrnoException {
   return fileError('EFTYPE', -4028, 'inappropriate file type or format', 'open', path,
-    `${fileKind(st)}, not a regular file: pass the path of a record file`);
+    `${fileKind(st)}, not a regular file: pass the path of a record file, or read it as a stream with { stream: true } and for await (-f - in the CLI for stdin)`);
 }
 
 /** The file was replaced (rotated) while a reader that let go of it meant to go on. */

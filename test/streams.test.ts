@@ -230,3 +230,9 @@ describe('utmpx lastb of a compressed btmp and of stdin', () => {
     }
   });
 });
+
+test('the EFTYPE of a FIFO passed as a file says how to read it as a stream', async () => {
+  const fifo = path.join(dir, 'fifo-as-file');
+  execFileSync('mkfifo', [fifo]);
+  await expect(collect(new UtmpFile(fifo))).rejects.toMatchObject({ code: 'EFTYPE', path: fifo, message: expect.stringContaining('{ stream: true }') });
+});
