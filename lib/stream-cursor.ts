@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import { Readable } from 'stream';
 import { isatty } from 'tty';
+import { type DescriptorHolder, closed, keeping } from './descriptors';
 import { CompressedInput, codedError, needsAsyncError, plainChunks } from './compressed';
 import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
 import type { UtmpEntry } from './entry';
@@ -70,8 +71,12 @@ const PROBE_BYTES = 64 * 1024;
 export type StreamInput = Readable | (() => Readable);
 
 /** A forward cursor over a stream (see the module comment). */
-export class StreamCursor implements EntryCursor {
+export class StreamCursor implements EntryCursor, DescriptorHolder {
   private input: Readable | null = null;
+  /** A file opened by path (not a pipe): let go under the descriptor bound, reopened where it stopped. */
+  private reopenable: boolean;
+  /** Bytes (decompressed) already received, dropped when the input is reopened. */
+  private received = 0;
   private chunks: AsyncGenerator<Buffer> | null = null;
   private layoutInUse: RecordLayout | null;
   private decoder: RecordDecoder | null = null;
@@ -90,6 +95,7 @@ export class StreamCursor implements EntryCursor {
     private readonly sink: WarningSink,
   ) {
     this.layoutInUse = layout === 'auto' ? null : LAYOUTS[layout];
+    this.reopenable = typeof from === 'function'; // known once opened
   }
 
   get layout(): RecordLayout | null {
@@ -123,30 +129,49 @@ export class StreamCursor implements EntryCursor {
   }
 
   /** Ends the stream: a stream cannot be read again (as Node's own stream iterators, a loop left early destroys it). */
+  /** Lets go of the input: a file opened by path is reopened where it stopped; a pipe or a Readable ends (it cannot be read again). */
   release(): void {
     if (this.finished) return;
-    this.finished = true;
-    this.at = this.end = 0;
+    if (!this.reopenable) {
+      this.finished = true;
+      this.at = this.end = 0;
+    }
+    this.letGo();
+  }
+
+  /** Closes the input; a file opened by path is reopened at the next read (see descriptors.ts). */
+  letGo(): void {
+    closed(this);
     this.input?.destroy();
     void this.chunks?.return(undefined).catch(() => {});
+    this.input = null;
+    this.chunks = null;
   }
 
   // The next chunk's whole records; what is left of a record waits for the next chunk.
   private async fill(): Promise<void> {
     if (!this.chunks) {
       this.input = typeof this.from === 'function' ? this.from() : this.from;
-      this.chunks = plainChunks(this.input, this.path);
+      this.reopenable = typeof this.from === 'function' && this.input instanceof fs.ReadStream;
+      this.chunks = skipping(plainChunks(this.input, this.path), this.received);
     }
+    const chunks = this.chunks;
     let buf = this.chunk.subarray(this.end);
     const offset = this.chunkOffset + this.end;
     let ended = false;
+    let got = 0;
     // The first bytes recognise the layout: up to HEAD_BYTES of them.
     do {
-      const r = await this.chunks.next();
+      const r = await chunks.next();
       if (r.done) ended = true;
-      else buf = buf.length ? Buffer.concat([buf, r.value]) : r.value;
+      else {
+        buf = buf.length ? Buffer.concat([buf, r.value]) : r.value;
+        got += r.value.length;
+      }
     } while (!ended && (this.layoutInUse ? buf.length < MAX_RECORD : buf.length < HEAD_BYTES));
-    if (this.finished) return; // released meanwhile
+    // Let go meanwhile: what was read is dropped (a reopened input reads it again), or the reader ended.
+    if (this.finished || this.chunks !== chunks) return;
+    this.received += got;
     this.layoutInUse ??= detectLayout(buf, ended ? buf.length : 0);
     this.decoder ??= recordDecoder(this.layoutInUse);
     const size = this.layoutInUse.size;
@@ -155,10 +180,12 @@ export class StreamCursor implements EntryCursor {
     this.at = 0;
     this.end = buf.length - (buf.length % size);
     if (ended) this.finish(buf.length - this.end, offset + this.end);
+    else if (this.reopenable) keeping(this);
   }
 
   private finish(tail: number, at: number): void {
     this.finished = true;
+    closed(this);
     this.trailingBytes = tail;
     if (tail > 0) {
       this.sink.report({ code: 'TRAILING_BYTES', message: `${tail} bytes after the last whole ${this.layoutInUse!.size}-byte record`, path: this.path, offset: at });
@@ -167,6 +194,18 @@ export class StreamCursor implements EntryCursor {
 }
 
 const MAX_RECORD = 628;
+
+// `chunks` without their first `n` bytes (those read before the input was let go).
+async function* skipping(chunks: AsyncGenerator<Buffer>, n: number): AsyncGenerator<Buffer> {
+  for await (const c of chunks) {
+    if (n >= c.length) {
+      n -= c.length;
+      continue;
+    }
+    yield n > 0 ? c.subarray(n) : c;
+    n = 0;
+  }
+}
 
 /**
  * A record file read forwards: by the file cursor (sync or async), or, when
