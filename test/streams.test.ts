@@ -5,13 +5,14 @@
  * compared with utmpdump's own reading of the uncompressed file.
  */
 import { execFileSync, spawnSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { UtmpFile, failedLogins, failedLoginsAsync, sessions, sessionsAsync } from '../lib';
 import type { UtmpEntry } from '../lib';
 import { CLI, ORACLE_ENV, utmpx } from './helpers/cli-run';
-import { runNodeWithKillTimer, writeSyntheticWtmp } from './helpers/reliability';
+import { runNodeWithKillTimer, syntheticRecords, writeSyntheticWtmp } from './helpers/reliability';
 import { expectMatchesUtmpdump, readWithUtmpdump, richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -235,4 +236,25 @@ test('the EFTYPE of a FIFO passed as a file says how to read it as a stream', as
   const fifo = path.join(dir, 'fifo-as-file');
   execFileSync('mkfifo', [fifo]);
   await expect(collect(new UtmpFile(fifo))).rejects.toMatchObject({ code: 'EFTYPE', path: fifo, message: expect.stringContaining('{ stream: true }') });
+});
+
+describe('abandoned readers of compressed files keep no descriptor', () => {
+  const openFds = () => fs.readdirSync('/proc/self/fd').length;
+
+  test('200 readers dropped after their first entry: descriptors stay within the bound; one let go reads on where it stopped', async () => {
+    // Random hosts, so the compressed file is larger than one read: the reader keeps its descriptor between reads.
+    const records = syntheticRecords(8000).map((r, i) => ({ ...r, host: `${crypto.randomBytes(8).toString('hex')}.${i}` }));
+    const big = writeWithUtmpdump(path.join(dir, 'big'), records);
+    const bigGz = compress('gzip', ['-c'], big, path.join(dir, 'big.gz'));
+    const want = readWithUtmpdump(big);
+    expect(fs.statSync(bigGz).size).toBeGreaterThan(256 * 1024);
+    const first = new UtmpFile(bigGz)[Symbol.asyncIterator]();
+    const got: UtmpEntry[] = [];
+    for (let i = 0; i < 1000; i++) got.push((await first.next()).value);
+    const before = openFds();
+    for (let i = 0; i < 200; i++) await new UtmpFile(bigGz)[Symbol.asyncIterator]().next();
+    expect(openFds() - before).toBeLessThanOrEqual(40); // MAX_KEPT (32), and a few of jest's
+    for (let r = await first.next(); !r.done; r = await first.next()) got.push(r.value);
+    expectMatchesUtmpdump(got, want);
+  });
 });
