@@ -38,10 +38,16 @@ function noDecoderError(path: string, kind: Compression): NodeJS.ErrnoException 
   return codedError('ERR_UTMPX_UNSUPPORTED_COMPRESSION', `${kind}-compressed input`, 'read', path, advice);
 }
 
-/** Thrown by the file cursor when a file turns out compressed: the caller switches to a stream. @internal */
+/**
+ * A file that turned out compressed where records were to be read at
+ * offsets: a forward reader switches to a stream (stream-cursor.ts); a
+ * backward one (newestFirst) cannot, and this coded error says so.
+ */
 export class CompressedInput extends Error {
-  constructor(readonly compression: Compression) {
-    super(`compressed (${compression})`);
+  readonly code = 'ERR_UTMPX_COMPRESSED';
+  readonly syscall = 'read';
+  constructor(readonly compression: Compression, readonly path: string) {
+    super(`ERR_UTMPX_COMPRESSED: ${compression}-compressed, read '${path}' (a compressed file is read forwards only: without newestFirst, with for await)`);
   }
 }
 

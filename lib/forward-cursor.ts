@@ -290,7 +290,7 @@ export class RecordFileCursor implements EntryCursor {
     this.chunk = null;
     this.chunkLent = false;
     this.recording = null;
-    throw new CompressedInput(compression);
+    throw new CompressedInput(compression, this.path);
   }
 
   // The end: reports a torn tail (bytes after the last whole record).

@@ -63,6 +63,11 @@ describe('compressed files, recognised by their first bytes', () => {
     expect(() => [...failedLogins(gz)]).toThrow(expect.objectContaining({ code: 'ERR_UTMPX_NEEDS_ASYNC' }));
   });
 
+  test('newest first, a compressed file is a coded error (it cannot be read backwards)', async () => {
+    expect(() => [...failedLogins(gz, { newestFirst: true })]).toThrow(expect.objectContaining({ code: 'ERR_UTMPX_COMPRESSED', path: gz }));
+    await expect(collect(new UtmpFile(gz, { newestFirst: true }))).rejects.toMatchObject({ code: 'ERR_UTMPX_COMPRESSED', path: gz });
+  });
+
   test('failedLoginsAsync and sessionsAsync read gzip as the plain file', async () => {
     expectMatchesUtmpdump(await collect(failedLoginsAsync(gz)), oracleRecords);
     const fromGz = [];
