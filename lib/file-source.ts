@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import { promisify } from 'util';
 import { type DescriptorHolder, closed, keeping } from './descriptors';
+import { CompressedInput, compressionOf } from './compressed';
 import { fileError, withPath } from './errors';
 import { MAX_CONFIRMING_READS, lockAsync, lockSync, unlock } from './file-locks';
 import { type RecordLayout, detectLayout } from './layouts';
@@ -38,7 +39,7 @@ function fileKind(st: fs.Stats): string {
  */
 function notRegularFileError(path: string, st: fs.Stats): NodeJS.ErrnoException {
   return fileError('EFTYPE', -4028, 'inappropriate file type or format', 'open', path,
-    `${fileKind(st)}, not a regular file: pass the path of a record file`);
+    `${fileKind(st)}, not a regular file: pass the path of a record file, or read it as a stream with { stream: true } and for await (-f - in the CLI for stdin)`);
 }
 
 /** The file was replaced (rotated) while a reader that let go of it meant to go on. */
@@ -59,6 +60,12 @@ export interface OpenedRecordFile {
 
 // Open without blocking: a FIFO with no writer would block open() (a libuv thread, for async opens).
 const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
+
+// Compressed bytes are no records (forward readers then read the file as a stream: stream-cursor.ts).
+function refuseCompressed(head: Buffer, n: number, path: string): void {
+  const compression = compressionOf(head, n);
+  if (compression) throw new CompressedInput(compression, path);
+}
 
 function checkRegular(st: fs.Stats, path: string): void {
   if (st.isDirectory()) throw isDirectoryError(path);
@@ -81,6 +88,7 @@ export function openRecordFileSync(path: string, layout: RecordLayout | null, de
     if (!layout && st.size > detectAbove) {
       const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, st.size));
       const n = fs.readSync(fd, head, 0, head.length, 0);
+      refuseCompressed(head, n, path);
       layout = detectLayout(head.subarray(0, n), st.size);
     }
     return { fd, size: st.size, dev: st.dev, ino: st.ino, layout };
@@ -100,6 +108,7 @@ export async function openRecordFileAsync(path: string, layout: RecordLayout | n
     if (!layout && st.size > detectAbove) {
       const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, st.size));
       const { bytesRead } = await readAsync(fd, head, 0, head.length, 0);
+      refuseCompressed(head, bytesRead, path);
       layout = detectLayout(head.subarray(0, bytesRead), st.size);
     }
     return { fd, size: st.size, dev: st.dev, ino: st.ino, layout };

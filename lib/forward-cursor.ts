@@ -10,6 +10,7 @@ import type { EntryCursor, ReadProgress } from './entry-cursor';
 import { HEAD_BYTES, RecordFileSource } from './file-source';
 import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
 import type { WarningSink } from './warnings';
+import { CompressedInput, compressionOf } from './compressed';
 import { type WholeReadKey, giveBack, readWhole, readWholeAsync, recall, remember } from './small-file-reads';
 
 /** Bytes read per chunk, rounded down to whole records (forwards here, backwards in backward-cursor.ts). */
@@ -264,6 +265,7 @@ export class RecordFileCursor implements EntryCursor {
   // Takes the whole records just read. A read shorter than the buffer met the
   // end of the file: once this chunk is taken, what is left over is the tail.
   private consume(buf: Buffer, n: number, atEnd = n < buf.length): void {
+    if (this.position === 0 && !this.layoutGiven) this.refuseCompressed(buf, n);
     this.layoutInUse ??= detectLayout(buf.subarray(0, n), n);
     const layout = this.layoutInUse;
     this.decoder ??= recordDecoder(layout);
@@ -275,6 +277,20 @@ export class RecordFileCursor implements EntryCursor {
     this.endInChunk = atEnd;
     this.skipQuiet();
     if (this.end === 0) this.finish();
+  }
+
+  // A compressed file is no record file: stop, and say so (stream-cursor.ts reads it instead).
+  private refuseCompressed(buf: Buffer, n: number): void {
+    const compression = compressionOf(buf, n);
+    if (!compression) return;
+    this.finished = true;
+    this.at = this.end = 0;
+    this.release();
+    if (this.chunkLent) giveBack(buf);
+    this.chunk = null;
+    this.chunkLent = false;
+    this.recording = null;
+    throw new CompressedInput(compression, this.path);
   }
 
   // The end: reports a torn tail (bytes after the last whole record).

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import { BackwardCursor } from './backward-cursor';
 import type { EntryCursor } from './entry-cursor';
-import { RecordFileCursor } from './forward-cursor';
+import { FileOrStreamCursor } from './stream-cursor';
 import type { UtmpEntry } from './entry';
 import { withAdvice } from './errors';
 import type { LayoutName } from './layouts';
@@ -259,7 +259,7 @@ export function explainDenied(err: unknown): unknown {
 function openBtmp(path: string, options: FailedLoginsOptions): EntryCursor {
   const layout = options.layout ?? 'auto';
   const sink = new WarningSink(options);
-  return options.newestFirst ? new BackwardCursor(path, layout, sink) : new RecordFileCursor(path, layout, sink);
+  return options.newestFirst ? new BackwardCursor(path, layout, sink) : new FileOrStreamCursor(path, layout, sink);
 }
 
 /**

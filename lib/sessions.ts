@@ -109,6 +109,8 @@ export interface SessionsOptions extends WarningOptions {
    * logins there, never its logouts.
    */
   source?: 'wtmp' | 'wtmpdb' | 'auto';
+  /** Read `path` as a stream (a pipe, a FIFO, /dev/stdin): see `UtmpFileOptions.stream`. Only `sessionsAsync` reads streams. */
+  stream?: boolean;
 }
 
 /** Which history {@link sessions} reads for `path` and `options`, and the file. */
@@ -138,22 +140,36 @@ export function historySource(path: string | undefined, options: SessionsOptions
  * @example
  * for (const s of sessions()) console.log(s.user, s.line, s.login, s.end);
  */
-export function* sessions(path?: string, options: SessionsOptions = {}): IterableIterator<Session> {
-  const chosen = historySource(path, options);
+export function* sessions(path?: string | readonly string[], options: SessionsOptions = {}): IterableIterator<Session> {
+  const files = rotatedSet(path);
+  const chosen = files ? { source: 'wtmp', path: '' } : historySource(path as string | undefined, options);
   if (chosen.source === 'wtmpdb') {
     yield* wtmpdbSessions(chosen.path, options);
     return;
   }
   const pairing = new Pairing(options);
   const out = pairing.out;
-  for (const entry of new UtmpFile(chosen.path, fileOptions(options))) {
-    pairing.push(entry);
-    if (out.length) {
-      yield* out;
-      out.length = 0;
+  for (const file of files ?? [chosen.path]) {
+    for (const entry of new UtmpFile(file, fileOptions(options))) {
+      pairing.push(entry);
+      if (out.length) {
+        yield* out;
+        out.length = 0;
+      }
     }
   }
   yield* pairing.finish();
+}
+
+/**
+ * Several wtmp files read as one history, in the order given (oldest first:
+ * `['wtmp.2.gz', 'wtmp.1', 'wtmp']`), so a login in one pairs with its
+ * logout in the next; `index` counts records across them all. Null for one path.
+ */
+function rotatedSet(path: string | readonly string[] | undefined): readonly string[] | null {
+  if (!Array.isArray(path)) return null;
+  if (path.length === 0) throw new TypeError('The "path" argument must be a path or a non-empty array of paths (oldest first)');
+  return path;
 }
 
 /**
@@ -162,15 +178,17 @@ export function* sessions(path?: string, options: SessionsOptions = {}): Iterabl
  * @example
  * for await (const s of sessionsAsync('/var/log/wtmp')) if (s.end === 'crash') console.log(s);
  */
-export function sessionsAsync(path?: string, options: SessionsOptions = {}): AsyncIterableIterator<Session> {
-  const chosen = historySource(path, options);
+export function sessionsAsync(path?: string | readonly string[], options: SessionsOptions = {}): AsyncIterableIterator<Session> {
+  const files = rotatedSet(path);
+  const chosen = files ? { source: 'wtmp', path: '' } : historySource(path as string | undefined, options);
   if (chosen.source === 'wtmpdb') return wtmpdbSessionsAsync(chosen.path, options);
+  const queue = [...(files ?? [chosen.path])];
   // A plain async iterator, not an async generator: one await per record
   // read, none per session handed out (an async generator costs several).
   const pairing = new Pairing(options);
   const out = pairing.out;
-  const file = new UtmpFile(chosen.path, fileOptions(options));
-  const entries = file[Symbol.asyncIterator]();
+  let file = new UtmpFile(queue.shift()!, fileOptions(options));
+  let entries = file[Symbol.asyncIterator]();
   let given = 0;
   let finished = false;
   const iterator: AsyncIterableIterator<Session> = {
@@ -180,7 +198,10 @@ export function sessionsAsync(path?: string, options: SessionsOptions = {}): Asy
         given = 0;
         while (out.length === 0 && !finished) {
           const r = await entries.next();
-          if (r.done) {
+          if (r.done && queue.length) {
+            file = new UtmpFile(queue.shift()!, fileOptions(options)); // the next file of a rotated set
+            entries = file[Symbol.asyncIterator]();
+          } else if (r.done) {
             pairing.finish();
             finished = true;
           } else {
@@ -203,7 +224,7 @@ export function sessionsAsync(path?: string, options: SessionsOptions = {}): Asy
 }
 
 function fileOptions(options: SessionsOptions) {
-  return { onWarning: options.onWarning, strict: options.strict, layout: options.layout };
+  return { onWarning: options.onWarning, strict: options.strict, layout: options.layout, stream: options.stream };
 }
 
 // What `last` takes a record for, after its fix-ups for old programs.

@@ -22,7 +22,9 @@ import { LAYOUTS, type LayoutName } from './layouts';
 import { LOGIND_SESSIONS_DIR, logindCursor, chooseLiveSource, liveFacts } from './modern/logind';
 import { type NativePlatform, native, tryNative } from './native';
 import { checkPathArgument } from './paths';
-import { type CursorHints, RecordFileCursor } from './forward-cursor';
+import type { CursorHints } from './forward-cursor';
+import type { Readable } from 'stream';
+import { FileOrStreamCursor, type StreamInput, StreamCursor, openStreamInput } from './stream-cursor';
 import type { TypeNumbering } from './record-types';
 import { type UtmpWarning, type WarningOptions, WarningSink, timeOutOfRange } from './warnings';
 
@@ -39,6 +41,15 @@ export interface UtmpFileOptions extends WarningOptions {
   layout?: LayoutName | 'auto';
   /** Newest first: the file read from its end back to its start, in constant memory (implies the decoder). */
   newestFirst?: boolean;
+  /**
+   * Read `path` as a stream, forwards, whatever it is: a pipe, a FIFO
+   * (`/dev/stdin`, `/dev/fd/63` from bash's `<(...)`), a device. Without it,
+   * anything but a regular file is refused (EFTYPE). A stream is read only
+   * with `for await` (a sync read gives ERR_UTMPX_NEEDS_ASYNC), never blocks
+   * (a FIFO with no writer reads as empty) and cannot be rewound once read.
+   * Compressed files (gzip, zstd) are recognised by their first bytes either way.
+   */
+  stream?: boolean;
 }
 
 const NUMBERING: Record<NativePlatform, TypeNumbering> = { glibc: 'linux', musl: 'linux', darwin: 'darwin', freebsd: 'freebsd', other: 'linux' };
@@ -116,6 +127,22 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
   private cursor: EntryCursor | null = null;
   private hints: CursorHints = {};
   private readonly newestFirst: boolean;
+  /** Where a stream's bytes come from (`stream` option, or `fromStream`). */
+  private streamInput: StreamInput | null = null;
+
+  /**
+   * The records in a Node Readable (stdin, a child's stdout, an HTTP body),
+   * read with `for await`; compressed ones (gzip, zstd) are decompressed.
+   * `name` names it in warnings and errors.
+   *
+   * @example
+   * for await (const u of UtmpFile.fromStream(process.stdin)) console.log(u.ut_user);
+   */
+  static fromStream(readable: Readable, options: Omit<UtmpFileOptions, 'stream' | 'source' | 'newestFirst'> & { name?: string } = {}): UtmpFile {
+    const file = new UtmpFile(options.name ?? '<stream>', { ...options, source: 'decoder' });
+    file.streamInput = readable;
+    return file;
+  }
 
   constructor(path?: string, options: UtmpFileOptions = {}) {
     checkPathArgument(path);
@@ -140,6 +167,10 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     } else {
       this.source = requested;
     }
+    if (options.stream) {
+      if (path === undefined || this.newestFirst || this.source !== 'decoder') throw new TypeError('"stream" reads a path forwards: give a path, and no source or newestFirst');
+      this.streamInput = () => openStreamInput(path);
+    }
     this.path = path ?? (this.source === 'logind' ? LOGIND_SESSIONS_DIR : this.source === 'libc' ? native().paths.utmp : defaultPathForDecoder());
   }
 
@@ -155,7 +186,9 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
 
   /** The record layout the decoder uses (after the first read), or null for libc. */
   get layout(): LayoutName | null {
-    return this.cursor instanceof RecordFileCursor ? (this.cursor.layout?.name ?? null) : null;
+    const c = this.cursor;
+    const layout = c instanceof FileOrStreamCursor ? c.layoutInUse : c instanceof StreamCursor ? c.layout : null;
+    return layout?.name ?? null;
   }
 
   /**
@@ -209,6 +242,9 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
 
   /** Back to the first record; a live database is read again on the next step. */
   rewind(): void {
+    if (this.cursor && this.streamInput && typeof this.streamInput !== 'function') {
+      throw needsAsyncErrorRewind(this.path);
+    }
     this.cursor?.release();
     this.cursor = null;
     this.sink.clear();
@@ -253,12 +289,22 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
       this.cursor = this.source === 'logind' ? logindCursor()
         : this.source === 'libc'
           ? libcCursor(this.givenPath, this.path, this.sink)
-          : this.newestFirst
-            ? new BackwardCursor(this.path, this.layoutOption, this.sink)
-            : new RecordFileCursor(this.path, this.layoutOption, this.sink, this.hints);
+          : this.streamInput
+            ? new StreamCursor(this.streamInput, this.path, this.layoutOption, this.sink)
+            : this.newestFirst
+              ? new BackwardCursor(this.path, this.layoutOption, this.sink)
+              : new FileOrStreamCursor(this.path, this.layoutOption, this.sink, this.hints);
     }
     return this.cursor;
   }
+}
+
+// A Readable read once cannot be read again.
+function needsAsyncErrorRewind(path: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`ERR_UTMPX_STREAM_REWIND: a stream cannot be rewound, '${path}' (read it again from a new stream)`);
+  err.code = 'ERR_UTMPX_STREAM_REWIND';
+  err.path = path;
+  return err;
 }
 
 const LAYOUT_NAMES = new Set<string>(Object.keys(LAYOUTS));

@@ -3,6 +3,7 @@ import type { UtmpEntry } from '../entry';
 import { explainMissing } from '../functions';
 import { UtmpFile } from '../utmp-file';
 import { type Command, UsageError, column, safe } from './common';
+import { cliInput } from './inputs';
 import { noLiveDatabase } from './live';
 import { Progress, RecordEmitter, isoLocal, parseCommand } from './output';
 
@@ -37,16 +38,19 @@ system's utmp when no file is given. Large files are streamed.
     const opts = parseCommand('dump', args, {}, true);
     if (opts.positionals.length > 1 || (opts.file && opts.positionals.length)) throw new UsageError('dump: one file at a time');
     const file = opts.file ?? opts.positionals[0];
-    const db = new UtmpFile(file);
+    const input = cliInput(file);
+    const db = new UtmpFile(input.path, { stream: input.stream });
     const out = new RecordEmitter<UtmpEntry>(io.out, opts.format, formatDump);
-    let progress: Progress | null = null;
+    let progress = null as Progress | null;
     try {
-      for (const u of db) {
+      const each = async (u: UtmpEntry) => {
         // The size is known from the first record on; the live database is small: no progress for it.
         progress ??= new Progress(io.err as NodeJS.WriteStream, safe(db.path), file ? db.progress.size : 0);
         if (progress.enabled) progress.update(db.progress.bytesRead);
         await out.emit(u);
-      }
+      };
+      if (input.async) for await (const u of db) await each(u);
+      else for (const u of db) await each(u);
     } catch (e) {
       return noLiveDatabase(explainMissing(e, db, file), file, io);
     } finally {
@@ -57,3 +61,4 @@ system's utmp when no file is given. Large files are streamed.
     return 0;
   },
 };
+

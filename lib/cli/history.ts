@@ -149,11 +149,11 @@ export function lastRow(user: string, line: string, host: string, t: LastTimes, 
  * last's closing line: `\nwtmp begins <time of the file's first record>`
  * (the file's change time when it holds none).
  */
-export function beginsLine(file: string, iso: boolean): string {
+export function beginsLine(file: string, iso: boolean, known?: Date): string {
   let first: Date;
   const db = new UtmpFile(file);
   try {
-    first = db.next().value?.date ?? fs.statSync(file).ctime;
+    first = known ?? db.next().value?.date ?? fs.statSync(file).ctime;
   } finally {
     db.close();
   }

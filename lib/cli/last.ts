@@ -1,8 +1,11 @@
 /** `utmpx last`: login sessions from wtmp, newest first, as last(1). */
+import * as fs from 'fs';
 import { wtmpdbRows } from '../modern/wtmpdb';
 import { paths } from '../paths';
-import { type Session, historySource, sessions } from '../sessions';
-import { type Command, UsageError, safe } from './common';
+import { type Session, historySource, sessions, sessionsAsync } from '../sessions';
+import { UtmpFile } from '../utmp-file';
+import { cliInput } from './inputs';
+import { type Command, type CommandIO, UsageError, safe } from './common';
 import { HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, beginsLine, lastRow, named, parseHistoryArgs } from './history';
 import { type Format, LineWriter, Progress, RecordEmitter, fileShape } from './output';
 import { WTMPDB_TIME_FORMATS, type WtmpdbTimeFormat, wtmpdbLastLines } from './wtmpdb-last';
@@ -76,37 +79,79 @@ descending, for last's order).
       nohostname: { type: 'boolean', short: 'R' },
       hostlast: { type: 'boolean', short: 'a' },
       service: { type: 'boolean', short: 'S' },
+      // Several -f, as util-linux last takes them: each file in turn.
+      file: { type: 'string', short: 'f', multiple: true },
     });
+    const files = (a.values.file as unknown as string[] | undefined) ?? [];
+    if (files.includes('')) throw new UsageError('last: -f needs a file name');
+    a.file = files.length === 1 ? files[0] : undefined;
     const source = (a.values.source as string | undefined) ?? 'auto';
     if (source !== 'auto' && source !== 'wtmp' && source !== 'wtmpdb') throw new UsageError(`last: --source must be wtmpdb, wtmp or auto, not ${source}`);
-    const chosen = historySource(a.file, { source });
+    if (files.length > 1) {
+      if (source === 'wtmpdb') throw new UsageError('last: several -f files are wtmp files (--source wtmpdb reads one database)');
+      for (const file of files) await lastOfWtmp(a, file, io);
+      return 0;
+    }
+    const input = cliInput(a.file);
+    const chosen = input.async ? { source: 'wtmp', path: input.path! } : historySource(a.file, { source });
     if (chosen.source === 'wtmpdb') return lastFromWtmpdb(a, chosen.path, io.out);
     for (const o of ['time-format', 'fulltimes', 'nohostname', 'hostlast', 'service']) {
       if (a.values[o] !== undefined) throw new UsageError(`last: --${o} is for wtmpdb databases (this is a wtmp file)`);
     }
-    const file = chosen.path;
-    const out = new RecordEmitter<Session>(io.out, a.format, (s) => lastRow(s.user, s.line, s.host, sessionTimes(s), a));
-    const stream = a.format !== 'human' && a.limit === Infinity;
-    const newest = new Newest(a.limit);
-    const shape = fileShape(file, io.err as NodeJS.WriteStream);
-    const progress = new Progress(io.err as NodeJS.WriteStream, safe(file), shape.size);
-    const system = Boolean(a.values.system);
-    try {
-      for (const s of sessions(file, { system, since: asDate(a.since), until: asDate(a.until), source: 'wtmp' })) {
-        progress.update(s.index * shape.recordSize);
-        if (!named(a, s.user, s.line)) continue;
-        if (stream) await out.emit(s);
-        else newest.add(s);
-      }
-    } finally {
-      progress.done();
-    }
-    for (const s of newest.list()) await out.emit(s);
-    if (a.format === 'human') await out.writer.line(beginsLine(file, a.iso));
-    await out.end();
+    await lastOfWtmp(a, chosen.path, io);
     return 0;
   },
 };
+
+/**
+ * last's table for one wtmp file, and its "begins" line. A stream (`-`,
+ * `<(...)`) or a compressed file is read asynchronously; for a stream, whose
+ * first record cannot be read again, the line gives the earliest login seen.
+ */
+async function lastOfWtmp(a: HistoryArgs, given: string, io: CommandIO): Promise<void> {
+  for (const o of ['time-format', 'fulltimes', 'nohostname', 'hostlast', 'service']) {
+    if (a.values[o] !== undefined) throw new UsageError(`last: --${o} is for wtmpdb databases (this is a wtmp file)`);
+  }
+  const input = cliInput(given);
+  const file = input.path!;
+  const out = new RecordEmitter<Session>(io.out, a.format, (s) => lastRow(s.user, s.line, s.host, sessionTimes(s), a));
+  const stream = a.format !== 'human' && a.limit === Infinity;
+  const newest = new Newest(a.limit);
+  const shape = input.async ? { size: 0, recordSize: 0 } : fileShape(file, io.err as NodeJS.WriteStream);
+  const progress = new Progress(io.err as NodeJS.WriteStream, safe(file), shape.size);
+  const options = { system: Boolean(a.values.system), since: asDate(a.since), until: asDate(a.until), source: 'wtmp' as const, stream: input.stream };
+  let earliest: Date | undefined;
+  const each = async (s: Session) => {
+    progress.update(s.index * shape.recordSize);
+    if (input.stream && (!earliest || s.login < earliest)) earliest = s.login;
+    if (!named(a, s.user, s.line)) return;
+    if (stream) await out.emit(s);
+    else newest.add(s);
+  };
+  try {
+    if (input.async) for await (const s of sessionsAsync(file, options)) await each(s);
+    else for (const s of sessions(file, options)) await each(s);
+  } finally {
+    progress.done();
+  }
+  for (const s of newest.list()) await out.emit(s);
+  if (a.format === 'human') {
+    const first = input.stream ? earliest ?? new Date() : input.async ? (await firstEntry(file))?.date ?? fs.statSync(file).ctime : undefined;
+    await out.writer.line(beginsLine(input.stream ? given : file, a.iso, first));
+  }
+  await out.end();
+}
+
+// The first record of a compressed file (read again: it is a file).
+async function firstEntry(file: string) {
+  const db = new UtmpFile(file);
+  try {
+    for await (const e of db) return e;
+  } finally {
+    db.close();
+  }
+  return undefined;
+}
 
 /** `last` on a wtmpdb database: wtmpdb last's lines, or the sessions as JSON. */
 async function lastFromWtmpdb(a: HistoryArgs, file: string, to: NodeJS.WritableStream): Promise<number> {

@@ -3,8 +3,10 @@ import type { UtmpEntry } from '../entry';
 import { explainDenied } from '../functions';
 import { paths } from '../paths';
 import { UtmpFile } from '../utmp-file';
-import { type Command, safe } from './common';
-import { HISTORY_OPTIONS_HELP, beginsLine, inWindow, lastRow, named, parseHistoryArgs } from './history';
+import * as fs from 'fs';
+import { type Command, type CommandIO, safe } from './common';
+import { cliInput } from './inputs';
+import { HISTORY_OPTIONS_HELP, type HistoryArgs, beginsLine, inWindow, lastRow, named, parseHistoryArgs } from './history';
 import { Progress, RecordEmitter } from './output';
 
 export const lastb: Command = {
@@ -18,7 +20,9 @@ backwards in chunks: constant memory however large it is.
 ${HISTORY_OPTIONS_HELP}`,
   async run(args, io) {
     const a = parseHistoryArgs('lastb', args);
-    const file = a.file ?? paths().btmp;
+    const input = cliInput(a.file);
+    const file = input.path ?? paths().btmp;
+    if (input.async) return lastbForwards(a, file, input.stream, io);
     const db = new UtmpFile(file, { newestFirst: true });
     const out = new RecordEmitter<UtmpEntry>(io.out, a.format, (u) =>
       lastRow(u.ut_user, u.line, u.ut_host, { login: u.date, logout: u.date }, a));
@@ -43,3 +47,29 @@ ${HISTORY_OPTIONS_HELP}`,
     return 0;
   },
 };
+
+/**
+ * lastb of a stream or a compressed file, which cannot be read backwards:
+ * read forwards, the newest kept (with -n N, only N), then printed newest first.
+ */
+async function lastbForwards(a: HistoryArgs, file: string, stream: boolean, io: CommandIO): Promise<number> {
+  const out = new RecordEmitter<UtmpEntry>(io.out, a.format, (u) =>
+    lastRow(u.ut_user, u.line, u.ut_host, { login: u.date, logout: u.date }, a));
+  const kept: UtmpEntry[] = [];
+  let first: Date | undefined;
+  try {
+    for await (const u of new UtmpFile(file, { stream })) {
+      first ??= u.date;
+      if (!inWindow(a, u.date) || !named(a, u.ut_user, u.line)) continue;
+      kept.push(u);
+      if (kept.length > 2 * a.limit + 1024) kept.splice(0, kept.length - a.limit);
+    }
+  } catch (e) {
+    throw explainDenied(e);
+  }
+  const newest = kept.slice(-Math.min(kept.length, a.limit)).reverse();
+  for (const u of newest) await out.emit(u);
+  if (a.format === 'human') await out.writer.line(beginsLine(file, a.iso, first ?? (stream ? new Date() : fs.statSync(file).ctime)));
+  await out.end();
+  return 0;
+}

@@ -20,7 +20,7 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 const COMMON: OptionSpec = {
   file: { type: 'string', short: 'f' },
