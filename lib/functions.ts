@@ -102,8 +102,8 @@ function procHidesPids(): boolean {
 /** The live database missing is not "nobody is logged in": says where sessions live instead. @internal */
 export function explainMissing(err: unknown, db: UtmpFile, path: string | undefined): unknown {
   return withAdvice(err, (e) => path === undefined && e.code === 'ENOENT', () =>
-    `ENOENT: no utmp database at '${db.path}': this system does not record current ` +
-    'sessions there (systemd-logind keeps them: see `loginctl list-sessions`)');
+    `ENOENT: no utmp database at '${db.path}', and no systemd-logind sessions to read instead ` +
+    '(no /run/systemd/sessions, or no libsystemd): this system (a container?) records no current sessions');
 }
 
 function stalePolicy(options: UsersOptions): (u: UtmpEntry) => boolean {
