@@ -5,6 +5,7 @@
  * Python reads the rows back as the oracle of each event's fields.
  */
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { type WatchEvent, watch } from '../lib';
 import { tempDir } from './helpers/utmpdump';
@@ -27,8 +28,10 @@ import sqlite3, sys, json
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute('PRAGMA journal_mode=' + sys.argv[3])
 rows = []
+c.execute('BEGIN')
 for stmt in [s for s in sys.argv[2].split(';') if s.strip()]:
     rows += c.execute(stmt).fetchall()
+c.execute('COMMIT')
 c.close()
 print(json.dumps(rows))
 `, db, script, journal], { encoding: 'utf8' });
@@ -167,6 +170,24 @@ test('a database that does not exist yet: a warning, then its rows once it is ma
     await r.warning('ENOENT', 5000);
     sql(db, WTMP_SCHEMA + ';' + login(3, 'alice', BASE, 'pts/0', null, 'sshd'));
     expectFromRows(await r.events(1), db, [['login', 'alice']]);
+  } finally {
+    await w.close();
+  }
+});
+
+test('a database removed and made anew (IDs start again): a warning, then its rows from the start, nothing twice', async () => {
+  const db = newDb();
+  const w = watch({ files: [db] });
+  const r = new EventReader(w);
+  try {
+    sql(db, login(3, 'bob', BASE + 120 * S, 'pts/1', null, 'sshd') + login(3, 'carol', BASE + 130 * S, 'pts/2', null, 'sshd'));
+    expectFromRows(await r.events(2), db, [['login', 'bob'], ['login', 'carol']]);
+    fs.rmSync(db);
+    sql(db, WTMP_SCHEMA + ';' + login(1, 'reboot', BASE + 900 * S, '~', '6.12.0', null) + login(3, 'dave', BASE + 960 * S, 'pts/0', null, 'sshd'));
+    const events = await r.events(2);
+    expect(r.warnings.map((x) => x.code)).toEqual(['ERR_UTMPX_WATCH_REPLACED']);
+    expectFromRows(events, db, [['boot', 'reboot'], ['login', 'dave']]);
+    expect(await r.within(300)).toEqual([]);
   } finally {
     await w.close();
   }

@@ -45,9 +45,9 @@ const ROW_COLUMNS = 'ID, Type, User, Login, Logout, TTY, RemoteHost, Service';
 const ROWS_SQL = `SELECT ${ROW_COLUMNS} FROM wtmp WHERE ID > ?1 AND ID <= ?2 ORDER BY ID LIMIT ?3`;
 /** Rows still open since the last boot (an open row before it is a crash: nothing will close it). */
 const OPEN_SQL = 'SELECT ID FROM wtmp WHERE Logout IS NULL AND Type IN (1, 3) AND ID <= ?1 AND ' +
-  'ID >= coalesce((SELECT max(ID) FROM wtmp WHERE Type = 1 AND ID <= ?1), 0) ORDER BY ID';
-/** Open rows a watch follows at most (more is not a login history: the oldest are let go). */
-export const MAX_OPEN_ROWS = 100_000;
+  'ID >= coalesce((SELECT max(ID) FROM wtmp WHERE Type = 1 AND ID <= ?1), 0) ORDER BY ID DESC';
+/** Open rows a watch follows at most (they are in every position; the oldest are let go). */
+export const MAX_OPEN_ROWS = 10_000;
 
 interface Step {
   sql: string;
@@ -131,7 +131,7 @@ export const wtmpdbQueries = {
     const maxId = (max.length ? max.number(0, 0) : null) ?? 0;
     const open = readRows(path, OPEN_SQL, [maxId], MAX_OPEN_ROWS);
     const ids: number[] = [];
-    for (let r = 0; r < open.length; r++) ids.push(open.number(r, 0)!);
+    for (let r = open.length - 1; r >= 0; r--) ids.push(open.number(r, 0)!); // the newest, ascending
     return { maxId, open: ids };
   },
   /** At most `limit` rows with ID > `afterId`, in ID order. */

@@ -26,6 +26,8 @@ export type WtmpdbPosition = {
   maxId: number;
   /** IDs of rows read whose Logout was not set yet, ascending. */
   open: number[];
+  /** The database file's inode (0: unknown): another one at the path is a new database, read from its start. */
+  ino: number;
 };
 
 export function isWtmpdbPosition(p: SourcePosition | undefined): p is WtmpdbPosition {
@@ -44,6 +46,7 @@ export class WtmpdbSource implements WatchSource {
   readonly paths: readonly string[];
   private maxId = 0;
   private open: number[] = [];
+  private ino = 0;
   /** Replaying: events before this time (seconds) are passed over. */
   private minTime = -Infinity;
   private warned: string | null = null;
@@ -69,9 +72,11 @@ export class WtmpdbSource implements WatchSource {
     if (isWtmpdbPosition(saved)) {
       this.maxId = saved.maxId;
       this.open = [...saved.open].sort((a, b) => a - b);
+      this.ino = typeof saved.ino === 'number' ? saved.ino : 0;
       return;
     }
     try {
+      this.ino = fs.statSync(this.path).ino;
       ({ maxId: this.maxId, open: this.open } = wtmpdbQueries.start(this.path));
     } catch (err) {
       // Not there yet (or unreadable): every row it gets later is new.
@@ -80,11 +85,12 @@ export class WtmpdbSource implements WatchSource {
   }
 
   position(): WtmpdbPosition {
-    return { kind: 'wtmpdb', path: this.path, maxId: this.maxId, open: [...this.open] };
+    return { kind: 'wtmpdb', path: this.path, maxId: this.maxId, open: [...this.open], ino: this.ino };
   }
 
   async readNew(sink: SourceSink, _reason: WakeReason): Promise<void> {
     try {
+      await this.checkSameFile(sink);
       await this.readLogouts(sink);
       await this.readRows(sink);
       this.warned = null;
@@ -115,7 +121,6 @@ export class WtmpdbSource implements WatchSource {
     for (;;) {
       if (sink.stopped) return;
       const rows = await wtmpdbQueries.after(this.path, this.maxId, BATCH);
-      if (rows.length === 0 && this.maxId > 0) await this.checkNotReplaced(sink);
       for (const row of rows) {
         this.maxId = row.id;
         const open = row.logout === null && (row.type === WTMPDB_USER_PROCESS || row.type === WTMPDB_BOOT_TIME);
@@ -141,18 +146,22 @@ export class WtmpdbSource implements WatchSource {
     }
   }
 
-  /** The highest ID seen is gone: the database was replaced (removed and made anew). */
-  private async checkNotReplaced(sink: SourceSink): Promise<void> {
-    const last = await wtmpdbQueries.after(this.path, this.maxId - 1, 1);
-    if (last.length > 0) return;
-    const first = await wtmpdbQueries.after(this.path, -9e15, 1);
-    if (first.length === 0 || first[0].id > this.maxId) return;
-    sink.warning({
-      type: 'warning', code: 'ERR_UTMPX_WATCH_REPLACED', source: 'wtmpdb', path: this.path,
-      message: `${this.path} no longer holds the row read last (ID ${this.maxId}): it was replaced; reading the new one from its start`,
-    }, this.position());
-    this.maxId = 0;
-    this.open = [];
+  /**
+   * SQLite writes a database in place: another file at the path (removed and
+   * made anew) is another database, whose IDs start again.
+   */
+  private async checkSameFile(sink: SourceSink): Promise<void> {
+    const { ino } = await fs.promises.stat(this.path);
+    if (this.ino === ino) return;
+    if (this.ino !== 0 && (this.maxId > 0 || this.open.length > 0)) {
+      sink.warning({
+        type: 'warning', code: 'ERR_UTMPX_WATCH_REPLACED', source: 'wtmpdb', path: this.path,
+        message: `${this.path} is another database than the one read before (replaced): reading it from its start`,
+      }, this.position());
+      this.maxId = 0;
+      this.open = [];
+    }
+    this.ino = ino;
   }
 
   /** Hands over an event (one at or after `minTime` when replaying) with the position after it. */
