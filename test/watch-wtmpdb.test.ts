@@ -192,3 +192,21 @@ test('a database removed and made anew (IDs start again): a warning, then its ro
     await w.close();
   }
 });
+
+test('started and stopped 300 times: no descriptor or watcher left behind', async () => {
+  const db = newDb();
+  const fds = () => fs.readdirSync('/proc/self/fd').length;
+  const warm = watch({ files: [db] });
+  await new EventReader(warm).within(50);
+  await warm.close();
+  const handles = () => process.getActiveResourcesInfo().filter((x) => x === 'FSEventWrap' || x === 'Timeout').length;
+  const before = fds();
+  const handlesBefore = handles();
+  for (let i = 0; i < 300; i++) {
+    const w = watch({ files: [db] });
+    if (i % 10 === 0) await new EventReader(w).within(5); // let some reads run
+    await w.close();
+  }
+  expect(fds()).toBe(before);
+  expect(handles()).toBeLessThanOrEqual(handlesBefore); // jest's own timers may end meanwhile
+});
