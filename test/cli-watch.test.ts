@@ -2,7 +2,7 @@
  * `utmpx watch` as a process: lines appear as records are appended (by
  * `utmpdump -r`), in each format; SIGTERM ends it cleanly; --state resumes.
  */
-import { type ChildProcess, spawn } from 'child_process';
+import { type ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CLI, ORACLE_ENV, utmpx } from './helpers/cli-run';
@@ -144,4 +144,40 @@ test('usage mistakes exit 2', () => {
   expect(utmpx('watch', '--format', 'xml').status).toBe(2);
   expect(utmpx('watch', '--json', '--ndjson').status).toBe(2);
   expect(utmpx('watch', '-f', '').status).toBe(2);
+});
+
+describe('wtmpdb and --source', () => {
+  const schema = 'CREATE TABLE wtmp(ID INTEGER PRIMARY KEY, Type INTEGER, User TEXT NOT NULL, Login INTEGER, ' +
+    'Logout INTEGER, TTY TEXT, RemoteHost TEXT, Service TEXT) STRICT';
+  /** Runs SQL on `db` with python's sqlite3 (another process, as sshd's PAM module would be). */
+  const sql = (db: string, script: string) => {
+    const r = spawnSync('python3', ['-c', 'import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nc.executescript(sys.argv[2])\nc.close()', db, script], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+  };
+
+  test('-f wtmp.db --ndjson: a login and its logout set later, from wtmpdb, with the service', async () => {
+    const db = path.join(dir, 'wtmp.db');
+    sql(db, `${schema};`);
+    const r = await started(['-f', db, '--ndjson']);
+    try {
+      sql(db, "INSERT INTO wtmp VALUES(NULL, 3, 'alice', 1700000000123456, NULL, 'pts/0', '10.0.0.5', 'sshd');");
+      await r.until(() => r.lines.length >= 1, 'the login');
+      sql(db, "UPDATE wtmp SET Logout = 1700000060000000 WHERE User = 'alice';");
+      await r.until(() => r.lines.length >= 2, 'the logout');
+      const [a, b] = r.lines.map((l) => JSON.parse(l));
+      expect([a.type, a.user, a.line, a.host, a.address, a.service, a.source, a.time]).toEqual(['login', 'alice', 'pts/0', '10.0.0.5', '10.0.0.5', 'sshd', 'wtmpdb', '2023-11-14T22:13:20.123Z']);
+      expect([b.type, b.user, b.source, b.time]).toEqual(['logout', 'alice', 'wtmpdb', '2023-11-14T22:14:20.000Z']);
+    } finally {
+      expect(await r.stop()).toBe(0);
+    }
+  });
+
+  test('--source takes only database names, and not with -f', () => {
+    const bad = utmpx('watch', '--source', 'wtmp,nope');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--source takes wtmp, wtmpdb, btmp, utmp, logind');
+    const both = utmpx('watch', '--source', 'wtmp', '-f', path.join(dir, 'x'));
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain('-f and --source exclude each other');
+  });
 });

@@ -9,7 +9,9 @@ import { parseArgs } from 'util';
 import { paths } from '../paths';
 import { type WatchEvent, type WatchItem, type WatchWarning } from '../watch/events';
 import { parsePosition, type WatchPosition } from '../watch/position';
-import { type WatchFileKind, type WatchOptions, watch as startWatch } from '../watch/watch';
+import { type WatchFileKind, type WatchOptions, type WatchSourceName, defaultSources, watch as startWatch } from '../watch/watch';
+
+const SOURCE_NAMES: WatchSourceName[] = ['wtmp', 'wtmpdb', 'btmp', 'utmp', 'logind'];
 import { type Command, UsageError, column, safe } from './common';
 import { parseTime } from './history';
 import { LineWriter, isoLocal, toJson } from './output';
@@ -76,12 +78,15 @@ export const watch: Command = {
   summary: 'watch [-f FILE]... [--since TIME] [--ndjson]   events as they happen (logins, logouts, failed logins)',
   help: `Usage: utmpx watch [options]
 Prints login, logout, boot, shutdown and failed-login events as they are
-recorded, until interrupted (Ctrl-C, SIGTERM). Watches the system's wtmp and
-btmp (btmp needs root) unless files are given.
+recorded, until interrupted (Ctrl-C, SIGTERM). Watches the system's history
+(wtmpdb's wtmp.db where it exists, else wtmp: as last reads) and btmp (btmp
+needs root) unless files are given.
 
   -f, --file FILE     watch FILE (repeat for more); a name with btmp is failed
                       logins, utmp the current sessions, anything else history;
                       a directory stands for its utmp, wtmp and btmp
+      --source LIST   the system databases to watch, comma-separated: wtmp,
+                      wtmpdb, btmp, utmp, logind (default: wtmpdb or wtmp, and btmp)
       --utmp          also watch the system's utmp (logins appear there too)
   -s, --since TIME    first replay events since TIME (as in last --since)
       --state FILE    resume after the position stored in FILE, and store the
@@ -103,6 +108,7 @@ stderr and the watch goes on.
         options: {
           file: { type: 'string', short: 'f', multiple: true },
           utmp: { type: 'boolean' },
+          source: { type: 'string' },
           since: { type: 'string', short: 's' },
           state: { type: 'string' },
           json: { type: 'boolean' },
@@ -125,9 +131,16 @@ stderr and the watch goes on.
     if (values.since !== undefined && values.state !== undefined && fs.existsSync(values.state as string)) {
       throw new UsageError('watch: --since and a stored --state exclude each other');
     }
+    if (files && values.source !== undefined) throw new UsageError('watch: -f and --source exclude each other');
     const options: WatchOptions = {};
     if (files) options.files = values.utmp ? [...files, { path: paths().utmp, kind: 'utmp' as WatchFileKind }] : files;
-    else if (values.utmp) options.sources = ['wtmp', 'btmp', 'utmp'];
+    else if (values.source !== undefined || values.utmp) {
+      const names = values.source === undefined ? defaultSources() : (values.source as string).split(',').filter(Boolean);
+      const bad = names.find((n) => !SOURCE_NAMES.includes(n as WatchSourceName));
+      if (bad !== undefined || names.length === 0) throw new UsageError(`watch: --source takes ${SOURCE_NAMES.join(', ')} (comma-separated)${bad === undefined ? '' : `; got ${safe(bad)}`}`);
+      options.sources = names as WatchSourceName[];
+      if (values.utmp) options.sources.push('utmp');
+    }
     if (values.since !== undefined) options.since = parseTime(values.since as string);
     const stateFile = values.state as string | undefined;
     if (stateFile !== undefined) {

@@ -41,8 +41,13 @@ const BATCH_ROWS = 8192;
 
 const MAX_ID_SQL = 'SELECT max(ID) FROM wtmp';
 const BOOTS_SQL = 'SELECT Login FROM wtmp WHERE Type = 1 AND ID <= ?1 AND Login IS NOT NULL ORDER BY Login';
-const ROWS_SQL = 'SELECT ID, Type, User, Login, Logout, TTY, RemoteHost, Service FROM wtmp ' +
-  'WHERE ID > ?1 AND ID <= ?2 ORDER BY ID LIMIT ?3';
+const ROW_COLUMNS = 'ID, Type, User, Login, Logout, TTY, RemoteHost, Service';
+const ROWS_SQL = `SELECT ${ROW_COLUMNS} FROM wtmp WHERE ID > ?1 AND ID <= ?2 ORDER BY ID LIMIT ?3`;
+/** Rows still open since the last boot (an open row before it is a crash: nothing will close it). */
+const OPEN_SQL = 'SELECT ID FROM wtmp WHERE Logout IS NULL AND Type IN (1, 3) AND ID <= ?1 AND ' +
+  'ID >= coalesce((SELECT max(ID) FROM wtmp WHERE Type = 1 AND ID <= ?1), 0) ORDER BY ID DESC';
+/** Open rows a watch follows at most (they are in every position; the oldest are let go). */
+export const MAX_OPEN_ROWS = 10_000;
 
 interface Step {
   sql: string;
@@ -86,28 +91,59 @@ class RowScan {
       this.boots = boots;
       return [];
     }
-    const out: WtmpdbRow[] = new Array(rows.length);
-    // The cells read straight from the batch's arrays: this loop runs once a row.
-    const { numbers, texts, strings } = rows.raw;
-    const num = (i: number) => (Number.isNaN(numbers[i]) ? null : numbers[i]);
-    const str = (i: number) => (texts[i] < 0 ? null : strings[texts[i]]);
-    for (let r = 0, i = 0; r < rows.length; r++, i += 8) {
-      out[r] = {
-        id: numbers[i],
-        type: num(i + 1) ?? 0,
-        user: str(i + 2) ?? '',
-        login: num(i + 3) ?? 0,
-        logout: num(i + 4),
-        tty: str(i + 5),
-        host: str(i + 6),
-        service: str(i + 7),
-      };
-    }
+    const out = rowsOf(rows);
     if (rows.length < BATCH_ROWS) this.finished = true;
     else this.lastId = out[rows.length - 1].id;
     return out;
   }
 }
+
+/** The rows of a read of ROW_COLUMNS. */
+function rowsOf(rows: Rows): WtmpdbRow[] {
+  const out: WtmpdbRow[] = new Array(rows.length);
+  // The cells read straight from the batch's arrays: this loop runs once a row.
+  const { numbers, texts, strings } = rows.raw;
+  const num = (i: number) => (Number.isNaN(numbers[i]) ? null : numbers[i]);
+  const str = (i: number) => (texts[i] < 0 ? null : strings[texts[i]]);
+  for (let r = 0, i = 0; r < rows.length; r++, i += 8) {
+    out[r] = {
+      id: numbers[i],
+      type: num(i + 1) ?? 0,
+      user: str(i + 2) ?? '',
+      login: num(i + 3) ?? 0,
+      logout: num(i + 4),
+      tty: str(i + 5),
+      host: str(i + 6),
+      service: str(i + 7),
+    };
+  }
+  return out;
+}
+
+/**
+ * The reads a watch makes (lib/watch/wtmpdb-source.ts), each one short
+ * statement: `sync` says whether on the calling thread or the thread pool.
+ */
+export const wtmpdbQueries = {
+  /** The largest ID, and the open rows (Logout NULL, user or boot) since the last boot: those a logout may still close. */
+  start(path: string): { maxId: number; open: number[] } {
+    const max = readRows(path, MAX_ID_SQL, [], 1);
+    const maxId = (max.length ? max.number(0, 0) : null) ?? 0;
+    const open = readRows(path, OPEN_SQL, [maxId], MAX_OPEN_ROWS);
+    const ids: number[] = [];
+    for (let r = open.length - 1; r >= 0; r--) ids.push(open.number(r, 0)!); // the newest, ascending
+    return { maxId, open: ids };
+  },
+  /** At most `limit` rows with ID > `afterId`, in ID order. */
+  async after(path: string, afterId: number, limit: number): Promise<WtmpdbRow[]> {
+    return rowsOf(await readRowsAsync(path, ROWS_SQL, [afterId, 9e15, limit], limit));
+  },
+  /** The rows among `ids` (at most 500) whose Logout is set, by Logout then ID. */
+  async closed(path: string, ids: number[]): Promise<WtmpdbRow[]> {
+    const sql = `SELECT ${ROW_COLUMNS} FROM wtmp WHERE ID IN (${ids.map(() => '?').join(',')}) AND Logout IS NOT NULL ORDER BY Logout, ID`;
+    return rowsOf(await readRowsAsync(path, sql, ids, ids.length));
+  },
+};
 
 /** Every row of a wtmp.db, in ID order (the order written), in batches. */
 export function* wtmpdbRows(path: string = WTMPDB_PATH): Generator<WtmpdbRow, void, undefined> {

@@ -27,6 +27,12 @@ export interface WatchEvent {
   session?: number;
   /** Which database recorded it. */
   source: DataSource;
+  /** The PAM service that recorded it (`sshd`, `login`), where recorded (wtmpdb, logind). */
+  service?: string;
+  /** The wtmpdb row (its ID) the event was read from. */
+  rowId?: number;
+  /** The logind session id (`loginctl list-sessions`). */
+  sessionId?: string;
   /** The file it was read from (sources that are files). */
   path?: string;
   /** Where to resume so that the next event is the one after this: store it, pass it back as `watch({ position })`. */

@@ -5,17 +5,9 @@
  * since its position and hands the events over in order, each with the
  * position just after it.
  *
- * How the modern sources plug in (lib/modern/, after their branches merge):
- * - wtmpdb: `paths` = the database file and its `-wal` (inotify on the
- *   directory sees commits); position `{ kind: 'wtmpdb', maxId, open: ids of
- *   rows whose Logout was NULL }`; `readNew` runs `SELECT * FROM wtmp WHERE
- *   ID > ? ORDER BY ID` (a login, or a boot for Type 1) and `SELECT ID, Logout
- *   FROM wtmp WHERE ID IN (open) AND Logout IS NOT NULL` (a logout or a
- *   shutdown, at Logout); `start` now = `SELECT max(ID)` and the open rows.
- * - logind: `paths` = `/run/systemd/sessions/` entries (or `subscribe` with
- *   sd_login_monitor's descriptor from the addon); position = the session ids
- *   seen with their REALTIME; `readNew` lists sessions and reports ids that
- *   appeared (login) or vanished (logout).
+ * The sources: AppendFileSource (wtmp, btmp: file-source.ts), SlotFileSource
+ * (utmp: slots-source.ts), WtmpdbSource (wtmpdb-source.ts: the highest row ID
+ * and the open rows), LogindSource (logind-source.ts: the sessions seen).
  */
 import type { DataSource } from '../modern/source';
 import type { SourceEvent, SourceWarning } from './events';

@@ -14,26 +14,39 @@ import { EventMerger } from './merge';
 import { DirectoryNotifier } from './notify';
 import { type WatchPosition, parsePosition } from './position';
 import { SlotFileSource } from './slots-source';
+import { WtmpdbSource } from './wtmpdb-source';
+import { LogindSource } from './logind-source';
+import { isSqliteFile } from '../modern/sqlite';
+import { historySource } from '../sessions';
 import type { StartPoint, WakeReason, WatchSource } from './source';
 
-/** The kinds of record file a watch reads. */
-export type WatchFileKind = 'utmp' | 'wtmp' | 'btmp';
+/** The kinds of record file a watch reads (`wtmpdb`: a wtmp.db). */
+export type WatchFileKind = 'utmp' | 'wtmp' | 'btmp' | 'wtmpdb';
+
+/** The system databases a watch can follow. */
+export type WatchSourceName = WatchFileKind | 'logind';
 
 export interface WatchOptions {
   /**
    * Files to watch instead of the system's databases: paths, or `{ path, kind }`.
    * A path's kind comes from its name (`btmp*`: failed logins; `utmp*`: the
-   * current sessions, slots compared; anything else: history, as wtmp). A
+   * current sessions, slots compared; a SQLite file: wtmpdb's history;
+   * anything else: history, as wtmp). A
    * directory (a copy of another machine's /var/log) stands for its
    * `utmp`, `wtmp` and `btmp`.
    */
   files?: (string | { path: string; kind: WatchFileKind })[];
   /**
-   * The system databases to watch when no `files` are given. Default
-   * `['wtmp', 'btmp']`: wtmp records every login, logout, boot and shutdown;
-   * utmp records the same logins again (add it where wtmp is not kept).
+   * The system databases to watch when no `files` are given. Default: the
+   * history `sessions()` reads (`historySource()`: wtmpdb where
+   * /var/lib/wtmpdb/wtmp.db exists, else wtmp) for logins, logouts, boots
+   * and shutdowns, plus btmp for failed logins: `['wtmpdb', 'btmp']` or
+   * `['wtmp', 'btmp']`. Where wtmpdb is kept the legacy wtmp is incomplete
+   * (Debian 13's sshd writes no logouts there), so it is not followed.
+   * utmp and logind record the same logins again (add one where no history
+   * is kept).
    */
-  sources?: WatchFileKind[];
+  sources?: WatchSourceName[];
   /** Replay events recorded at or after this time (a Date, or seconds since the epoch), then follow. */
   since?: Date | number;
   /** Resume after this position (an event's `position`, or its JSON text): nothing lost, nothing repeated. */
@@ -53,6 +66,7 @@ function sourcesFor(file: string | { path: string; kind: WatchFileKind }, layout
   const abs = path.resolve(p);
   let kind = typeof file === 'string' ? undefined : file.kind;
   if (kind === undefined) {
+    if (isSqliteFile(abs)) return [new WtmpdbSource(abs)];
     let isDir = false;
     try {
       isDir = fs.statSync(abs).isDirectory();
@@ -66,14 +80,31 @@ function sourcesFor(file: string | { path: string; kind: WatchFileKind }, layout
   if (kind === 'utmp') return [new SlotFileSource(abs, layout)];
   if (kind === 'btmp') return [new AppendFileSource('btmp', abs, failedEvent, layout)];
   if (kind === 'wtmp') return [new AppendFileSource('wtmp', abs, historyEvent, layout)];
-  throw new TypeError(`The "kind" of a watched file must be 'utmp', 'wtmp' or 'btmp' (got ${String(kind)})`);
+  if (kind === 'wtmpdb') return [new WtmpdbSource(abs)];
+  throw new TypeError(`The "kind" of a watched file must be 'utmp', 'wtmp', 'btmp' or 'wtmpdb' (got ${String(kind)})`);
 }
 
 /** The sources a watch with these options reads. @internal */
 export function chooseSources(options: WatchOptions): WatchSource[] {
   const layout = options.layout ?? 'auto';
-  const files = options.files ?? (options.sources ?? ['wtmp', 'btmp']).map((kind) => ({ path: paths()[kind], kind }));
-  const all = files.flatMap((f) => sourcesFor(f, layout));
+  if (options.files) return unique(options.files.flatMap((f) => sourcesFor(f, layout)));
+  const names = options.sources ?? defaultSources();
+  return unique(names.flatMap((name): WatchSource[] => {
+    if (name === 'logind') return [new LogindSource()];
+    if (name === 'wtmpdb') return [new WtmpdbSource(historySource(undefined, { source: 'wtmpdb' }).path)];
+    if (name !== 'utmp' && name !== 'wtmp' && name !== 'btmp') {
+      throw new TypeError(`The "sources" option takes 'wtmp', 'wtmpdb', 'btmp', 'utmp' or 'logind' (got ${String(name)})`);
+    }
+    return sourcesFor({ path: paths()[name], kind: name }, layout);
+  }));
+}
+
+/** The default: the history `sessions()` reads (wtmpdb or wtmp), and btmp. */
+export function defaultSources(): WatchSourceName[] {
+  return [historySource(undefined).source, 'btmp'];
+}
+
+function unique(all: WatchSource[]): WatchSource[] {
   return all.filter((s, i) => all.findIndex((t) => t.key === s.key) === i);
 }
 

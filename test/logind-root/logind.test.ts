@@ -21,6 +21,8 @@ import {
 import { kernelBootSeconds } from '../../lib/modern/logind';
 import { native } from '../../lib/native';
 import { CLI, ORACLE_ENV } from '../helpers/cli-run';
+import { watch } from '../../lib';
+import { EventReader } from '../helpers/watch';
 
 const RUN_SYSTEMD = '/run/systemd';
 const SESSIONS = `${RUN_SYSTEMD}/sessions`;
@@ -245,5 +247,41 @@ describeRoot('logind sessions through sd-login, in a private mount namespace', (
     fs.rmSync(path.join(SESSIONS, '9.ref'));
     expect(before).toContain('9');
     expect(logindSessions().map((s) => s.id)).not.toContain('9');
+  });
+
+  test('watch({ sources: [\'logind\'] }): a session logind adds is one login, its removal one logout, also across a resume', async () => {
+    const gone = (id: string) => { fs.rmSync(path.join(SESSIONS, id)); fs.rmSync(path.join(SESSIONS, `${id}.ref`)); };
+    let stored = '';
+    let w = watch({ sources: ['logind'] });
+    let r = new EventReader(w);
+    try {
+      expect(await r.within(300)).toEqual([]); // the sessions there at the start are no events
+      writeSession('21', common(0, 'root', { ID: 21, TTY: 'pts/21', REMOTE: 1, REMOTE_HOST: '198.51.100.4', SERVICE: 'sshd', LEADER: leaders.tty, REALTIME: 1700000000654321 }));
+      const [login] = await r.events(1);
+      expect(login).toMatchObject({ type: 'login', sessionId: '21', user: 'root', line: 'pts/21', host: '198.51.100.4', address: '198.51.100.4', pid: leaders.tty, service: 'sshd', source: 'logind' });
+      expect(login.time.getTime()).toBe(1700000000654);
+      stored = JSON.stringify(login.position);
+    } finally {
+      await w.close();
+    }
+    // While nobody watches: 21 ends, 22 begins.
+    gone('21');
+    writeSession('22', common(0, 'root', { ID: 22, TTY: 'pts/22', SERVICE: 'login', LEADER: leaders.tty }));
+    w = watch({ sources: ['logind'], position: stored });
+    r = new EventReader(w);
+    try {
+      const [logout, login22] = await r.events(2);
+      expect(logout).toMatchObject({ type: 'logout', sessionId: '21', user: 'root', line: 'pts/21', host: '198.51.100.4', source: 'logind' });
+      expect(login22).toMatchObject({ type: 'login', sessionId: '22', line: 'pts/22', source: 'logind' });
+      const t = Date.now();
+      gone('22');
+      const [end] = await r.events(1);
+      expect(end).toMatchObject({ type: 'logout', sessionId: '22', line: 'pts/22' });
+      expect(Math.abs(end.time.getTime() - t)).toBeLessThan(5000); // noticed, not recorded: logind keeps no end time
+      expect(await r.within(300)).toEqual([]);
+      expect(r.warnings).toEqual([]);
+    } finally {
+      await w.close();
+    }
   });
 });

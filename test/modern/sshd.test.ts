@@ -8,6 +8,7 @@
  * must give the same facts. Then the legacy files sshd also wrote are
  * imported with `wtmpdb import` and `lastlog2 -i`, and read back.
  */
+import type { ChildProcess } from 'child_process';
 import * as bed from './bed';
 
 const reason = bed.cannotRun();
@@ -18,12 +19,22 @@ const USERS = ['root', bed.READER];
 let sshd: bed.Sshd | undefined;
 let login: bed.Login | undefined;
 let loggedOut = false;
+/** `utmpx watch --ndjson` inside the root, running from the boot to after the logout. */
+let watcher: ChildProcess | undefined;
+let watched = '';
+let watchErr = '';
 
 beforeAll(async () => {
   bed.resetState();
   bed.ensureUser();
   // Debian 13 has no utmp; the legacy files exist and stay as sshd leaves them.
   bed.out(['wtmpdb', 'boot']); // as systemd-wtmpdb-update.service does at boot (a container's boot is a soft-reboot)
+  // The default sources (wtmpdb here, and btmp), replayed from the boot row: its event says the watch runs.
+  const [boot] = bed.sqliteJson<{ Login: number }>(bed.WTMPDB, 'SELECT Login FROM wtmp WHERE Type = 1');
+  watcher = bed.start([bed.NODES[0].bin, bed.CLI, 'watch', '--ndjson', '--since', new Date(Math.floor(boot.Login / 1e6) * 1000).toISOString()]);
+  watcher.stdout!.on('data', (d) => (watched += d));
+  watcher.stderr!.on('data', (d) => (watchErr += d));
+  await bed.waitFor(() => watched.includes('"boot"'), 15_000, `utmpx watch to replay the boot (stderr: ${watchErr})`);
   sshd = await bed.startSshd();
   login = await bed.sshLogin(sshd);
   const row = bed.sqliteJson<{ Login: number }>(bed.WTMPDB, `SELECT Login FROM wtmp WHERE User='${bed.READER}' AND Logout IS NULL`)[0];
@@ -34,6 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (watcher) await bed.stop(watcher);
   bed.removeLogindSession(SESSION_ID);
   if (login && !loggedOut) await login.logout().catch(() => undefined);
   await sshd?.stop();
@@ -169,6 +181,20 @@ describe('after the logout', () => {
   test('users(), new UtmpFile(), sessions() give the facts sd-login and sqlite3 give', compareLibrary);
 
   test('lastLogin() gives the row pam_lastlog2 wrote', compareLastLogin);
+
+  test('utmpx watch --ndjson (default sources: wtmpdb, not the legacy wtmp) saw one login and one logout, as wtmp.db holds them', async () => {
+    const [row] = bed.sqliteJson<{ ID: number; Login: number; Logout: number; TTY: string; RemoteHost: string; Service: string | null }>(
+      bed.WTMPDB, `SELECT ID, Login, Logout, TTY, RemoteHost, Service FROM wtmp WHERE User = '${bed.READER}'`);
+    const mine = () => watched.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.user === bed.READER);
+    await bed.waitFor(() => mine().length >= 2, 15_000, `the logout event (stdout: ${watched} stderr: ${watchErr})`);
+    await new Promise((r) => setTimeout(r, 300)); // nothing more comes
+    const got = mine().map((e) => ({ type: e.type, source: e.source, line: e.line, host: e.host, service: e.service, rowId: e.rowId, time: e.time }));
+    const at = (us: number) => new Date(Math.floor(us / 1000)).toISOString();
+    const base = { source: 'wtmpdb', line: row.TTY, host: row.RemoteHost, service: row.Service ?? undefined, rowId: row.ID };
+    expect(got).toEqual([{ type: 'login', ...base, time: at(row.Login) }, { type: 'logout', ...base, time: at(row.Logout) }]);
+    expect(watched).toContain('"shutdown"'); // wtmpdb shutdown closed the boot row
+    expect(watched).not.toContain('"source":"wtmp"');
+  });
 });
 
 describe('legacy files sshd also wrote, imported by the system\'s tools', () => {
