@@ -142,8 +142,14 @@ export async function usersAsync(options: UsersOptions = {}): Promise<UtmpEntry[
 
 /** The run level init recorded in utmp (a RUN_LVL entry). */
 export interface RunLevel {
-  /** The current run level as recorded: `'0'`...`'6'`, `'S'`, ... */
-  level: string;
+  /**
+   * The current run level: `'0'`...`'9'`, `'S'`, `'a'`... (a letter or a digit,
+   * as init writes them), or null when the record holds something else (a
+   * damaged or hostile record: see `code`).
+   */
+  level: string | null;
+  /** The byte the record holds for the level (the low byte of `ut_pid`), whatever it is. */
+  code: number;
   /** The previous run level, `'N'` for none (at boot), or null when none is recorded. */
   previous: string | null;
   /** When init changed to it. */
@@ -151,11 +157,15 @@ export interface RunLevel {
 }
 
 // init stores the run level in ut_pid: the level's character plus 256 times the previous one's.
-function toRunLevel(u: UtmpEntry): RunLevel {
+/** The run level a RUN_LVL entry records. @internal */
+export function toRunLevel(u: UtmpEntry): RunLevel {
   const pid = u.ut_pid ?? 0;
   const prev = Math.floor(pid / 256) & 0xff;
+  const code = pid & 0xff;
+  const level = String.fromCharCode(code);
   return {
-    level: String.fromCharCode(pid & 0xff),
+    level: /^[0-9A-Za-z]$/.test(level) ? level : null,
+    code,
     previous: prev > 0x20 && prev < 0x7f ? String.fromCharCode(prev) : null,
     time: u.date,
   };

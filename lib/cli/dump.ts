@@ -5,6 +5,7 @@ import { UtmpFile } from '../utmp-file';
 import { type Command, UsageError, column, safe } from './common';
 import { noLiveDatabase } from './live';
 import { Progress, RecordEmitter, isoLocal, parseCommand } from './output';
+import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
 
 /**
  * utmpdump's line (`[type] [pid] [id] [user] [line] [host] [addr] [time]`,
@@ -32,12 +33,13 @@ system's utmp when no file is given. Large files are streamed.
   -f, --file FILE  the file to read (or give it as the argument)
       --json       one JSON array of entries
       --ndjson     one JSON entry a line, streamed
-`,
+${WARNING_HELP}`,
   async run(args, io) {
-    const opts = parseCommand('dump', args, {}, true);
+    const opts = parseCommand('dump', args, WARNING_OPTIONS, true);
     if (opts.positionals.length > 1 || (opts.file && opts.positionals.length)) throw new UsageError('dump: one file at a time');
     const file = opts.file ?? opts.positionals[0];
-    const db = new UtmpFile(file);
+    const report = new WarningReport('dump', opts.format, opts.values);
+    const db = new UtmpFile(file, { onWarning: report.onWarning });
     const out = new RecordEmitter<UtmpEntry>(io.out, opts.format, formatDump);
     let progress: Progress | null = null;
     try {
@@ -54,6 +56,6 @@ system's utmp when no file is given. Large files are streamed.
       db.close();
     }
     await out.end();
-    return 0;
+    return report.finish(io, 0, out.writer);
   },
 };

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { UtmpFile } from '../utmp-file';
 import { UsageError, column, safe } from './common';
 import { type OptionSpec, type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, p2, parseCommand } from './output';
+import { WARNING_HELP, WARNING_OPTIONS } from './warnings';
 
 /** The options of last/lastb, parsed. */
 export interface HistoryArgs extends ParsedArgs {
@@ -30,7 +31,7 @@ export const HISTORY_OPTIONS_HELP = `  -f, --file FILE     read FILE instead of 
       --json          one JSON array
       --ndjson        one JSON object a line, streamed
       --iso           times as ISO 8601
-`;
+${WARNING_HELP}`;
 
 const UNITS: Record<string, number> = { s: 1, sec: 1, min: 60, m: 60, h: 3600, hour: 3600, hours: 3600, d: 86400, day: 86400, days: 86400, w: 604800, weeks: 604800 };
 
@@ -69,6 +70,7 @@ export function parseHistoryArgs(command: string, args: string[], extra: OptionS
     since: { type: 'string', short: 's' },
     until: { type: 'string', short: 't' },
     fullnames: { type: 'boolean', short: 'w' },
+    ...WARNING_OPTIONS,
     ...extra,
   }, true);
   const v = opts.values;
@@ -147,13 +149,17 @@ export function lastRow(user: string, line: string, host: string, t: LastTimes, 
 
 /**
  * last's closing line: `\nwtmp begins <time of the file's first record>`
- * (the file's change time when it holds none).
+ * (the file's change time when it holds none). macOS's utmpx file opens with
+ * a signature record (`utmpx-1.00`, time 0) that its getutxent_wtmp skips:
+ * the history begins at the record after it, as macOS's last says.
  */
 export function beginsLine(file: string, iso: boolean): string {
   let first: Date;
   const db = new UtmpFile(file);
   try {
-    first = db.next().value?.date ?? fs.statSync(file).ctime;
+    let u = db.next().value;
+    if (u?.ut_type === 'SIGNATURE') u = db.next().value;
+    first = u?.date ?? fs.statSync(file).ctime;
   } finally {
     db.close();
   }

@@ -5,6 +5,7 @@ import { type Session, historySource, sessions } from '../sessions';
 import { type Command, UsageError, safe } from './common';
 import { HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, beginsLine, lastRow, named, parseHistoryArgs } from './history';
 import { type Format, LineWriter, Progress, RecordEmitter, fileShape } from './output';
+import { WarningReport } from './warnings';
 import { WTMPDB_TIME_FORMATS, type WtmpdbTimeFormat, wtmpdbLastLines } from './wtmpdb-last';
 
 /** The logout and duration columns last(1) prints for a session. */
@@ -91,8 +92,9 @@ descending, for last's order).
     const shape = fileShape(file, io.err as NodeJS.WriteStream);
     const progress = new Progress(io.err as NodeJS.WriteStream, safe(file), shape.size);
     const system = Boolean(a.values.system);
+    const report = new WarningReport('last', a.format, a.values);
     try {
-      for (const s of sessions(file, { system, since: asDate(a.since), until: asDate(a.until), source: 'wtmp' })) {
+      for (const s of sessions(file, { system, since: asDate(a.since), until: asDate(a.until), source: 'wtmp', onWarning: report.onWarning })) {
         progress.update(s.index * shape.recordSize);
         if (!named(a, s.user, s.line)) continue;
         if (stream) await out.emit(s);
@@ -104,7 +106,7 @@ descending, for last's order).
     for (const s of newest.list()) await out.emit(s);
     if (a.format === 'human') await out.writer.line(beginsLine(file, a.iso));
     await out.end();
-    return 0;
+    return report.finish(io, 0, out.writer);
   },
 };
 

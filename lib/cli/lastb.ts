@@ -6,6 +6,7 @@ import { UtmpFile } from '../utmp-file';
 import { type Command, safe } from './common';
 import { HISTORY_OPTIONS_HELP, beginsLine, inWindow, lastRow, named, parseHistoryArgs } from './history';
 import { Progress, RecordEmitter } from './output';
+import { WarningReport } from './warnings';
 
 export const lastb: Command = {
   summary: 'lastb [-f FILE] [-n N] [NAME...]           failed logins (btmp), newest first',
@@ -19,7 +20,8 @@ ${HISTORY_OPTIONS_HELP}`,
   async run(args, io) {
     const a = parseHistoryArgs('lastb', args);
     const file = a.file ?? paths().btmp;
-    const db = new UtmpFile(file, { newestFirst: true });
+    const report = new WarningReport('lastb', a.format, a.values);
+    const db = new UtmpFile(file, { newestFirst: true, onWarning: report.onWarning });
     const out = new RecordEmitter<UtmpEntry>(io.out, a.format, (u) =>
       lastRow(u.ut_user, u.line, u.ut_host, { login: u.date, logout: u.date }, a));
     let progress: Progress | null = null;
@@ -40,6 +42,6 @@ ${HISTORY_OPTIONS_HELP}`,
     }
     if (a.format === 'human') await out.writer.line(beginsLine(file, a.iso));
     await out.end();
-    return 0;
+    return report.finish(io, 0, out.writer);
   },
 };

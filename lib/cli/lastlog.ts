@@ -3,6 +3,7 @@ import { type LastlogEntry, LastlogFile } from '../lastlog';
 import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2Rows } from '../modern/lastlog2';
 import { type Command, UsageError, column, safe } from './common';
 import { LineWriter, RecordEmitter, isoLocal, lastStamp, p2, parseCommand, utcOffset } from './output';
+import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
 
 /**
  * lastlog(8)'s header. Its From column is 42 wide (an IPv6 link-local address
@@ -64,18 +65,20 @@ From lastlog2, the output is that of lastlog2(8): users by name, -u by name.
       --json       one JSON array of entries
       --ndjson     one JSON entry a line
       --iso        times as ISO 8601 (default: lastlog(8)'s format)
-`,
+${WARNING_HELP}`,
   async run(args, io) {
     const opts = parseCommand('lastlog', args, {
       user: { type: 'string', short: 'u' },
       source: { type: 'string' },
       service: { type: 'boolean', short: 's' },
+      ...WARNING_OPTIONS,
     });
     const source = (opts.values.source as string | undefined) ?? 'auto';
     if (source !== 'auto' && source !== 'lastlog' && source !== 'lastlog2') {
       throw new UsageError(`lastlog: --source must be lastlog2, lastlog or auto, not ${source}`);
     }
-    const db = new LastlogFile(opts.file, { source });
+    const report = new WarningReport('lastlog', opts.format, opts.values);
+    const db = new LastlogFile(opts.file, { source, onWarning: report.onWarning });
     const spec = opts.values.user as string | undefined;
     if (db.source === 'lastlog2' && opts.format === 'human') return lastlog2Table(db.path, spec, Boolean(opts.values.service), io);
     const selection = spec === undefined ? null : select(db, spec);
@@ -100,8 +103,7 @@ From lastlog2, the output is that of lastlog2(8): users by name, -u by name.
       for await (const e of db) if (inRange(e)) await emitter.emit(e);
     }
     await emitter.end();
-    for (const w of db.warnings) io.err.write(`utmpx lastlog: ${w.message} (${safe(w.path)})\n`);
-    return 0;
+    return report.finish(io, 0, emitter.writer);
   },
 };
 
