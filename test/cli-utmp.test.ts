@@ -60,7 +60,10 @@ describe('who, users, boot', () => {
     expect(expected).toMatch(/system boot.*\n.*run-level 5.*last=S/);
     expect(utmpx('boot', '-f', utmp).stdout).toBe(expected);
     const json = JSON.parse(utmpx('boot', '-f', utmp, '--json').stdout);
-    expect(json).toEqual({ boot: '2024-01-15T08:59:58.000Z', runLevel: { level: '5', previous: 'N', time: '2024-01-15T09:00:05.000Z' } });
+    expect(json).toEqual({
+      boot: '2024-01-15T08:59:58.000Z', runLevel: { level: '5', code: 0x35, previous: 'N', time: '2024-01-15T09:00:05.000Z' },
+      warnings: [], warningCount: 0,
+    });
     expect(JSON.parse(utmpx('boot', '-f', utmp, '--ndjson').stdout)).toEqual(json);
   });
 
