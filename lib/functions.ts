@@ -265,6 +265,17 @@ export function explainDenied(err: unknown): unknown {
     `${e.message} (reading failed logins needs root: btmp is readable by root only)`);
 }
 
+/**
+ * The system's btmp missing (ENOENT kept): this system records no failed
+ * logins (modern distributions may write none, and they have no SQLite
+ * successor). A file the caller names keeps the plain ENOENT. @internal
+ */
+export function explainNoBtmp(err: unknown, path: string): unknown {
+  return withAdvice(err, (e) => e.code === 'ENOENT' && path === paths().btmp && !e.message.includes('failed logins'), () =>
+    `ENOENT: no btmp at '${path}': this system records no failed logins (nothing writes btmp here; ` +
+    'look in the system log instead: journalctl, or /var/log/auth.log)');
+}
+
 // The file forwards or backwards: one cursor either way.
 function openBtmp(path: string, options: FailedLoginsOptions): EntryCursor {
   const layout = options.layout ?? 'auto';
@@ -287,7 +298,7 @@ export function* failedLogins(path: string = paths().btmp, options: FailedLogins
   try {
     for (let e = cursor.nextSync(); e; e = cursor.nextSync()) yield e;
   } catch (err) {
-    throw explainDenied(err);
+    throw explainNoBtmp(explainDenied(err), path);
   } finally {
     cursor.release();
   }
@@ -301,7 +312,7 @@ export async function* failedLoginsAsync(path: string = paths().btmp, options: F
     for (let e = cursor.canTakeNow() ? cursor.take() : await cursor.nextAsync(); e;
       e = cursor.canTakeNow() ? cursor.take() : await cursor.nextAsync()) yield e;
   } catch (err) {
-    throw explainDenied(err);
+    throw explainNoBtmp(explainDenied(err), path);
   } finally {
     cursor.release();
   }

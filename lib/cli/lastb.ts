@@ -1,6 +1,6 @@
 /** `utmpx lastb`: failed logins from btmp, newest first, as lastb(1). */
 import type { UtmpEntry } from '../entry';
-import { explainDenied } from '../functions';
+import { explainDenied, explainNoBtmp } from '../functions';
 import { paths } from '../paths';
 import { UtmpFile } from '../utmp-file';
 import { type Command, safe } from './common';
@@ -35,7 +35,7 @@ ${HISTORY_OPTIONS_HELP}`,
         await out.emit(u);
       }
     } catch (e) {
-      throw explainDenied(e);
+      throw explainNoBtmp(explainDenied(e), file);
     } finally {
       progress?.done();
       db.close();
