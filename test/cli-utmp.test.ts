@@ -107,6 +107,22 @@ describe('dump', () => {
     expect(fs.readFileSync(again)).toEqual(fs.readFileSync(file));
   });
 
+  test('multibyte names are padded by bytes as utmpdump pads them; utmpdump -r reads them back', () => {
+    const utf8 = (text: string) => Buffer.from(text, 'utf8').toString('latin1'); // the byte strings writeWithUtmpdump takes
+    const file = writeWithUtmpdump(path.join(dir, 'multibyte'), [
+      { type: 7, pid: 4242, id: 'ts/1', user: utf8('müller'), line: 'pts/1', host: utf8('höst.example'), addr: '10.0.0.5', time: t('09:30:00') },
+      { type: 7, pid: 4243, id: 'ts/2', user: utf8('日本'), line: utf8('pts/ü'), host: '', addr: '0.0.0.0', time: t('09:31:00') },
+    ]);
+    const ours = utmpx('dump', file).stdout.trimEnd().split('\n');
+    const theirs = oracle('utmpdump', file).trimEnd().split('\n'); // each byte outside ASCII shown as '?'
+    const fieldBytes = (l: string) => (l.match(/\[[^\]]*\]/g) ?? []).slice(0, 8).map((f) => Buffer.byteLength(f, 'utf8'));
+    expect(ours.map(fieldBytes)).toEqual(theirs.map(fieldBytes));
+    expect(ours[0]).toContain('[müller ]');
+    const again = path.join(dir, 'multibyte-again');
+    fs.writeFileSync(again, execFileSync('utmpdump', ['-r'], { input: ours.join('\n') + '\n', stdio: ['pipe', 'pipe', 'ignore'] }));
+    expect(fs.readFileSync(again)).toEqual(fs.readFileSync(file));
+  });
+
   test('--ndjson gives every record with every field', () => {
     const out = utmpx('dump', '-f', utmp, '--ndjson').stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(out).toHaveLength(ascii().length);

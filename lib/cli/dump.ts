@@ -2,7 +2,7 @@
 import type { UtmpEntry } from '../entry';
 import { explainMissing } from '../functions';
 import { UtmpFile } from '../utmp-file';
-import { type Command, UsageError, column, safe } from './common';
+import { type Command, UsageError, padBytes, safe } from './common';
 import { noLiveDatabase } from './live';
 import { Progress, RecordEmitter, isoLocal, parseCommand } from './output';
 import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
@@ -12,14 +12,17 @@ import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
  * time with microseconds and the local offset), then the fields utmpdump
  * leaves out: `[session] [termination exit]` ('-' where the layout has none).
  * `utmpdump -r` reads the first eight fields back and ignores the rest.
+ * Fields are padded by bytes of UTF-8, as utmpdump's printf pads them
+ * (`[müller ]`: 7 bytes and a space), so the columns have utmpdump's widths
+ * in bytes; the strings are escaped first (see terminal.ts).
  */
 export function formatDump(u: UtmpEntry): string {
   const usec = String(Math.round((u.ut_time - Math.floor(u.ut_time)) * 1e6) % 1e6).padStart(6, '0');
   const iso = isoLocal(u.date);
   const time = `${iso.slice(0, 19)},${usec}${iso.slice(19)}`;
   const exit = u.ut_exit ? `${u.ut_exit.e_termination} ${u.ut_exit.e_exit}` : '-';
-  return `[${u.ut_type_code}] [${String(u.ut_pid ?? 0).padStart(5, '0')}] [${column(u.ut_id ?? '', 4)}] [${safe(u.ut_user).padEnd(8)}] ` +
-    `[${safe(u.line).padEnd(12)}] [${safe(u.ut_host).padEnd(20)}] [${(u.address ?? '0.0.0.0').padEnd(15)}] [${time}] ` +
+  return `[${u.ut_type_code}] [${String(u.ut_pid ?? 0).padStart(5, '0')}] [${padBytes(safe(u.ut_id ?? ''), 4)}] [${padBytes(safe(u.ut_user), 8)}] ` +
+    `[${padBytes(safe(u.line), 12)}] [${padBytes(safe(u.ut_host), 20)}] [${(u.address ?? '0.0.0.0').padEnd(15)}] [${time}] ` +
     `[${u.ut_session ?? '-'}] [${exit}]`;
 }
 

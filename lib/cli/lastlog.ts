@@ -1,7 +1,7 @@
 /** `utmpx lastlog`: the last login of each user, in the columns of shadow's lastlog(8). */
 import { type LastlogEntry, LastlogFile } from '../lastlog';
 import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2Rows } from '../modern/lastlog2';
-import { type Command, UsageError, column, safe } from './common';
+import { type Command, UsageError, column, padBytes, safe } from './common';
 import { LineWriter, RecordEmitter, isoLocal, lastStamp, p2, parseCommand, utcOffset } from './output';
 import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
 
@@ -139,8 +139,7 @@ function lastlog2Date(time: number): string {
 function cField(s: string, width: number, precision?: number): string {
   let bytes = Buffer.from(s, 'utf8');
   if (precision !== undefined && bytes.length > precision) bytes = bytes.subarray(0, precision);
-  const text = safe(bytes.toString('utf8'));
-  return text + ' '.repeat(Math.max(0, width - Buffer.byteLength(text, 'utf8')));
+  return padBytes(safe(bytes.toString('utf8')), width);
 }
 
 /**
