@@ -73,8 +73,26 @@ const VARIANTS: Array<[string[], string[]]> = [
   [['--iso', '-w', '-n', '4'], ['--time-format', 'iso', '-w', '-n', '4']],
 ];
 
+// util-linux last's layout options and -p, on a legacy wtmp (lastb: not yet).
+const LAST_VARIANTS: Array<[string[], string[]]> = [
+  [['-F'], ['-F']],
+  [['-i'], ['-i']],
+  [['-a'], ['-a']],
+  [['-R'], ['-R']],
+  [['-a', '-i'], ['-a', '-i']],
+  [['-F', '-R', '-x'], ['-F', '-R', '-x']],
+  [['-a', '-F', '-x'], ['-a', '-F', '-x']],
+  [['-R', '-a'], ['-R', '-a']],
+  [['--time-format', 'full'], ['--time-format', 'full']],
+  [['--time-format', 'iso', '-a'], ['--time-format', 'iso', '-a']],
+  [['-w', '-a'], ['-w', '-a']],
+  [['-p', '2024-01-15 10:00'], ['-p', '2024-01-15 10:00']],
+  [['--present', '2024-01-18 08:00', '-x'], ['--present', '2024-01-18 08:00', '-x']],
+  [['-p', '2024-01-19 07:00'], ['-p', '2024-01-19 07:00']],
+];
+
 describe('utmpx last', () => {
-  test.each(VARIANTS)('last %j prints what util-linux last %j prints', (ours, theirs) => {
+  test.each([...VARIANTS, ...LAST_VARIANTS])('last %j prints what util-linux last %j prints', (ours, theirs) => {
     const r = utmpx('last', '-f', wtmp, ...ours);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);

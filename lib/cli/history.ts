@@ -122,15 +122,29 @@ function length(from: Date, to: Date): string {
   return ` (-00:${mm})`;
 }
 
+/** How last(1) lays out a row: the common --iso and -w, and last's -F, -R, -a. */
+export interface RowStyle {
+  iso: boolean;
+  wide: boolean;
+  /** -F: full login and logout times (ctime's format). */
+  full?: boolean;
+  /** -R: no host column. */
+  noHost?: boolean;
+  /** -a: the host in the last column, whole. */
+  hostLast?: boolean;
+}
+
 /** One row of last(1)'s table (`%-8s %-12s %-16s login logout length`). */
-export function lastRow(user: string, line: string, host: string, t: LastTimes, a: { iso: boolean; wide: boolean }): string {
-  const inLen = a.iso ? 25 : 16;
-  const outLen = a.iso ? 27 : 7;
-  const stamp = (d: Date) => (a.iso ? isoLocal(d) : lastStamp(d));
+export function lastRow(user: string, line: string, host: string, t: LastTimes, a: RowStyle): string {
+  const full = Boolean(a.full) && !a.iso;
+  const inLen = a.iso ? 25 : full ? 24 : 16;
+  const outLen = inLen + 2;
+  const longWords = a.iso || full; // the long forms of "gone" and "still ..."
+  const stamp = (d: Date) => (a.iso ? isoLocal(d) : full ? ctimeStamp(d) : lastStamp(d));
   let out: string;
   let len = '';
   if (t.logout instanceof Date) {
-    out = '- ' + (a.iso ? isoLocal(t.logout) : clock(t.logout));
+    out = '- ' + (a.iso ? isoLocal(t.logout) : full ? ctimeStamp(t.logout) : clock(t.logout));
     len = length(t.login, t.logout);
   } else if (t.logout === 'crash' || t.logout === 'down') {
     out = t.logout === 'crash' ? '- crash' : '- down ';
@@ -138,13 +152,15 @@ export function lastRow(user: string, line: string, host: string, t: LastTimes, 
   } else if (t.logout === 'time change') {
     out = '';
   } else if (t.logout === 'gone') {
-    [out, len] = a.iso ? ['  gone - no logout', ''] : ['   gone', '- no logout'];
+    [out, len] = longWords ? ['  gone - no logout', ''] : ['   gone', '- no logout'];
   } else {
     const [first, rest] = t.logout === 'still running' ? ['still', 'running'] : ['still', 'logged in'];
-    [out, len] = a.iso ? [`  ${first} ${rest}`, ''] : [`  ${first}`, rest];
+    [out, len] = longWords ? [`  ${first} ${rest}`, ''] : [`  ${first}`, rest];
   }
-  return `${column(user, 8, a.wide)} ${column(line, 12, a.wide)} ${column(host, 16, a.wide)} ` +
-    `${stamp(t.login).padEnd(inLen)} ${out.padEnd(outLen)} ${len}`.trimEnd(); // last trims the line too
+  const hostColumn = a.noHost || a.hostLast ? '' : `${column(host, 16, a.wide)} `;
+  const times = `${stamp(t.login).padEnd(inLen)} ${out.padEnd(longWords ? outLen : 7)} `;
+  const tail = a.hostLast && !a.noHost ? `${len.padEnd(12)} ${safe(host)}` : len;
+  return `${column(user, 8, a.wide)} ${column(line, 12, a.wide)} ${hostColumn}${times}${tail}`.trimEnd(); // last trims the line too
 }
 
 /**

@@ -3,7 +3,7 @@ import { wtmpdbRows } from '../modern/wtmpdb';
 import { paths } from '../paths';
 import { type Session, historySource, sessions } from '../sessions';
 import { type Command, UsageError, safe } from './common';
-import { HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, beginsLine, lastRow, named, parseHistoryArgs } from './history';
+import { HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, type RowStyle, beginsLine, lastRow, named, parseHistoryArgs, parseTime } from './history';
 import { type Format, LineWriter, Progress, RecordEmitter, fileShape } from './output';
 import { WarningReport } from './warnings';
 import { WTMPDB_TIME_FORMATS, type WtmpdbTimeFormat, wtmpdbLastLines } from './wtmpdb-last';
@@ -58,9 +58,14 @@ ${HISTORY_OPTIONS_HELP}  -x, --system        also shutdowns, run-level changes a
       --source SOURCE wtmpdb, wtmp or auto (default): auto reads a FILE as
                       what its header says; without -f, wtmpdb's database
                       (/var/lib/wtmpdb/wtmp.db) where it exists, else wtmp
-From wtmpdb, the output is that of 'wtmpdb last' (also -F, -R, -a, -S,
---time-format notime|short|full|iso); --json and --ndjson stream sessions in
-row order (with -n, the newest N).
+  -F, --fulltimes     full login and logout times and dates
+  -R, --nohostname    no host column
+  -a, --hostlast      the host in the last column, whole
+  -i, --ip            the recorded IP address instead of the host (wtmp)
+  -p, --present TIME  only sessions open at TIME (wtmp)
+      --time-format short|full|iso   (notime too, from wtmpdb)
+From wtmpdb, the output is that of 'wtmpdb last' (also -S); --json and
+--ndjson stream sessions in row order (with -n, the newest N).
 
 Order and memory: the human table and -n show the newest first, which needs
 the sessions in memory (with -n only N of them). Without -n, --json and
@@ -77,16 +82,25 @@ descending, for last's order).
       nohostname: { type: 'boolean', short: 'R' },
       hostlast: { type: 'boolean', short: 'a' },
       service: { type: 'boolean', short: 'S' },
+      ip: { type: 'boolean', short: 'i' },
+      present: { type: 'string', short: 'p' },
     });
     const source = (a.values.source as string | undefined) ?? 'auto';
     if (source !== 'auto' && source !== 'wtmp' && source !== 'wtmpdb') throw new UsageError(`last: --source must be wtmpdb, wtmp or auto, not ${source}`);
     const chosen = historySource(a.file, { source });
-    if (chosen.source === 'wtmpdb') return lastFromWtmpdb(a, chosen.path, io.out);
-    for (const o of ['time-format', 'fulltimes', 'nohostname', 'hostlast', 'service']) {
-      if (a.values[o] !== undefined) throw new UsageError(`last: --${o} is for wtmpdb databases (this is a wtmp file)`);
+    if (chosen.source === 'wtmpdb') {
+      for (const o of ['ip', 'present']) {
+        if (a.values[o] !== undefined) throw new UsageError(`last: --${o} is for wtmp files (this is a wtmpdb database)`);
+      }
+      return lastFromWtmpdb(a, chosen.path, io.out);
     }
+    if (a.values.service !== undefined) throw new UsageError('last: --service is for wtmpdb databases (this is a wtmp file)');
+    const style = rowStyle(a);
+    const present = a.values.present !== undefined ? parseTime(a.values.present as string) : null;
     const file = chosen.path;
-    const out = new RecordEmitter<Session>(io.out, a.format, (s) => lastRow(s.user, s.line, s.host, sessionTimes(s), a));
+    // -i: the recorded address in the host column (0.0.0.0 where none is), as util-linux last.
+    const hostOf = (s: Session) => (a.values.ip ? s.addr ?? '0.0.0.0' : s.host);
+    const out = new RecordEmitter<Session>(io.out, a.format, (s) => lastRow(s.user, s.line, hostOf(s), sessionTimes(s), style));
     const stream = a.format !== 'human' && a.limit === Infinity;
     const newest = new Newest(a.limit);
     const shape = fileShape(file, io.err as NodeJS.WriteStream);
@@ -97,6 +111,7 @@ descending, for last's order).
       for (const s of sessions(file, { system, since: asDate(a.since), until: asDate(a.until), source: 'wtmp', onWarning: report.onWarning })) {
         progress.update(s.index * shape.recordSize);
         if (!named(a, s.user, s.line)) continue;
+        if (present !== null && !presentAt(s, present)) continue;
         if (stream) await out.emit(s);
         else newest.add(s);
       }
@@ -104,7 +119,7 @@ descending, for last's order).
       progress.done();
     }
     for (const s of newest.list()) await out.emit(s);
-    if (a.format === 'human') await out.writer.line(beginsLine(file, a.iso));
+    if (a.format === 'human') await out.writer.line(beginsLine(file, style.iso));
     await out.end();
     return report.finish(io, 0, out.writer);
   },
@@ -145,6 +160,24 @@ async function jsonFromWtmpdb(a: HistoryArgs, file: string, format: Format, to: 
   for (const s of newest.list()) await out.emit(s);
   await out.end();
   return 0;
+}
+
+/** -F, -R, -a and --time-format short|full|iso on a wtmp file (notime is wtmpdb's only). */
+function rowStyle(a: HistoryArgs): RowStyle {
+  const format = a.values['time-format'] as string | undefined;
+  if (format !== undefined && format !== 'short' && format !== 'full' && format !== 'iso') {
+    throw new UsageError(`last: invalid time format '${format}' for a wtmp file (short, full or iso)`);
+  }
+  return {
+    iso: a.iso || format === 'iso', wide: a.wide, full: Boolean(a.values.fulltimes) || format === 'full',
+    noHost: Boolean(a.values.nohostname), hostLast: Boolean(a.values.hostlast),
+  };
+}
+
+/** -p TIME: the session was open at TIME (logged in by then, not yet out), as util-linux last tests it. */
+function presentAt(s: Session, sec: number): boolean {
+  if (Math.floor(s.login.getTime() / 1000) > sec) return false;
+  return s.logout === null || Math.floor(s.logout.getTime() / 1000) >= sec;
 }
 
 const asDate = (sec: number) => (Number.isFinite(sec) ? new Date(sec * 1000) : undefined);
