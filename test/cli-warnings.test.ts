@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { runLevel } from '../lib';
 import { oracle, utmpx } from './helpers/cli-run';
+import { LASTLOG_RECORD, lastlogRecord } from './helpers/lastlog';
 import { type DumpRecord, PEER_SAMPLES, havePeerSamples, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
 let dir: string;
@@ -117,6 +118,17 @@ describe('damaged records are told, not dropped silently', () => {
     const r = utmpx('dump', many);
     expect(r.stderr.split('\n').filter((l) => l.includes(': byte ')).length).toBe(5);
     expect(r.stderr).toContain('8 problems in the file\'s records (3 more not shown)');
+  });
+
+  test('lastlog: a partial record at the end, with its offset; --strict exits 1', () => {
+    const file = path.join(dir, 'lastlog');
+    const rec = lastlogRecord(1_700_000_000, 'pts/1', '10.0.0.1');
+    fs.writeFileSync(file, Buffer.concat([Buffer.alloc(LASTLOG_RECORD), rec, rec.subarray(0, 10)]));
+    const r = utmpx('lastlog', '-f', file);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`${file}: byte ${2 * LASTLOG_RECORD}: 10 bytes after the last whole lastlog record`);
+    expect(utmpx('lastlog', '-f', file, '--strict').status).toBe(1);
+    expect(utmpx('lastlog', '-f', file, '--quiet').stderr).toBe('');
   });
 
   (havePeerSamples ? test : test.skip)('plaso utmp_corrupted: the two unknown records and the 50 trailing bytes', () => {
