@@ -1,4 +1,5 @@
 /** `utmpx last`: login sessions from wtmp, newest first, as last(1). */
+import { promises as dns } from 'dns';
 import { wtmpdbRows } from '../modern/wtmpdb';
 import { paths } from '../paths';
 import { type Session, historySource, sessions } from '../sessions';
@@ -62,6 +63,7 @@ ${HISTORY_OPTIONS_HELP}  -x, --system        also shutdowns, run-level changes a
   -R, --nohostname    no host column
   -a, --hostlast      the host in the last column, whole
   -i, --ip            the recorded IP address instead of the host (wtmp)
+  -d, --dns           that address's host name where it has one (wtmp)
   -p, --present TIME  only sessions open at TIME (wtmp)
       --time-format short|full|iso   (notime too, from wtmpdb)
 From wtmpdb, the output is that of 'wtmpdb last' (also -S); --json and
@@ -83,13 +85,14 @@ descending, for last's order).
       hostlast: { type: 'boolean', short: 'a' },
       service: { type: 'boolean', short: 'S' },
       ip: { type: 'boolean', short: 'i' },
+      dns: { type: 'boolean', short: 'd' },
       present: { type: 'string', short: 'p' },
     });
     const source = (a.values.source as string | undefined) ?? 'auto';
     if (source !== 'auto' && source !== 'wtmp' && source !== 'wtmpdb') throw new UsageError(`last: --source must be wtmpdb, wtmp or auto, not ${source}`);
     const chosen = historySource(a.file, { source });
     if (chosen.source === 'wtmpdb') {
-      for (const o of ['ip', 'present']) {
+      for (const o of ['ip', 'dns', 'present']) {
         if (a.values[o] !== undefined) throw new UsageError(`last: --${o} is for wtmp files (this is a wtmpdb database)`);
       }
       return lastFromWtmpdb(a, chosen.path, io.out);
@@ -98,8 +101,10 @@ descending, for last's order).
     const style = rowStyle(a);
     const present = a.values.present !== undefined ? parseTime(a.values.present as string) : null;
     const file = chosen.path;
-    // -i: the recorded address in the host column (0.0.0.0 where none is), as util-linux last.
-    const hostOf = (s: Session) => (a.values.ip ? s.addr ?? '0.0.0.0' : s.host);
+    // -i: the recorded address in the host column (0.0.0.0 where none is), as util-linux last;
+    // -d: that address's name (getnameinfo), or the address where it has none.
+    const names = new Map<string, string>();
+    const hostOf = (s: Session) => (a.values.dns ? names.get(s.addr ?? '0.0.0.0')! : a.values.ip ? s.addr ?? '0.0.0.0' : s.host);
     const out = new RecordEmitter<Session>(io.out, a.format, (s) => lastRow(s.user, s.line, hostOf(s), sessionTimes(s), style));
     const stream = a.format !== 'human' && a.limit === Infinity;
     const newest = new Newest(a.limit);
@@ -118,6 +123,7 @@ descending, for last's order).
     } finally {
       progress.done();
     }
+    if (a.values.dns) for (const s of newest.list()) await nameAddress(s.addr ?? '0.0.0.0', names);
     for (const s of newest.list()) await out.emit(s);
     if (a.format === 'human') await out.writer.line(beginsLine(file, style.iso));
     await out.end();
@@ -172,6 +178,18 @@ function rowStyle(a: HistoryArgs): RowStyle {
     iso: a.iso || format === 'iso', wide: a.wide, full: Boolean(a.values.fulltimes) || format === 'full',
     noHost: Boolean(a.values.nohostname), hostLast: Boolean(a.values.hostlast),
   };
+}
+
+/** The name of an address (getnameinfo, as last -d asks), or the address itself; asked once per address. */
+async function nameAddress(addr: string, names: Map<string, string>): Promise<void> {
+  if (names.has(addr)) return;
+  let name = addr;
+  try {
+    name = (await dns.lookupService(addr, 0)).hostname;
+  } catch {
+    // no name: the address, as last prints it
+  }
+  names.set(addr, name);
 }
 
 /** -p TIME: the session was open at TIME (logged in by then, not yet out), as util-linux last tests it. */
