@@ -142,8 +142,14 @@ export async function usersAsync(options: UsersOptions = {}): Promise<UtmpEntry[
 
 /** The run level init recorded in utmp (a RUN_LVL entry). */
 export interface RunLevel {
-  /** The current run level as recorded: `'0'`...`'6'`, `'S'`, ... */
-  level: string;
+  /**
+   * The current run level: `'0'`...`'9'`, `'S'`, `'a'`... (a letter or a digit,
+   * as init writes them), or null when the record holds something else (a
+   * damaged or hostile record: see `code`).
+   */
+  level: string | null;
+  /** The byte the record holds for the level (the low byte of `ut_pid`), whatever it is. */
+  code: number;
   /** The previous run level, `'N'` for none (at boot), or null when none is recorded. */
   previous: string | null;
   /** When init changed to it. */
@@ -151,11 +157,15 @@ export interface RunLevel {
 }
 
 // init stores the run level in ut_pid: the level's character plus 256 times the previous one's.
-function toRunLevel(u: UtmpEntry): RunLevel {
+/** The run level a RUN_LVL entry records. @internal */
+export function toRunLevel(u: UtmpEntry): RunLevel {
   const pid = u.ut_pid ?? 0;
   const prev = Math.floor(pid / 256) & 0xff;
+  const code = pid & 0xff;
+  const level = String.fromCharCode(code);
   return {
-    level: String.fromCharCode(pid & 0xff),
+    level: /^[0-9A-Za-z]$/.test(level) ? level : null,
+    code,
     previous: prev > 0x20 && prev < 0x7f ? String.fromCharCode(prev) : null,
     time: u.date,
   };
@@ -255,6 +265,17 @@ export function explainDenied(err: unknown): unknown {
     `${e.message} (reading failed logins needs root: btmp is readable by root only)`);
 }
 
+/**
+ * The system's btmp missing (ENOENT kept): this system records no failed
+ * logins (modern distributions may write none, and they have no SQLite
+ * successor). A file the caller names keeps the plain ENOENT. @internal
+ */
+export function explainNoBtmp(err: unknown, path: string): unknown {
+  return withAdvice(err, (e) => e.code === 'ENOENT' && path === paths().btmp && !e.message.includes('failed logins'), () =>
+    `ENOENT: no btmp at '${path}': this system records no failed logins (nothing writes btmp here; ` +
+    'look in the system log instead: journalctl, or /var/log/auth.log)');
+}
+
 // The file forwards or backwards: one cursor either way.
 function openBtmp(path: string, options: FailedLoginsOptions): EntryCursor {
   const layout = options.layout ?? 'auto';
@@ -277,7 +298,7 @@ export function* failedLogins(path: string = paths().btmp, options: FailedLogins
   try {
     for (let e = cursor.nextSync(); e; e = cursor.nextSync()) yield e;
   } catch (err) {
-    throw explainDenied(err);
+    throw explainNoBtmp(explainDenied(err), path);
   } finally {
     cursor.release();
   }
@@ -291,7 +312,7 @@ export async function* failedLoginsAsync(path: string = paths().btmp, options: F
     for (let e = cursor.canTakeNow() ? cursor.take() : await cursor.nextAsync(); e;
       e = cursor.canTakeNow() ? cursor.take() : await cursor.nextAsync()) yield e;
   } catch (err) {
-    throw explainDenied(err);
+    throw explainNoBtmp(explainDenied(err), path);
   } finally {
     cursor.release();
   }

@@ -73,14 +73,45 @@ const VARIANTS: Array<[string[], string[]]> = [
   [['--iso', '-w', '-n', '4'], ['--time-format', 'iso', '-w', '-n', '4']],
 ];
 
+// util-linux last's layout options and -p, on a legacy wtmp (lastb: not yet).
+const LAST_VARIANTS: Array<[string[], string[]]> = [
+  [['-F'], ['-F']],
+  [['-i'], ['-i']],
+  [['-a'], ['-a']],
+  [['-R'], ['-R']],
+  [['-a', '-i'], ['-a', '-i']],
+  [['-F', '-R', '-x'], ['-F', '-R', '-x']],
+  [['-a', '-F', '-x'], ['-a', '-F', '-x']],
+  [['-R', '-a'], ['-R', '-a']],
+  [['--time-format', 'full'], ['--time-format', 'full']],
+  [['--time-format', 'iso', '-a'], ['--time-format', 'iso', '-a']],
+  [['-w', '-a'], ['-w', '-a']],
+  [['-p', '2024-01-15 10:00'], ['-p', '2024-01-15 10:00']],
+  [['--present', '2024-01-18 08:00', '-x'], ['--present', '2024-01-18 08:00', '-x']],
+  [['-p', '2024-01-19 07:00'], ['-p', '2024-01-19 07:00']],
+  [['-d'], ['-d']],
+  [['-d', '-a', '-x'], ['-d', '-a', '-x']],
+];
+
 describe('utmpx last', () => {
-  test.each(VARIANTS)('last %j prints what util-linux last %j prints', (ours, theirs) => {
+  test.each([...VARIANTS, ...LAST_VARIANTS])('last %j prints what util-linux last %j prints', (ours, theirs) => {
     const r = utmpx('last', '-f', wtmp, ...ours);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const expected = oracle('last', '-f', wtmp, ...theirs);
     expect(expected.split('\n').length).toBeGreaterThan(3);
     expect(r.stdout).toBe(expected);
+  });
+
+  test('-d names an address that has a name (127.0.0.1 in /etc/hosts), as last -d does', () => {
+    const lo = writeWithUtmpdump(path.join(dir, 'wtmp-lo'), [
+      rec(2, 0, 'reboot', '~', '6.1.0-18-amd64', t(15, '08:00:00')),
+      rec(7, 4242, 'alice', 'pts/1', '127.0.0.1', t(15, '09:30:00')),
+      rec(8, 4242, '', 'pts/1', '', t(15, '10:30:59')),
+    ]);
+    const theirs = oracle('last', '-d', '-f', lo);
+    expect(theirs).not.toContain('127.0.0.1'); // a name took its place
+    expect(utmpx('last', '-d', '-f', lo).stdout).toBe(theirs);
   });
 
   test('-x adds shutdowns and run levels as last -x does', () => {

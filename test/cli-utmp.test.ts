@@ -60,7 +60,10 @@ describe('who, users, boot', () => {
     expect(expected).toMatch(/system boot.*\n.*run-level 5.*last=S/);
     expect(utmpx('boot', '-f', utmp).stdout).toBe(expected);
     const json = JSON.parse(utmpx('boot', '-f', utmp, '--json').stdout);
-    expect(json).toEqual({ boot: '2024-01-15T08:59:58.000Z', runLevel: { level: '5', previous: 'N', time: '2024-01-15T09:00:05.000Z' } });
+    expect(json).toEqual({
+      boot: '2024-01-15T08:59:58.000Z', runLevel: { level: '5', code: 0x35, previous: 'N', time: '2024-01-15T09:00:05.000Z' },
+      warnings: [], warningCount: 0,
+    });
     expect(JSON.parse(utmpx('boot', '-f', utmp, '--ndjson').stdout)).toEqual(json);
   });
 
@@ -101,6 +104,22 @@ describe('dump', () => {
     expect(ours.stdout.split('\n')[0]).toMatch(/\] \[0\] \[0 0\]$/);
     const again = path.join(dir, 'rich-again');
     fs.writeFileSync(again, execFileSync('utmpdump', ['-r'], { input: ours.stdout, stdio: ['pipe', 'pipe', 'ignore'] }));
+    expect(fs.readFileSync(again)).toEqual(fs.readFileSync(file));
+  });
+
+  test('multibyte names are padded by bytes as utmpdump pads them; utmpdump -r reads them back', () => {
+    const utf8 = (text: string) => Buffer.from(text, 'utf8').toString('latin1'); // the byte strings writeWithUtmpdump takes
+    const file = writeWithUtmpdump(path.join(dir, 'multibyte'), [
+      { type: 7, pid: 4242, id: 'ts/1', user: utf8('müller'), line: 'pts/1', host: utf8('höst.example'), addr: '10.0.0.5', time: t('09:30:00') },
+      { type: 7, pid: 4243, id: 'ts/2', user: utf8('日本'), line: utf8('pts/ü'), host: '', addr: '0.0.0.0', time: t('09:31:00') },
+    ]);
+    const ours = utmpx('dump', file).stdout.trimEnd().split('\n');
+    const theirs = oracle('utmpdump', file).trimEnd().split('\n'); // each byte outside ASCII shown as '?'
+    const fieldBytes = (l: string) => (l.match(/\[[^\]]*\]/g) ?? []).slice(0, 8).map((f) => Buffer.byteLength(f, 'utf8'));
+    expect(ours.map(fieldBytes)).toEqual(theirs.map(fieldBytes));
+    expect(ours[0]).toContain('[müller ]');
+    const again = path.join(dir, 'multibyte-again');
+    fs.writeFileSync(again, execFileSync('utmpdump', ['-r'], { input: ours.join('\n') + '\n', stdio: ['pipe', 'pipe', 'ignore'] }));
     expect(fs.readFileSync(again)).toEqual(fs.readFileSync(file));
   });
 
@@ -153,7 +172,7 @@ describe('exit codes and messages', () => {
 
   test('2 on a usage error, with a one-line reason first', () => {
     const cases = [[], ['frobnicate'], ['who', '--bogus'], ['last', '-n', 'many'], ['lastb', '--since', 'whenever'],
-      ['who', '--json', '--ndjson'], ['who', 'extra'], ['dump', 'a', 'b'], ['last', '-f']];
+      ['who', '--json', '--ndjson'], ['who', 'one', 'two'], ['dump', 'a', 'b'], ['last', '-f']];
     for (const args of cases) {
       const r = utmpx(...args);
       expect([args, r.status]).toEqual([args, 2]);

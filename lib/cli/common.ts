@@ -26,6 +26,14 @@ export function column(s: string, n: number, wide = false): string {
   return safe(wide ? s : firstCodePoints(s, n)).padEnd(n);
 }
 
+/**
+ * `text` padded with spaces to `n` bytes of UTF-8, as printf's `%-Ns` pads
+ * (utmpdump, lastlog2): a multibyte name takes the columns of its bytes.
+ */
+export function padBytes(text: string, n: number): string {
+  return text + ' '.repeat(Math.max(0, n - Buffer.byteLength(text, 'utf8')));
+}
+
 /** The first `n` code points of `s` (a pair of surrogates is one), without an array of them. */
 function firstCodePoints(s: string, n: number): string {
   if (s.length <= n) return s; // n code units hold at most n code points

@@ -2,24 +2,28 @@
 import type { UtmpEntry } from '../entry';
 import { explainMissing } from '../functions';
 import { UtmpFile } from '../utmp-file';
-import { type Command, UsageError, column, safe } from './common';
+import { type Command, UsageError, padBytes, safe } from './common';
 import { cliInput } from './inputs';
 import { noLiveDatabase } from './live';
 import { Progress, RecordEmitter, isoLocal, parseCommand } from './output';
+import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
 
 /**
  * utmpdump's line (`[type] [pid] [id] [user] [line] [host] [addr] [time]`,
  * time with microseconds and the local offset), then the fields utmpdump
  * leaves out: `[session] [termination exit]` ('-' where the layout has none).
  * `utmpdump -r` reads the first eight fields back and ignores the rest.
+ * Fields are padded by bytes of UTF-8, as utmpdump's printf pads them
+ * (`[müller ]`: 7 bytes and a space), so the columns have utmpdump's widths
+ * in bytes; the strings are escaped first (see terminal.ts).
  */
 export function formatDump(u: UtmpEntry): string {
   const usec = String(Math.round((u.ut_time - Math.floor(u.ut_time)) * 1e6) % 1e6).padStart(6, '0');
   const iso = isoLocal(u.date);
   const time = `${iso.slice(0, 19)},${usec}${iso.slice(19)}`;
   const exit = u.ut_exit ? `${u.ut_exit.e_termination} ${u.ut_exit.e_exit}` : '-';
-  return `[${u.ut_type_code}] [${String(u.ut_pid ?? 0).padStart(5, '0')}] [${column(u.ut_id ?? '', 4)}] [${safe(u.ut_user).padEnd(8)}] ` +
-    `[${safe(u.line).padEnd(12)}] [${safe(u.ut_host).padEnd(20)}] [${(u.address ?? '0.0.0.0').padEnd(15)}] [${time}] ` +
+  return `[${u.ut_type_code}] [${String(u.ut_pid ?? 0).padStart(5, '0')}] [${padBytes(safe(u.ut_id ?? ''), 4)}] [${padBytes(safe(u.ut_user), 8)}] ` +
+    `[${padBytes(safe(u.line), 12)}] [${padBytes(safe(u.ut_host), 20)}] [${(u.address ?? '0.0.0.0').padEnd(15)}] [${time}] ` +
     `[${u.ut_session ?? '-'}] [${exit}]`;
 }
 
@@ -33,13 +37,14 @@ system's utmp when no file is given. Large files are streamed.
   -f, --file FILE  the file to read (or give it as the argument)
       --json       one JSON array of entries
       --ndjson     one JSON entry a line, streamed
-`,
+${WARNING_HELP}`,
   async run(args, io) {
-    const opts = parseCommand('dump', args, {}, true);
+    const opts = parseCommand('dump', args, WARNING_OPTIONS, true);
     if (opts.positionals.length > 1 || (opts.file && opts.positionals.length)) throw new UsageError('dump: one file at a time');
     const file = opts.file ?? opts.positionals[0];
+    const report = new WarningReport('dump', opts.format, opts.values);
     const input = cliInput(file);
-    const db = new UtmpFile(input.path, { stream: input.stream });
+    const db = new UtmpFile(input.path, { stream: input.stream, onWarning: report.onWarning });
     const out = new RecordEmitter<UtmpEntry>(io.out, opts.format, formatDump);
     let progress = null as Progress | null;
     try {
@@ -58,7 +63,7 @@ system's utmp when no file is given. Large files are streamed.
       db.close();
     }
     await out.end();
-    return 0;
+    return report.finish(io, 0, out.writer);
   },
 };
 

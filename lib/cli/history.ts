@@ -7,6 +7,7 @@ import * as path from 'path';
 import { UtmpFile } from '../utmp-file';
 import { UsageError, column, safe } from './common';
 import { type OptionSpec, type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, p2, parseCommand } from './output';
+import { WARNING_HELP, WARNING_OPTIONS } from './warnings';
 
 /** The options of last/lastb, parsed. */
 export interface HistoryArgs extends ParsedArgs {
@@ -30,7 +31,7 @@ export const HISTORY_OPTIONS_HELP = `  -f, --file FILE     read FILE instead of 
       --json          one JSON array
       --ndjson        one JSON object a line, streamed
       --iso           times as ISO 8601
-`;
+${WARNING_HELP}`;
 
 const UNITS: Record<string, number> = { s: 1, sec: 1, min: 60, m: 60, h: 3600, hour: 3600, hours: 3600, d: 86400, day: 86400, days: 86400, w: 604800, weeks: 604800 };
 
@@ -69,6 +70,7 @@ export function parseHistoryArgs(command: string, args: string[], extra: OptionS
     since: { type: 'string', short: 's' },
     until: { type: 'string', short: 't' },
     fullnames: { type: 'boolean', short: 'w' },
+    ...WARNING_OPTIONS,
     ...extra,
   }, true);
   const v = opts.values;
@@ -120,15 +122,29 @@ function length(from: Date, to: Date): string {
   return ` (-00:${mm})`;
 }
 
+/** How last(1) lays out a row: the common --iso and -w, and last's -F, -R, -a. */
+export interface RowStyle {
+  iso: boolean;
+  wide: boolean;
+  /** -F: full login and logout times (ctime's format). */
+  full?: boolean;
+  /** -R: no host column. */
+  noHost?: boolean;
+  /** -a: the host in the last column, whole. */
+  hostLast?: boolean;
+}
+
 /** One row of last(1)'s table (`%-8s %-12s %-16s login logout length`). */
-export function lastRow(user: string, line: string, host: string, t: LastTimes, a: { iso: boolean; wide: boolean }): string {
-  const inLen = a.iso ? 25 : 16;
-  const outLen = a.iso ? 27 : 7;
-  const stamp = (d: Date) => (a.iso ? isoLocal(d) : lastStamp(d));
+export function lastRow(user: string, line: string, host: string, t: LastTimes, a: RowStyle): string {
+  const full = Boolean(a.full) && !a.iso;
+  const inLen = a.iso ? 25 : full ? 24 : 16;
+  const outLen = inLen + 2;
+  const longWords = a.iso || full; // the long forms of "gone" and "still ..."
+  const stamp = (d: Date) => (a.iso ? isoLocal(d) : full ? ctimeStamp(d) : lastStamp(d));
   let out: string;
   let len = '';
   if (t.logout instanceof Date) {
-    out = '- ' + (a.iso ? isoLocal(t.logout) : clock(t.logout));
+    out = '- ' + (a.iso ? isoLocal(t.logout) : full ? ctimeStamp(t.logout) : clock(t.logout));
     len = length(t.login, t.logout);
   } else if (t.logout === 'crash' || t.logout === 'down') {
     out = t.logout === 'crash' ? '- crash' : '- down ';
@@ -136,24 +152,34 @@ export function lastRow(user: string, line: string, host: string, t: LastTimes, 
   } else if (t.logout === 'time change') {
     out = '';
   } else if (t.logout === 'gone') {
-    [out, len] = a.iso ? ['  gone - no logout', ''] : ['   gone', '- no logout'];
+    [out, len] = longWords ? ['  gone - no logout', ''] : ['   gone', '- no logout'];
   } else {
     const [first, rest] = t.logout === 'still running' ? ['still', 'running'] : ['still', 'logged in'];
-    [out, len] = a.iso ? [`  ${first} ${rest}`, ''] : [`  ${first}`, rest];
+    [out, len] = longWords ? [`  ${first} ${rest}`, ''] : [`  ${first}`, rest];
   }
-  return `${column(user, 8, a.wide)} ${column(line, 12, a.wide)} ${column(host, 16, a.wide)} ` +
-    `${stamp(t.login).padEnd(inLen)} ${out.padEnd(outLen)} ${len}`.trimEnd(); // last trims the line too
+  const hostColumn = a.noHost || a.hostLast ? '' : `${column(host, 16, a.wide)} `;
+  const times = `${stamp(t.login).padEnd(inLen)} ${out.padEnd(longWords ? outLen : 7)} `;
+  const tail = a.hostLast && !a.noHost ? `${len.padEnd(12)} ${safe(host)}` : len;
+  return `${column(user, 8, a.wide)} ${column(line, 12, a.wide)} ${hostColumn}${times}${tail}`.trimEnd(); // last trims the line too
 }
 
 /**
  * last's closing line: `\nwtmp begins <time of the file's first record>`
- * (the file's change time when it holds none).
+ * (the file's change time when it holds none). macOS's utmpx file opens with
+ * a signature record (`utmpx-1.00`, time 0) that its getutxent_wtmp skips:
+ * the history begins at the record after it, as macOS's last says.
  */
 export function beginsLine(file: string, iso: boolean, known?: Date): string {
   let first: Date;
   const db = new UtmpFile(file);
   try {
-    first = known ?? db.next().value?.date ?? fs.statSync(file).ctime;
+    if (known) {
+      first = known;
+    } else {
+      let u = db.next().value;
+      if (u?.ut_type === 'SIGNATURE') u = db.next().value;
+      first = u?.date ?? fs.statSync(file).ctime;
+    }
   } finally {
     db.close();
   }

@@ -1,13 +1,15 @@
 /** `utmpx last`: login sessions from wtmp, newest first, as last(1). */
 import * as fs from 'fs';
+import { promises as dns } from 'dns';
 import { wtmpdbRows } from '../modern/wtmpdb';
 import { paths } from '../paths';
 import { type Session, historySource, sessions, sessionsAsync } from '../sessions';
 import { UtmpFile } from '../utmp-file';
 import { cliInput } from './inputs';
 import { type Command, type CommandIO, UsageError, safe } from './common';
-import { HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, beginsLine, lastRow, named, parseHistoryArgs } from './history';
+import { HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, type RowStyle, beginsLine, lastRow, named, parseHistoryArgs, parseTime } from './history';
 import { type Format, LineWriter, Progress, RecordEmitter, fileShape } from './output';
+import { WarningReport } from './warnings';
 import { WTMPDB_TIME_FORMATS, type WtmpdbTimeFormat, wtmpdbLastLines } from './wtmpdb-last';
 
 /** The logout and duration columns last(1) prints for a session. */
@@ -60,9 +62,15 @@ ${HISTORY_OPTIONS_HELP}  -x, --system        also shutdowns, run-level changes a
       --source SOURCE wtmpdb, wtmp or auto (default): auto reads a FILE as
                       what its header says; without -f, wtmpdb's database
                       (/var/lib/wtmpdb/wtmp.db) where it exists, else wtmp
-From wtmpdb, the output is that of 'wtmpdb last' (also -F, -R, -a, -S,
---time-format notime|short|full|iso); --json and --ndjson stream sessions in
-row order (with -n, the newest N).
+  -F, --fulltimes     full login and logout times and dates
+  -R, --nohostname    no host column
+  -a, --hostlast      the host in the last column, whole
+  -i, --ip            the recorded IP address instead of the host (wtmp)
+  -d, --dns           that address's host name where it has one (wtmp)
+  -p, --present TIME  only sessions open at TIME (wtmp)
+      --time-format short|full|iso   (notime too, from wtmpdb)
+From wtmpdb, the output is that of 'wtmpdb last' (also -S); --json and
+--ndjson stream sessions in row order (with -n, the newest N).
 
 Order and memory: the human table and -n show the newest first, which needs
 the sessions in memory (with -n only N of them). Without -n, --json and
@@ -79,6 +87,9 @@ descending, for last's order).
       nohostname: { type: 'boolean', short: 'R' },
       hostlast: { type: 'boolean', short: 'a' },
       service: { type: 'boolean', short: 'S' },
+      ip: { type: 'boolean', short: 'i' },
+      dns: { type: 'boolean', short: 'd' },
+      present: { type: 'string', short: 'p' },
       // Several -f, as util-linux last takes them: each file in turn.
       file: { type: 'string', short: 'f', multiple: true },
     });
@@ -87,19 +98,22 @@ descending, for last's order).
     a.file = files.length === 1 ? files[0] : undefined;
     const source = (a.values.source as string | undefined) ?? 'auto';
     if (source !== 'auto' && source !== 'wtmp' && source !== 'wtmpdb') throw new UsageError(`last: --source must be wtmpdb, wtmp or auto, not ${source}`);
+    const report = new WarningReport('last', a.format, a.values);
     if (files.length > 1) {
       if (source === 'wtmpdb') throw new UsageError('last: several -f files are wtmp files (--source wtmpdb reads one database)');
-      for (const file of files) await lastOfWtmp(a, file, io);
-      return 0;
+      let writer: LineWriter | undefined;
+      for (const file of files) writer = await lastOfWtmp(a, file, io, report);
+      return report.finish(io, 0, writer);
     }
     const input = cliInput(a.file);
     const chosen = input.async ? { source: 'wtmp', path: input.path! } : historySource(a.file, { source });
-    if (chosen.source === 'wtmpdb') return lastFromWtmpdb(a, chosen.path, io.out);
-    for (const o of ['time-format', 'fulltimes', 'nohostname', 'hostlast', 'service']) {
-      if (a.values[o] !== undefined) throw new UsageError(`last: --${o} is for wtmpdb databases (this is a wtmp file)`);
+    if (chosen.source === 'wtmpdb') {
+      for (const o of ['ip', 'dns', 'present']) {
+        if (a.values[o] !== undefined) throw new UsageError(`last: --${o} is for wtmp files (this is a wtmpdb database)`);
+      }
+      return lastFromWtmpdb(a, chosen.path, io.out);
     }
-    await lastOfWtmp(a, chosen.path, io);
-    return 0;
+    return report.finish(io, 0, await lastOfWtmp(a, input.async ? a.file! : chosen.path, io, report));
   },
 };
 
@@ -108,23 +122,31 @@ descending, for last's order).
  * `<(...)`) or a compressed file is read asynchronously; for a stream, whose
  * first record cannot be read again, the line gives the earliest login seen.
  */
-async function lastOfWtmp(a: HistoryArgs, given: string, io: CommandIO): Promise<void> {
-  for (const o of ['time-format', 'fulltimes', 'nohostname', 'hostlast', 'service']) {
-    if (a.values[o] !== undefined) throw new UsageError(`last: --${o} is for wtmpdb databases (this is a wtmp file)`);
-  }
+async function lastOfWtmp(a: HistoryArgs, given: string, io: CommandIO, report: WarningReport): Promise<LineWriter> {
+  if (a.values.service !== undefined) throw new UsageError('last: --service is for wtmpdb databases (this is a wtmp file)');
   const input = cliInput(given);
   const file = input.path!;
-  const out = new RecordEmitter<Session>(io.out, a.format, (s) => lastRow(s.user, s.line, s.host, sessionTimes(s), a));
-  const stream = a.format !== 'human' && a.limit === Infinity;
+  const style = rowStyle(a);
+  const present = a.values.present !== undefined ? parseTime(a.values.present as string) : null;
+  // -i: the recorded address in the host column (0.0.0.0 where none is), as util-linux last;
+  // -d: that address's name (getnameinfo), or the address where it has none.
+  const names = new Map<string, string>();
+  const hostOf = (s: Session) => (a.values.dns ? names.get(s.addr ?? '0.0.0.0')! : a.values.ip ? s.addr ?? '0.0.0.0' : s.host);
+  const out = new RecordEmitter<Session>(io.out, a.format, (s) => lastRow(s.user, s.line, hostOf(s), sessionTimes(s), style));
+  const stream = a.format !== 'human' && a.limit === Infinity && !a.values.dns;
   const newest = new Newest(a.limit);
   const shape = input.async ? { size: 0, recordSize: 0 } : fileShape(file, io.err as NodeJS.WriteStream);
   const progress = new Progress(io.err as NodeJS.WriteStream, safe(file), shape.size);
-  const options = { system: Boolean(a.values.system), since: asDate(a.since), until: asDate(a.until), source: 'wtmp' as const, stream: input.stream };
+  const options = {
+    system: Boolean(a.values.system), since: asDate(a.since), until: asDate(a.until), source: 'wtmp' as const,
+    stream: input.stream, onWarning: report.onWarning,
+  };
   let earliest: Date | undefined;
   const each = async (s: Session) => {
     progress.update(s.index * shape.recordSize);
     if (input.stream && (!earliest || s.login < earliest)) earliest = s.login;
     if (!named(a, s.user, s.line)) return;
+    if (present !== null && !presentAt(s, present)) return;
     if (stream) await out.emit(s);
     else newest.add(s);
   };
@@ -134,12 +156,14 @@ async function lastOfWtmp(a: HistoryArgs, given: string, io: CommandIO): Promise
   } finally {
     progress.done();
   }
+  if (a.values.dns) for (const s of newest.list()) await nameAddress(s.addr ?? '0.0.0.0', names);
   for (const s of newest.list()) await out.emit(s);
   if (a.format === 'human') {
     const first = input.stream ? earliest ?? new Date() : input.async ? (await firstEntry(file))?.date ?? fs.statSync(file).ctime : undefined;
-    await out.writer.line(beginsLine(input.stream ? given : file, a.iso, first));
+    await out.writer.line(beginsLine(input.stream ? given : file, style.iso, first));
   }
   await out.end();
+  return out.writer;
 }
 
 // The first record of a compressed file (read again: it is a file).
@@ -188,6 +212,36 @@ async function jsonFromWtmpdb(a: HistoryArgs, file: string, format: Format, to: 
   for (const s of newest.list()) await out.emit(s);
   await out.end();
   return 0;
+}
+
+/** -F, -R, -a and --time-format short|full|iso on a wtmp file (notime is wtmpdb's only). */
+function rowStyle(a: HistoryArgs): RowStyle {
+  const format = a.values['time-format'] as string | undefined;
+  if (format !== undefined && format !== 'short' && format !== 'full' && format !== 'iso') {
+    throw new UsageError(`last: invalid time format '${format}' for a wtmp file (short, full or iso)`);
+  }
+  return {
+    iso: a.iso || format === 'iso', wide: a.wide, full: Boolean(a.values.fulltimes) || format === 'full',
+    noHost: Boolean(a.values.nohostname), hostLast: Boolean(a.values.hostlast),
+  };
+}
+
+/** The name of an address (getnameinfo, as last -d asks), or the address itself; asked once per address. */
+async function nameAddress(addr: string, names: Map<string, string>): Promise<void> {
+  if (names.has(addr)) return;
+  let name = addr;
+  try {
+    name = (await dns.lookupService(addr, 0)).hostname;
+  } catch {
+    // no name: the address, as last prints it
+  }
+  names.set(addr, name);
+}
+
+/** -p TIME: the session was open at TIME (logged in by then, not yet out), as util-linux last tests it. */
+function presentAt(s: Session, sec: number): boolean {
+  if (Math.floor(s.login.getTime() / 1000) > sec) return false;
+  return s.logout === null || Math.floor(s.logout.getTime() / 1000) >= sec;
 }
 
 const asDate = (sec: number) => (Number.isFinite(sec) ? new Date(sec * 1000) : undefined);

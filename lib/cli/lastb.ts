@@ -1,6 +1,6 @@
 /** `utmpx lastb`: failed logins from btmp, newest first, as lastb(1). */
 import type { UtmpEntry } from '../entry';
-import { explainDenied } from '../functions';
+import { explainDenied, explainNoBtmp } from '../functions';
 import { paths } from '../paths';
 import { UtmpFile } from '../utmp-file';
 import * as fs from 'fs';
@@ -8,6 +8,7 @@ import { type Command, type CommandIO, safe } from './common';
 import { cliInput } from './inputs';
 import { HISTORY_OPTIONS_HELP, type HistoryArgs, beginsLine, inWindow, lastRow, named, parseHistoryArgs } from './history';
 import { Progress, RecordEmitter } from './output';
+import { WarningReport } from './warnings';
 
 export const lastb: Command = {
   summary: 'lastb [-f FILE] [-n N] [NAME...]           failed logins (btmp), newest first',
@@ -22,8 +23,9 @@ ${HISTORY_OPTIONS_HELP}`,
     const a = parseHistoryArgs('lastb', args);
     const input = cliInput(a.file);
     const file = input.path ?? paths().btmp;
-    if (input.async) return lastbForwards(a, file, input.stream, io);
-    const db = new UtmpFile(file, { newestFirst: true });
+    const report = new WarningReport('lastb', a.format, a.values);
+    if (input.async) return lastbForwards(a, file, input.stream, io, report);
+    const db = new UtmpFile(file, { newestFirst: true, onWarning: report.onWarning });
     const out = new RecordEmitter<UtmpEntry>(io.out, a.format, (u) =>
       lastRow(u.ut_user, u.line, u.ut_host, { login: u.date, logout: u.date }, a));
     let progress: Progress | null = null;
@@ -37,14 +39,14 @@ ${HISTORY_OPTIONS_HELP}`,
         await out.emit(u);
       }
     } catch (e) {
-      throw explainDenied(e);
+      throw explainNoBtmp(explainDenied(e), file);
     } finally {
       progress?.done();
       db.close();
     }
     if (a.format === 'human') await out.writer.line(beginsLine(file, a.iso));
     await out.end();
-    return 0;
+    return report.finish(io, 0, out.writer);
   },
 };
 
@@ -52,13 +54,13 @@ ${HISTORY_OPTIONS_HELP}`,
  * lastb of a stream or a compressed file, which cannot be read backwards:
  * read forwards, the newest kept (with -n N, only N), then printed newest first.
  */
-async function lastbForwards(a: HistoryArgs, file: string, stream: boolean, io: CommandIO): Promise<number> {
+async function lastbForwards(a: HistoryArgs, file: string, stream: boolean, io: CommandIO, report: WarningReport): Promise<number> {
   const out = new RecordEmitter<UtmpEntry>(io.out, a.format, (u) =>
     lastRow(u.ut_user, u.line, u.ut_host, { login: u.date, logout: u.date }, a));
   const kept: UtmpEntry[] = [];
   let first: Date | undefined;
   try {
-    for await (const u of new UtmpFile(file, { stream })) {
+    for await (const u of new UtmpFile(file, { stream, onWarning: report.onWarning })) {
       first ??= u.date;
       if (!inWindow(a, u.date) || !named(a, u.ut_user, u.line)) continue;
       kept.push(u);
@@ -71,5 +73,5 @@ async function lastbForwards(a: HistoryArgs, file: string, stream: boolean, io: 
   for (const u of newest) await out.emit(u);
   if (a.format === 'human') await out.writer.line(beginsLine(file, a.iso, first ?? (stream ? new Date() : fs.statSync(file).ctime)));
   await out.end();
-  return 0;
+  return report.finish(io, 0, out.writer);
 }

@@ -1,8 +1,9 @@
 /** `utmpx lastlog`: the last login of each user, in the columns of shadow's lastlog(8). */
 import { type LastlogEntry, LastlogFile } from '../lastlog';
 import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2Rows } from '../modern/lastlog2';
-import { type Command, UsageError, column, safe } from './common';
+import { type Command, UsageError, column, padBytes, safe } from './common';
 import { LineWriter, RecordEmitter, isoLocal, lastStamp, p2, parseCommand, utcOffset } from './output';
+import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
 
 /**
  * lastlog(8)'s header. Its From column is 42 wide (an IPv6 link-local address
@@ -36,7 +37,8 @@ function select(db: LastlogFile, spec: string): Selection | null {
     const uid = Number(spec);
     if (uid > 0xffffffff) return null;
     const { entry } = db.lookup(uid);
-    return { kind: 'one', name: entry?.user ?? spec, uid, entry };
+    // shadow prints the account's name (`-u 0` is root), also for one who never logged in.
+    return { kind: 'one', name: entry?.user ?? new Accounts().name(uid) ?? spec, uid, entry };
   }
   const m = /^(\d*)-(\d*)$/.exec(spec);
   if (m && (m[1] !== '' || m[2] !== '')) {
@@ -63,26 +65,41 @@ From lastlog2, the output is that of lastlog2(8): users by name, -u by name.
                    one user who never logged in shows "${NEVER}"
       --json       one JSON array of entries
       --ndjson     one JSON entry a line
+  -b, --before DAYS  only logins older than DAYS days (and, for -u, never)
+  -t, --time DAYS  only logins within the last DAYS days
       --iso        times as ISO 8601 (default: lastlog(8)'s format)
-`,
+${WARNING_HELP}`,
   async run(args, io) {
     const opts = parseCommand('lastlog', args, {
       user: { type: 'string', short: 'u' },
       source: { type: 'string' },
       service: { type: 'boolean', short: 's' },
+      before: { type: 'string', short: 'b' },
+      time: { type: 'string', short: 't' },
+      ...WARNING_OPTIONS,
     });
+    const recent = daysOption(opts.values.time, 't');
+    const older = daysOption(opts.values.before, 'b');
+    // shadow's test: the age of the login against DAYS (a login never made has time 0: old).
+    const now = Date.now() / 1000;
+    const kept = (time: number) => (recent === null || now - time <= recent * 86400) && (older === null || now - time >= older * 86400);
     const source = (opts.values.source as string | undefined) ?? 'auto';
     if (source !== 'auto' && source !== 'lastlog' && source !== 'lastlog2') {
       throw new UsageError(`lastlog: --source must be lastlog2, lastlog or auto, not ${source}`);
     }
-    const db = new LastlogFile(opts.file, { source });
+    const report = new WarningReport('lastlog', opts.format, opts.values);
+    const db = new LastlogFile(opts.file, { source, onWarning: report.onWarning });
     const spec = opts.values.user as string | undefined;
+    if (db.source === 'lastlog2' && (recent !== null || older !== null)) throw new UsageError('lastlog: -b and -t read a lastlog file (this is lastlog2)');
     if (db.source === 'lastlog2' && opts.format === 'human') return lastlog2Table(db.path, spec, Boolean(opts.values.service), io);
     const selection = spec === undefined ? null : select(db, spec);
     if (spec !== undefined && selection === null) {
       io.err.write(`utmpx lastlog: Unknown user or range: ${safe(spec)}\n`);
       return 1;
     }
+    // shadow prints the header before its first row; its full listing (and -b)
+    // always has rows (every account, logged in or not), so the header comes
+    // even from an empty file.
     let header = true;
     const withHeader = (row: string) => {
       if (!header) return row;
@@ -91,19 +108,27 @@ From lastlog2, the output is that of lastlog2(8): users by name, -u by name.
     };
     const emitter = new RecordEmitter<LastlogEntry>(io.out, opts.format, (e) => withHeader(formatLastlog(nameOf(e), e, opts.iso)));
     if (selection?.kind === 'one') {
-      if (selection.entry) await emitter.emit(selection.entry);
+      if (selection.entry) {
+        if (kept(selection.entry.time)) await emitter.emit(selection.entry);
       // JSON carries entries only: a user who never logged in has none.
-      else if (opts.format === 'human') await emitter.writer.line(withHeader(formatLastlog(selection.name, null)));
+      } else if (opts.format === 'human' && kept(0)) await emitter.writer.line(withHeader(formatLastlog(selection.name, null)));
     } else {
       const inRange = (e: LastlogEntry) =>
         selection?.kind !== 'range' || (e.uid !== null && e.uid >= selection.min && e.uid <= selection.max);
-      for await (const e of db) if (inRange(e)) await emitter.emit(e);
+      for await (const e of db) if (inRange(e) && kept(e.time)) await emitter.emit(e);
+      if (opts.format === 'human' && header && selection === null && recent === null) await emitter.writer.line(withHeader('').trimEnd());
     }
     await emitter.end();
-    for (const w of db.warnings) io.err.write(`utmpx lastlog: ${w.message} (${safe(w.path)})\n`);
-    return 0;
+    return report.finish(io, 0, emitter.writer);
   },
 };
+
+/** -b/-t DAYS: a whole number of days, or null when not given. */
+function daysOption(value: string | boolean | undefined, letter: string): number | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || !/^\d+$/.test(value)) throw new UsageError(`lastlog: -${letter} needs a number of days, not ${String(value)}`);
+  return Number(value);
+}
 
 /** lastlog2(8)'s date column: strftime `%a %b %e %H:%M:%S %z %Y`, or its words for time 0. */
 function lastlog2Date(time: number): string {
@@ -114,8 +139,7 @@ function lastlog2Date(time: number): string {
 function cField(s: string, width: number, precision?: number): string {
   let bytes = Buffer.from(s, 'utf8');
   if (precision !== undefined && bytes.length > precision) bytes = bytes.subarray(0, precision);
-  const text = safe(bytes.toString('utf8'));
-  return text + ' '.repeat(Math.max(0, width - Buffer.byteLength(text, 'utf8')));
+  return padBytes(safe(bytes.toString('utf8')), width);
 }
 
 /**
