@@ -113,7 +113,7 @@ descending, for last's order).
       }
       return lastFromWtmpdb(a, chosen.path, io.out);
     }
-    return report.finish(io, 0, await lastOfWtmp(a, input.async ? a.file! : chosen.path, io, report));
+    return report.finish(io, 0, await lastOfWtmp(a, chosen.path, io, report));
   },
 };
 

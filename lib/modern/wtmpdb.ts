@@ -134,6 +134,11 @@ export const wtmpdbQueries = {
     for (let r = open.length - 1; r >= 0; r--) ids.push(open.number(r, 0)!); // the newest, ascending
     return { maxId, open: ids };
   },
+  /** The largest ID now (0 for an empty table). */
+  async maxId(path: string): Promise<number> {
+    const max = await readRowsAsync(path, MAX_ID_SQL, [], 1);
+    return (max.length ? max.number(0, 0) : null) ?? 0;
+  },
   /** At most `limit` rows with ID > `afterId`, in ID order. */
   async after(path: string, afterId: number, limit: number): Promise<WtmpdbRow[]> {
     return rowsOf(await readRowsAsync(path, ROWS_SQL, [afterId, 9e15, limit], limit));

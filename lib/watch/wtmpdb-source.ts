@@ -148,12 +148,18 @@ export class WtmpdbSource implements WatchSource {
 
   /**
    * SQLite writes a database in place: another file at the path (removed and
-   * made anew) is another database, whose IDs start again.
+   * made anew) is another database, whose IDs start again. The file system may
+   * give the new file the old one's inode, so IDs going back (a largest ID
+   * below the one read: made anew, or emptied) say so too.
    */
   private async checkSameFile(sink: SourceSink): Promise<void> {
+    // The IDs first, then the inode: a file replaced between the two is then
+    // seen by its inode, never taken for the old one.
+    const largestId = this.maxId > 0 ? await wtmpdbQueries.maxId(this.path) : 0;
     const { ino } = await fs.promises.stat(this.path);
-    if (this.ino === ino) return;
-    if (this.ino !== 0 && (this.maxId > 0 || this.open.length > 0)) {
+    const idsWentBack = this.ino === ino && largestId < this.maxId;
+    if (this.ino === ino && !idsWentBack) return;
+    if ((this.ino !== 0 || idsWentBack) && (this.maxId > 0 || this.open.length > 0)) {
       sink.warning({
         type: 'warning', code: 'ERR_UTMPX_WATCH_REPLACED', source: 'wtmpdb', path: this.path,
         message: `${this.path} is another database than the one read before (replaced): reading it from its start`,
