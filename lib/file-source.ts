@@ -73,6 +73,29 @@ function checkRegular(st: fs.Stats, path: string): void {
 }
 
 /**
+ * The first `n` bytes of a regular file (fewer when it is shorter), read
+ * without blocking; null for anything else or anything unreadable. For
+ * recognising a file by its content (SQLite header, compression magic).
+ */
+export function fileHead(path: string, n: number): Buffer | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) return null;
+    const head = Buffer.alloc(n);
+    return head.subarray(0, fs.readSync(fd, head, 0, n, 0));
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
  * Opens `path` for reading records. A directory is EISDIR, any other file
  * that is not a regular one EFTYPE; every error names the path. Without a
  * `layout`, one is recognised from the first bytes when the file is larger

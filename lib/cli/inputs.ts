@@ -7,6 +7,7 @@
  */
 import * as fs from 'fs';
 import { compressionOf } from '../compressed';
+import { fileHead } from '../file-source';
 
 /** The file to open for `file` (`-` is /dev/stdin), and whether it must be read asynchronously as a stream. */
 export interface CliInput {
@@ -40,19 +41,6 @@ function isRegular(path: string): boolean {
 
 // The first bytes of a regular file (anything else is left to the reader's own error).
 function isCompressed(path: string): boolean {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  } catch {
-    return false;
-  }
-  try {
-    if (!fs.fstatSync(fd).isFile()) return false;
-    const head = Buffer.alloc(6);
-    return compressionOf(head, fs.readSync(fd, head, 0, 6, 0)) !== null;
-  } catch {
-    return false;
-  } finally {
-    fs.closeSync(fd);
-  }
+  const head = fileHead(path, 6);
+  return head !== null && compressionOf(head, head.length) !== null;
 }

@@ -7,7 +7,7 @@
  *
  * Errors are mapped here, in one place, to Node-style errors.
  */
-import * as fs from 'fs';
+import { fileHead } from '../file-source';
 import { type SqliteBatch, native } from '../native';
 
 /** The 16 bytes every SQLite 3 database begins with. */
@@ -18,21 +18,8 @@ export const BUSY_TIMEOUT_MS = 500;
 
 /** Whether `path` is a SQLite database, by its header (false when it cannot be read). */
 export function isSqliteFile(path: string): boolean {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  } catch {
-    return false;
-  }
-  try {
-    if (!fs.fstatSync(fd).isFile()) return false;
-    const head = Buffer.alloc(16);
-    return fs.readSync(fd, head, 0, 16, 0) === 16 && head.equals(MAGIC);
-  } catch {
-    return false;
-  } finally {
-    fs.closeSync(fd);
-  }
+  const head = fileHead(path, 16);
+  return head !== null && head.equals(MAGIC);
 }
 
 /** Rows of one read; cell (row, column). */
