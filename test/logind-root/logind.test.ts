@@ -218,7 +218,7 @@ describeRoot('logind sessions through sd-login, in a private mount namespace', (
     const json = JSON.parse(run('who', '--json', ...auto));
     expect(json.every((e: { source: string }) => e.source === 'logind')).toBe(true);
     expect(run('boot', ...auto)).toMatch(/^ {9}system boot {2}\d{4}-\d\d-\d\d \d\d:\d\d\n$/);
-    expect(JSON.parse(run('boot', '--json', ...auto))).toEqual({ boot: new Date(kernelBootSeconds()! * 1000).toISOString(), runLevel: null });
+    expect(JSON.parse(run('boot', '--json', ...auto))).toEqual({ boot: new Date(kernelBootSeconds()! * 1000).toISOString(), runLevel: null, warnings: [], warningCount: 0 });
   });
 
   test('polled: a session logind adds (by rename) shows at the next call, a leader that ends leaves it', async () => {
