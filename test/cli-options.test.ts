@@ -71,3 +71,36 @@ test('an error message carrying a hostile path is escaped', () => {
   expect(r.stderr).not.toContain('\x1b');
   expect(r.stderr).toContain('\\x1b[31mred');
 });
+
+// A value option given twice is refused: which one would win is a guess
+// (util.parseArgs keeps the last one). `last` reads each -f, as last(1) does.
+test.each([
+  ['dump', '-f', '-f'], ['who', '-f', '-f'], ['users', '-f', '-f'], ['boot', '-f', '-f'], ['lastb', '-f', '-f'],
+  ['lastlog', '-f', '-f'], ['last', '-n', '--limit'],
+])('%s: %s given twice (second as %s) is a usage error', (command, first, second) => {
+  const value = first === '-n' ? '1' : wtmp;
+  const r = utmpx(command, first, value, second, value);
+  expect(r.status).toBe(2);
+  expect(r.stderr).toContain(`${command}: ${second} given more than once`);
+  expect(r.stderr).toContain(`Usage: utmpx ${command}`);
+  expect(r.stdout).toBe('');
+});
+
+test('last -f given twice reads both files, as last does', () => {
+  const r = utmpx('last', '-f', wtmp, '-f', wtmp);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toBe(oracle('last', '-f', wtmp, '-f', wtmp));
+});
+
+test.each(['dump', 'users'])('%s prints no times: --iso is an unknown option there', (command) => {
+  const r = utmpx(command, '-f', wtmp, '--iso');
+  expect(r.status).toBe(2);
+  expect(r.stderr).toContain(`${command}: Unknown option '--iso'`);
+  expect(r.stdout).toBe('');
+});
+
+test.each(['who', 'last', 'lastb', 'boot'])('%s takes --iso', (command) => {
+  const r = utmpx(command, '-f', wtmp, '--iso');
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+});

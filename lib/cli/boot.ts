@@ -4,7 +4,7 @@ import { type RunLevel, bootTime, explainMissing, liveSource, toRunLevel } from 
 import { UtmpFile } from '../utmp-file';
 import { type Command, safe } from './common';
 import { SOURCE_HELP, SOURCE_OPTION, noLiveDatabase, sourceOf } from './live';
-import { parseCommand, toJson, whoTime } from './output';
+import { ISO_OPTION, parseCommand, toJson, whoTime } from './output';
 import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
 
 const bootLine = (time: Date, iso: boolean) => `${' '.repeat(9)}${'system boot'.padEnd(12)} ${whoTime(time, iso)}`;
@@ -43,7 +43,7 @@ the kernel's boot time and no run level.
       --iso        times as ISO 8601
 ${SOURCE_HELP}${WARNING_HELP}`,
   async run(args, io) {
-    const opts = parseCommand('boot', args, { ...SOURCE_OPTION, ...WARNING_OPTIONS });
+    const opts = parseCommand('boot', args, { ...ISO_OPTION, ...SOURCE_OPTION, ...WARNING_OPTIONS });
     const source = sourceOf('boot', opts);
     const report = new WarningReport('boot', opts.format, opts.values);
     let time: Date | null = null;

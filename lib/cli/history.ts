@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { UtmpFile } from '../utmp-file';
 import { UsageError, column, safe } from './common';
-import { type OptionSpec, type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, p2, parseCommand } from './output';
+import { ISO_OPTION, type OptionSpec, type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, p2, parseCommand } from './output';
 import { WARNING_HELP, WARNING_OPTIONS } from './warnings';
 
 /** The options of last/lastb, parsed. */
@@ -70,6 +70,7 @@ export function parseHistoryArgs(command: string, args: string[], extra: OptionS
     since: { type: 'string', short: 's' },
     until: { type: 'string', short: 't' },
     fullnames: { type: 'boolean', short: 'w' },
+    ...ISO_OPTION,
     ...WARNING_OPTIONS,
     ...extra,
   }, true);

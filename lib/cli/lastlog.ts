@@ -2,7 +2,7 @@
 import { type LastlogEntry, LastlogFile } from '../lastlog';
 import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2Rows } from '../modern/lastlog2';
 import { type Command, UsageError, column, padBytes, safe } from './common';
-import { LineWriter, RecordEmitter, isoLocal, lastStamp, p2, parseCommand, utcOffset } from './output';
+import { ISO_OPTION, LineWriter, RecordEmitter, isoLocal, lastStamp, p2, parseCommand, utcOffset } from './output';
 import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
 
 /**
@@ -76,6 +76,7 @@ ${WARNING_HELP}`,
       service: { type: 'boolean', short: 's' },
       before: { type: 'string', short: 'b' },
       time: { type: 'string', short: 't' },
+      ...ISO_OPTION,
       ...WARNING_OPTIONS,
     });
     const recent = daysOption(opts.values.time, 't');

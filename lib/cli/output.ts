@@ -26,17 +26,26 @@ const COMMON: OptionSpec = {
   file: { type: 'string', short: 'f' },
   json: { type: 'boolean' },
   ndjson: { type: 'boolean' },
-  iso: { type: 'boolean' },
 };
+
+/** --iso, taken only by the subcommands that print times (elsewhere it is an unknown option). */
+export const ISO_OPTION: OptionSpec = { iso: { type: 'boolean' } };
 
 /** Parses `args` (util.parseArgs, strict); any mistake is a UsageError. */
 export function parseCommand(command: string, args: string[], extra: OptionSpec = {}, positionals = false): ParsedArgs {
   let parsed: ReturnType<typeof parseArgs>;
   const options = { ...COMMON, ...extra };
   try {
-    parsed = parseArgs({ args: withAttachedValues(args, options), options, allowPositionals: positionals, strict: true });
+    parsed = parseArgs({ args: withAttachedValues(args, options), options, allowPositionals: positionals, strict: true, tokens: true });
   } catch (e) {
     throw new UsageError(`${command}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  // parseArgs keeps the last of a repeated value; getopt tools differ, so refuse to guess.
+  const seen = new Set<string>();
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind !== 'option' || options[t.name].type !== 'string' || options[t.name].multiple) continue;
+    if (seen.has(t.name)) throw new UsageError(`${command}: ${t.rawName} given more than once`);
+    seen.add(t.name);
   }
   const v = parsed.values as ParsedArgs['values'];
   if (v.json && v.ndjson) throw new UsageError(`${command}: --json and --ndjson exclude each other`);

@@ -5,7 +5,7 @@ import { explainMissing, liveSource, processExists, toRunLevel, users } from '..
 import { UtmpFile } from '../utmp-file';
 import { type Command, UsageError, safe } from './common';
 import { SOURCE_HELP, SOURCE_OPTION, noLiveDatabase, sourceOf } from './live';
-import { type ParsedArgs, RecordEmitter, p2, parseCommand, whoTime } from './output';
+import { ISO_OPTION, type ParsedArgs, RecordEmitter, p2, parseCommand, whoTime } from './output';
 import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
 
 /** One line per session, in who(1)'s columns. */
@@ -135,7 +135,7 @@ ${SOURCE_HELP}${WARNING_HELP}`,
       dead: { type: 'boolean', short: 'd' }, heading: { type: 'boolean', short: 'H' }, login: { type: 'boolean', short: 'l' },
       process: { type: 'boolean', short: 'p' }, count: { type: 'boolean', short: 'q' }, runlevel: { type: 'boolean', short: 'r' },
       time: { type: 'boolean', short: 't' }, mesg: { type: 'boolean', short: 'T' }, users: { type: 'boolean', short: 'u' },
-      ...SOURCE_OPTION, ...WARNING_OPTIONS,
+      ...ISO_OPTION, ...SOURCE_OPTION, ...WARNING_OPTIONS,
     }, true);
     if (opts.positionals.length > 1 || (opts.file !== undefined && opts.positionals.length > 0)) throw new UsageError('who: one file at a time');
     const file = opts.file ?? opts.positionals[0];
