@@ -4,9 +4,11 @@
  * Terminal lines are ones no /dev holds, so the -T and -u columns are
  * the same '?' for both programs at any moment.
  */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
-import { oracle, utmpx } from './helpers/cli-run';
-import { type DumpRecord, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
+import { CLI, ORACLE_ENV, oracle, utmpx } from './helpers/cli-run';
+import { type DumpRecord, dumpLine, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
 let dir: string;
 let cleanup: () => void;
@@ -62,6 +64,51 @@ test('users FILE: the line of coreutils users', () => {
 });
 
 test('one file at a time', () => {
-  expect(utmpx('who', utmp, utmp).status).toBe(2);
+  expect(utmpx('who', utmp, utmp, utmp).status).toBe(2); // two words are `who am i`, as in coreutils
   expect(utmpx('users', '-f', utmp, utmp).status).toBe(2);
+});
+
+// who -m keeps the entries on the terminal of standard input. script(1) gives
+// both programs the same new pty; the fixture names it, so it is written there.
+describe('who -m and who am i, on a real terminal', () => {
+  const OPTIONS_M = ['-m', '-m -H', '-m -a', '-m -u', '-m -q', '-m --json', 'am i'];
+  const run = (inside: string) => {
+    const script = path.join(dir, 'in-pty.sh');
+    const mine = [...records(), rec(7, 5151, 'xx', 'dave', '@LINE@', 'mine.example', t('11:00:00')), rec(8, 5150, 'xx', '', '@LINE@', '', t('10:59:00'))];
+    fs.writeFileSync(path.join(dir, 'template'), mine.map(dumpLine).join('\n') + '\n', 'latin1');
+    fs.writeFileSync(script, `set -e\ncd '${dir}'\nline=$(tty); line=\${line#/dev/}\nsed "s,@LINE@,$line," template | utmpdump -r -o mine 2>/dev/null\n${inside}\n`);
+    const r = spawnSync('script', ['-qec', `sh ${script}`, '/dev/null'], { env: ORACLE_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(r.status).toBe(0);
+    return r.stdout.replace(/\r\n/g, '\n');
+  };
+
+  test.each(OPTIONS_M)('who %s FILE: the lines of coreutils who', (o) => {
+    const args = o.split(' ');
+    const fileArgs = args[0] === 'am' ? ['-f', 'mine', 'am', 'i'] : [...args, 'mine'];
+    if (args[0] === 'am') {
+      // `who am i` reads the system's database; with -f, utmpx reads the file, so compare with who -m FILE.
+      const out = run(`who -m mine; echo ====; '${process.execPath}' '${CLI}' who ${fileArgs.join(' ')}`);
+      const [theirs, ours] = out.split('====\n');
+      expect(theirs).toContain('dave');
+      expect(ours).toBe(theirs);
+      return;
+    }
+    const out = run(`${args[1] === '--json' ? 'echo' : 'who'} ${args.join(' ')} mine; echo ====; '${process.execPath}' '${CLI}' who ${fileArgs.join(' ')}`);
+    const [theirs, ours] = out.split('====\n');
+    if (args[1] === '--json') {
+      const entries = JSON.parse(ours) as { ut_user: string }[];
+      expect(entries.map((e) => e.ut_user)).toEqual(['dave']);
+      return;
+    }
+    expect(theirs).toContain(args[1] === '-q' ? 'users=' : 'dave');
+    expect(ours).toBe(theirs);
+  });
+
+  test('who -m with standard input not a terminal prints nothing, as who does', () => {
+    const theirs = spawnSync('who', ['-m', utmp], { env: ORACLE_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(theirs.stdout).toBe('');
+    const r = utmpx('who', '-m', utmp);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('');
+  });
 });

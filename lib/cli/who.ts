@@ -1,5 +1,7 @@
 /** `utmpx who`: who is logged in, from the live database, like who(1). */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as tty from 'tty';
 import type { UtmpEntry } from '../entry';
 import { explainMissing, liveSource, processExists, toRunLevel, users } from '../functions';
 import { UtmpFile } from '../utmp-file';
@@ -70,6 +72,23 @@ function terminalOf(u: UtmpEntry, bootSec: number): { state: string; idle: strin
   return { state: st.mode & 0o020 ? '+' : '-', idle: atime ? idleOf(atime, bootSec, Math.floor(Date.now() / 1000)) : '  ?' };
 }
 
+/**
+ * The terminal on standard input without '/dev/' (`pts/3`), as who -m
+ * compares it with each entry's line; null when stdin is no terminal.
+ */
+export function stdinLine(): string | null {
+  if (!tty.isatty(0)) return null;
+  let name: string;
+  try {
+    name = fs.readlinkSync('/proc/self/fd/0'); // Linux; elsewhere tty(1) says what ttyname(0) says
+  } catch {
+    const r = spawnSync('tty', [], { stdio: [0, 'pipe', 'ignore'], encoding: 'utf8' });
+    if (r.status !== 0) return null;
+    name = r.stdout.trimEnd();
+  }
+  return name.startsWith('/dev/') ? name.slice(5) : name;
+}
+
 const idEquals = (u: UtmpEntry) => `id=${safe(u.ut_id ?? '')}`;
 
 /** The lines who prints for `entries` with these options, in file order. */
@@ -105,8 +124,8 @@ export function whoLines(entries: UtmpEntry[], view: WhoView): string[] {
 }
 
 export const who: Command = {
-  summary: 'who [-abdHlpqrTtu] [FILE] [--json|--ndjson] who is logged in',
-  help: `Usage: utmpx who [options] [FILE]
+  summary: 'who [-abdHlmpqrTtu] [FILE] [--json|--ndjson] who is logged in',
+  help: `Usage: utmpx who [options] [FILE | am i]
 Lists the users logged in now (the USER_PROCESS entries of utmp, or the
 sessions of systemd-logind where the system keeps no utmp), as who(1).
 FILE (or -f FILE) reads that file instead (a wtmp too).
@@ -117,6 +136,7 @@ FILE (or -f FILE) reads that file instead (a wtmp too).
   -d, --dead       dead processes
   -H, --heading    a line of column headings
   -l, --login      the system's login processes
+  -m               only the terminal on standard input (also: who am i)
   -p, --process    processes spawned by init
   -q, --count      the login names and their number
   -r, --runlevel   the run level
@@ -134,11 +154,13 @@ ${SOURCE_HELP}${WARNING_HELP}`,
       all: { type: 'boolean', short: 'a' }, stale: { type: 'boolean' }, boot: { type: 'boolean', short: 'b' },
       dead: { type: 'boolean', short: 'd' }, heading: { type: 'boolean', short: 'H' }, login: { type: 'boolean', short: 'l' },
       process: { type: 'boolean', short: 'p' }, count: { type: 'boolean', short: 'q' }, runlevel: { type: 'boolean', short: 'r' },
-      time: { type: 'boolean', short: 't' }, mesg: { type: 'boolean', short: 'T' }, users: { type: 'boolean', short: 'u' },
+      me: { type: 'boolean', short: 'm' }, time: { type: 'boolean', short: 't' }, mesg: { type: 'boolean', short: 'T' }, users: { type: 'boolean', short: 'u' },
       ...ISO_OPTION, ...SOURCE_OPTION, ...WARNING_OPTIONS,
     }, true);
-    if (opts.positionals.length > 1 || (opts.file !== undefined && opts.positionals.length > 0)) throw new UsageError('who: one file at a time');
-    const file = opts.file ?? opts.positionals[0];
+    // coreutils: two words (`who am i`) mean -m on the system's database.
+    const amI = opts.positionals.length === 2;
+    if (opts.positionals.length > 2 || (opts.file !== undefined && opts.positionals.length === 1)) throw new UsageError('who: one file at a time');
+    const file = opts.file ?? (amI ? undefined : opts.positionals[0]);
     const source = sourceOf('who', { ...opts, file });
     const view = viewOf(opts.values, opts.iso);
     const plain = !view.long && !view.mesg && !view.heading && !view.count;
@@ -162,6 +184,11 @@ ${SOURCE_HELP}${WARNING_HELP}`,
       }
     } catch (e) {
       return noLiveDatabase(e, file, io);
+    }
+    // -q counts everyone whatever -m says, as coreutils' who does.
+    if ((opts.values.me || amI) && !view.count) {
+      const line = stdinLine();
+      entries = entries.filter((u) => u.line === line);
     }
     const out = new RecordEmitter<UtmpEntry>(io.out, opts.format, (u) => formatWho(u, opts.iso));
     if (opts.format !== 'human') {
