@@ -22,8 +22,14 @@
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
         "MACOSX_DEPLOYMENT_TARGET": "10.15"
       },
+      # Each OS's lastlog reader is a file of its own (src-native/lastlog_reader.h);
+      # Android is Linux, with its lastlog file.
       "conditions": [
-        ["OS=='linux'", { "defines": ["_GNU_SOURCE"], "libraries": ["-ldl"] }]
+        ["OS=='linux'", { "defines": ["_GNU_SOURCE"], "libraries": ["-ldl"] }],
+        ["OS in ('linux', 'android')", { "sources": ["src-native/lastlog_linux.cc"] }],
+        ["OS=='mac'", { "sources": ["src-native/lastlog_macos.cc"] }],
+        ["OS=='freebsd'", { "sources": ["src-native/lastlog_freebsd.cc"] }],
+        ["OS not in ('linux', 'android', 'mac', 'freebsd')", { "sources": ["src-native/lastlog_other.cc"] }]
       ]
     }
   ]

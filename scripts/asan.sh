@@ -26,7 +26,8 @@ export LDFLAGS="-fsanitize=address,undefined"
 npm run --silent build:native >/dev/null
 unset CFLAGS CXXFLAGS LDFLAGS
 npm run --silent build:ts >/dev/null
-ldd build/Release/utmpx.node | grep -q libasan || { echo "the addon is not linked with libasan" >&2; exit 1; }
+# Not grep -q: it would quit at the first match, and ldd, killed by SIGPIPE, fail the pipe (pipefail).
+ldd build/Release/utmpx.node | grep libasan >/dev/null || { echo "the addon is not linked with libasan" >&2; exit 1; }
 
 echo "== jest with libasan preloaded"
 libasan=$(gcc -print-file-name=libasan.so)

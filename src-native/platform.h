@@ -1,11 +1,14 @@
-// Every OS difference of the addon lives here, behind #if, so the readers stay
-// plain C++. Linux (glibc) is built and tested here; the macOS and FreeBSD
-// branches follow those systems' <utmpx.h>, and test/platform.test.ts compiles
-// them here against those declarations (test/native-platforms/).
+// The OS differences of the addon live here, behind #if, so the readers stay
+// plain C++; only lastlog's readers differ too much for that and are one file
+// per OS (lastlog_<os>.cc, picked by binding.gyp). Linux (glibc) is built and
+// tested here; the macOS and FreeBSD branches follow those systems' <utmpx.h>,
+// and test/platform.test.ts compiles them here against those declarations
+// (test/native-platforms/).
 #pragma once
 
 #include <utmpx.h>
 #include <cstddef>
+#include <cstdint>
 
 #if defined(__linux__)
 #  include <features.h>
@@ -108,27 +111,10 @@ inline double EntrySeconds(const struct utmpx& u) {
 
 }  // namespace utmpx_addon
 
-// ---- lastlog: the last login of each user --------------------------------
-// Linux (glibc, musl): a file of `struct lastlog` indexed by uid, read with
-// pread in lastlog_reader.cc. FreeBSD: the utx.lastlogin database through
-// libc (setutxdb(UTXDB_LASTLOGIN)/getutxuser). macOS: getlastlogx (no path).
-#include <cerrno>
-#include <cstdint>
+// ---- Shared by the readers ------------------------------------------------
 #include <cstring>
 #include <mutex>
 #include <string>
-#include <sys/time.h>
-#include <sys/types.h>
-#include <vector>
-
-#if defined(UTMPX_OS_FREEBSD)
-#  define UTMPX_LASTLOG_FREEBSD 1
-#elif defined(UTMPX_OS_DARWIN)
-#  define UTMPX_LASTLOG_DARWIN 1
-#elif defined(__linux__)
-#  include <utmp.h>  // struct lastlog
-#  define UTMPX_LASTLOG_FILE 1
-#endif
 
 namespace utmpx_addon {
 
@@ -138,16 +124,6 @@ inline std::mutex& LibcCursorMutex() {
   static std::mutex m;
   return m;
 }
-
-// One last login, whatever the platform's source.
-struct LastlogRecord {
-  double uid = -1;  // -1: not known (FreeBSD record whose name no longer resolves)
-  double time = 0;  // seconds since the epoch
-  std::string line;
-  std::string host;
-  std::string user;
-  bool has_user = false;
-};
 
 // The length of a fixed-size string field: bounded by the field size, cut at
 // the first NUL.
@@ -161,54 +137,5 @@ template <size_t N>
 std::string LastlogField(const char (&field)[N]) {
   return std::string(field, FieldLength(field));
 }
-
-#if defined(UTMPX_LASTLOG_FILE)
-// x86-64 glibc stores an int32 (read unsigned, valid to 2106, as ut_tv.tv_sec);
-// ABIs with a 64-bit time store time_t.
-inline double LastlogSeconds(const struct lastlog& ll) {
-  if constexpr (sizeof ll.ll_time == 4) return static_cast<double>(static_cast<uint32_t>(ll.ll_time));
-  return static_cast<double>(ll.ll_time);
-}
-#endif
-
-#if defined(UTMPX_LASTLOG_FREEBSD)
-// Every record of a lastlogin database (one USER_PROCESS per user), or the
-// one for `user` when given. The caller holds LibcCursorMutex(). Returns an
-// errno value (0 on success).
-inline int FreeBsdLastlogin(const char* path, const char* user, std::vector<LastlogRecord>* out) {
-  if (setutxdb(UTXDB_LASTLOGIN, path) != 0) return errno ? errno : EINVAL;
-  auto add = [&](const struct utmpx* u) {
-    LastlogRecord r;
-    r.time = static_cast<double>(u->ut_tv.tv_sec);
-    r.line = LastlogField(u->ut_line);
-    r.host = LastlogField(u->ut_host);
-    r.user = LastlogField(u->ut_user);
-    r.has_user = true;
-    out->push_back(r);
-  };
-  if (user) {
-    if (const struct utmpx* u = getutxuser(user)) add(u);
-  } else {
-    while (const struct utmpx* u = getutxent()) {
-      if (u->ut_type == USER_PROCESS) add(u);
-    }
-  }
-  endutxent();
-  return 0;
-}
-#endif
-
-#if defined(UTMPX_LASTLOG_DARWIN)
-// The last login of `uid` from the system's records; false when none.
-inline bool DarwinLastlogx(uid_t uid, LastlogRecord* out) {
-  struct lastlogx lx;
-  if (getlastlogx(uid, &lx) == nullptr || lx.ll_tv.tv_sec == 0) return false;
-  out->uid = static_cast<double>(uid);
-  out->time = static_cast<double>(lx.ll_tv.tv_sec);
-  out->line = LastlogField(lx.ll_line);
-  out->host = LastlogField(lx.ll_host);
-  return true;
-}
-#endif
 
 }  // namespace utmpx_addon

@@ -114,32 +114,79 @@ function muslIncludeArgs(): string[] | null {
   });
 });
 
+// binding.gyp builds the common sources everywhere and one lastlog reader per
+// OS (src-native/lastlog_reader.h). Its conditions are Python expressions:
+// python3 (which node-gyp needs anyway) evaluates them here as gyp does.
+const SOURCES = path.resolve(__dirname, '../src-native');
+const BINDING_GYP = path.resolve(__dirname, '../binding.gyp');
+const havePython = spawnSync('python3', ['--version']).status === 0;
+const GYP_SOURCES_PY = `
+import ast, sys
+target = ast.literal_eval(open(sys.argv[1]).read())['targets'][0]
+sources = list(target['sources'])
+for cond in target.get('conditions', []):
+    taken = eval(cond[0], {'__builtins__': {}}, {'OS': sys.argv[2]})
+    branch = cond[1] if taken else (cond[2] if len(cond) > 2 else {})
+    sources += branch.get('sources', [])
+print('\\n'.join(sources))
+`;
+
+/** The file names of the sources binding.gyp builds where node-gyp's OS is `gypOs` ('mac' for macOS). */
+function gypSources(gypOs: string): string[] {
+  const r = spawnSync('python3', ['-c', GYP_SOURCES_PY, BINDING_GYP, gypOs], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stdout.split('\n').filter(Boolean).map((f) => path.relative(SOURCES, path.resolve(__dirname, '..', f)));
+}
+
+const lastlogReaders = (files: string[]) => files.filter((f) => /^lastlog_\w+\.cc$/.test(f) && f !== 'lastlog_reader.cc');
+
+(havePython ? describe : describe.skip)('binding.gyp', () => {
+  test.each([
+    ['linux', 'lastlog_linux.cc'],
+    ['android', 'lastlog_linux.cc'],
+    ['mac', 'lastlog_macos.cc'],
+    ['freebsd', 'lastlog_freebsd.cc'],
+    ['openbsd', 'lastlog_other.cc'],
+    ['win', 'lastlog_other.cc'],
+  ])('OS %s builds the common lastlog code and one reader, %s', (gypOs, reader) => {
+    const files = gypSources(gypOs);
+    expect(files).toContain('lastlog_reader.cc');
+    expect(lastlogReaders(files)).toEqual([reader]);
+  });
+
+  test('every source in src-native/ is built for some OS, and the common ones for all', () => {
+    const perOs = ['linux', 'mac', 'freebsd', 'openbsd'].map(gypSources);
+    const onDisk = fs.readdirSync(SOURCES).filter((f) => f.endsWith('.cc')).sort();
+    expect([...new Set(perOs.flat())].sort()).toEqual(onDisk);
+    const common = onDisk.filter((f) => perOs.every((files) => files.includes(f)));
+    expect(common.sort()).toEqual(onDisk.filter((f) => !lastlogReaders(onDisk).includes(f)));
+  });
+});
+
 // macOS's and FreeBSD's branches cannot run here, but they are compiled here:
-// every addon source, against those systems' utmpx API as their man pages
-// declare it (test/native-platforms/<os>/utmpx.h), so a typo, a wrong type or
-// a call their libc lacks fails this test.
+// the sources binding.gyp builds for each, against those systems' utmpx API as
+// their man pages declare it (test/native-platforms/<os>/utmpx.h), so a typo,
+// a wrong type or a call their libc lacks fails this test.
 const OTHER_OSES = {
-  darwin: ['-D__APPLE__=1'],
-  freebsd: [], // its utmpx.h defines __FreeBSD__ (GCC's <stddef.h> would want FreeBSD's headers)
+  darwin: { gypOs: 'mac', args: ['-D__APPLE__=1'] },
+  freebsd: { gypOs: 'freebsd', args: [] }, // its utmpx.h defines __FreeBSD__ (GCC's <stddef.h> would want FreeBSD's headers)
 } as const;
 type OtherOs = keyof typeof OTHER_OSES;
-const SOURCES = path.resolve(__dirname, '../src-native');
 const nodeHeaders = path.resolve(process.execPath, '../../include/node');
+const addonIncludes = () => ['-DNAPI_VERSION=8', '-DNODE_ADDON_API_DISABLE_DEPRECATED', '-I', require('node-addon-api').include_dir, '-I', nodeHeaders];
 const execFileAsync = promisify(execFile);
 
 /** The compiler's arguments to build the addon for `os` with the declarations of `headersOf`. */
 function crossArgs(os: OtherOs, headersOf: OtherOs = os): string[] {
-  return ['-DNAPI_VERSION=8', '-DNODE_ADDON_API_DISABLE_DEPRECATED', ...OTHER_OSES[os],
-    '-I', path.join(__dirname, 'native-platforms', headersOf), '-I', require('node-addon-api').include_dir, '-I', nodeHeaders];
+  return [...OTHER_OSES[os].args, '-I', path.join(__dirname, 'native-platforms', headersOf), ...addonIncludes()];
 }
 
-/** `g++ -fsyntax-only -Werror` of every addon source, as built for `os` with the declarations of `headersOf`. */
-async function compileAs(os: OtherOs, headersOf: OtherOs = os): Promise<{ file: string; ok: boolean; stderr: string }[]> {
-  const args = ['-fsyntax-only', '-std=c++17', '-fexceptions', '-Wall', '-Wextra', '-Werror', ...crossArgs(os, headersOf)];
-  const files = fs.readdirSync(SOURCES).filter((f) => f.endsWith('.cc'));
+/** `g++ -fsyntax-only -Werror` of each of `files` (in src-native/) with `args`. */
+async function compile(files: string[], args: string[]): Promise<{ file: string; ok: boolean; stderr: string }[]> {
+  const strict = ['-fsyntax-only', '-std=c++17', '-fexceptions', '-Wall', '-Wextra', '-Werror'];
   return Promise.all(files.map(async (file) => {
     try {
-      await execFileAsync('g++', [...args, path.join(SOURCES, file)]);
+      await execFileAsync('g++', [...strict, ...args, path.join(SOURCES, file)]);
       return { file, ok: true, stderr: '' };
     } catch (err) {
       return { file, ok: false, stderr: String((err as { stderr?: string }).stderr ?? err) };
@@ -147,32 +194,47 @@ async function compileAs(os: OtherOs, headersOf: OtherOs = os): Promise<{ file: 
   }));
 }
 
-// Proven on glibc hosts (this one and CI's Linux jobs); elsewhere the real systems build the addon.
-const canCrossCheck = haveCxx && hostLibc === 'glibc' && fs.existsSync(path.join(nodeHeaders, 'node_api.h'));
+/** The sources binding.gyp builds for `os`, compiled as for `os` with the declarations of `headersOf`. */
+const compileAs = (os: OtherOs, headersOf: OtherOs = os) => compile(gypSources(OTHER_OSES[os].gypOs), crossArgs(os, headersOf));
 
-(canCrossCheck ? describe : describe.skip)("the macOS and FreeBSD branches, compiled against those systems' declarations", () => {
+// Proven on glibc hosts (this one and CI's Linux jobs); elsewhere the real systems build the addon.
+const canCrossCheck = haveCxx && havePython && hostLibc === 'glibc' && fs.existsSync(path.join(nodeHeaders, 'node_api.h'));
+
+(canCrossCheck ? describe : describe.skip)("each OS's sources, compiled against its declarations, warnings as errors", () => {
   test.each([
-    ['darwin', '"darwin"', 'UTMPX_LASTLOG_DARWIN'],
-    ['freebsd', '"freebsd"', 'UTMPX_LASTLOG_FREEBSD'],
-  ] as const)('platform.h on %s picks %s and its lastlog source; no glibc-only fields', (os, platform, lastlog) => {
+    ['darwin', '"darwin"'],
+    ['freebsd', '"freebsd"'],
+  ] as const)('platform.h on %s picks %s; no glibc-only fields', (os, platform) => {
     // A whole source, as it is built: platform.h alone lacks the C++ headers the sources include first.
     const m = platformMacros(crossArgs(os), path.join(SOURCES, 'lastlog_reader.cc'));
     expect(m.UTMPX_PLATFORM).toBe(platform);
-    expect(m[lastlog]).toBe('1');
-    for (const glibcOnly of ['UTMPX_HAVE_EXIT', 'UTMPX_HAVE_SESSION', 'UTMPX_HAVE_ADDR', 'UTMPX_FILE_IS_STRUCT_ARRAY', 'UTMPX_LASTLOG_FILE', 'UTMPX_LIBC_STUBS']) {
+    for (const glibcOnly of ['UTMPX_HAVE_EXIT', 'UTMPX_HAVE_SESSION', 'UTMPX_HAVE_ADDR', 'UTMPX_FILE_IS_STRUCT_ARRAY', 'UTMPX_LIBC_STUBS']) {
       expect(m).not.toHaveProperty(glibcOnly);
     }
   });
 
-  test.each(['darwin', 'freebsd'] as const)('every source compiles for %s, warnings as errors', async (os) => {
+  test.each(['darwin', 'freebsd'] as const)('every source binding.gyp builds for %s compiles', async (os) => {
     const results = await compileAs(os);
-    expect(results.length).toBeGreaterThanOrEqual(5);
+    expect(results.length).toBeGreaterThanOrEqual(6);
     expect(results.filter((r) => !r.ok)).toEqual([]);
   });
 
-  test("the check can fail: macOS's branch against FreeBSD's declarations does not compile", async () => {
+  test("Linux's sources and the fallback reader for other OSes compile with this system's headers", async () => {
+    const files = [...new Set([...gypSources('linux'), ...gypSources('openbsd')])];
+    expect(files).toEqual(expect.arrayContaining(['lastlog_linux.cc', 'lastlog_other.cc']));
+    const results = await compile(files, ['-D_GNU_SOURCE', ...addonIncludes()]);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+  });
+
+  test("the check can fail: macOS's sources against FreeBSD's declarations do not compile", async () => {
     const failed = (await compileAs('darwin', 'freebsd')).filter((r) => !r.ok);
-    expect(failed.map((r) => r.file)).toEqual(expect.arrayContaining(['lastlog_reader.cc', 'utmpx_reader.cc']));
+    expect(failed.map((r) => r.file)).toEqual(expect.arrayContaining(['lastlog_macos.cc', 'utmpx_reader.cc']));
     expect(failed.map((r) => r.stderr).join('\n')).toMatch(/getlastlogx|utmpxname/);
+  });
+
+  test("nor does one OS's lastlog reader built for another", async () => {
+    const [result] = await compile(['lastlog_freebsd.cc'], crossArgs('darwin'));
+    expect(result.ok).toBe(false);
+    expect(result.stderr).toMatch(/binding\.gyp picks the one for each OS/);
   });
 });
