@@ -94,7 +94,6 @@ export class RecordDecoder {
   /** Bytes per record. */
   readonly size: number;
   private readonly userProcess: number | undefined;
-
   constructor(private readonly layout: RecordLayout) {
     this.size = layout.size;
     const reader = (f: IntField | undefined) => (f ? intReader(f, layout.littleEndian) : null);
@@ -126,24 +125,22 @@ export class RecordDecoder {
     const l = this.layout;
     const line = decodeString(buf, at + l.line.offset, l.line.size);
     const slot = lastSlot;
-    const utLine = slot < 0 ? devicePath(line) : (slotDevicePath[slot] ??= devicePath(line));
-    return new Entry(
-      this.type(buf, at),
-      l.numbering,
-      this.pid(buf, at),
+    const device = slot < 0 ? devicePath(line) : (slotDevicePath[slot] ??= devicePath(line));
+    return new Entry({
+      type: this.type(buf, at),
+      pid: this.pid(buf, at),
       line,
-      utLine,
-      decodeString(buf, at + l.id.offset, l.id.size),
-      decodeString(buf, at + l.user.offset, l.user.size),
-      decodeString(buf, at + l.host.offset, l.host.size),
-      this.sec(buf, at),
-      this.usec(buf, at),
-      this.exitTermination?.(buf, at),
-      this.exitStatus?.(buf, at),
-      this.session?.(buf, at),
-      l.addr && buf,
-      l.addr ? at + l.addr.offset : 0,
-    );
+      id: decodeString(buf, at + l.id.offset, l.id.size),
+      user: decodeString(buf, at + l.user.offset, l.user.size),
+      host: decodeString(buf, at + l.host.offset, l.host.size),
+      sec: this.sec(buf, at),
+      usec: this.usec(buf, at),
+      exitTermination: this.exitTermination?.(buf, at),
+      exitStatus: this.exitStatus?.(buf, at),
+      session: this.session?.(buf, at),
+      addr: l.addr && buf,
+      addrOffset: l.addr ? at + l.addr.offset : 0,
+    }, l.numbering, device);
   }
 }
 

@@ -132,6 +132,16 @@ export function addressText(bytes: Uint8Array, start = 0): string | null {
 }
 
 /**
+ * What a reader knows of one record, as `Entry` takes it: the fields of the
+ * addon's `NativeRecord` (the libc reader passes those as they are), and where
+ * the address starts in `addr` (the decoder passes its whole chunk).
+ */
+export interface RawRecord extends NativeRecord {
+  /** Where the 16 address bytes start in `addr` (0 when not given). */
+  addrOffset?: number;
+}
+
+/**
  * The entry class: every field an own property set once in the constructor
  * (one shape for every record of a layout), `date` made on demand.
  */
@@ -152,33 +162,30 @@ export class Entry implements UtmpEntry {
   declare ut_addr?: number;
   declare address?: string | null;
   /**
-   * Fields absent from the record's platform are passed as undefined and stay
-   * absent. `utLine` is `devicePath(line)`. The address is the 16 bytes at
-   * `addrStart` of `addr`.
+   * `raw`'s type is read in `numbering`. `device` is `devicePath(raw.line)`,
+   * given by the caller so that a reader can keep it with the line's string.
+   * Fields absent from `raw` stay absent from the entry.
    */
-  constructor(
-    code: number, numbering: TypeNumbering, pid: number, line: string, utLine: string, id: string, user: string, host: string,
-    sec: number, usec: number, exitTermination: number | undefined, exitStatus: number | undefined,
-    session: number | undefined, addr: Uint8Array | undefined, addrStart: number,
-  ) {
-    const type = typeName(code, numbering);
+  constructor(raw: RawRecord, numbering: TypeNumbering, device: string = devicePath(raw.line)) {
+    const type = typeName(raw.type, numbering);
     this.ut_type = type;
-    this.ut_type_code = code;
-    this.ut_pid = pid;
-    this.ut_line = utLine;
-    this.ut_id = id;
-    this.ut_user = user;
-    this.ut_host = host;
-    this.ut_time = sec + usec / 1e6;
+    this.ut_type_code = raw.type;
+    this.ut_pid = raw.pid;
+    this.ut_line = device;
+    this.ut_id = raw.id;
+    this.ut_user = raw.user;
+    this.ut_host = raw.host ?? '';
+    this.ut_time = raw.sec + raw.usec / 1e6;
     this.ut_user_process = type === 'USER_PROCESS';
-    this.line = line;
-    if (exitStatus !== undefined && exitTermination !== undefined) {
-      this.ut_exit_code = exitStatus;
-      this.ut_exit = { e_termination: exitTermination, e_exit: exitStatus };
+    this.line = raw.line;
+    if (raw.exitStatus !== undefined && raw.exitTermination !== undefined) {
+      this.ut_exit_code = raw.exitStatus;
+      this.ut_exit = { e_termination: raw.exitTermination, e_exit: raw.exitStatus };
     }
-    if (session !== undefined) this.ut_session = session;
+    if (raw.session !== undefined) this.ut_session = raw.session;
+    const addr = raw.addr;
     if (addr !== undefined) {
-      const a = addrStart;
+      const a = raw.addrOffset ?? 0;
       this.ut_addr = ((addr[a] << 24) | (addr[a + 1] << 16) | (addr[a + 2] << 8) | addr[a + 3]) >>> 0;
       this.address = addressText(addr, a);
     }
@@ -225,6 +232,5 @@ export class Entry implements UtmpEntry {
 
 /** Builds the public entry from a raw record (from libc or from the decoder). */
 export function toEntry(raw: NativeRecord, numbering: TypeNumbering): UtmpEntry {
-  return new Entry(raw.type, numbering, raw.pid, raw.line, devicePath(raw.line), raw.id, raw.user, raw.host ?? '', raw.sec, raw.usec,
-    raw.exitTermination, raw.exitStatus, raw.session, raw.addr, 0);
+  return new Entry(raw, numbering);
 }

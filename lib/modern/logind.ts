@@ -206,8 +206,8 @@ export function logindEntries(s: LogindSession): LogindEntry[] {
   const usec = s.startTimeUsec ?? 0;
   const sec = Math.floor(usec / 1e6);
   const pid = s.leader ?? 0;
-  const make = (line: string, utLine: string) =>
-    new LogindEntry(code, 'linux', pid, line, utLine, s.id, s.user, host, sec, usec - sec * 1e6, undefined, undefined, pid, undefined, 0);
+  const make = (line: string, device: string) =>
+    new LogindEntry({ type: code, pid, line, id: s.id, user: s.user, host, sec, usec: usec - sec * 1e6, session: pid }, 'linux', device);
   const out: LogindEntry[] = [];
   if (s.seat !== null) out.push(make(s.seat, s.seat));
   if (tty !== null) out.push(make(tty, ttyIsDevice ? devicePath(tty) : tty));
@@ -216,7 +216,7 @@ export function logindEntries(s: LogindSession): LogindEntry[] {
 
 /** The BOOT_TIME entry coreutils puts first when it reads logind (`reboot`, line `~`). */
 export function bootEntry(bootSeconds: number): LogindEntry {
-  return new LogindEntry(BOOT_TIME, 'linux', 0, '~', '~', '', 'reboot', '', bootSeconds, 0, undefined, undefined, undefined, undefined, 0);
+  return new LogindEntry({ type: BOOT_TIME, pid: 0, line: '~', id: '', user: 'reboot', sec: bootSeconds, usec: 0 }, 'linux');
 }
 
 /** The facts `chooseLiveSource` decides on. */
