@@ -4,7 +4,7 @@
  */
 import { type IntField, type IntReader, type RecordLayout, intReader } from './layouts';
 import { Entry, type UtmpEntry, dateCanHold, devicePath } from './entry';
-import { typeCode, typeName } from './record-types';
+import { typeCode, typeName } from './platform';
 import { type WarningSink, timeOutOfRange } from './warnings';
 
 declare global {

@@ -3,7 +3,7 @@
  * users reach for (a Date, the address as text, the line as recorded).
  */
 import type { NativeRecord } from './native';
-import { type TypeNumbering, type UtmpType, typeName } from './record-types';
+import { type TypeNumbering, type UtmpType, typeName } from './platform';
 
 /** Exit status of a DEAD_PROCESS (Linux `struct exit_status`). */
 export interface ExitStatus {

@@ -16,11 +16,12 @@
  */
 import * as fs from 'fs';
 import { devicePath } from './entry';
-import { Accounts, LASTLOG2_PATH, type Lastlog2Row, lastlog2Row, lastlog2RowAsync, lastlog2Rows, lastlog2RowsAsync } from './modern/lastlog2';
+import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2RowAsync, lastlog2Rows, lastlog2RowsAsync } from './modern/lastlog2';
 import type { DataSource } from './modern/source';
 import { isSqliteFile } from './modern/sqlite';
 import { native } from './native';
-import { checkPathArgument } from './paths';
+import { checkPathArgument } from './errors';
+import { LASTLOG2_PATH } from './platform';
 import { type UtmpWarning, type WarningOptions, WarningSink } from './warnings';
 
 /** One user's last login. */

@@ -14,8 +14,8 @@ import type { UtmpEntry } from './entry';
 import type { LayoutName } from './layouts';
 import type { DataSource } from './modern/source';
 import { isSqliteFile } from './modern/sqlite';
-import { WTMPDB_PATH, wtmpdbSessions, wtmpdbSessionsAsync } from './modern/wtmpdb';
-import { paths } from './paths';
+import { wtmpdbSessions, wtmpdbSessionsAsync } from './modern/wtmpdb';
+import { WTMPDB_PATH, paths } from './platform';
 import { UtmpFile } from './utmp-file';
 import type { WarningOptions } from './warnings';
 

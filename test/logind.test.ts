@@ -10,8 +10,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  type LiveFacts, LogindEntry, chooseLiveSource, kernelBootSeconds, logindEntries, logindSessions, parsePasswd, toLogindSession,
+  LogindEntry, kernelBootSeconds, logindEntries, logindSessions, parsePasswd, toLogindSession,
 } from '../lib/modern/logind';
+import { type LiveFacts, chooseLiveSource } from '../lib/platform';
 import type { NativeAddon, NativeLogindSession } from '../lib/native';
 import { native } from '../lib/native';
 import { CLI } from './helpers/cli-run';

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import { promises as dns } from 'dns';
 import { wtmpdbRows } from '../modern/wtmpdb';
-import { paths } from '../paths';
+import { paths } from '../platform';
 import { type Session, historySource, sessions, sessionsAsync } from '../sessions';
 import { UtmpFile } from '../utmp-file';
 import { cliInput } from './inputs';

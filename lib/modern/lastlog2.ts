@@ -8,10 +8,9 @@
  * lists them), each batch its own short statement.
  */
 import * as fs from 'fs';
+import { LASTLOG2_PATH } from '../platform';
 import { type Param, type Rows, batchedAsync, readRows, readRowsAsync } from './sqlite';
 
-/** Where lastlog2 keeps its database. */
-export const LASTLOG2_PATH = '/var/lib/lastlog/lastlog2.db';
 
 /** One row of the Lastlog2 table, as stored. */
 export interface Lastlog2Row {

@@ -15,7 +15,7 @@
  * start time still unknown is null (the entry's `ut_time` is then 0, as
  * coreutils makes it); a leader still unknown is null (pid 0).
  *
- * When logind answers (`liveSource()`): only for the system's live utmp (no
+ * When logind answers (`liveSource()`; the rule is `chooseLiveSource` in platform.ts): only for the system's live utmp (no
  * path given), when there is no utmp file, sd-login loads, and logind keeps
  * its session directory (`/run/systemd/sessions`) on a system booted with
  * systemd (`/run/systemd/system`, sd_booted's test) or with sessions listed in
@@ -26,11 +26,8 @@ import { SnapshotCursor } from '../entry-cursor';
 import * as fs from 'fs';
 import { Entry, devicePath, type UtmpEntry } from '../entry';
 import { type NativeAddon, type NativeLogindSession, type NativeLogindSnapshot, tryNative } from '../native';
-import { typeCode } from '../record-types';
+import { LOGIND_SESSIONS_DIR, type LiveFacts, SYSTEMD_BOOTED_DIR, chooseLiveSource, typeCode } from '../platform';
 
-/** Where logind keeps its sessions, and the directory that exists only while systemd is PID 1. */
-export const LOGIND_SESSIONS_DIR = '/run/systemd/sessions';
-const SYSTEMD_BOOTED_DIR = '/run/systemd/system';
 
 /** A session of systemd-logind, every field sd-login gives; null where it gives none. */
 export interface LogindSession {
@@ -217,26 +214,6 @@ export function logindEntries(s: LogindSession): LogindEntry[] {
 /** The BOOT_TIME entry coreutils puts first when it reads logind (`reboot`, line `~`). */
 export function bootEntry(bootSeconds: number): LogindEntry {
   return new LogindEntry({ type: BOOT_TIME, pid: 0, line: '~', id: '', user: 'reboot', sec: bootSeconds, usec: 0 }, 'linux');
-}
-
-/** The facts `chooseLiveSource` decides on. */
-export interface LiveFacts {
-  /** A utmp file exists at the system's path. */
-  utmpExists: boolean;
-  /** The library providing sd-login, or null where none loads. */
-  logindLibrary: string | null;
-  /** logind's session directory exists. */
-  sessionsDir: boolean;
-  /** systemd is PID 1 (`/run/systemd/system` exists). */
-  systemdBooted: boolean;
-  /** The session directory lists at least one session. */
-  sessionsListed: boolean;
-}
-
-/** Who answers for the live database (see the module comment for the reasons). */
-export function chooseLiveSource(f: LiveFacts): 'utmp' | 'logind' {
-  if (f.utmpExists || f.logindLibrary === null || !f.sessionsDir) return 'utmp';
-  return f.systemdBooted || f.sessionsListed ? 'logind' : 'utmp';
 }
 
 const libraries = new WeakMap<NativeAddon, string | null>();

@@ -12,10 +12,9 @@
  */
 import { isIP } from 'net';
 import type { Session, SessionEnd, SessionKind } from '../sessions';
+import { WTMPDB_PATH } from '../platform';
 import { type Param, type Rows, batchedAsync, readRows, readRowsAsync } from './sqlite';
 
-/** Where wtmpdb keeps its database (on Debian a symlink to /var/log/wtmp.db). */
-export const WTMPDB_PATH = '/var/lib/wtmpdb/wtmp.db';
 
 /** wtmpdb's row types (the utmp numbers). */
 export const WTMPDB_BOOT_TIME = 1;

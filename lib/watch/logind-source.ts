@@ -12,7 +12,8 @@
  */
 import * as fs from 'fs';
 import { isIP } from 'net';
-import { LOGIND_SESSIONS_DIR, type LogindSession, logindSessionsAsync, logindSessions } from '../modern/logind';
+import { LOGIND_SESSIONS_DIR } from '../platform';
+import { type LogindSession, logindSessionsAsync, logindSessions } from '../modern/logind';
 import type { SourceEvent, WatchEventType } from './events';
 import { problem } from './file-source';
 import type { SourcePosition } from './position';
