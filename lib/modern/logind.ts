@@ -45,8 +45,8 @@ export interface LogindSession {
   seat: string | null;
   /** The virtual terminal number. */
   vt: number | null;
-  /** The tty as logind records it (`pts/0`, `tty1`), or null (ssh sessions have none). */
-  tty: string | null;
+  /** The line: the tty as logind records it (`pts/0`, `tty1`), or null (ssh sessions have none). */
+  line: string | null;
   /** The X11 display (`:0`). */
   display: string | null;
   /** The PAM service (`sshd`, `login`, `gdm-password`). */
@@ -152,7 +152,7 @@ export function toLogindSession(raw: NativeLogindSession, nameOf: (uid: number) 
     state: raw.state ?? null,
     seat: raw.seat ?? null,
     vt: raw.vt ?? null,
-    tty: raw.tty ?? null,
+    line: raw.tty ?? null,
     display: raw.display ?? null,
     service: raw.service ?? null,
     remoteHost: raw.remoteHost ?? null,
@@ -187,7 +187,7 @@ const BOOT_TIME = typeCode('BOOT_TIME', 'linux')!;
  * service stays as it is. `line` is what who prints.
  */
 export function logindEntries(s: LogindSession): LogindEntry[] {
-  let tty = s.tty;
+  let tty = s.line;
   let ttyIsDevice = tty !== null;
   if (tty === null && s.type === 'tty') {
     tty = s.service !== null && s.guessedPty !== null ? `${s.service} ${s.guessedPty}` : (s.service ?? s.guessedPty);

@@ -43,7 +43,7 @@ const isPersonal = (s: LogindSession) => !(s.class ?? '').startsWith('manager');
 
 function seen(s: LogindSession): SeenSession {
   return {
-    id: s.id, start: s.startTimeUsec ?? 0, user: s.user, line: s.tty ?? s.guessedPty ?? s.seat ?? '',
+    id: s.id, start: s.startTimeUsec ?? 0, user: s.user, line: s.line ?? s.guessedPty ?? s.seat ?? '',
     host: s.remoteHost ?? s.display ?? '', pid: s.leader ?? 0, service: s.service,
   };
 }
