@@ -15,8 +15,9 @@
  * start time still unknown is null (the entry's `ut_time` is then 0, as
  * coreutils makes it); a leader still unknown is null (pid 0).
  *
- * When logind answers (`liveSource()`; the rule is `chooseLiveSource` in platform.ts): only for the system's live utmp (no
- * path given), when there is no utmp file, sd-login loads, and logind keeps
+ * When logind answers (`liveSource()`; the rule is `chooseLiveSource` in
+ * platform.ts): only for the system's live utmp (no path given), when there
+ * is no utmp file, sd-login loads, and logind keeps
  * its session directory (`/run/systemd/sessions`) on a system booted with
  * systemd (`/run/systemd/system`, sd_booted's test) or with sessions listed in
  * it (elogind; a root where sessions are written by hand). A system that still
