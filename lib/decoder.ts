@@ -126,21 +126,22 @@ export class RecordDecoder {
     const line = decodeString(buf, at + l.line.offset, l.line.size);
     const slot = lastSlot;
     const device = slot < 0 ? devicePath(line) : (slotDevicePath[slot] ??= devicePath(line));
-    return new Entry({
-      type: this.type(buf, at),
-      pid: this.pid(buf, at),
-      line,
-      id: decodeString(buf, at + l.id.offset, l.id.size),
-      user: decodeString(buf, at + l.user.offset, l.user.size),
-      host: decodeString(buf, at + l.host.offset, l.host.size),
-      sec: this.sec(buf, at),
-      usec: this.usec(buf, at),
-      exitTermination: this.exitTermination?.(buf, at),
-      exitStatus: this.exitStatus?.(buf, at),
-      session: this.session?.(buf, at),
-      addr: l.addr && buf,
-      addrOffset: l.addr ? at + l.addr.offset : 0,
-    }, l.numbering, device);
+    const id = decodeString(buf, at + l.id.offset, l.id.size);
+    const user = decodeString(buf, at + l.user.offset, l.user.size);
+    const host = decodeString(buf, at + l.host.offset, l.host.size);
+    const e = new Entry();
+    e.setType(this.type(buf, at), l.numbering);
+    e.ut_pid = this.pid(buf, at);
+    e.line = line;
+    e.ut_line = device;
+    e.ut_id = id;
+    e.ut_user = user;
+    e.ut_host = host;
+    e.setTime(this.sec(buf, at), this.usec(buf, at));
+    if (this.exitStatus) e.setExit(this.exitTermination!(buf, at), this.exitStatus(buf, at));
+    if (this.session) e.ut_session = this.session(buf, at);
+    if (l.addr) e.setAddress(buf, at + l.addr.offset);
+    return e;
   }
 }
 

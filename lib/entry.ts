@@ -132,63 +132,54 @@ export function addressText(bytes: Uint8Array, start = 0): string | null {
 }
 
 /**
- * What a reader knows of one record, as `Entry` takes it: the fields of the
- * addon's `NativeRecord` (the libc reader passes those as they are), and where
- * the address starts in `addr` (the decoder passes its whole chunk).
- */
-export interface RawRecord extends NativeRecord {
-  /** Where the 16 address bytes start in `addr` (0 when not given). */
-  addrOffset?: number;
-}
-
-/**
- * The entry class: every field an own property set once in the constructor
- * (one shape for every record of a layout), `date` made on demand.
+ * The entry class. A reader makes one with `new Entry()` and sets its
+ * record's fields on it in one order (the setters below do the fields that
+ * take work), so that every entry of a layout has one shape and nothing is
+ * allocated on the way but the entry. The fields start with a value, so that
+ * V8 keeps them all inside the object; `date` is made on demand.
  */
 export class Entry implements UtmpEntry {
-  ut_type: UtmpType;
-  ut_type_code: number;
-  ut_pid: number;
-  ut_line: string;
-  ut_id: string;
-  ut_user: string;
-  ut_host: string;
-  ut_time: number;
-  ut_user_process: boolean;
-  line: string;
+  ut_type: UtmpType = 'EMPTY';
+  ut_type_code = 0;
+  ut_pid = 0;
+  ut_line = '';
+  ut_id = '';
+  ut_user = '';
+  ut_host = '';
+  ut_user_process = false;
+  line = '';
+  // Not given a start value: the first time stored decides how V8 keeps the
+  // field (a whole number stays unboxed, as btmp's are), and every reader sets it.
+  declare ut_time: number;
   declare ut_exit_code?: number;
   declare ut_exit?: ExitStatus;
   declare ut_session?: number;
   declare ut_addr?: number;
   declare address?: string | null;
-  /**
-   * `raw`'s type is read in `numbering`. `device` is `devicePath(raw.line)`,
-   * given by the caller so that a reader can keep it with the line's string.
-   * Fields absent from `raw` stay absent from the entry.
-   */
-  constructor(raw: RawRecord, numbering: TypeNumbering, device: string = devicePath(raw.line)) {
-    const type = typeName(raw.type, numbering);
+
+  /** `ut_type`, `ut_type_code` and `ut_user_process` from the type number `code` in `numbering`. */
+  setType(code: number, numbering: TypeNumbering): void {
+    const type = typeName(code, numbering);
     this.ut_type = type;
-    this.ut_type_code = raw.type;
-    this.ut_pid = raw.pid;
-    this.ut_line = device;
-    this.ut_id = raw.id;
-    this.ut_user = raw.user;
-    this.ut_host = raw.host ?? '';
-    this.ut_time = raw.sec + raw.usec / 1e6;
+    this.ut_type_code = code;
     this.ut_user_process = type === 'USER_PROCESS';
-    this.line = raw.line;
-    if (raw.exitStatus !== undefined && raw.exitTermination !== undefined) {
-      this.ut_exit_code = raw.exitStatus;
-      this.ut_exit = { e_termination: raw.exitTermination, e_exit: raw.exitStatus };
-    }
-    if (raw.session !== undefined) this.ut_session = raw.session;
-    const addr = raw.addr;
-    if (addr !== undefined) {
-      const a = raw.addrOffset ?? 0;
-      this.ut_addr = ((addr[a] << 24) | (addr[a + 1] << 16) | (addr[a + 2] << 8) | addr[a + 3]) >>> 0;
-      this.address = addressText(addr, a);
-    }
+  }
+
+  /** `ut_time` from whole seconds and microseconds. */
+  setTime(sec: number, usec: number): void {
+    this.ut_time = sec + usec / 1e6;
+  }
+
+  /** `ut_exit` and `ut_exit_code` (Linux). */
+  setExit(termination: number, status: number): void {
+    this.ut_exit_code = status;
+    this.ut_exit = { e_termination: termination, e_exit: status };
+  }
+
+  /** `ut_addr` and `address` from the 16 address bytes at `start` of `bytes` (Linux). */
+  setAddress(bytes: Uint8Array, start: number): void {
+    this.ut_addr = ((bytes[start] << 24) | (bytes[start + 1] << 16) | (bytes[start + 2] << 8) | bytes[start + 3]) >>> 0;
+    this.address = addressText(bytes, start);
   }
 
   /** A copy: the same own fields in the same order, with its own `ut_exit`. @internal */
@@ -202,9 +193,9 @@ export class Entry implements UtmpEntry {
     c.ut_id = this.ut_id;
     c.ut_user = this.ut_user;
     c.ut_host = this.ut_host;
-    c.ut_time = this.ut_time;
     c.ut_user_process = this.ut_user_process;
     c.line = this.line;
+    c.ut_time = this.ut_time;
     if (this.ut_exit !== undefined) {
       c.ut_exit_code = this.ut_exit_code;
       c.ut_exit = { e_termination: this.ut_exit.e_termination, e_exit: this.ut_exit.e_exit };
@@ -230,7 +221,19 @@ export class Entry implements UtmpEntry {
   }
 }
 
-/** Builds the public entry from a raw record (from libc or from the decoder). */
+/** Builds the public entry from a record the addon read through libc. */
 export function toEntry(raw: NativeRecord, numbering: TypeNumbering): UtmpEntry {
-  return new Entry(raw, numbering);
+  const e = new Entry();
+  e.setType(raw.type, numbering);
+  e.ut_pid = raw.pid;
+  e.line = raw.line;
+  e.ut_line = devicePath(raw.line);
+  e.ut_id = raw.id;
+  e.ut_user = raw.user;
+  e.ut_host = raw.host ?? '';
+  e.setTime(raw.sec, raw.usec);
+  if (raw.exitStatus !== undefined && raw.exitTermination !== undefined) e.setExit(raw.exitTermination, raw.exitStatus);
+  if (raw.session !== undefined) e.ut_session = raw.session;
+  if (raw.addr !== undefined) e.setAddress(raw.addr, 0);
+  return e;
 }

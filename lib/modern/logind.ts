@@ -204,8 +204,19 @@ export function logindEntries(s: LogindSession): LogindEntry[] {
   const usec = s.startTimeUsec ?? 0;
   const sec = Math.floor(usec / 1e6);
   const pid = s.leader ?? 0;
-  const make = (line: string, device: string) =>
-    new LogindEntry({ type: code, pid, line, id: s.id, user: s.user, host, sec, usec: usec - sec * 1e6, session: pid }, 'linux', device);
+  const make = (line: string, device: string) => {
+    const e = new LogindEntry();
+    e.setType(code, 'linux');
+    e.ut_pid = pid;
+    e.line = line;
+    e.ut_line = device;
+    e.ut_id = s.id;
+    e.ut_user = s.user;
+    e.ut_host = host;
+    e.setTime(sec, usec - sec * 1e6);
+    e.ut_session = pid;
+    return e;
+  };
   const out: LogindEntry[] = [];
   if (s.seat !== null) out.push(make(s.seat, s.seat));
   if (tty !== null) out.push(make(tty, ttyIsDevice ? devicePath(tty) : tty));
@@ -214,7 +225,13 @@ export function logindEntries(s: LogindSession): LogindEntry[] {
 
 /** The BOOT_TIME entry coreutils puts first when it reads logind (`reboot`, line `~`). */
 export function bootEntry(bootSeconds: number): LogindEntry {
-  return new LogindEntry({ type: BOOT_TIME, pid: 0, line: '~', id: '', user: 'reboot', sec: bootSeconds, usec: 0 }, 'linux');
+  const e = new LogindEntry();
+  e.setType(BOOT_TIME, 'linux');
+  e.line = '~';
+  e.ut_line = '~';
+  e.ut_user = 'reboot';
+  e.setTime(bootSeconds, 0);
+  return e;
 }
 
 const libraries = new WeakMap<NativeAddon, string | null>();
