@@ -23,7 +23,7 @@ import { logindCursor, liveFacts } from './modern/logind';
 import { native, tryNative } from './native';
 import { checkPathArgument } from './errors';
 import {
-  LOGIND_SESSIONS_DIR, type UtmpSource, chooseLiveSource, chooseSource, numberingOf, utmpPathWithoutAddon,
+  LOGIND_SESSIONS_DIR, type UtmpSource, chooseLiveSource, chooseSource, defaultUtmpPath, numberingOf, utmpPathWithoutAddon,
 } from './platform';
 import type { CursorHints } from './forward-cursor';
 import type { Readable } from 'stream';
@@ -151,7 +151,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
       if (path === undefined || this.newestFirst || this.source !== 'decoder') throw new TypeError('"stream" reads a path forwards: give a path, and no source or newestFirst');
       this.streamInput = () => openStreamInput(path);
     }
-    this.path = path ?? (this.source === 'logind' ? LOGIND_SESSIONS_DIR : this.source === 'libc' ? native().paths.utmp : utmpPathWithoutAddon());
+    this.path = path ?? (this.source === 'logind' ? LOGIND_SESSIONS_DIR : this.source === 'libc' ? defaultUtmpPath() : utmpPathWithoutAddon());
   }
 
   /** Problems found so far (at most 1000 kept; see `warningCount`). */
