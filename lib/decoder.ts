@@ -4,7 +4,7 @@
  */
 import { type IntField, type IntReader, type RecordLayout, intReader } from './layouts';
 import { Entry, type UtmpEntry, dateCanHold, devicePath } from './entry';
-import { typeCode, typeName } from './record-types';
+import { typeCode, typeName } from './platform';
 import { type WarningSink, timeOutOfRange } from './warnings';
 
 declare global {
@@ -94,7 +94,6 @@ export class RecordDecoder {
   /** Bytes per record. */
   readonly size: number;
   private readonly userProcess: number | undefined;
-
   constructor(private readonly layout: RecordLayout) {
     this.size = layout.size;
     const reader = (f: IntField | undefined) => (f ? intReader(f, layout.littleEndian) : null);
@@ -126,24 +125,23 @@ export class RecordDecoder {
     const l = this.layout;
     const line = decodeString(buf, at + l.line.offset, l.line.size);
     const slot = lastSlot;
-    const utLine = slot < 0 ? devicePath(line) : (slotDevicePath[slot] ??= devicePath(line));
-    return new Entry(
-      this.type(buf, at),
-      l.numbering,
-      this.pid(buf, at),
-      line,
-      utLine,
-      decodeString(buf, at + l.id.offset, l.id.size),
-      decodeString(buf, at + l.user.offset, l.user.size),
-      decodeString(buf, at + l.host.offset, l.host.size),
-      this.sec(buf, at),
-      this.usec(buf, at),
-      this.exitTermination?.(buf, at),
-      this.exitStatus?.(buf, at),
-      this.session?.(buf, at),
-      l.addr && buf,
-      l.addr ? at + l.addr.offset : 0,
-    );
+    const device = slot < 0 ? devicePath(line) : (slotDevicePath[slot] ??= devicePath(line));
+    const id = decodeString(buf, at + l.id.offset, l.id.size);
+    const user = decodeString(buf, at + l.user.offset, l.user.size);
+    const host = decodeString(buf, at + l.host.offset, l.host.size);
+    const e = new Entry();
+    e.setType(this.type(buf, at), l.numbering);
+    e.ut_pid = this.pid(buf, at);
+    e.line = line;
+    e.ut_line = device;
+    e.ut_id = id;
+    e.ut_user = user;
+    e.ut_host = host;
+    e.setTime(this.sec(buf, at), this.usec(buf, at));
+    if (this.exitStatus) e.setExit(this.exitTermination!(buf, at), this.exitStatus(buf, at));
+    if (this.session) e.ut_session = this.session(buf, at);
+    if (l.addr) e.setAddress(buf, at + l.addr.offset);
+    return e;
   }
 }
 

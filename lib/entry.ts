@@ -3,7 +3,7 @@
  * users reach for (a Date, the address as text, the line as recorded).
  */
 import type { NativeRecord } from './native';
-import { type TypeNumbering, type UtmpType, typeName } from './record-types';
+import { type TypeNumbering, type UtmpType, typeName } from './platform';
 
 /** Exit status of a DEAD_PROCESS (Linux `struct exit_status`). */
 export interface ExitStatus {
@@ -132,56 +132,54 @@ export function addressText(bytes: Uint8Array, start = 0): string | null {
 }
 
 /**
- * The entry class: every field an own property set once in the constructor
- * (one shape for every record of a layout), `date` made on demand.
+ * The entry class. A reader makes one with `new Entry()` and sets its
+ * record's fields on it in one order (the setters below do the fields that
+ * take work), so that every entry of a layout has one shape and nothing is
+ * allocated on the way but the entry. The fields start with a value, so that
+ * V8 keeps them all inside the object; `date` is made on demand.
  */
 export class Entry implements UtmpEntry {
-  ut_type: UtmpType;
-  ut_type_code: number;
-  ut_pid: number;
-  ut_line: string;
-  ut_id: string;
-  ut_user: string;
-  ut_host: string;
-  ut_time: number;
-  ut_user_process: boolean;
-  line: string;
+  ut_type: UtmpType = 'EMPTY';
+  ut_type_code = 0;
+  ut_pid = 0;
+  ut_line = '';
+  ut_id = '';
+  ut_user = '';
+  ut_host = '';
+  ut_user_process = false;
+  line = '';
+  // Not given a start value: the first time stored decides how V8 keeps the
+  // field (a whole number stays unboxed, as btmp's are), and every reader sets it.
+  declare ut_time: number;
   declare ut_exit_code?: number;
   declare ut_exit?: ExitStatus;
   declare ut_session?: number;
   declare ut_addr?: number;
   declare address?: string | null;
-  /**
-   * Fields absent from the record's platform are passed as undefined and stay
-   * absent. `utLine` is `devicePath(line)`. The address is the 16 bytes at
-   * `addrStart` of `addr`.
-   */
-  constructor(
-    code: number, numbering: TypeNumbering, pid: number, line: string, utLine: string, id: string, user: string, host: string,
-    sec: number, usec: number, exitTermination: number | undefined, exitStatus: number | undefined,
-    session: number | undefined, addr: Uint8Array | undefined, addrStart: number,
-  ) {
+
+  /** `ut_type`, `ut_type_code` and `ut_user_process` from the type number `code` in `numbering`. */
+  setType(code: number, numbering: TypeNumbering): void {
     const type = typeName(code, numbering);
     this.ut_type = type;
     this.ut_type_code = code;
-    this.ut_pid = pid;
-    this.ut_line = utLine;
-    this.ut_id = id;
-    this.ut_user = user;
-    this.ut_host = host;
-    this.ut_time = sec + usec / 1e6;
     this.ut_user_process = type === 'USER_PROCESS';
-    this.line = line;
-    if (exitStatus !== undefined && exitTermination !== undefined) {
-      this.ut_exit_code = exitStatus;
-      this.ut_exit = { e_termination: exitTermination, e_exit: exitStatus };
-    }
-    if (session !== undefined) this.ut_session = session;
-    if (addr !== undefined) {
-      const a = addrStart;
-      this.ut_addr = ((addr[a] << 24) | (addr[a + 1] << 16) | (addr[a + 2] << 8) | addr[a + 3]) >>> 0;
-      this.address = addressText(addr, a);
-    }
+  }
+
+  /** `ut_time` from whole seconds and microseconds. */
+  setTime(sec: number, usec: number): void {
+    this.ut_time = sec + usec / 1e6;
+  }
+
+  /** `ut_exit` and `ut_exit_code` (Linux). */
+  setExit(termination: number, status: number): void {
+    this.ut_exit_code = status;
+    this.ut_exit = { e_termination: termination, e_exit: status };
+  }
+
+  /** `ut_addr` and `address` from the 16 address bytes at `start` of `bytes` (Linux). */
+  setAddress(bytes: Uint8Array, start: number): void {
+    this.ut_addr = ((bytes[start] << 24) | (bytes[start + 1] << 16) | (bytes[start + 2] << 8) | bytes[start + 3]) >>> 0;
+    this.address = addressText(bytes, start);
   }
 
   /** A copy: the same own fields in the same order, with its own `ut_exit`. @internal */
@@ -195,9 +193,9 @@ export class Entry implements UtmpEntry {
     c.ut_id = this.ut_id;
     c.ut_user = this.ut_user;
     c.ut_host = this.ut_host;
-    c.ut_time = this.ut_time;
     c.ut_user_process = this.ut_user_process;
     c.line = this.line;
+    c.ut_time = this.ut_time;
     if (this.ut_exit !== undefined) {
       c.ut_exit_code = this.ut_exit_code;
       c.ut_exit = { e_termination: this.ut_exit.e_termination, e_exit: this.ut_exit.e_exit };
@@ -223,8 +221,19 @@ export class Entry implements UtmpEntry {
   }
 }
 
-/** Builds the public entry from a raw record (from libc or from the decoder). */
+/** Builds the public entry from a record the addon read through libc. */
 export function toEntry(raw: NativeRecord, numbering: TypeNumbering): UtmpEntry {
-  return new Entry(raw.type, numbering, raw.pid, raw.line, devicePath(raw.line), raw.id, raw.user, raw.host ?? '', raw.sec, raw.usec,
-    raw.exitTermination, raw.exitStatus, raw.session, raw.addr, 0);
+  const e = new Entry();
+  e.setType(raw.type, numbering);
+  e.ut_pid = raw.pid;
+  e.line = raw.line;
+  e.ut_line = devicePath(raw.line);
+  e.ut_id = raw.id;
+  e.ut_user = raw.user;
+  e.ut_host = raw.host ?? '';
+  e.setTime(raw.sec, raw.usec);
+  if (raw.exitStatus !== undefined && raw.exitTermination !== undefined) e.setExit(raw.exitTermination, raw.exitStatus);
+  if (raw.session !== undefined) e.ut_session = raw.session;
+  if (raw.addr !== undefined) e.setAddress(raw.addr, 0);
+  return e;
 }

@@ -39,3 +39,13 @@ export function withPath(err: unknown, path: string): unknown {
 export function withAdvice(err: unknown, applies: (e: NodeJS.ErrnoException) => boolean, advice: (e: NodeJS.ErrnoException) => string): unknown {
   return isErrno(err) && applies(err) ? restated(err, advice(err)) : err;
 }
+
+/**
+ * Checks a reader's optional `path` argument as the addon does: undefined for
+ * the platform's default, else a non-empty string without NUL bytes.
+ */
+export function checkPathArgument(path: unknown): void {
+  if (path !== undefined && (typeof path !== 'string' || path === '' || path.includes('\0'))) {
+    throw new TypeError('The "path" argument must be a non-empty string without NUL bytes');
+  }
+}

@@ -10,9 +10,8 @@ import type { UtmpEntry } from './entry';
 import { withAdvice } from './errors';
 import type { LayoutName } from './layouts';
 import { type DirectoryState, kernelBootSeconds, kernelBootSecondsAsync, liveDecision, logindUsers, logindUsersAsync } from './modern/logind';
-import { tryNative } from './native';
-import { paths } from './paths';
-import { UtmpFile, type UtmpSource } from './utmp-file';
+import { type UtmpSource, liveUtmpIsPlainFile, paths } from './platform';
+import { UtmpFile } from './utmp-file';
 import { type WarningOptions, WarningSink } from './warnings';
 
 /** Options of `users()`, `bootTime()` and `runLevel()`. */
@@ -181,11 +180,7 @@ function lastOf(entries: UtmpEntry[], type: UtmpEntry['ut_type']): UtmpEntry | u
 function withSource(options: UtmpQueryOptions): UtmpQueryOptions {
   const s = options.source ?? 'auto';
   if ((s !== 'auto' && s !== 'utmp') || options.path !== undefined) return options;
-  return { ...options, source: liveIsPlainFile() ? 'decoder' : 'utmp' };
-}
-
-function liveIsPlainFile(): boolean {
-  return tryNative()?.platform === 'glibc'; // no addon: UtmpFile falls back to the decoder by itself
+  return { ...options, source: liveUtmpIsPlainFile() ? 'decoder' : 'utmp' };
 }
 
 // `usersOnly`: the caller keeps USER_PROCESS entries only. These functions are

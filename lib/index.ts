@@ -2,18 +2,16 @@
  * utmpx: the Unix user-accounting databases (utmp, wtmp, btmp, lastlog)
  * from Node.js.
  */
-export { UtmpFile, chooseSource, defaultUtmpPath } from './utmp-file';
-export type { UtmpFileOptions, UtmpSource } from './utmp-file';
+export { UtmpFile } from './utmp-file';
+export type { UtmpFileOptions } from './utmp-file';
+export { chooseSource, chooseLiveSource, defaultUtmpPath, paths, typeName, typeCode, WTMPDB_PATH, LASTLOG2_PATH } from './platform';
+export type { UtmpSource, LiveFacts, UtmpType, TypeNumbering, DatabasePaths } from './platform';
 export type { UtmpEntry, ExitStatus } from './entry';
 export { devicePath, addressText } from './entry';
-export type { UtmpType, TypeNumbering } from './record-types';
-export { typeName, typeCode } from './record-types';
 export { LAYOUTS, detectLayout, hostLayout } from './layouts';
 export type { LayoutName, RecordLayout, IntField, BytesField } from './layouts';
 export { UtmpRecordError } from './warnings';
 export type { UtmpWarning, UtmpWarningCode, WarningOptions } from './warnings';
-export { paths } from './paths';
-export type { DatabasePaths } from './paths';
 export type { NativePlatform } from './native';
 export { LastlogFile, lastLogin, lastLoginAsync } from './lastlog';
 export type { LastlogEntry, LastlogFileOptions, LastlogKey } from './lastlog';
@@ -23,9 +21,9 @@ export {
   users, usersAsync, bootTime, bootTimeAsync, runLevel, runLevelAsync, failedLogins, failedLoginsAsync, processExists,
 } from './functions';
 export {
-  logindSessions, logindSessionsAsync, logindEntries, logindLibrary, chooseLiveSource, LogindEntry,
+  logindSessions, logindSessionsAsync, logindEntries, logindLibrary, LogindEntry,
 } from './modern/logind';
-export type { LogindSession, LiveFacts } from './modern/logind';
+export type { LogindSession } from './modern/logind';
 export type { DataSource } from './modern/source';
 export { liveSource } from './functions';
 export type { UsersOptions, UtmpQueryOptions, RunLevel, FailedLoginsOptions } from './functions';
@@ -35,8 +33,8 @@ export type {
 } from './watch';
 export { historySource } from './sessions';
 export { lastlogSource } from './lastlog';
-export { WTMPDB_PATH, wtmpdbRows, wtmpdbRowsAsync } from './modern/wtmpdb';
+export { wtmpdbRows, wtmpdbRowsAsync } from './modern/wtmpdb';
 export type { WtmpdbRow } from './modern/wtmpdb';
-export { LASTLOG2_PATH, lastlog2Rows, lastlog2RowsAsync } from './modern/lastlog2';
+export { lastlog2Rows, lastlog2RowsAsync } from './modern/lastlog2';
 export type { Lastlog2Row } from './modern/lastlog2';
 export { isSqliteFile, sqliteInfo } from './modern/sqlite';

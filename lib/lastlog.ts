@@ -16,11 +16,12 @@
  */
 import * as fs from 'fs';
 import { devicePath } from './entry';
-import { Accounts, LASTLOG2_PATH, type Lastlog2Row, lastlog2Row, lastlog2RowAsync, lastlog2Rows, lastlog2RowsAsync } from './modern/lastlog2';
+import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2RowAsync, lastlog2Rows, lastlog2RowsAsync } from './modern/lastlog2';
 import type { DataSource } from './modern/source';
 import { isSqliteFile } from './modern/sqlite';
 import { native } from './native';
-import { checkPathArgument } from './paths';
+import { checkPathArgument } from './errors';
+import { LASTLOG2_PATH } from './platform';
 import { type UtmpWarning, type WarningOptions, WarningSink } from './warnings';
 
 /** One user's last login. */
@@ -29,10 +30,10 @@ export interface LastlogEntry {
   uid: number | null;
   /** The account name of `uid` (`getpwuid_r`), or `null` when no account has this uid. */
   user: string | null;
-  /** Terminal as a device path (`/dev/pts/0`), as `UtmpEntry.ut_line`; pseudo-lines stay as recorded. */
+  /** The line exactly as recorded (`pts/0`; shadow's `lastlog -S` writes `lastlog`), as `UtmpEntry.line`. */
   line: string;
-  /** The line exactly as recorded (`pts/0`; shadow's `lastlog -S` writes `lastlog`). */
-  rawLine: string;
+  /** The line as a device path (`/dev/pts/0`), as `UtmpEntry.ut_line`; pseudo-lines stay as recorded. */
+  ut_line: string;
   /** Remote host, as recorded (empty for a local login). */
   host: string;
   /** Seconds since the epoch. */
@@ -133,8 +134,8 @@ function toLastlogEntry(raw: RawLastlog): LastlogEntry {
   return {
     uid: raw.uid,
     user: raw.user,
-    line: devicePath(raw.line),
-    rawLine: raw.line,
+    line: raw.line,
+    ut_line: devicePath(raw.line),
     host: raw.host,
     time: raw.time,
     date: new Date(raw.time * 1000),
@@ -145,12 +146,12 @@ function toLastlogEntry(raw: RawLastlog): LastlogEntry {
 
 function fromLastlog2(row: Lastlog2Row, accounts: Accounts): LastlogEntry | null {
   if (row.time === 0) return null; // lastlog2 writes 0 for "never logged in"
-  const line = row.tty ?? '';
+  const line = row.line ?? '';
   return {
-    uid: accounts.uid(row.name),
-    user: row.name,
-    line: devicePath(line),
-    rawLine: line,
+    uid: accounts.uid(row.user),
+    user: row.user,
+    line,
+    ut_line: devicePath(line),
     host: row.host ?? '',
     time: row.time,
     date: new Date(row.time * 1000),

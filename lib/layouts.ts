@@ -3,7 +3,7 @@
  * Offsets come from each platform's headers; the glibc host layout is held to
  * the addon's offsetof() figures by a test.
  */
-import type { TypeNumbering } from './record-types';
+import { type TypeNumbering, hostLayoutName } from './platform';
 
 export interface IntField {
   offset: number;
@@ -104,16 +104,11 @@ export const LAYOUTS: Readonly<Record<LayoutName, RecordLayout>> = {
 
 let host: RecordLayout | null | undefined;
 
-/** The layout of this machine's own record files (glibc only; null elsewhere). */
+/** The layout of this machine's own record files (glibc only; null elsewhere; see platform.ts). */
 export function hostLayout(): RecordLayout | null {
   if (host === undefined) {
-    if (process.platform !== 'linux') {
-      host = null;
-    } else {
-      const le = require('os').endianness() === 'LE';
-      const wide = ['arm64', 'loong64', 's390x', 'ppc64', 'riscv64', 'mips64'].includes(process.arch);
-      host = wide ? LAYOUTS[le ? 'glibc-400-le' : 'glibc-400-be'] : LAYOUTS[le ? 'glibc-384-le' : 'glibc-384-be'];
-    }
+    const name = hostLayoutName();
+    host = name === null ? null : LAYOUTS[name];
   }
   return host;
 }

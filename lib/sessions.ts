@@ -14,8 +14,8 @@ import type { UtmpEntry } from './entry';
 import type { LayoutName } from './layouts';
 import type { DataSource } from './modern/source';
 import { isSqliteFile } from './modern/sqlite';
-import { WTMPDB_PATH, wtmpdbSessions, wtmpdbSessionsAsync } from './modern/wtmpdb';
-import { paths } from './paths';
+import { wtmpdbSessions, wtmpdbSessionsAsync } from './modern/wtmpdb';
+import { WTMPDB_PATH, paths } from './platform';
 import { UtmpFile } from './utmp-file';
 import type { WarningOptions } from './warnings';
 
@@ -64,7 +64,7 @@ export interface Session {
   /** Remote host or X display; the kernel version for reboots and shutdowns. */
   host: string;
   /** Remote address as text (`10.0.0.5`, `2001:db8::1`), or null when none is recorded. */
-  addr: string | null;
+  address: string | null;
   /** PID of the login process as recorded. */
   pid: number;
   /** When the session began. */
@@ -399,7 +399,7 @@ class Pairing {
 
   private session(e: UtmpEntry, kind: SessionKind, line: string, logout: Date | null, end: SessionEnd): Session {
     return {
-      kind, user: e.ut_user, line, host: e.ut_host, addr: e.address ?? null, pid: e.ut_pid ?? 0,
+      kind, user: e.ut_user, line, host: e.ut_host, address: e.address ?? null, pid: e.ut_pid ?? 0,
       login: e.date, logout, end, index: this.index, service: null, source: this.options.failedLogins ? 'btmp' : 'wtmp',
     };
   }

@@ -1,7 +1,7 @@
 /**
  * `UtmpFile`: one utmp, wtmp or btmp database, iterated pyutmp-style.
  *
- * Where the entries come from (`source`):
+ * Where the entries come from (`source`; the rule is `chooseSource` in platform.ts):
  * - `libc`: the live database through the addon's setutxent/getutxent
  *   snapshot, taken under a process-wide lock. Used for the system's utmp
  *   (no path given) on glibc and macOS, and for every file on FreeBSD, whose
@@ -13,22 +13,22 @@
  * - `logind`: no path given on a system that keeps no utmp but runs
  *   systemd-logind (Debian 13 and the like): its sessions through sd-login, as
  *   the entries coreutils' who makes of them, after a BOOT_TIME entry for the
- *   kernel's boot time. The rule is `chooseLiveSource` in modern/logind.ts.
+ *   kernel's boot time. The rule is `chooseLiveSource` in platform.ts.
  */
 import { type UtmpEntry, dateCanHold, toEntry } from './entry';
 import { BackwardCursor } from './backward-cursor';
 import { type EntryCursor, type ReadProgress, SnapshotCursor } from './entry-cursor';
 import { LAYOUTS, type LayoutName } from './layouts';
-import { LOGIND_SESSIONS_DIR, logindCursor, chooseLiveSource, liveFacts } from './modern/logind';
-import { type NativePlatform, native, tryNative } from './native';
-import { checkPathArgument } from './paths';
+import { logindCursor, liveFacts } from './modern/logind';
+import { native, tryNative } from './native';
+import { checkPathArgument } from './errors';
+import {
+  LOGIND_SESSIONS_DIR, type UtmpSource, chooseLiveSource, chooseSource, defaultUtmpPath, numberingOf, utmpPathWithoutAddon,
+} from './platform';
 import type { CursorHints } from './forward-cursor';
 import type { Readable } from 'stream';
 import { FileOrStreamCursor, type StreamInput, StreamCursor, openStreamInput } from './stream-cursor';
-import type { TypeNumbering } from './record-types';
 import { type UtmpWarning, type WarningOptions, WarningSink, timeOutOfRange } from './warnings';
-
-export type UtmpSource = 'libc' | 'decoder' | 'logind';
 
 export interface UtmpFileOptions extends WarningOptions {
   /**
@@ -52,26 +52,6 @@ export interface UtmpFileOptions extends WarningOptions {
   stream?: boolean;
 }
 
-const NUMBERING: Record<NativePlatform, TypeNumbering> = { glibc: 'linux', musl: 'linux', darwin: 'darwin', freebsd: 'freebsd', other: 'linux' };
-
-/** Which reader `auto` picks for `path` on this platform (see the module comment). */
-export function chooseSource(
-  path: string | undefined,
-  platform: NativePlatform,
-  libcStubs: boolean,
-  layout: LayoutName | 'auto' = 'auto',
-): UtmpSource {
-  // musl's utmpx functions find nothing: never trust an empty answer from them.
-  if (layout !== 'auto' || libcStubs || platform === 'musl' || platform === 'other') return 'decoder';
-  if (platform === 'freebsd') return 'libc';
-  return path === undefined ? 'libc' : 'decoder';
-}
-
-/** The system's default utmp path (the live database). */
-export function defaultUtmpPath(): string {
-  return native().paths.utmp;
-}
-
 // A whole snapshot from libc, with its damaged records reported.
 function libcCursor(path: string | undefined, shownPath: string, sink: WarningSink): SnapshotCursor {
   const cursor: SnapshotCursor = new SnapshotCursor(
@@ -79,7 +59,7 @@ function libcCursor(path: string | undefined, shownPath: string, sink: WarningSi
     async () => entriesOf(await native().readUtmpxAsync(path)),
   );
   function entriesOf(snapshot: ReturnType<ReturnType<typeof native>['readUtmpx']>): UtmpEntry[] {
-    const numbering = NUMBERING[snapshot.platform];
+    const numbering = numberingOf(snapshot.platform);
     const recordSize = native().structLayout.size ?? 0;
     const entries = snapshot.records.map((r) => toEntry(r, numbering));
     entries.forEach((e, i) => {
@@ -171,7 +151,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
       if (path === undefined || this.newestFirst || this.source !== 'decoder') throw new TypeError('"stream" reads a path forwards: give a path, and no source or newestFirst');
       this.streamInput = () => openStreamInput(path);
     }
-    this.path = path ?? (this.source === 'logind' ? LOGIND_SESSIONS_DIR : this.source === 'libc' ? native().paths.utmp : defaultPathForDecoder());
+    this.path = path ?? (this.source === 'logind' ? LOGIND_SESSIONS_DIR : this.source === 'libc' ? defaultUtmpPath() : utmpPathWithoutAddon());
   }
 
   /** Problems found so far (at most 1000 kept; see `warningCount`). */
@@ -315,10 +295,5 @@ function asResult(entry: UtmpEntry | undefined): IteratorResult<UtmpEntry, undef
 
 // No utmp, and systemd-logind keeps the sessions (see chooseLiveSource).
 function liveIsLogind(): boolean {
-  return chooseLiveSource(liveFacts(defaultPathForDecoder())) === 'logind';
-}
-
-// The decoder needs no addon: a missing binary only takes libc away.
-function defaultPathForDecoder(): string {
-  return tryNative()?.paths.utmp ?? (process.platform === 'darwin' ? '/var/run/utmpx' : '/var/run/utmp');
+  return chooseLiveSource(liveFacts(utmpPathWithoutAddon())) === 'logind';
 }

@@ -138,7 +138,7 @@ describe('utmpx last', () => {
     const doc = JSON.parse(utmpx('last', '-f', wtmp, '--json', '-n', '3').stdout);
     const users = oracle('last', '-n', '3', '-f', wtmp).split('\n').slice(0, 3).map((l) => l.split(' ')[0]);
     expect(doc.map((s: { user: string }) => s.user)).toEqual(users);
-    expect(doc[0]).toMatchObject({ kind: 'login', line: 'pts/4', host: '203.0.113.9', addr: '203.0.113.9', login: '2024-01-19T06:05:00.000Z', logout: null, end: 'gone' });
+    expect(doc[0]).toMatchObject({ kind: 'login', line: 'pts/4', host: '203.0.113.9', address: '203.0.113.9', login: '2024-01-19T06:05:00.000Z', logout: null, end: 'gone' });
   });
 });
 

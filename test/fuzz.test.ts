@@ -204,7 +204,7 @@ describe('the native lastlog reader on random bytes', () => {
       for (const e of entries) {
         expect(Number.isInteger(e.uid)).toBe(true);
         expect(e.uid!).toBeLessThan(Math.floor(bytes.length / LASTLOG_RECORD));
-        expectBounded(e.rawLine, 32);
+        expectBounded(e.line, 32);
         expectBounded(e.host, 256);
         expect(Number.isFinite(e.time)).toBe(true);
         const direct = new LastlogFile(file, { resolveUsers: false }).get(e.uid!);

@@ -59,7 +59,7 @@ describe('hand-made sparse file: one login by uid 4,000,000,000', () => {
   test('iteration finds exactly that record', () => {
     const all = new LastlogFile(file).toArray();
     expect(all).toEqual([{
-      uid: BIG_UID, user: hostName(BIG_UID), line: '/dev/pts/7', rawLine: 'pts/7', host: '203.0.113.9',
+      uid: BIG_UID, user: hostName(BIG_UID), line: 'pts/7', ut_line: '/dev/pts/7', host: '203.0.113.9',
       time: 1_700_000_000, date: new Date(1_700_000_000_000), service: null, source: 'lastlog',
     }]);
   });
@@ -124,12 +124,12 @@ test('fields are bounded by their size and cut at the first NUL', () => {
   writeAt(file, 2, record(2, 'tty1\0tty1', Buffer.alloc(256, 'H')));
   if (RECORD === 292) writeAt(file, 3, record(-1, 'x', 'y')); // 0xffffffff: read unsigned, as glibc 2.40+ declares it
   const all = new LastlogFile(file).toArray();
-  expect(all.map((e) => [e.uid, e.rawLine, e.host, e.time])).toEqual([
+  expect(all.map((e) => [e.uid, e.line, e.host, e.time])).toEqual([
     [0, 'L'.repeat(32), 'host', 1],
     [2, 'tty1', 'H'.repeat(256), 2],
     ...(RECORD === 292 ? [[3, 'x', 'y', 0xffffffff]] : []),
   ]);
-  expect(all[1].line).toBe('/dev/tty1');
+  expect(all[1].ut_line).toBe('/dev/tty1');
 });
 
 describe('truncated file', () => {
@@ -280,7 +280,7 @@ describe('records written by shadow lastlog -S in a chroot of our own', () => {
         continue;
       }
       expect(e).not.toBeNull();
-      expect({ user: e!.user ?? 'ghost', port: e!.rawLine, from: e!.host, time: e!.time })
+      expect({ user: e!.user ?? 'ghost', port: e!.line, from: e!.host, time: e!.time })
         .toEqual({ user: o.name, port: o.port, from: o.from, time: o.time });
       expect(e!.user).toBe(hostName(a.uid)); // ghost: no account here, so null
       expect(e!.date.getTime()).toBe(e!.time * 1000);

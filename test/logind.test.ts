@@ -10,8 +10,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  type LiveFacts, LogindEntry, chooseLiveSource, kernelBootSeconds, logindEntries, logindSessions, parsePasswd, toLogindSession,
+  LogindEntry, kernelBootSeconds, logindEntries, logindSessions, parsePasswd, toLogindSession,
 } from '../lib/modern/logind';
+import { type LiveFacts, chooseLiveSource } from '../lib/platform';
 import type { NativeAddon, NativeLogindSession } from '../lib/native';
 import { native } from '../lib/native';
 import { CLI } from './helpers/cli-run';
@@ -80,7 +81,7 @@ describe("a session as who shows it (coreutils' rules)", () => {
   test('the rich session keeps every field, null where sd-login gave none', () => {
     const s = toLogindSession(raw({ type: 'tty', tty: 'pts/3', service: 'sshd', remoteHost: 'h', remoteUser: 'r', vt: 7, active: false, remote: true, desktop: 'GNOME' }), noPasswd);
     expect(s).toEqual({
-      id: '3', uid: 1000, user: 'alice', class: 'user', type: 'tty', state: 'active', seat: null, vt: 7, tty: 'pts/3',
+      id: '3', uid: 1000, user: 'alice', class: 'user', type: 'tty', state: 'active', seat: null, vt: 7, line: 'pts/3',
       display: null, service: 'sshd', remoteHost: 'h', remoteUser: 'r', desktop: 'GNOME', active: false, remote: true, leader: 4242,
       startTimeUsec: START, startTime: new Date(Math.floor(START / 1000)), guessedPty: null, fallbacks: {}, source: 'logind',
     });
@@ -102,7 +103,7 @@ describe('an older libsystemd (before 254): each missing getter degrades its fie
 
   test('no start time and no leader: time 0 and pid 0 in the entry, null in the session; other fields intact', () => {
     const s = toLogindSession(raw({ startUsec: undefined, leader: undefined, type: 'tty', tty: 'pts/0' }), noPasswd);
-    expect([s.startTimeUsec, s.startTime, s.leader, s.tty]).toEqual([null, null, null, 'pts/0']);
+    expect([s.startTimeUsec, s.startTime, s.leader, s.line]).toEqual([null, null, null, 'pts/0']);
     const [e] = logindEntries(s);
     expect([e.ut_time, e.ut_pid, e.ut_user, e.line]).toEqual([0, 0, 'alice', 'pts/0']);
   });

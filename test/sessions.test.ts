@@ -156,7 +156,7 @@ test('every way a session ends: empty-user records, sshd and tmux DEAD records, 
   expect(byUser.get('alice')).toMatchObject({ end: 'logout', logout: new Date(T0 + 120_000) });
   expect(byUser.get('bob')).toMatchObject({ end: 'logout', logout: new Date(T0 + 240_000) });
   expect(byUser.get('carol')).toMatchObject({ end: 'logout', logout: new Date(T0 + 360_000) });
-  expect(byUser.get('sshd')).toMatchObject({ end: 'logout', logout: new Date(T0 + 480_000), addr: '192.0.2.7', pid: 4000 });
+  expect(byUser.get('sshd')).toMatchObject({ end: 'logout', logout: new Date(T0 + 480_000), address: '192.0.2.7', pid: 4000 });
   expect(byUser.get('tmuxer')).toMatchObject({ end: 'logout', logout: new Date(T0 + 600_000) });
   expect(byUser.get('dan')).toMatchObject({ end: 'logout', logout: new Date(T0 + 720_000) });
   expect(byUser.get('eve')).toMatchObject({ end: 'logout', logout: new Date(T0 + 780_000) });

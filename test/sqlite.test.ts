@@ -138,7 +138,7 @@ describe('sessions() from a wtmp.db written by libwtmpdb', () => {
     // Its end is the boot that followed it.
     expect(carol.logout).toEqual(list.filter((s) => s.kind === 'reboot')[1].login);
     const alice = list.find((s) => s.user === 'alice')!;
-    expect([alice.service, alice.source, alice.addr, alice.line]).toEqual(['sshd', 'wtmpdb', '10.0.0.5', 'pts/0']);
+    expect([alice.service, alice.source, alice.address, alice.line]).toEqual(['sshd', 'wtmpdb', '10.0.0.5', 'pts/0']);
     expect(list.every((s) => s.source === 'wtmpdb')).toBe(true);
   });
 
@@ -376,7 +376,7 @@ console.log(JSON.stringify(out));`;
 describe('lastlog2 through LastlogFile and lastLogin', () => {
   test('by name and by uid (named from /etc/passwd), as liblastlog2 wrote them', async () => {
     const root = lastLogin('root', LASTLOG2_DB)!;
-    expect(root).toMatchObject({ uid: 0, user: 'root', rawLine: 'tty1', line: '/dev/tty1', host: '', time: 1_700_000_000, service: 'login', source: 'lastlog2' });
+    expect(root).toMatchObject({ uid: 0, user: 'root', line: 'tty1', ut_line: '/dev/tty1', host: '', time: 1_700_000_000, service: 'login', source: 'lastlog2' });
     expect(lastLogin(0, LASTLOG2_DB)).toEqual(root);
     expect(await lastLoginAsync('root', LASTLOG2_DB)).toEqual(root);
     // Written with time 0: never logged in.

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import { promises as dns } from 'dns';
 import { wtmpdbRows } from '../modern/wtmpdb';
-import { paths } from '../paths';
+import { paths } from '../platform';
 import { type Session, historySource, sessions, sessionsAsync } from '../sessions';
 import { UtmpFile } from '../utmp-file';
 import { cliInput } from './inputs';
@@ -131,7 +131,7 @@ async function lastOfWtmp(a: HistoryArgs, given: string, io: CommandIO, report: 
   // -i: the recorded address in the host column (0.0.0.0 where none is), as util-linux last;
   // -d: that address's name (getnameinfo), or the address where it has none.
   const names = new Map<string, string>();
-  const hostOf = (s: Session) => (a.values.dns ? names.get(s.addr ?? '0.0.0.0')! : a.values.ip ? s.addr ?? '0.0.0.0' : s.host);
+  const hostOf = (s: Session) => (a.values.dns ? names.get(s.address ?? '0.0.0.0')! : a.values.ip ? s.address ?? '0.0.0.0' : s.host);
   const out = new RecordEmitter<Session>(io.out, a.format, (s) => lastRow(s.user, s.line, hostOf(s), sessionTimes(s), style));
   const stream = a.format !== 'human' && a.limit === Infinity && !a.values.dns;
   const newest = new Newest(a.limit);
@@ -156,7 +156,7 @@ async function lastOfWtmp(a: HistoryArgs, given: string, io: CommandIO, report: 
   } finally {
     progress.done();
   }
-  if (a.values.dns) for (const s of newest.list()) await nameAddress(s.addr ?? '0.0.0.0', names);
+  if (a.values.dns) for (const s of newest.list()) await nameAddress(s.address ?? '0.0.0.0', names);
   for (const s of newest.list()) await out.emit(s);
   if (a.format === 'human') {
     const first = input.stream ? earliest ?? new Date() : input.async ? (await firstEntry(file))?.date ?? fs.statSync(file).ctime : undefined;

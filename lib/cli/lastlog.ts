@@ -19,7 +19,7 @@ export function lastlogStamp(d: Date): string {
 
 /** One row: `%-16s %-8.8s %-42s%s` as lastlog(8); a uid with no account shows as its number. */
 export function formatLastlog(name: string, e: LastlogEntry | null, iso = false): string {
-  const line = column(e ? e.rawLine : '', 8);
+  const line = column(e ? e.line : '', 8);
   const host = e ? safe(e.host) : '';
   const when = e ? (iso ? isoLocal(e.date) : lastlogStamp(e.date)) : NEVER;
   return `${safe(name).padEnd(16)} ${line} ${host.padEnd(42)}${when}`;
@@ -158,7 +158,7 @@ async function lastlog2Table(path: string, user: string | undefined, service: bo
       const gap = ' '.repeat(Math.max(1, service ? Math.abs(date.length - 5) : 0));
       await writer.line(`Username         Port     From${' '.repeat(38)} Latest${gap}${service ? 'Service' : ''}`);
     }
-    let line = `${cField(row.name, 16)} ${cField(row.tty ?? '', 8, 8)} ${cField(row.host ?? '', 42)} ${date}`;
+    let line = `${cField(row.user, 16)} ${cField(row.line ?? '', 8, 8)} ${cField(row.host ?? '', 42)} ${date}`;
     if (service) line += ' '.repeat(Math.max(Math.abs(31 - date.length), row.service !== null ? 1 : 0)) + safe(row.service ?? '');
     await writer.line(line);
   };
@@ -169,7 +169,7 @@ async function lastlog2Table(path: string, user: string | undefined, service: bo
       return 1;
     }
     const row = lastlog2Row(path, user);
-    await print(row ?? { name: user, time: 0, tty: null, host: null, service: null });
+    await print(row ?? { user, time: 0, line: null, host: null, service: null });
   } else {
     for (const row of lastlog2Rows(path)) await print(row);
   }

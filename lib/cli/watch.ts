@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import { parseArgs } from 'util';
-import { paths } from '../paths';
+import { paths } from '../platform';
 import { type WatchEvent, type WatchItem, type WatchWarning } from '../watch/events';
 import { parsePosition, type WatchPosition } from '../watch/position';
 import { type WatchFileKind, type WatchOptions, type WatchSourceName, defaultSources, watch as startWatch } from '../watch/watch';

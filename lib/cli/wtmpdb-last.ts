@@ -118,7 +118,7 @@ export function wtmpdbLastLines(rows: WtmpdbRow[], o: WtmpdbLastOptions): string
     if (row.login < start) start = row.login;
     const loginSec = sec(row.login);
     if (loginSec < o.since || loginSec > o.until) continue;
-    let tty = row.tty ?? '?';
+    let tty = row.line ?? '?';
     if (o.names.length && !o.names.some((n) => n === row.user || n === tty)) continue;
     const host = row.host ?? '';
     const login = formatTime(loginFmt, loginSec);

@@ -8,17 +8,19 @@
  * lists them), each batch its own short statement.
  */
 import * as fs from 'fs';
+import { LASTLOG2_PATH } from '../platform';
 import { type Param, type Rows, batchedAsync, readRows, readRowsAsync } from './sqlite';
 
-/** Where lastlog2 keeps its database. */
-export const LASTLOG2_PATH = '/var/lib/lastlog/lastlog2.db';
 
 /** One row of the Lastlog2 table, as stored. */
 export interface Lastlog2Row {
-  name: string;
+  /** The user name (column `Name`). */
+  user: string;
   /** Seconds since the epoch; 0 when the user never logged in. */
   time: number;
-  tty: string | null;
+  /** The line as recorded (column `TTY`): `pts/0`, or `ssh` for an ssh login. */
+  line: string | null;
+  /** The remote host (column `RemoteHost`). */
   host: string | null;
   service: string | null;
 }
@@ -33,9 +35,9 @@ function toRows(rows: Rows): Lastlog2Row[] {
   const out: Lastlog2Row[] = new Array(rows.length);
   for (let r = 0; r < rows.length; r++) {
     out[r] = {
-      name: rows.text(r, 0) ?? String(rows.number(r, 0)),
+      user: rows.text(r, 0) ?? String(rows.number(r, 0)),
       time: rows.number(r, 1) ?? 0,
-      tty: rows.text(r, 2),
+      line: rows.text(r, 2),
       host: rows.text(r, 3),
       service: rows.text(r, 4),
     };
@@ -66,7 +68,7 @@ export function* lastlog2Rows(path: string = LASTLOG2_PATH): Generator<Lastlog2R
     const rows = toRows(readRows(path, sql, params, BATCH_ROWS));
     yield* rows;
     if (rows.length < BATCH_ROWS) return;
-    last = rows[rows.length - 1].name;
+    last = rows[rows.length - 1].user;
   }
 }
 
@@ -79,7 +81,7 @@ export function lastlog2RowsAsync(path: string = LASTLOG2_PATH): AsyncIterableIt
     const [sql, params] = nextBatch(last);
     const rows = toRows(await readRowsAsync(path, sql, params, BATCH_ROWS));
     if (rows.length < BATCH_ROWS) finished = true;
-    else last = rows[rows.length - 1].name;
+    else last = rows[rows.length - 1].user;
     return rows;
   });
 }

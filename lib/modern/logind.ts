@@ -15,8 +15,9 @@
  * start time still unknown is null (the entry's `ut_time` is then 0, as
  * coreutils makes it); a leader still unknown is null (pid 0).
  *
- * When logind answers (`liveSource()`): only for the system's live utmp (no
- * path given), when there is no utmp file, sd-login loads, and logind keeps
+ * When logind answers (`liveSource()`; the rule is `chooseLiveSource` in
+ * platform.ts): only for the system's live utmp (no path given), when there
+ * is no utmp file, sd-login loads, and logind keeps
  * its session directory (`/run/systemd/sessions`) on a system booted with
  * systemd (`/run/systemd/system`, sd_booted's test) or with sessions listed in
  * it (elogind; a root where sessions are written by hand). A system that still
@@ -26,11 +27,8 @@ import { SnapshotCursor } from '../entry-cursor';
 import * as fs from 'fs';
 import { Entry, devicePath, type UtmpEntry } from '../entry';
 import { type NativeAddon, type NativeLogindSession, type NativeLogindSnapshot, tryNative } from '../native';
-import { typeCode } from '../record-types';
+import { LOGIND_SESSIONS_DIR, type LiveFacts, SYSTEMD_BOOTED_DIR, chooseLiveSource, typeCode } from '../platform';
 
-/** Where logind keeps its sessions, and the directory that exists only while systemd is PID 1. */
-export const LOGIND_SESSIONS_DIR = '/run/systemd/sessions';
-const SYSTEMD_BOOTED_DIR = '/run/systemd/system';
 
 /** A session of systemd-logind, every field sd-login gives; null where it gives none. */
 export interface LogindSession {
@@ -48,8 +46,8 @@ export interface LogindSession {
   seat: string | null;
   /** The virtual terminal number. */
   vt: number | null;
-  /** The tty as logind records it (`pts/0`, `tty1`), or null (ssh sessions have none). */
-  tty: string | null;
+  /** The line: the tty as logind records it (`pts/0`, `tty1`), or null (ssh sessions have none). */
+  line: string | null;
   /** The X11 display (`:0`). */
   display: string | null;
   /** The PAM service (`sshd`, `login`, `gdm-password`). */
@@ -155,7 +153,7 @@ export function toLogindSession(raw: NativeLogindSession, nameOf: (uid: number) 
     state: raw.state ?? null,
     seat: raw.seat ?? null,
     vt: raw.vt ?? null,
-    tty: raw.tty ?? null,
+    line: raw.tty ?? null,
     display: raw.display ?? null,
     service: raw.service ?? null,
     remoteHost: raw.remoteHost ?? null,
@@ -190,7 +188,7 @@ const BOOT_TIME = typeCode('BOOT_TIME', 'linux')!;
  * service stays as it is. `line` is what who prints.
  */
 export function logindEntries(s: LogindSession): LogindEntry[] {
-  let tty = s.tty;
+  let tty = s.line;
   let ttyIsDevice = tty !== null;
   if (tty === null && s.type === 'tty') {
     tty = s.service !== null && s.guessedPty !== null ? `${s.service} ${s.guessedPty}` : (s.service ?? s.guessedPty);
@@ -206,8 +204,19 @@ export function logindEntries(s: LogindSession): LogindEntry[] {
   const usec = s.startTimeUsec ?? 0;
   const sec = Math.floor(usec / 1e6);
   const pid = s.leader ?? 0;
-  const make = (line: string, utLine: string) =>
-    new LogindEntry(code, 'linux', pid, line, utLine, s.id, s.user, host, sec, usec - sec * 1e6, undefined, undefined, pid, undefined, 0);
+  const make = (line: string, device: string) => {
+    const e = new LogindEntry();
+    e.setType(code, 'linux');
+    e.ut_pid = pid;
+    e.line = line;
+    e.ut_line = device;
+    e.ut_id = s.id;
+    e.ut_user = s.user;
+    e.ut_host = host;
+    e.setTime(sec, usec - sec * 1e6);
+    e.ut_session = pid;
+    return e;
+  };
   const out: LogindEntry[] = [];
   if (s.seat !== null) out.push(make(s.seat, s.seat));
   if (tty !== null) out.push(make(tty, ttyIsDevice ? devicePath(tty) : tty));
@@ -216,27 +225,13 @@ export function logindEntries(s: LogindSession): LogindEntry[] {
 
 /** The BOOT_TIME entry coreutils puts first when it reads logind (`reboot`, line `~`). */
 export function bootEntry(bootSeconds: number): LogindEntry {
-  return new LogindEntry(BOOT_TIME, 'linux', 0, '~', '~', '', 'reboot', '', bootSeconds, 0, undefined, undefined, undefined, undefined, 0);
-}
-
-/** The facts `chooseLiveSource` decides on. */
-export interface LiveFacts {
-  /** A utmp file exists at the system's path. */
-  utmpExists: boolean;
-  /** The library providing sd-login, or null where none loads. */
-  logindLibrary: string | null;
-  /** logind's session directory exists. */
-  sessionsDir: boolean;
-  /** systemd is PID 1 (`/run/systemd/system` exists). */
-  systemdBooted: boolean;
-  /** The session directory lists at least one session. */
-  sessionsListed: boolean;
-}
-
-/** Who answers for the live database (see the module comment for the reasons). */
-export function chooseLiveSource(f: LiveFacts): 'utmp' | 'logind' {
-  if (f.utmpExists || f.logindLibrary === null || !f.sessionsDir) return 'utmp';
-  return f.systemdBooted || f.sessionsListed ? 'logind' : 'utmp';
+  const e = new LogindEntry();
+  e.setType(BOOT_TIME, 'linux');
+  e.line = '~';
+  e.ut_line = '~';
+  e.ut_user = 'reboot';
+  e.setTime(bootSeconds, 0);
+  return e;
 }
 
 const libraries = new WeakMap<NativeAddon, string | null>();

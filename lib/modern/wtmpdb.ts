@@ -12,10 +12,9 @@
  */
 import { isIP } from 'net';
 import type { Session, SessionEnd, SessionKind } from '../sessions';
+import { WTMPDB_PATH } from '../platform';
 import { type Param, type Rows, batchedAsync, readRows, readRowsAsync } from './sqlite';
 
-/** Where wtmpdb keeps its database (on Debian a symlink to /var/log/wtmp.db). */
-export const WTMPDB_PATH = '/var/lib/wtmpdb/wtmp.db';
 
 /** wtmpdb's row types (the utmp numbers). */
 export const WTMPDB_BOOT_TIME = 1;
@@ -31,7 +30,9 @@ export interface WtmpdbRow {
   login: number;
   /** Microseconds since the epoch, or null while the session is open. */
   logout: number | null;
-  tty: string | null;
+  /** The line as recorded (column `TTY`): `pts/0`, `~` for a boot. */
+  line: string | null;
+  /** The remote host (column `RemoteHost`); the kernel release for a boot. */
   host: string | null;
   service: string | null;
 }
@@ -112,7 +113,7 @@ function rowsOf(rows: Rows): WtmpdbRow[] {
       user: str(i + 2) ?? '',
       login: num(i + 3) ?? 0,
       logout: num(i + 4),
-      tty: str(i + 5),
+      line: str(i + 5),
       host: str(i + 6),
       service: str(i + 7),
     };
@@ -208,7 +209,7 @@ class WtmpdbSessions {
       if (logout !== null) end = boot ? 'down' : 'logout';
       else if (next !== null) [end, logout] = ['crash', next];
       else end = boot ? 'still running' : 'still logged in';
-      out.push(this.session(row, boot ? 'reboot' : 'login', boot ? 'system boot' : row.tty ?? '', row.login, logout, end));
+      out.push(this.session(row, boot ? 'reboot' : 'login', boot ? 'system boot' : row.line ?? '', row.login, logout, end));
       if (boot && this.options.system && row.logout !== null && next !== null) {
         const s = this.session(row, 'shutdown', 'system down', row.logout, next, 'logout');
         s.user = 'shutdown';
@@ -227,7 +228,7 @@ class WtmpdbSessions {
       this.ipHosts.set(host, ip);
     }
     return {
-      kind, user: row.user, line, host, addr: ip ? host : null, pid: 0,
+      kind, user: row.user, line, host, address: ip ? host : null, pid: 0,
       login: usDate(login), logout: logout === null ? null : usDate(logout), end, index: row.id,
       service: row.service, source: 'wtmpdb',
     };

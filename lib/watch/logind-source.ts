@@ -12,7 +12,8 @@
  */
 import * as fs from 'fs';
 import { isIP } from 'net';
-import { LOGIND_SESSIONS_DIR, type LogindSession, logindSessionsAsync, logindSessions } from '../modern/logind';
+import { LOGIND_SESSIONS_DIR } from '../platform';
+import { type LogindSession, logindSessionsAsync, logindSessions } from '../modern/logind';
 import type { SourceEvent, WatchEventType } from './events';
 import { problem } from './file-source';
 import type { SourcePosition } from './position';
@@ -42,7 +43,7 @@ const isPersonal = (s: LogindSession) => !(s.class ?? '').startsWith('manager');
 
 function seen(s: LogindSession): SeenSession {
   return {
-    id: s.id, start: s.startTimeUsec ?? 0, user: s.user, line: s.tty ?? s.guessedPty ?? s.seat ?? '',
+    id: s.id, start: s.startTimeUsec ?? 0, user: s.user, line: s.line ?? s.guessedPty ?? s.seat ?? '',
     host: s.remoteHost ?? s.display ?? '', pid: s.leader ?? 0, service: s.service,
   };
 }

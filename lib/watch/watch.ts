@@ -7,7 +7,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { LayoutName } from '../layouts';
-import { checkPathArgument, paths } from '../paths';
+import { checkPathArgument } from '../errors';
+import { paths } from '../platform';
 import { failedEvent, historyEvent, type WatchItem } from './events';
 import { AppendFileSource } from './file-source';
 import { EventMerger } from './merge';

@@ -187,7 +187,7 @@ export class WtmpdbSource implements WatchSource {
 function event(type: WatchEventType, row: WtmpdbRow, timeUs: number, path: string): SourceEvent {
   const host = row.host ?? '';
   const e: SourceEvent = {
-    type, time: new Date(Math.floor(timeUs / 1000)), user: row.user, line: row.tty ?? '', host,
+    type, time: new Date(Math.floor(timeUs / 1000)), user: row.user, line: row.line ?? '', host,
     address: isIP(host) ? host : null, source: 'wtmpdb', path,
   };
   if (row.service !== null) e.service = row.service;

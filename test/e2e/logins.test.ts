@@ -150,7 +150,7 @@ describe('an ssh login through a private sshd', () => {
 
     for (const key of [USER, user!.uid]) {
       const ll = lastLogin(key);
-      expect(ll).toMatchObject({ uid: user!.uid, user: USER, rawLine: `pts/${pts}`, line: `/dev/pts/${pts}`, host: '127.0.0.1' });
+      expect(ll).toMatchObject({ uid: user!.uid, user: USER, line: `pts/${pts}`, ut_line: `/dev/pts/${pts}`, host: '127.0.0.1' });
       expect(Math.abs(ll!.time - Math.floor(login.ut_time))).toBeLessThanOrEqual(1);
     }
     const lastlog = execFileSync('lastlog', ['-u', USER], { env: { ...process.env, LC_ALL: 'C' } }).toString();

@@ -141,7 +141,8 @@ describeRoot('logind sessions through sd-login, in a private mount namespace', (
     expect(mine.map((s) => s.id)).toEqual(o.map((s) => s.id));
     for (const s of o) {
       const m = mine.find((x) => x.id === s.id)!;
-      const picked = Object.fromEntries(Object.keys(s).map((k) => [k, (m as unknown as Record<string, unknown>)[k]]));
+      // sd-login's tty is the session's line.
+      const picked = Object.fromEntries(Object.keys(s).map((k) => [k, (m as unknown as Record<string, unknown>)[k === 'tty' ? 'line' : k]]));
       expect(picked).toEqual(s);
     }
     expect(await logindSessionsAsync()).toEqual(mine);

@@ -117,13 +117,13 @@ describe.each(bed.NODES)('utmpx on $name', ({ bin }) => {
         const result = {};
         for (const name of ${JSON.stringify(LASTLOG.map((r) => r.user).concat('nobody'))}) {
           const e = utmpx.lastLogin(name);
-          result[name] = e && { time: e.time, host: e.host, rawLine: e.rawLine };
+          result[name] = e && { time: e.time, host: e.host, line: e.line };
         }
         return result;`, as);
       const rows = bed.sqliteJson<{ Name: string; Time: number; TTY: string | null; RemoteHost: string | null }>(
         bed.LASTLOG2, 'SELECT Name, Time, TTY, RemoteHost FROM Lastlog2');
       for (const row of rows) {
-        expect({ name: row.Name, ...got[row.Name] }).toEqual({ name: row.Name, time: row.Time, host: row.RemoteHost ?? '', rawLine: row.TTY ?? '' });
+        expect({ name: row.Name, ...got[row.Name] }).toEqual({ name: row.Name, time: row.Time, host: row.RemoteHost ?? '', line: row.TTY ?? '' });
       }
       expect(got.nobody).toBeNull();
     });
@@ -131,7 +131,7 @@ describe.each(bed.NODES)('utmpx on $name', ({ bin }) => {
 });
 
 interface SessionFacts { user: string; line: string; host: string; login: number; logout: number | null; end: string }
-interface LastLoginFacts { time: number; host: string; rawLine: string }
+interface LastLoginFacts { time: number; host: string; line: string }
 
 function byLogin(list: SessionFacts[]): SessionFacts[] {
   return [...list].sort((a, b) => a.login - b.login);

@@ -118,8 +118,8 @@ function compareLastLogin(): void {
   for (const { bin } of bed.NODES) {
     for (const user of USERS) {
       const got = bed.facts(bin, `const e = utmpx.lastLogin(${JSON.stringify(bed.READER)});
-        return e && { time: e.time, host: e.host, rawLine: e.rawLine };`, user === 'root' ? {} : { user });
-      expect({ bin, user, got }).toEqual({ bin, user, got: { time: row.Time, host: row.RemoteHost, rawLine: row.TTY } });
+        return e && { time: e.time, host: e.host, line: e.line };`, user === 'root' ? {} : { user });
+      expect({ bin, user, got }).toEqual({ bin, user, got: { time: row.Time, host: row.RemoteHost, line: row.TTY } });
     }
   }
 }
