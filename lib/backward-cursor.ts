@@ -7,7 +7,8 @@ import { decodeChunk } from './decoder';
 import type { UtmpEntry } from './entry';
 import type { EntryCursor, ReadProgress } from './entry-cursor';
 import { LAYOUTS, type LayoutName } from './layouts';
-import { RecordFileSource } from './file-source';
+import { RecordFileSource, openRecordFileSync } from './file-source';
+import * as fs from 'fs';
 import { CHUNK_BYTES } from './forward-cursor';
 import type { WarningSink } from './warnings';
 
@@ -32,6 +33,14 @@ export class BackwardCursor implements EntryCursor {
   /** Size of the file when opened. */
   get size(): number {
     return this.source.size;
+  }
+
+  /**
+   * Position in the file of the record last handed out (0 for the first record
+   * of the file): `sessions({ newestFirst })` numbers sessions by it.
+   */
+  get lastIndex(): number {
+    return (this.end + this.batch.length * this.source.layout!.size) / this.source.layout!.size;
   }
 
   /** Bytes of records handed out so far (for progress). */
@@ -114,4 +123,11 @@ export class BackwardCursor implements EntryCursor {
     decodeChunk(this.chunk!, n, start, this.source.layout!, this.path, this.sink, this.batch);
     this.end = start;
   }
+}
+
+/** How many whole records `path` holds now (its layout recognised as a reader would). */
+export function countRecords(path: string, layout: LayoutName | 'auto'): number {
+  const opened = openRecordFileSync(path, layout === 'auto' ? null : LAYOUTS[layout]);
+  fs.closeSync(opened.fd);
+  return opened.layout ? Math.floor(opened.size / opened.layout.size) : 0;
 }

@@ -15,9 +15,10 @@ import type { LayoutName } from './layouts';
 import type { DataSource } from './modern/source';
 import { isSqliteFile } from './modern/sqlite';
 import { WTMPDB_PATH, wtmpdbSessions, wtmpdbSessionsAsync } from './modern/wtmpdb';
-import { paths } from './paths';
+import { BackwardCursor, countRecords } from './backward-cursor';
+import { checkPathArgument, paths } from './paths';
 import { UtmpFile } from './utmp-file';
-import type { WarningOptions } from './warnings';
+import { type WarningOptions, WarningSink } from './warnings';
 
 /**
  * How a session ended.
@@ -111,6 +112,14 @@ export interface SessionsOptions extends WarningOptions {
   source?: 'wtmp' | 'wtmpdb' | 'auto';
   /** Read `path` as a stream (a pipe, a FIFO, /dev/stdin): see `UtmpFileOptions.stream`. Only `sessionsAsync` reads streams. */
   stream?: boolean;
+  /**
+   * Newest first, in `last`'s order (by `index`, descending): the wtmp is read
+   * backwards and each session comes out when its login is reached, paired as
+   * util-linux `last` pairs while reading backwards. Memory holds one record
+   * per line, never the sessions. Regular files only (no stream, no compressed
+   * file: `ERR_UTMPX_COMPRESSED`); from wtmpdb, sorted by `index` descending.
+   */
+  newestFirst?: boolean;
 }
 
 /** Which history {@link sessions} reads for `path` and `options`, and the file. */
@@ -144,7 +153,12 @@ export function* sessions(path?: string | readonly string[], options: SessionsOp
   const files = rotatedSet(path);
   const chosen = files ? { source: 'wtmp', path: '' } : historySource(path as string | undefined, options);
   if (chosen.source === 'wtmpdb') {
-    yield* wtmpdbSessions(chosen.path, options);
+    if (options.newestFirst) yield* [...wtmpdbSessions(chosen.path, options)].sort(byIndexDescending);
+    else yield* wtmpdbSessions(chosen.path, options);
+    return;
+  }
+  if (options.newestFirst) {
+    yield* backwardSessions(files ?? [chosen.path], options);
     return;
   }
   const pairing = new Pairing(options);
@@ -181,7 +195,10 @@ function rotatedSet(path: string | readonly string[] | undefined): readonly stri
 export function sessionsAsync(path?: string | readonly string[], options: SessionsOptions = {}): AsyncIterableIterator<Session> {
   const files = rotatedSet(path);
   const chosen = files ? { source: 'wtmp', path: '' } : historySource(path as string | undefined, options);
-  if (chosen.source === 'wtmpdb') return wtmpdbSessionsAsync(chosen.path, options);
+  if (chosen.source === 'wtmpdb') {
+    return options.newestFirst ? newestWtmpdbAsync(chosen.path, options) : wtmpdbSessionsAsync(chosen.path, options);
+  }
+  if (options.newestFirst) return backwardSessionsAsync(files ?? [chosen.path], options);
   const queue = [...(files ?? [chosen.path])];
   // A plain async iterator, not an async generator: one await per record
   // read, none per session handed out (an async generator costs several).
@@ -216,6 +233,104 @@ export function sessionsAsync(path?: string | readonly string[], options: Sessio
       finished = true;
       out.length = given = 0;
       file.close();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+const byIndexDescending = (a: Session, b: Session) => b.index - a.index;
+
+async function* newestWtmpdbAsync(path: string, options: SessionsOptions): AsyncIterableIterator<Session> {
+  const all: Session[] = [];
+  for await (const s of wtmpdbSessionsAsync(path, options)) all.push(s);
+  yield* all.sort(byIndexDescending);
+}
+
+/**
+ * The files of a history, newest last, read from the last record of the last
+ * file back to the first of the first; `index` counts records across them all.
+ */
+class BackwardFiles {
+  private readonly sink: WarningSink;
+  private readonly layout: LayoutName | 'auto';
+  /** Records in the files before each file. */
+  private readonly before: number[];
+  private k: number;
+  cursor: BackwardCursor;
+
+  constructor(private readonly files: readonly string[], options: SessionsOptions) {
+    if (options.stream) throw new TypeError('"newestFirst" reads a file backwards: a stream can only be read forwards');
+    for (const f of files) checkPathArgument(f);
+    this.sink = new WarningSink(options);
+    this.layout = options.layout ?? 'auto';
+    this.before = [0];
+    // Rotated files no longer grow: their sizes give the offsets of the files after them.
+    for (let i = 0; i + 1 < files.length; i++) this.before.push(this.before[i] + countRecords(files[i], this.layout));
+    this.k = files.length - 1;
+    this.cursor = new BackwardCursor(files[this.k], this.layout, this.sink);
+  }
+
+  /** The index of the record last read. */
+  get index(): number {
+    return this.before[this.k] + this.cursor.lastIndex;
+  }
+
+  /** On to the file before, when there is one. */
+  previous(): boolean {
+    this.cursor.release();
+    if (this.k === 0) return false;
+    this.cursor = new BackwardCursor(this.files[--this.k], this.layout, this.sink);
+    return true;
+  }
+}
+
+function* backwardSessions(files: readonly string[], options: SessionsOptions): IterableIterator<Session> {
+  const source = new BackwardFiles(files, options);
+  const pairing = new BackwardPairing(options);
+  const out = pairing.out;
+  try {
+    do {
+      const cursor = source.cursor;
+      for (let e = cursor.nextSync(); e !== undefined; e = cursor.nextSync()) {
+        pairing.push(e, source.index);
+        if (out.length !== 0) {
+          for (let i = 0; i < out.length; i++) yield out[i];
+          out.length = 0;
+        }
+      }
+    } while (source.previous());
+  } finally {
+    source.cursor.release();
+  }
+}
+
+function backwardSessionsAsync(files: readonly string[], options: SessionsOptions): AsyncIterableIterator<Session> {
+  const source = new BackwardFiles(files, options);
+  const pairing = new BackwardPairing(options);
+  const out = pairing.out;
+  let given = 0;
+  let finished = false;
+  const iterator: AsyncIterableIterator<Session> = {
+    async next() {
+      if (given === out.length) {
+        out.length = 0;
+        given = 0;
+        while (out.length === 0 && !finished) {
+          const cursor = source.cursor;
+          const e = cursor.canTakeNow() ? cursor.take() : await cursor.nextAsync();
+          if (e !== undefined) pairing.push(e, source.index);
+          else if (!source.previous()) finished = true;
+        }
+        if (out.length === 0) return { value: undefined, done: true };
+      }
+      return { value: out[given++], done: false };
+    },
+    async return() {
+      finished = true;
+      out.length = given = 0;
+      source.cursor.release();
       return { value: undefined, done: true };
     },
     [Symbol.asyncIterator]: () => iterator,
@@ -398,10 +513,142 @@ class Pairing {
   }
 
   private session(e: UtmpEntry, kind: SessionKind, line: string, logout: Date | null, end: SessionEnd): Session {
-    return {
-      kind, user: e.ut_user, line, host: e.ut_host, addr: e.address ?? null, pid: e.ut_pid ?? 0,
-      login: e.date, logout, end, index: this.index, service: null, source: this.options.failedLogins ? 'btmp' : 'wtmp',
-    };
+    return newSession(e, kind, line, logout, end, this.index, this.options.failedLogins ? 'btmp' : 'wtmp');
+  }
+}
+
+function newSession(e: UtmpEntry, kind: SessionKind, line: string, logout: Date | null, end: SessionEnd, index: number, source: DataSource): Session {
+  return {
+    kind, user: e.ut_user, line, host: e.ut_host, addr: e.address ?? null, pid: e.ut_pid ?? 0,
+    login: e.date, logout, end, index, service: null, source,
+  };
+}
+
+/**
+ * `last`'s own pairing, reading backwards (util-linux last.c): per line, the
+ * nearest later login or logout record, which ends a login on that line; the
+ * nearest later boot or shutdown, which ends the logins with no such record
+ * (a crash, or down) and the shutdown before it; the nearest later shutdown,
+ * which ends the reboots (down); the nearest later run-level change. A boot,
+ * a shutdown and run level 0 or 6 forget the lines. Each session comes out as
+ * its first record is reached: newest first, and gives the same sessions as
+ * {@link Pairing}.
+ */
+class BackwardPairing {
+  readonly out: Session[] = [];
+  /** Per line, the nearest later record that ends a login there (until the next boot or shutdown back). */
+  private readonly lineEnds = new Map<string, UtmpEntry>();
+  /** The nearest later boot, shutdown or run level 0/6, and how it ends logins. */
+  private nextDown: UtmpEntry | null = null;
+  private whyDown: 'crash' | 'down' = 'crash';
+  /** The nearest later shutdown or run level 0/6: the end of a reboot. */
+  private nextShutdown: UtmpEntry | null = null;
+  /** The nearest later shutdown or run-level change: the end of a run level. */
+  private nextLevelChange: UtmpEntry | null = null;
+  private readonly since: number;
+  private readonly until: number;
+  private readonly system: boolean;
+  private readonly source: DataSource;
+  private liveness: Liveness | null = null;
+
+  constructor(private readonly options: SessionsOptions) {
+    this.since = options.since ? seconds(options.since) : -Infinity;
+    this.until = options.until ? seconds(options.until) : Infinity;
+    this.system = Boolean(options.system);
+    this.source = options.failedLogins ? 'btmp' : 'wtmp';
+  }
+
+  push(e: UtmpEntry, index: number): void {
+    if (this.since !== -Infinity || this.until !== Infinity) {
+      const sec = Math.floor(e.ut_time);
+      if (sec < this.since || sec > this.until) return;
+    }
+    if (this.options.failedLogins) {
+      const s = newSession(e, 'login', e.line, null, 'logout', index, 'btmp');
+      s.logout = s.login;
+      this.out.push(s);
+      return;
+    }
+    const role = roleOf(e);
+    if (role === Role.Ignored) return;
+    if (role === Role.Login || role === Role.Logout) {
+      const line = e.line;
+      if (role === Role.Login) {
+        const s = newSession(e, 'login', line, null, 'still logged in', index, this.source);
+        const end = line === '' ? undefined : this.lineEnds.get(line);
+        if (end !== undefined) this.close(s, end, 'logout');
+        else this.endByDown(s);
+      }
+      if (line !== '') this.lineEnds.set(line, e);
+      return;
+    }
+    switch (role) {
+      case Role.Boot:
+        this.closeOrOpen(newSession(e, 'reboot', 'system boot', null, 'still running', index, this.source), this.nextShutdown, 'down');
+        this.down(e, 'crash');
+        return;
+      case Role.Shutdown:
+        if (this.system) this.closeOrOpen(newSession(e, 'shutdown', 'system down', null, 'still running', index, this.source), this.nextDown, 'logout');
+        this.nextShutdown = this.nextLevelChange = e;
+        this.down(e, 'down');
+        return;
+      case Role.RunLevel: {
+        const level = e.ut_pid! & 255;
+        // last writes the level with %c: a NUL level ends the label.
+        const label = level === 0 ? '(to lvl ' : `(to lvl ${String.fromCharCode(level)})`;
+        if (this.system) this.closeOrOpen(newSession(e, 'runlevel', label, null, 'still running', index, this.source), this.nextLevelChange, 'logout');
+        this.nextLevelChange = e;
+        if (level === 0x30 || level === 0x36) { // runlevel 0 or 6
+          this.nextShutdown = e;
+          this.down(e, 'down');
+        }
+        return;
+      }
+      case Role.OldTime:
+      case Role.NewTime:
+        if (this.system) {
+          const label = role === Role.OldTime ? 'old time' : 'new time';
+          this.out.push(newSession(e, 'time change', label, null, 'time change', index, this.source));
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  // A boot or shutdown: the logins before it end with it, whatever their line.
+  private down(e: UtmpEntry, how: 'crash' | 'down'): void {
+    this.nextDown = e;
+    this.whyDown = how;
+    this.lineEnds.clear();
+  }
+
+  // A login nothing on its line ended: the next boot or shutdown did, or nothing.
+  private endByDown(s: Session): void {
+    const down = this.nextDown;
+    // last remembers the boot by its time, so a boot at second 0 reads as "no boot".
+    if (down === null || Math.floor(down.ut_time) === 0) {
+      s.end = this.stillOpenEnd(s);
+      this.out.push(s);
+    } else {
+      this.close(s, down, this.whyDown);
+    }
+  }
+
+  private closeOrOpen(s: Session, by: UtmpEntry | null, end: SessionEnd): void {
+    if (by === null) this.out.push(s);
+    else this.close(s, by, end);
+  }
+
+  private close(s: Session, by: UtmpEntry, end: SessionEnd): void {
+    s.logout = by.date;
+    s.end = end;
+    this.out.push(s);
+  }
+
+  private stillOpenEnd(s: Session): SessionEnd {
+    this.liveness ??= new Liveness();
+    return this.liveness.isStale(s) ? 'gone' : 'still logged in';
   }
 }
 
