@@ -2,10 +2,10 @@
 import type { UtmpEntry } from '../entry';
 import { explainMissing } from '../functions';
 import { UtmpFile } from '../utmp-file';
-import { type Command, UsageError, padBytes, safe } from './common';
+import { type Command, UsageError, paddedField, safe } from './common';
 import { cliInput } from './inputs';
 import { noLiveDatabase } from './live';
-import { Progress, RecordEmitter, isoLocal, parseCommand } from './output';
+import { Progress, RecordEmitter, entryMs, isoLocalMicros, parseCommand } from './output';
 import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
 
 /**
@@ -18,13 +18,13 @@ import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
  * in bytes; the strings are escaped first (see terminal.ts).
  */
 export function formatDump(u: UtmpEntry): string {
-  const usec = String(Math.round((u.ut_time - Math.floor(u.ut_time)) * 1e6) % 1e6).padStart(6, '0');
-  const iso = isoLocal(u.date);
-  const time = `${iso.slice(0, 19)},${usec}${iso.slice(19)}`;
+  const t = u.ut_time;
+  const time = isoLocalMicros(entryMs(t), String(Math.round((t - Math.floor(t)) * 1e6) % 1e6).padStart(6, '0'));
   const exit = u.ut_exit ? `${u.ut_exit.e_termination} ${u.ut_exit.e_exit}` : '-';
-  return `[${u.ut_type_code}] [${String(u.ut_pid ?? 0).padStart(5, '0')}] [${padBytes(safe(u.ut_id ?? ''), 4)}] [${padBytes(safe(u.ut_user), 8)}] ` +
-    `[${padBytes(safe(u.line), 12)}] [${padBytes(safe(u.ut_host), 20)}] [${(u.address ?? '0.0.0.0').padEnd(15)}] [${time}] ` +
-    `[${u.ut_session ?? '-'}] [${exit}]`;
+  const pid = u.ut_pid ?? 0;
+  return '[' + u.ut_type_code + '] [' + (pid >= 10000 ? String(pid) : String(pid).padStart(5, '0')) + '] [' + paddedField(u.ut_id ?? '', 4) +
+    '] [' + paddedField(u.ut_user, 8) + '] [' + paddedField(u.line, 12) + '] [' + paddedField(u.ut_host, 20) + '] [' +
+    (u.address ?? '0.0.0.0').padEnd(15) + '] [' + time + '] [' + (u.ut_session ?? '-') + '] [' + exit + ']';
 }
 
 export const dump: Command = {
@@ -48,14 +48,16 @@ ${WARNING_HELP}`,
     const out = new RecordEmitter<UtmpEntry>(io.out, opts.format, formatDump);
     let progress = null as Progress | null;
     try {
-      const each = async (u: UtmpEntry) => {
+      // A promise only when the output must drain: none a record.
+      const each = (u: UtmpEntry) => {
         // The size is known from the first record on; the live database is small: no progress for it.
         progress ??= new Progress(io.err as NodeJS.WriteStream, safe(db.path), file ? db.progress.size : 0);
         if (progress.enabled) progress.update(db.progress.bytesRead);
-        await out.emit(u);
+        return out.emit(u);
       };
-      if (input.async) for await (const u of db) await each(u);
-      else for (const u of db) await each(u);
+      let wait: Promise<void> | undefined;
+      if (input.async) for await (const u of db) { if ((wait = each(u))) await wait; }
+      else for (const u of db) if ((wait = each(u))) await wait;
     } catch (e) {
       return noLiveDatabase(explainMissing(e, db, file), file, io);
     } finally {

@@ -90,8 +90,8 @@ export function parseHistoryArgs(command: string, args: string[], extra: OptionS
 }
 
 /** Whether `time` lies within --since/--until (whole seconds, both inclusive). */
-export function inWindow(a: HistoryArgs, time: Date): boolean {
-  const sec = Math.floor(time.getTime() / 1000);
+export function inWindow(a: HistoryArgs, time: Date | number): boolean {
+  const sec = Math.floor((typeof time === 'number' ? time : time.getTime()) / 1000);
   return sec >= a.since && sec <= a.until;
 }
 
@@ -101,17 +101,19 @@ export function named(a: HistoryArgs, user: string, line: string): boolean {
   return a.names.some((n) => n === user || n === line || (line.startsWith('tty') && n === line.slice(3)));
 }
 
-/** The login and logout columns and the duration, as last(1) prints them. */
+/** The login and logout columns and the duration, as last(1) prints them (times as Dates or milliseconds). */
 export interface LastTimes {
-  login: Date;
+  login: Date | number;
   /** The logout time, or the word(s) last prints instead ('crash', 'down', ...). */
-  logout: Date | 'crash' | 'down' | 'still logged in' | 'still running' | 'gone' | 'time change';
+  logout: Date | number | 'crash' | 'down' | 'still logged in' | 'still running' | 'gone' | 'time change';
   /** End of the session for its length (crash/down: the time of the reboot). */
-  end?: Date | null;
+  end?: Date | number | null;
 }
 
-function length(from: Date, to: Date): string {
-  const secs = Math.floor(to.getTime() / 1000) - Math.floor(from.getTime() / 1000);
+const msOf = (t: Date | number) => (typeof t === 'number' ? t : t.getTime());
+
+function length(fromMs: number, toMs: number): string {
+  const secs = Math.floor(toMs / 1000) - Math.floor(fromMs / 1000);
   const mins = Math.trunc(secs / 60) % 60;
   const hours = Math.trunc(secs / 3600) % 24;
   const days = Math.trunc(secs / 86400);
@@ -136,31 +138,38 @@ export interface RowStyle {
 
 /** One row of last(1)'s table (`%-8s %-12s %-16s login logout length`). */
 export function lastRow(user: string, line: string, host: string, t: LastTimes, a: RowStyle): string {
-  const full = Boolean(a.full) && !a.iso;
-  const inLen = a.iso ? 25 : full ? 24 : 16;
-  const outLen = inLen + 2;
-  const longWords = a.iso || full; // the long forms of "gone" and "still ..."
-  const stamp = (d: Date) => (a.iso ? isoLocal(d) : full ? ctimeStamp(d) : lastStamp(d));
+  const iso = a.iso;
+  const full = a.full === true && !iso;
+  const longWords = iso || full; // the long forms of "gone" and "still ..."
+  const loginMs = msOf(t.login);
+  let login = iso ? isoLocal(loginMs) : full ? ctimeStamp(loginMs) : lastStamp(loginMs);
+  const inLen = iso ? 25 : full ? 24 : 16;
+  if (login.length < inLen) login = login.padEnd(inLen);
+  const logout = t.logout;
   let out: string;
   let len = '';
-  if (t.logout instanceof Date) {
-    out = '- ' + (a.iso ? isoLocal(t.logout) : full ? ctimeStamp(t.logout) : clock(t.logout));
-    len = length(t.login, t.logout);
-  } else if (t.logout === 'crash' || t.logout === 'down') {
-    out = t.logout === 'crash' ? '- crash' : '- down ';
-    if (t.end) len = length(t.login, t.end);
-  } else if (t.logout === 'time change') {
+  if (typeof logout === 'number' || logout instanceof Date) {
+    const ms = msOf(logout);
+    out = '- ' + (iso ? isoLocal(ms) : full ? ctimeStamp(ms) : clock(ms));
+    len = length(loginMs, ms);
+  } else if (logout === 'crash' || logout === 'down') {
+    out = logout === 'crash' ? '- crash' : '- down ';
+    if (t.end !== undefined && t.end !== null) len = length(loginMs, msOf(t.end));
+  } else if (logout === 'time change') {
     out = '';
-  } else if (t.logout === 'gone') {
+  } else if (logout === 'gone') {
     [out, len] = longWords ? ['  gone - no logout', ''] : ['   gone', '- no logout'];
   } else {
-    const [first, rest] = t.logout === 'still running' ? ['still', 'running'] : ['still', 'logged in'];
+    const [first, rest] = logout === 'still running' ? ['still', 'running'] : ['still', 'logged in'];
     [out, len] = longWords ? [`  ${first} ${rest}`, ''] : [`  ${first}`, rest];
   }
-  const hostColumn = a.noHost || a.hostLast ? '' : `${column(host, 16, a.wide)} `;
-  const times = `${stamp(t.login).padEnd(inLen)} ${out.padEnd(longWords ? outLen : 7)} `;
+  const outLen = longWords ? inLen + 2 : 7;
+  if (out.length < outLen) out = out.padEnd(outLen);
+  const hostColumn = a.noHost || a.hostLast ? '' : column(host, 16, a.wide) + ' ';
   const tail = a.hostLast && !a.noHost ? `${len.padEnd(12)} ${safe(host)}` : len;
-  return `${column(user, 8, a.wide)} ${column(line, 12, a.wide)} ${hostColumn}${times}${tail}`.trimEnd(); // last trims the line too
+  const row = column(user, 8, a.wide) + ' ' + column(line, 12, a.wide) + ' ' + hostColumn + login + ' ' + out + ' ' + tail;
+  const c = row.charCodeAt(row.length - 1);
+  return c > 0x20 && c < 0x7f ? row : row.trimEnd(); // last trims the line too
 }
 
 /**

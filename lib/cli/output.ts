@@ -6,8 +6,10 @@
 import { once } from 'events';
 import * as fs from 'fs';
 import { parseArgs } from 'util';
+import { MAX_DATE_MS } from '../entry';
 import { openRecordFileSync } from '../file-source';
 import { UsageError } from './common';
+import { localFields } from './local-time';
 
 export type Format = 'human' | 'json' | 'ndjson';
 
@@ -92,17 +94,20 @@ const FLUSH_AT = 64 * 1024;
 
 /**
  * Writes lines in batches and waits for 'drain' when the stream asks to, so
- * that a slow reader of stdout never makes us buffer a whole file.
+ * that a slow reader of stdout never makes us buffer a whole file. `line()`
+ * returns a promise only when a batch went out: a loop awaits that alone
+ * (`const p = w.line(t); if (p) await p;`), not a promise a line.
  */
 export class LineWriter {
   private pending = '';
 
   constructor(private readonly out: NodeJS.WritableStream) {}
 
-  /** Queues one line; the returned promise settles once it may be followed by more. */
-  async line(text: string): Promise<void> {
+  /** Queues one line; a promise, when returned, settles once it may be followed by more. */
+  line(text: string): Promise<void> | undefined {
     this.pending += text + '\n';
-    if (this.pending.length >= FLUSH_AT) await this.flush();
+    if (this.pending.length >= FLUSH_AT) return this.flush();
+    return undefined;
   }
 
   async flush(): Promise<void> {
@@ -115,7 +120,8 @@ export class LineWriter {
 
 /**
  * Emits a sequence of records in the chosen format: human lines, one JSON
- * array written element by element, or one JSON object a line.
+ * array written element by element, or one JSON object a line. `emit()`
+ * returns a promise only when the caller must wait (see LineWriter).
  */
 export class RecordEmitter<T> {
   private count = 0;
@@ -125,12 +131,12 @@ export class RecordEmitter<T> {
     this.writer = new LineWriter(out);
   }
 
-  async emit(record: T): Promise<void> {
+  emit(record: T): Promise<void> | undefined {
     if (this.format === 'human') return this.writer.line(this.human(record));
     const json = toJson(record);
     if (this.format === 'ndjson') return this.writer.line(json);
     // One JSON document, streamed: '[' before the first element, ']' at the end.
-    await this.writer.line((this.count++ === 0 ? '[' : ',') + json);
+    return this.writer.line((this.count++ === 0 ? '[' : ',') + json);
   }
 
   /** Closes the JSON array (an empty one if nothing came) and flushes. */
@@ -141,45 +147,79 @@ export class RecordEmitter<T> {
 }
 
 /** Two digits, as strftime's %H, %M, %S, %d, %m print them. */
-export const p2 = (n: number) => String(n).padStart(2, '0');
+export const p2 = (n: number) => (n >= 0 && n < 100 ? TWO_DIGITS[n] : String(n).padStart(2, '0'));
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+// %e: the day of the month padded with a space.
+const DAY_OF_MONTH = Array.from({ length: 32 }, (_, i) => String(i).padStart(2));
+
+/** An entry's `date` as milliseconds, without making the Date (Entry#date's rounding and range). */
+export function entryMs(utTime: number): number {
+  const ms = Math.floor(Math.round(utTime * 1e6) / 1000);
+  return ms > MAX_DATE_MS ? MAX_DATE_MS : ms < -MAX_DATE_MS ? -MAX_DATE_MS : ms;
+}
+
+// Each takes a Date or its milliseconds (the CLI's loops format numbers: no Date per time).
+type Time = Date | number;
+const msOf = (t: Time) => (typeof t === 'number' ? t : t.getTime());
 
 /** The local offset from UTC: `+0100` (strftime %z), or `+01:00` with `separator` ':'. */
-export function utcOffset(d: Date, separator = ''): string {
-  const off = -d.getTimezoneOffset();
+export function utcOffset(d: Time, separator = ''): string {
+  return offsetText(localFields(msOf(d)).offsetMinutes, separator);
+}
+
+// The last offset turned into text, per separator.
+let offsetMinutesDone = NaN;
+let offsetSeparatorDone = '';
+let offsetTextDone = '';
+function offsetText(off: number, separator: string): string {
+  if (off === offsetMinutesDone && separator === offsetSeparatorDone) return offsetTextDone;
   const a = Math.abs(off);
-  return `${off < 0 ? '-' : '+'}${p2(Math.floor(a / 60))}${separator}${p2(a % 60)}`;
+  offsetMinutesDone = off;
+  offsetSeparatorDone = separator;
+  offsetTextDone = `${off < 0 ? '-' : '+'}${p2(Math.floor(a / 60))}${separator}${p2(a % 60)}`;
+  return offsetTextDone;
 }
 
 /** ISO 8601 in local time with the offset, as `last --time-format iso` prints it. */
-export function isoLocal(d: Date): string {
-  return `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())}T${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}` +
-    utcOffset(d, ':');
+export function isoLocal(d: Time): string {
+  const f = localFields(msOf(d));
+  return `${f.year}-${p2(f.month)}-${p2(f.day)}T${p2(f.hours)}:${p2(f.minutes)}:${p2(f.seconds)}` + offsetText(f.offsetMinutes, ':');
+}
+
+/** `YYYY-MM-DDTHH:MM:SS,uuuuuu+HH:MM`: utmpdump's time, with `usec` (six digits) after the seconds. */
+export function isoLocalMicros(ms: number, usec: string): string {
+  const f = localFields(ms);
+  return `${f.year}-${p2(f.month)}-${p2(f.day)}T${p2(f.hours)}:${p2(f.minutes)}:${p2(f.seconds)},${usec}` + offsetText(f.offsetMinutes, ':');
 }
 
 /** `YYYY-MM-DD HH:MM` in local time, as who(1) prints it. */
-export function localMinutes(d: Date): string {
-  return `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ${p2(d.getHours())}:${p2(d.getMinutes())}`;
+export function localMinutes(d: Time): string {
+  const f = localFields(msOf(d));
+  return `${f.year}-${p2(f.month)}-${p2(f.day)} ${p2(f.hours)}:${p2(f.minutes)}`;
 }
 
 /** `Mon Jan 15 09:30`, last(1)'s login column (strftime `%a %b %e %H:%M`). */
-export function lastStamp(d: Date): string {
-  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)} ${p2(d.getHours())}:${p2(d.getMinutes())}`;
+export function lastStamp(d: Time): string {
+  const f = localFields(msOf(d));
+  return `${DAYS[f.weekday]} ${MONTHS[f.month - 1]} ${DAY_OF_MONTH[f.day]} ${p2(f.hours)}:${p2(f.minutes)}`;
 }
 
 /** `Mon Jan 15 09:30:00 2024`, as ctime(3) prints it (last's "begins" line). */
-export function ctimeStamp(d: Date): string {
-  return `${lastStamp(d)}:${p2(d.getSeconds())} ${d.getFullYear()}`;
+export function ctimeStamp(d: Time): string {
+  const f = localFields(msOf(d));
+  return `${DAYS[f.weekday]} ${MONTHS[f.month - 1]} ${DAY_OF_MONTH[f.day]} ${p2(f.hours)}:${p2(f.minutes)}:${p2(f.seconds)} ${f.year}`;
 }
 
 /** `HH:MM` in local time. */
-export function clock(d: Date): string {
-  return `${p2(d.getHours())}:${p2(d.getMinutes())}`;
+export function clock(d: Time): string {
+  const f = localFields(msOf(d));
+  return `${p2(f.hours)}:${p2(f.minutes)}`;
 }
 
 /** who(1)'s time column, or ISO 8601 with --iso. */
-export function whoTime(d: Date, iso: boolean): string {
+export function whoTime(d: Time, iso: boolean): string {
   return iso ? isoLocal(d) : localMinutes(d);
 }
 
