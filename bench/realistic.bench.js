@@ -251,4 +251,13 @@ function main() {
   }
 }
 
-childOrMain(child, main);
+// `node bench/realistic.bench.js --write DIR`: only writes the files to DIR and keeps them (for profiling).
+if (process.argv[2] === '--write') {
+  const dir = process.argv[3];
+  fs.mkdirSync(dir, { recursive: true });
+  writeFile(path.join(dir, 'wtmp'), internetWtmp(RECORDS));
+  writeFile(path.join(dir, 'btmp'), bruteForceBtmp(RECORDS));
+  console.log(`wrote ${RECORDS} records to ${dir}/wtmp and ${dir}/btmp`);
+} else {
+  childOrMain(child, main);
+}
