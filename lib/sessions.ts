@@ -249,22 +249,37 @@ async function* newestWtmpdbAsync(path: string, options: SessionsOptions): Async
 }
 
 /**
- * The files of a history, newest last, read from the last record of the last
- * file back to the first of the first; `index` counts records across them all.
+ * What the backward pairing found: the session that `e` began, its `kind`,
+ * its `line` (the label for pseudo-sessions), how it ended, and the record
+ * whose time is its logout (null while open; for a failed login, `e` itself).
+ * @internal
  */
-class BackwardFiles {
+export type FoundSession = (e: UtmpEntry, kind: SessionKind, line: string, end: SessionEnd, by: UtmpEntry | null, index: number) => void;
+
+/**
+ * The sessions of a wtmp history, newest first, handed to `found` one record
+ * at a time (`step()`): what sessions({ newestFirst }) yields, without a
+ * Session or a Date for whoever only prints them (the CLI's `last`). Files
+ * are given oldest first, read from the last record of the last file back to
+ * the first of the first; `index` counts records across them all.
+ * @internal
+ */
+export class BackwardSessionReader {
   private readonly sink: WarningSink;
   private readonly layout: LayoutName | 'auto';
+  private readonly pairing: BackwardPairing;
   /** Records in the files before each file. */
   private readonly before: number[];
   private k: number;
-  cursor: BackwardCursor;
+  private cursor: BackwardCursor;
+  private done = false;
 
-  constructor(private readonly files: readonly string[], options: SessionsOptions) {
+  constructor(private readonly files: readonly string[], options: SessionsOptions, found: FoundSession) {
     if (options.stream) throw new TypeError('"newestFirst" reads a file backwards: a stream can only be read forwards');
     for (const f of files) checkPathArgument(f);
     this.sink = new WarningSink(options);
     this.layout = options.layout ?? 'auto';
+    this.pairing = new BackwardPairing(options, found);
     this.before = [0];
     // Rotated files no longer grow: their sizes give the offsets of the files after them.
     for (let i = 0; i + 1 < files.length; i++) this.before.push(this.before[i] + countRecords(files[i], this.layout));
@@ -272,44 +287,75 @@ class BackwardFiles {
     this.cursor = new BackwardCursor(files[this.k], this.layout, this.sink);
   }
 
-  /** The index of the record last read. */
-  get index(): number {
-    return this.before[this.k] + this.cursor.lastIndex;
+  /** Pairs the next record back; false once the first record of the first file was read. */
+  step(): boolean {
+    for (;;) {
+      if (this.done) return false;
+      const e = this.cursor.nextSync();
+      if (e !== undefined) {
+        this.pairing.push(e, this.before[this.k] + this.cursor.lastIndex);
+        return true;
+      }
+      this.previous();
+    }
   }
 
-  /** On to the file before, when there is one. */
-  previous(): boolean {
+  /** {@link step}, reading without blocking. */
+  async stepAsync(): Promise<boolean> {
+    for (;;) {
+      if (this.done) return false;
+      const c = this.cursor;
+      const e = c.canTakeNow() ? c.take() : await c.nextAsync();
+      if (e !== undefined) {
+        this.pairing.push(e, this.before[this.k] + c.lastIndex);
+        return true;
+      }
+      this.previous();
+    }
+  }
+
+  /** Lets go of the file. */
+  close(): void {
+    this.done = true;
     this.cursor.release();
-    if (this.k === 0) return false;
-    this.cursor = new BackwardCursor(this.files[--this.k], this.layout, this.sink);
-    return true;
+  }
+
+  // On to the file before, when there is one.
+  private previous(): void {
+    this.cursor.release();
+    if (this.k === 0) this.done = true;
+    else this.cursor = new BackwardCursor(this.files[--this.k], this.layout, this.sink);
   }
 }
 
+// Sessions made of what the backward pairing found, into `out`.
+function sessionsInto(out: Session[], options: SessionsOptions): FoundSession {
+  const source: DataSource = options.failedLogins ? 'btmp' : 'wtmp';
+  return (e, kind, line, end, by, index) => {
+    const s = newSession(e, kind, line, null, end, index, source);
+    if (by !== null) s.logout = by === e ? s.login : by.date;
+    out.push(s);
+  };
+}
+
 function* backwardSessions(files: readonly string[], options: SessionsOptions): IterableIterator<Session> {
-  const source = new BackwardFiles(files, options);
-  const pairing = new BackwardPairing(options);
-  const out = pairing.out;
+  const out: Session[] = [];
+  const reader = new BackwardSessionReader(files, options, sessionsInto(out, options));
   try {
-    do {
-      const cursor = source.cursor;
-      for (let e = cursor.nextSync(); e !== undefined; e = cursor.nextSync()) {
-        pairing.push(e, source.index);
-        if (out.length !== 0) {
-          for (let i = 0; i < out.length; i++) yield out[i];
-          out.length = 0;
-        }
+    while (reader.step()) {
+      if (out.length !== 0) {
+        for (let i = 0; i < out.length; i++) yield out[i];
+        out.length = 0;
       }
-    } while (source.previous());
+    }
   } finally {
-    source.cursor.release();
+    reader.close();
   }
 }
 
 function backwardSessionsAsync(files: readonly string[], options: SessionsOptions): AsyncIterableIterator<Session> {
-  const source = new BackwardFiles(files, options);
-  const pairing = new BackwardPairing(options);
-  const out = pairing.out;
+  const out: Session[] = [];
+  const reader = new BackwardSessionReader(files, options, sessionsInto(out, options));
   let given = 0;
   let finished = false;
   const iterator: AsyncIterableIterator<Session> = {
@@ -318,10 +364,7 @@ function backwardSessionsAsync(files: readonly string[], options: SessionsOption
         out.length = 0;
         given = 0;
         while (out.length === 0 && !finished) {
-          const cursor = source.cursor;
-          const e = cursor.canTakeNow() ? cursor.take() : await cursor.nextAsync();
-          if (e !== undefined) pairing.push(e, source.index);
-          else if (!source.previous()) finished = true;
+          if (!(await reader.stepAsync())) finished = true;
         }
         if (out.length === 0) return { value: undefined, done: true };
       }
@@ -330,7 +373,7 @@ function backwardSessionsAsync(files: readonly string[], options: SessionsOption
     async return() {
       finished = true;
       out.length = given = 0;
-      source.cursor.release();
+      reader.close();
       return { value: undefined, done: true };
     },
     [Symbol.asyncIterator]: () => iterator,
@@ -535,7 +578,6 @@ function newSession(e: UtmpEntry, kind: SessionKind, line: string, logout: Date 
  * {@link Pairing}.
  */
 class BackwardPairing {
-  readonly out: Session[] = [];
   /** Per line, the nearest later record that ends a login there (until the next boot or shutdown back). */
   private readonly lineEnds = new Map<string, UtmpEntry>();
   /** The nearest later boot, shutdown or run level 0/6, and how it ends logins. */
@@ -548,14 +590,14 @@ class BackwardPairing {
   private readonly since: number;
   private readonly until: number;
   private readonly system: boolean;
-  private readonly source: DataSource;
+  private readonly failedLogins: boolean;
   private liveness: Liveness | null = null;
 
-  constructor(private readonly options: SessionsOptions) {
+  constructor(options: SessionsOptions, private readonly found: FoundSession) {
     this.since = options.since ? seconds(options.since) : -Infinity;
     this.until = options.until ? seconds(options.until) : Infinity;
     this.system = Boolean(options.system);
-    this.source = options.failedLogins ? 'btmp' : 'wtmp';
+    this.failedLogins = Boolean(options.failedLogins);
   }
 
   push(e: UtmpEntry, index: number): void {
@@ -563,10 +605,8 @@ class BackwardPairing {
       const sec = Math.floor(e.ut_time);
       if (sec < this.since || sec > this.until) return;
     }
-    if (this.options.failedLogins) {
-      const s = newSession(e, 'login', e.line, null, 'logout', index, 'btmp');
-      s.logout = s.login;
-      this.out.push(s);
+    if (this.failedLogins) {
+      this.found(e, 'login', e.line, 'logout', e, index);
       return;
     }
     const role = roleOf(e);
@@ -574,21 +614,20 @@ class BackwardPairing {
     if (role === Role.Login || role === Role.Logout) {
       const line = e.line;
       if (role === Role.Login) {
-        const s = newSession(e, 'login', line, null, 'still logged in', index, this.source);
         const end = line === '' ? undefined : this.lineEnds.get(line);
-        if (end !== undefined) this.close(s, end, 'logout');
-        else this.endByDown(s);
+        if (end !== undefined) this.found(e, 'login', line, 'logout', end, index);
+        else this.endByDown(e, index);
       }
       if (line !== '') this.lineEnds.set(line, e);
       return;
     }
     switch (role) {
       case Role.Boot:
-        this.closeOrOpen(newSession(e, 'reboot', 'system boot', null, 'still running', index, this.source), this.nextShutdown, 'down');
+        this.closeOrOpen(e, 'reboot', 'system boot', index, this.nextShutdown, 'down');
         this.down(e, 'crash');
         return;
       case Role.Shutdown:
-        if (this.system) this.closeOrOpen(newSession(e, 'shutdown', 'system down', null, 'still running', index, this.source), this.nextDown, 'logout');
+        if (this.system) this.closeOrOpen(e, 'shutdown', 'system down', index, this.nextDown, 'logout');
         this.nextShutdown = this.nextLevelChange = e;
         this.down(e, 'down');
         return;
@@ -596,7 +635,7 @@ class BackwardPairing {
         const level = e.ut_pid! & 255;
         // last writes the level with %c: a NUL level ends the label.
         const label = level === 0 ? '(to lvl ' : `(to lvl ${String.fromCharCode(level)})`;
-        if (this.system) this.closeOrOpen(newSession(e, 'runlevel', label, null, 'still running', index, this.source), this.nextLevelChange, 'logout');
+        if (this.system) this.closeOrOpen(e, 'runlevel', label, index, this.nextLevelChange, 'logout');
         this.nextLevelChange = e;
         if (level === 0x30 || level === 0x36) { // runlevel 0 or 6
           this.nextShutdown = e;
@@ -606,10 +645,7 @@ class BackwardPairing {
       }
       case Role.OldTime:
       case Role.NewTime:
-        if (this.system) {
-          const label = role === Role.OldTime ? 'old time' : 'new time';
-          this.out.push(newSession(e, 'time change', label, null, 'time change', index, this.source));
-        }
+        if (this.system) this.found(e, 'time change', role === Role.OldTime ? 'old time' : 'new time', 'time change', null, index);
         return;
       default:
         return;
@@ -624,31 +660,20 @@ class BackwardPairing {
   }
 
   // A login nothing on its line ended: the next boot or shutdown did, or nothing.
-  private endByDown(s: Session): void {
+  private endByDown(e: UtmpEntry, index: number): void {
     const down = this.nextDown;
     // last remembers the boot by its time, so a boot at second 0 reads as "no boot".
     if (down === null || Math.floor(down.ut_time) === 0) {
-      s.end = this.stillOpenEnd(s);
-      this.out.push(s);
+      this.liveness ??= new Liveness();
+      const stale = this.liveness.isStale({ login: e.date, user: e.ut_user, pid: e.ut_pid ?? 0, line: e.line });
+      this.found(e, 'login', e.line, stale ? 'gone' : 'still logged in', null, index);
     } else {
-      this.close(s, down, this.whyDown);
+      this.found(e, 'login', e.line, this.whyDown, down, index);
     }
   }
 
-  private closeOrOpen(s: Session, by: UtmpEntry | null, end: SessionEnd): void {
-    if (by === null) this.out.push(s);
-    else this.close(s, by, end);
-  }
-
-  private close(s: Session, by: UtmpEntry, end: SessionEnd): void {
-    s.logout = by.date;
-    s.end = end;
-    this.out.push(s);
-  }
-
-  private stillOpenEnd(s: Session): SessionEnd {
-    this.liveness ??= new Liveness();
-    return this.liveness.isStale(s) ? 'gone' : 'still logged in';
+  private closeOrOpen(e: UtmpEntry, kind: SessionKind, line: string, index: number, by: UtmpEntry | null, end: SessionEnd): void {
+    this.found(e, kind, line, by === null ? 'still running' : end, by, index);
   }
 }
 
@@ -662,7 +687,7 @@ class Liveness {
   private readonly bootSeconds = Math.floor(Date.now() / 1000 - os.uptime());
   private users: Map<string, number> | null = null;
 
-  isStale(s: Session): boolean {
+  isStale(s: Pick<Session, 'login' | 'user' | 'pid' | 'line'>): boolean {
     if (seconds(s.login) < this.bootSeconds) return true;
     const uid = this.uidOf(s.user.slice(0, 31)); // last cuts the name to 31 bytes
     if (uid === undefined) return true;

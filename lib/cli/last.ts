@@ -3,12 +3,12 @@ import * as fs from 'fs';
 import { promises as dns } from 'dns';
 import { wtmpdbRows } from '../modern/wtmpdb';
 import { paths } from '../paths';
-import { type Session, historySource, sessions, sessionsAsync } from '../sessions';
+import { BackwardSessionReader, type Session, type SessionsOptions, historySource, sessions, sessionsAsync } from '../sessions';
 import { UtmpFile } from '../utmp-file';
 import { cliInput } from './inputs';
 import { type Command, type CommandIO, UsageError, safe } from './common';
 import { HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, type RowStyle, beginsLine, lastRow, named, parseHistoryArgs, parseTime } from './history';
-import { type Format, LineWriter, Progress, RecordEmitter, fileShape } from './output';
+import { type Format, LineWriter, Progress, RecordEmitter, entryMs, fileShape } from './output';
 import { WarningReport } from './warnings';
 import { WTMPDB_TIME_FORMATS, type WtmpdbTimeFormat, wtmpdbLastLines } from './wtmpdb-last';
 
@@ -144,7 +144,9 @@ async function lastOfWtmp(a: HistoryArgs, given: string, io: CommandIO, report: 
   };
   const wanted = (s: Session) => named(a, s.user, s.line) && (present === null || presentAt(s, present));
   let earliest: Date | undefined;
-  if (!input.async) {
+  if (!input.async && a.format === 'human' && !a.values.dns) {
+    await printNewestFirst(a, file, options, present, style, io, out.writer);
+  } else if (!input.async) {
     const shape = fileShape(file, io.err as NodeJS.WriteStream);
     const progress = new Progress(io.err as NodeJS.WriteStream, safe(file), shape.size);
     let shown = 0;
@@ -178,6 +180,59 @@ async function lastOfWtmp(a: HistoryArgs, given: string, io: CommandIO, report: 
   }
   await out.end();
   return out.writer;
+}
+
+/**
+ * last's rows for a file, newest first, each printed as the backward pairing
+ * finds it: the same rows as lastRow(sessionTimes(session)) of sessions({
+ * newestFirst }), without a Session or a Date a row.
+ */
+async function printNewestFirst(
+  a: HistoryArgs, file: string, options: SessionsOptions, present: number | null, style: RowStyle, io: CommandIO, writer: LineWriter,
+): Promise<void> {
+  const shape = fileShape(file, io.err as NodeJS.WriteStream);
+  const progress = new Progress(io.err as NodeJS.WriteStream, safe(file), shape.size);
+  const ip = Boolean(a.values.ip);
+  const times: LastTimes = { login: 0, logout: 0, end: null }; // one for every row: lastRow only reads it
+  let shown = 0;
+  let wait: Promise<void> | undefined;
+  const reader = new BackwardSessionReader([file], options, (e, kind, line, end, by, index) => {
+    if (progress.enabled) progress.update(shape.size - index * shape.recordSize);
+    if (shown >= a.limit || !named(a, e.ut_user, line)) return;
+    const loginMs = entryMs(e.ut_time);
+    const byMs = by === null ? 0 : entryMs(by.ut_time);
+    if (present !== null && (Math.floor(loginMs / 1000) > present || (by !== null && Math.floor(byMs / 1000) < present))) return;
+    times.login = loginMs;
+    times.end = null;
+    switch (end) {
+      case 'logout': times.logout = byMs; break;
+      // A reboot ended by a shutdown shows the shutdown's time, a login the word.
+      case 'crash': case 'down':
+        if (kind === 'login') {
+          times.logout = end;
+          times.end = byMs;
+        } else {
+          times.logout = byMs;
+        }
+        break;
+      // A shutdown no boot followed: last shows its end as time 0.
+      case 'still running': times.logout = kind === 'shutdown' ? 0 : end; break;
+      default: times.logout = end;
+    }
+    shown++;
+    wait = writer.line(lastRow(e.ut_user, line, ip ? e.address ?? '0.0.0.0' : e.ut_host, times, style)) ?? wait;
+  });
+  try {
+    while (shown < a.limit && reader.step()) {
+      if (wait) {
+        await wait;
+        wait = undefined;
+      }
+    }
+  } finally {
+    reader.close();
+    progress.done();
+  }
 }
 
 // The first record of a compressed file (read again: it is a file).

@@ -4,6 +4,7 @@
  * zone again. The zone's offset is taken from a Date once per hour of time
  * (checked at both ends of the hour, so a change inside it falls back to
  * Date), then the fields are plain arithmetic; the last day's date is kept.
+ * The CLI's process never changes TZ while it runs (the offsets are kept).
  */
 
 /** The fields of one local time; one object, reused by every call. */
@@ -19,18 +20,23 @@ export interface LocalFields {
   seconds: number;
   /** Minutes east of UTC, as `-Date#getTimezoneOffset()`. */
   offsetMinutes: number;
+  /** Local time minus UTC in ms (NaN where a Date was asked instead). */
+  offsetMs: number;
 }
 
 const HOUR_MS = 3600_000;
 const DAY_MS = 86400_000;
 
-const fields: LocalFields = { year: 1970, month: 1, day: 1, weekday: 4, hours: 0, minutes: 0, seconds: 0, offsetMinutes: 0 };
+const fields: LocalFields = { year: 1970, month: 1, day: 1, weekday: 4, hours: 0, minutes: 0, seconds: 0, offsetMinutes: 0, offsetMs: 0 };
 
-// The hour last looked up, its offset from UTC (ms, local minus UTC), and its
-// offset as getTimezoneOffset gives it; NaN hour: none yet, or it changes within.
-let cachedHour = NaN;
-let cachedOffsetMs = 0;
-let cachedOffsetMinutes = 0;
+// Hours looked up (direct-mapped: a login and its logout may fall in different
+// hours, and rows alternate between them), their offset from UTC (ms, local
+// minus UTC) and their offset as getTimezoneOffset gives it. NaN: no hour, or
+// one whose offset changes within it (each time of it then asks a Date).
+const HOUR_SLOTS = 256;
+const slotHour = new Float64Array(HOUR_SLOTS).fill(NaN);
+const slotOffsetMs = new Float64Array(HOUR_SLOTS);
+const slotOffsetMinutes = new Float64Array(HOUR_SLOTS);
 // The day (local days since the epoch) last turned into a date.
 let cachedDay = NaN;
 let dayYear = 1970;
@@ -49,21 +55,23 @@ function offsetAt(ms: number): number {
 /** The local time of `ms` (a whole number a Date can hold), in the shared fields object. */
 export function localFields(ms: number): LocalFields {
   const hour = Math.floor(ms / HOUR_MS);
+  const slot = hour & (HOUR_SLOTS - 1);
   let offsetMs: number;
-  if (hour === cachedHour) {
-    offsetMs = cachedOffsetMs;
-    fields.offsetMinutes = cachedOffsetMinutes;
+  if (slotHour[slot] === hour) {
+    offsetMs = slotOffsetMs[slot];
+    fields.offsetMinutes = slotOffsetMinutes[slot];
   } else {
     const start = hour * HOUR_MS;
     offsetMs = offsetAt(ms);
     fields.offsetMinutes = -new Date(ms).getTimezoneOffset();
     if (offsetAt(start) === offsetMs && offsetAt(start + HOUR_MS - 1) === offsetMs) {
-      cachedHour = hour;
-      cachedOffsetMs = offsetMs;
-      cachedOffsetMinutes = fields.offsetMinutes;
+      slotHour[slot] = hour;
+      slotOffsetMs[slot] = offsetMs;
+      slotOffsetMinutes[slot] = fields.offsetMinutes;
     }
   }
   if (Number.isNaN(offsetMs)) return fromDate(ms); // at the ends of a Date's range
+  fields.offsetMs = offsetMs;
   const local = ms + offsetMs;
   const day = Math.floor(local / DAY_MS);
   let inDay = local - day * DAY_MS;
@@ -89,6 +97,7 @@ function fromDate(ms: number): LocalFields {
   fields.minutes = d.getMinutes();
   fields.seconds = d.getSeconds();
   fields.offsetMinutes = -d.getTimezoneOffset();
+  fields.offsetMs = NaN;
   return fields;
 }
 

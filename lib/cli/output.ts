@@ -190,9 +190,20 @@ export function isoLocal(d: Time): string {
 
 /** `YYYY-MM-DDTHH:MM:SS,uuuuuu+HH:MM`: utmpdump's time, with `usec` (six digits) after the seconds. */
 export function isoLocalMicros(ms: number, usec: string): string {
-  const f = localFields(ms);
-  return `${f.year}-${p2(f.month)}-${p2(f.day)}T${p2(f.hours)}:${p2(f.minutes)}:${p2(f.seconds)},${usec}` + offsetText(f.offsetMinutes, ':');
+  const minute = Math.floor(ms / 60_000);
+  if (minute !== isoMinute) {
+    const f = localFields(ms);
+    isoHead = `${f.year}-${p2(f.month)}-${p2(f.day)}T${p2(f.hours)}:${p2(f.minutes)}:`;
+    isoTail = offsetText(f.offsetMinutes, ':');
+    isoMinute = f.offsetMs % 60_000 === 0 ? minute : NaN;
+    return isoHead + p2(f.seconds) + ',' + usec + isoTail;
+  }
+  return isoHead + TWO_DIGITS[Math.floor(ms / 1000) - minute * 60] + ',' + usec + isoTail;
 }
+// The minute isoLocalMicros last wrote, its text up to the seconds, and its offset.
+let isoMinute = NaN;
+let isoHead = '';
+let isoTail = '';
 
 /** `YYYY-MM-DD HH:MM` in local time, as who(1) prints it. */
 export function localMinutes(d: Time): string {
@@ -202,9 +213,17 @@ export function localMinutes(d: Time): string {
 
 /** `Mon Jan 15 09:30`, last(1)'s login column (strftime `%a %b %e %H:%M`). */
 export function lastStamp(d: Time): string {
-  const f = localFields(msOf(d));
-  return `${DAYS[f.weekday]} ${MONTHS[f.month - 1]} ${DAY_OF_MONTH[f.day]} ${p2(f.hours)}:${p2(f.minutes)}`;
+  const ms = msOf(d);
+  const minute = Math.floor(ms / 60_000);
+  // Rows come in time order: the minute before is often the same one.
+  if (minute === stampMinute) return stampText;
+  const f = localFields(ms);
+  stampText = `${DAYS[f.weekday]} ${MONTHS[f.month - 1]} ${DAY_OF_MONTH[f.day]} ${p2(f.hours)}:${p2(f.minutes)}`;
+  stampMinute = f.offsetMs % 60_000 === 0 ? minute : NaN; // local minutes are UTC minutes only for whole-minute offsets
+  return stampText;
 }
+let stampMinute = NaN;
+let stampText = '';
 
 /** `Mon Jan 15 09:30:00 2024`, as ctime(3) prints it (last's "begins" line). */
 export function ctimeStamp(d: Time): string {
@@ -214,9 +233,16 @@ export function ctimeStamp(d: Time): string {
 
 /** `HH:MM` in local time. */
 export function clock(d: Time): string {
-  const f = localFields(msOf(d));
-  return `${p2(f.hours)}:${p2(f.minutes)}`;
+  const ms = msOf(d);
+  const minute = Math.floor(ms / 60_000);
+  if (minute === clockMinute) return clockText;
+  const f = localFields(ms);
+  clockText = `${p2(f.hours)}:${p2(f.minutes)}`;
+  clockMinute = f.offsetMs % 60_000 === 0 ? minute : NaN;
+  return clockText;
 }
+let clockMinute = NaN;
+let clockText = '';
 
 /** who(1)'s time column, or ISO 8601 with --iso. */
 export function whoTime(d: Time, iso: boolean): string {
