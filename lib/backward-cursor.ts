@@ -3,7 +3,7 @@
  * chunks: newest first, constant memory. `last`/`lastb` show history this way,
  * and "the latest 20 failed logins" of a 1 GB btmp then costs one chunk.
  */
-import { decodeChunk } from './decoder';
+import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
 import type { UtmpEntry } from './entry';
 import type { EntryCursor, ReadProgress } from './entry-cursor';
 import { LAYOUTS, type LayoutName } from './layouts';
@@ -20,7 +20,13 @@ export class BackwardCursor implements EntryCursor {
   /** Where the last whole record ends. */
   private wholeEnd = 0;
   private chunk: Buffer | null = null;
-  private batch: UtmpEntry[] = [];
+  /**
+   * Bytes of the chunk not yet handed out: its records at [0, left) are
+   * decoded one at a time, newest first, as they are asked for (an entry the
+   * loop drops dies young, and memory stays flat).
+   */
+  private left = 0;
+  private decoder: RecordDecoder | null = null;
 
   constructor(
     readonly path: string,
@@ -40,16 +46,16 @@ export class BackwardCursor implements EntryCursor {
    * of the file): `sessions({ newestFirst })` numbers sessions by it.
    */
   get lastIndex(): number {
-    return (this.end + this.batch.length * this.source.layout!.size) / this.source.layout!.size;
+    return (this.end + this.left) / this.source.layout!.size;
   }
 
   /** Bytes of records handed out so far (for progress). */
   get bytesDone(): number {
-    return this.end < 0 ? 0 : this.wholeEnd - this.end - this.batch.length * this.source.layout!.size;
+    return this.end < 0 ? 0 : this.wholeEnd - this.end - this.left;
   }
 
   nextSync(): UtmpEntry | undefined {
-    while (this.batch.length === 0) {
+    while (this.left === 0) {
       if (this.end === 0) return this.finish();
       if (this.end < 0) {
         this.source.openSync();
@@ -58,11 +64,11 @@ export class BackwardCursor implements EntryCursor {
       const start = this.start();
       this.consume(start, this.source.readAt(this.chunk!, this.end - start, start));
     }
-    return this.batch.pop();
+    return this.take();
   }
 
   async nextAsync(): Promise<UtmpEntry | undefined> {
-    while (this.batch.length === 0) {
+    while (this.left === 0) {
       if (this.end === 0) return this.finish();
       if (this.end < 0) {
         await this.source.openAsync();
@@ -71,11 +77,11 @@ export class BackwardCursor implements EntryCursor {
       const start = this.start();
       this.consume(start, await this.source.readAtAsync(this.chunk!, this.end - start, start));
     }
-    return this.batch.pop();
+    return this.take();
   }
 
   canTakeNow(): boolean {
-    return this.batch.length > 0;
+    return this.left > 0;
   }
 
   progress(): ReadProgress {
@@ -83,7 +89,8 @@ export class BackwardCursor implements EntryCursor {
   }
 
   take(): UtmpEntry {
-    return this.batch.pop()!;
+    const at = (this.left -= this.decoder!.size);
+    return decodeAt(this.decoder!, this.chunk!, at, this.end + at, this.path, this.sink);
   }
 
   /** Bytes after the last whole record (reported when the file is opened). */
@@ -110,6 +117,7 @@ export class BackwardCursor implements EntryCursor {
       this.sink.report({ code: 'TRAILING_BYTES', message: `${trailing} bytes after the last whole ${size}-byte record`, path: this.path, offset: this.end });
     }
     this.chunk = Buffer.allocUnsafe(Math.max(1, Math.floor(CHUNK_BYTES / size)) * size);
+    this.decoder = recordDecoder(this.source.layout!);
   }
 
   // Where the next chunk back begins.
@@ -117,10 +125,10 @@ export class BackwardCursor implements EntryCursor {
     return Math.max(0, this.end - this.chunk!.length);
   }
 
-  // Decodes the chunk oldest-first; nextSync/nextAsync pop from its end.
+  // The chunk read at `start`: its whole records are handed out from its end.
   private consume(start: number, n: number): void {
-    this.batch = [];
-    decodeChunk(this.chunk!, n, start, this.source.layout!, this.path, this.sink, this.batch);
+    const size = this.decoder!.size;
+    this.left = Math.floor(n / size) * size;
     this.end = start;
   }
 }

@@ -43,12 +43,6 @@ export function isPrintableAscii(s: string, n: number): boolean {
   return true;
 }
 
-/** `safe(text)` padded with spaces to `n` bytes of UTF-8 (see padBytes). */
-export function paddedField(text: string, n: number): string {
-  if (isPrintableAscii(text, text.length)) return text.length < n ? text + SPACES[n - text.length] : text;
-  return padBytes(safe(text), n);
-}
-
 /**
  * `text` padded with spaces to `n` bytes of UTF-8, as printf's `%-Ns` pads
  * (utmpdump, lastlog2): a multibyte name takes the columns of its bytes.

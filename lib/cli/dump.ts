@@ -2,10 +2,10 @@
 import type { UtmpEntry } from '../entry';
 import { explainMissing } from '../functions';
 import { UtmpFile } from '../utmp-file';
-import { type Command, UsageError, paddedField, safe } from './common';
+import { type Command, UsageError, safe } from './common';
 import { cliInput } from './inputs';
 import { noLiveDatabase } from './live';
-import { Progress, RecordEmitter, entryMs, isoLocalMicros, parseCommand } from './output';
+import { type LineWriter, Progress, RecordEmitter, entryMs, parseCommand, writeIsoLocalMicros } from './output';
 import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
 
 /**
@@ -15,16 +15,42 @@ import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
  * `utmpdump -r` reads the first eight fields back and ignores the rest.
  * Fields are padded by bytes of UTF-8, as utmpdump's printf pads them
  * (`[müller ]`: 7 bytes and a space), so the columns have utmpdump's widths
- * in bytes; the strings are escaped first (see terminal.ts).
+ * in bytes; the strings are escaped first (see terminal.ts). Written into
+ * `w` piece by piece: no string is made for the line.
  */
-export function formatDump(u: UtmpEntry): string {
+export function writeDumpLine(w: LineWriter, u: UtmpEntry): Promise<void> | undefined {
   const t = u.ut_time;
-  const time = isoLocalMicros(entryMs(t), String(Math.round((t - Math.floor(t)) * 1e6) % 1e6).padStart(6, '0'));
-  const exit = u.ut_exit ? `${u.ut_exit.e_termination} ${u.ut_exit.e_exit}` : '-';
-  const pid = u.ut_pid ?? 0;
-  return '[' + u.ut_type_code + '] [' + (pid >= 10000 ? String(pid) : String(pid).padStart(5, '0')) + '] [' + paddedField(u.ut_id ?? '', 4) +
-    '] [' + paddedField(u.ut_user, 8) + '] [' + paddedField(u.line, 12) + '] [' + paddedField(u.ut_host, 20) + '] [' +
-    (u.address ?? '0.0.0.0').padEnd(15) + '] [' + time + '] [' + (u.ut_session ?? '-') + '] [' + exit + ']';
+  w.ascii('[');
+  w.int(u.ut_type_code);
+  w.ascii('] [');
+  w.int(u.ut_pid ?? 0, 5);
+  w.ascii('] [');
+  w.field(u.ut_id ?? '', 4);
+  w.ascii('] [');
+  w.field(u.ut_user, 8);
+  w.ascii('] [');
+  w.field(u.line, 12);
+  w.ascii('] [');
+  w.field(u.ut_host, 20);
+  w.ascii('] [');
+  const addr = u.address ?? '0.0.0.0';
+  w.ascii(addr);
+  w.spaces(15 - addr.length);
+  w.ascii('] [');
+  writeIsoLocalMicros(w, entryMs(t), Math.round((t - Math.floor(t)) * 1e6) % 1e6);
+  w.ascii('] [');
+  if (u.ut_session === undefined) w.ascii('-');
+  else w.int(u.ut_session);
+  w.ascii('] [');
+  if (u.ut_exit) {
+    w.int(u.ut_exit.e_termination);
+    w.ascii(' ');
+    w.int(u.ut_exit.e_exit);
+  } else {
+    w.ascii('-');
+  }
+  w.ascii(']');
+  return w.endLine();
 }
 
 export const dump: Command = {
@@ -45,7 +71,7 @@ ${WARNING_HELP}`,
     const report = new WarningReport('dump', opts.format, opts.values);
     const input = cliInput(file);
     const db = new UtmpFile(input.path, { stream: input.stream, onWarning: report.onWarning });
-    const out = new RecordEmitter<UtmpEntry>(io.out, opts.format, formatDump);
+    const out = new RecordEmitter<UtmpEntry>(io.out, opts.format, () => '');
     let progress = null as Progress | null;
     try {
       // A promise only when the output must drain: none a record.
@@ -53,7 +79,7 @@ ${WARNING_HELP}`,
         // The size is known from the first record on; the live database is small: no progress for it.
         progress ??= new Progress(io.err as NodeJS.WriteStream, safe(db.path), file ? db.progress.size : 0);
         if (progress.enabled) progress.update(db.progress.bytesRead);
-        return out.emit(u);
+        return opts.format === 'human' ? writeDumpLine(out.writer, u) : out.emit(u);
       };
       let wait: Promise<void> | undefined;
       if (input.async) for await (const u of db) { if ((wait = each(u))) await wait; }

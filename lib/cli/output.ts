@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import { parseArgs } from 'util';
 import { MAX_DATE_MS } from '../entry';
 import { openRecordFileSync } from '../file-source';
-import { UsageError } from './common';
+import { UsageError, safe } from './common';
 import { localFields } from './local-time';
 
 export type Format = 'human' | 'json' | 'ndjson';
@@ -94,27 +94,124 @@ const FLUSH_AT = 64 * 1024;
 
 /**
  * Writes lines in batches and waits for 'drain' when the stream asks to, so
- * that a slow reader of stdout never makes us buffer a whole file. `line()`
- * returns a promise only when a batch went out: a loop awaits that alone
+ * that a slow reader of stdout never makes us buffer a whole file. Lines go
+ * into a byte buffer as UTF-8, whole (`line()`) or piece by piece (`ascii()`,
+ * `field()`, `int()`, then `endLine()`: no string made for the line). Both
+ * return a promise only when a batch went out: a loop awaits that alone
  * (`const p = w.line(t); if (p) await p;`), not a promise a line.
  */
 export class LineWriter {
-  private pending = '';
+  private buf = Buffer.allocUnsafe(2 * FLUSH_AT);
+  private pos = 0;
 
   constructor(private readonly out: NodeJS.WritableStream) {}
 
   /** Queues one line; a promise, when returned, settles once it may be followed by more. */
   line(text: string): Promise<void> | undefined {
-    this.pending += text + '\n';
-    if (this.pending.length >= FLUSH_AT) return this.flush();
+    this.text(text);
+    return this.endLine();
+  }
+
+  /** Ends the line written piece by piece (see `line()`). */
+  endLine(): Promise<void> | undefined {
+    if (this.pos === this.buf.length) this.makeRoom(1);
+    this.buf[this.pos++] = 0x0a;
+    if (this.pos >= FLUSH_AT) return this.flush();
     return undefined;
   }
 
+  /** Any text, as UTF-8. */
+  text(s: string): void {
+    const n = s.length;
+    if (this.pos + 3 * n > this.buf.length) this.makeRoom(3 * n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.pos += b.write(s, this.pos, 'utf8');
+        return;
+      }
+      b[p++] = c;
+    }
+    this.pos = p;
+  }
+
+  /** Text known to be ASCII. */
+  ascii(s: string): void {
+    const n = s.length;
+    if (this.pos + n > this.buf.length) this.makeRoom(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** `n` spaces (n may be 0 or less: none). */
+  spaces(n: number): void {
+    if (n <= 0) return;
+    if (this.pos + n > this.buf.length) this.makeRoom(n);
+    this.buf.fill(0x20, this.pos, this.pos + n);
+    this.pos += n;
+  }
+
+  /**
+   * A string from a record, escaped (safe()) and padded with spaces to
+   * `width` bytes of UTF-8, as printf's `%-Ns` pads (utmpdump's columns).
+   */
+  field(s: string, width: number): void {
+    const n = s.length;
+    if (this.pos + n + width > this.buf.length) this.makeRoom(n + width);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      // Anything but printable ASCII: escaped, counted in bytes.
+      if (c < 0x20 || c > 0x7e || c === 0x5c) {
+        const text = safe(s);
+        this.text(text);
+        this.spaces(width - Buffer.byteLength(text, 'utf8'));
+        return;
+      }
+      b[p++] = c;
+    }
+    this.pos = p;
+    this.spaces(width - n);
+  }
+
+  /** A whole number in decimal, zero-padded to `width` digits as printf's `%0Nd` (for n >= 0). */
+  int(n: number, width = 0): void {
+    if (!(n >= 0 && n <= 0x7fffffff && Number.isInteger(n))) {
+      this.ascii(width ? String(n).padStart(width, '0') : String(n));
+      return;
+    }
+    let digits = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+    const len = Math.max(digits, width);
+    if (this.pos + len > this.buf.length) this.makeRoom(len);
+    const b = this.buf;
+    let p = this.pos + len;
+    this.pos = p;
+    for (let i = 0; i < len; i++) {
+      b[--p] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+  }
+
   async flush(): Promise<void> {
-    if (this.pending === '') return;
-    const chunk = this.pending;
-    this.pending = '';
+    if (this.pos === 0) return;
+    // The stream may keep the bytes until written: a new buffer for what follows.
+    const chunk = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(2 * FLUSH_AT);
+    this.pos = 0;
     if (!this.out.write(chunk)) await once(this.out as NodeJS.EventEmitter, 'drain');
+  }
+
+  // A line longer than the buffer holds: a larger buffer, the bytes so far copied.
+  private makeRoom(n: number): void {
+    const larger = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + n + FLUSH_AT));
+    this.buf.copy(larger, 0, 0, this.pos);
+    this.buf = larger;
   }
 }
 
@@ -188,17 +285,24 @@ export function isoLocal(d: Time): string {
   return `${f.year}-${p2(f.month)}-${p2(f.day)}T${p2(f.hours)}:${p2(f.minutes)}:${p2(f.seconds)}` + offsetText(f.offsetMinutes, ':');
 }
 
-/** `YYYY-MM-DDTHH:MM:SS,uuuuuu+HH:MM`: utmpdump's time, with `usec` (six digits) after the seconds. */
-export function isoLocalMicros(ms: number, usec: string): string {
+/** `YYYY-MM-DDTHH:MM:SS,uuuuuu+HH:MM`, utmpdump's time, into `w`: `usec` (0-999999) as six digits after the seconds. */
+export function writeIsoLocalMicros(w: LineWriter, ms: number, usec: number): void {
   const minute = Math.floor(ms / 60_000);
+  let seconds: number;
   if (minute !== isoMinute) {
     const f = localFields(ms);
     isoHead = `${f.year}-${p2(f.month)}-${p2(f.day)}T${p2(f.hours)}:${p2(f.minutes)}:`;
     isoTail = offsetText(f.offsetMinutes, ':');
     isoMinute = f.offsetMs % 60_000 === 0 ? minute : NaN;
-    return isoHead + p2(f.seconds) + ',' + usec + isoTail;
+    seconds = f.seconds;
+  } else {
+    seconds = Math.floor(ms / 1000) - minute * 60; // whole-minute offset: the same seconds
   }
-  return isoHead + TWO_DIGITS[Math.floor(ms / 1000) - minute * 60] + ',' + usec + isoTail;
+  w.ascii(isoHead);
+  w.int(seconds, 2);
+  w.ascii(',');
+  w.int(usec, 6);
+  w.ascii(isoTail);
 }
 // The minute isoLocalMicros last wrote, its text up to the seconds, and its offset.
 let isoMinute = NaN;
