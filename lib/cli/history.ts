@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { UtmpFile } from '../utmp-file';
 import { UsageError, column, safe } from './common';
-import { type OptionSpec, type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, p2, parseCommand } from './output';
+import { type LineWriter, type OptionSpec, type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, p2, parseCommand } from './output';
 import { WARNING_HELP, WARNING_OPTIONS } from './warnings';
 
 /** The options of last/lastb, parsed. */
@@ -170,6 +170,29 @@ export function lastRow(user: string, line: string, host: string, t: LastTimes, 
   const row = column(user, 8, a.wide) + ' ' + column(line, 12, a.wide) + ' ' + hostColumn + login + ' ' + out + ' ' + tail;
   const c = row.charCodeAt(row.length - 1);
   return c > 0x20 && c < 0x7f ? row : row.trimEnd(); // last trims the line too
+}
+
+/**
+ * lastRow(), written into `w` piece by piece in the default layout (no -F,
+ * --iso, -a, -R: every row of a plain `last` or `lastb`), with no string made
+ * for the row; other layouts go through lastRow(). The same bytes either way.
+ */
+export function writeLastRow(w: LineWriter, user: string, line: string, host: string, t: LastTimes, a: RowStyle): Promise<void> | undefined {
+  const logout = t.logout;
+  if (a.iso || a.full || a.hostLast || a.noHost || typeof logout !== 'number') return w.line(lastRow(user, line, host, t, a));
+  const loginMs = t.login as number;
+  w.column(user, 8, a.wide);
+  w.ascii(' ');
+  w.column(line, 12, a.wide);
+  w.ascii(' ');
+  w.column(host, 16, a.wide);
+  w.ascii(' ');
+  w.ascii(lastStamp(loginMs)); // 16 characters, as the column
+  w.ascii(' - ');
+  w.ascii(clock(logout));
+  w.ascii(' ');
+  w.ascii(length(loginMs, logout)); // never empty: nothing to trim
+  return w.endLine();
 }
 
 /**

@@ -7,7 +7,7 @@ import { BackwardSessionReader, type Session, type SessionsOptions, historySourc
 import { UtmpFile } from '../utmp-file';
 import { cliInput } from './inputs';
 import { type Command, type CommandIO, UsageError, safe } from './common';
-import { HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, type RowStyle, beginsLine, lastRow, named, parseHistoryArgs, parseTime } from './history';
+import { HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, type RowStyle, beginsLine, lastRow, named, parseHistoryArgs, parseTime, writeLastRow } from './history';
 import { type Format, LineWriter, Progress, RecordEmitter, entryMs, fileShape } from './output';
 import { WarningReport } from './warnings';
 import { WTMPDB_TIME_FORMATS, type WtmpdbTimeFormat, wtmpdbLastLines } from './wtmpdb-last';
@@ -220,7 +220,7 @@ async function printNewestFirst(
       default: times.logout = end;
     }
     shown++;
-    wait = writer.line(lastRow(e.ut_user, line, ip ? e.address ?? '0.0.0.0' : e.ut_host, times, style)) ?? wait;
+    wait = writeLastRow(writer, e.ut_user, line, ip ? e.address ?? '0.0.0.0' : e.ut_host, times, style) ?? wait;
   });
   try {
     while (shown < a.limit && reader.step()) {

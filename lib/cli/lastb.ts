@@ -6,7 +6,7 @@ import { UtmpFile } from '../utmp-file';
 import * as fs from 'fs';
 import { type Command, type CommandIO, safe } from './common';
 import { cliInput } from './inputs';
-import { HISTORY_OPTIONS_HELP, type HistoryArgs, beginsLine, inWindow, lastRow, named, parseHistoryArgs } from './history';
+import { HISTORY_OPTIONS_HELP, type HistoryArgs, beginsLine, inWindow, lastRow, named, parseHistoryArgs, writeLastRow } from './history';
 import { Progress, RecordEmitter, entryMs } from './output';
 import { WarningReport } from './warnings';
 
@@ -27,10 +27,7 @@ ${HISTORY_OPTIONS_HELP}`,
     if (input.async) return lastbForwards(a, file, input.stream, io, report);
     const db = new UtmpFile(file, { newestFirst: true, onWarning: report.onWarning });
     const times = { login: 0, logout: 0 }; // one object for every row: lastRow only reads it
-    const out = new RecordEmitter<UtmpEntry>(io.out, a.format, (u) => {
-      times.login = times.logout = entryMs(u.ut_time);
-      return lastRow(u.ut_user, u.line, u.ut_host, times, a);
-    });
+    const out = new RecordEmitter<UtmpEntry>(io.out, a.format, (u) => lastRow(u.ut_user, u.line, u.ut_host, { login: u.date, logout: u.date }, a));
     const windowed = a.since !== -Infinity || a.until !== Infinity;
     let progress: Progress | null = null;
     let shown = 0;
@@ -40,7 +37,13 @@ ${HISTORY_OPTIONS_HELP}`,
         if (progress.enabled) progress.update(db.progress.bytesRead);
         if ((windowed && !inWindow(a, entryMs(u.ut_time))) || !named(a, u.ut_user, u.line)) continue;
         shown++;
-        const wait = out.emit(u);
+        let wait: Promise<void> | undefined;
+        if (a.format === 'human') {
+          times.login = times.logout = entryMs(u.ut_time);
+          wait = writeLastRow(out.writer, u.ut_user, u.line, u.ut_host, times, a);
+        } else {
+          wait = out.emit(u);
+        }
         if (wait) await wait;
       }
     } catch (e) {

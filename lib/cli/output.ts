@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import { parseArgs } from 'util';
 import { MAX_DATE_MS } from '../entry';
 import { openRecordFileSync } from '../file-source';
-import { UsageError, safe } from './common';
+import { UsageError, column, safe } from './common';
 import { localFields } from './local-time';
 
 export type Format = 'human' | 'json' | 'ndjson';
@@ -124,6 +124,11 @@ export class LineWriter {
   text(s: string): void {
     const n = s.length;
     if (this.pos + 3 * n > this.buf.length) this.makeRoom(3 * n);
+    if (n > 24) {
+      // A whole line: one call into the encoder beats a loop a character.
+      this.pos += this.buf.write(s, this.pos, 'utf8');
+      return;
+    }
     const b = this.buf;
     let p = this.pos;
     for (let i = 0; i < n; i++) {
@@ -145,6 +150,24 @@ export class LineWriter {
     let p = this.pos;
     for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
     this.pos = p;
+  }
+
+  /** column(s, n, wide): cut to `n` characters unless `wide`, escaped, padded to `n`. */
+  column(s: string, n: number, wide: boolean): void {
+    const kept = wide ? s.length : Math.min(s.length, n);
+    if (this.pos + kept + n > this.buf.length) this.makeRoom(kept + n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < kept; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === 0x5c) {
+        this.text(column(s, n, wide)); // anything but printable ASCII
+        return;
+      }
+      b[p++] = c;
+    }
+    this.pos = p;
+    this.spaces(n - kept);
   }
 
   /** `n` spaces (n may be 0 or less: none). */
