@@ -166,8 +166,9 @@ export function* sessions(path?: string | readonly string[], options: SessionsOp
   for (const file of files ?? [chosen.path]) {
     for (const entry of new UtmpFile(file, fileOptions(options))) {
       pairing.push(entry);
-      if (out.length) {
-        yield* out;
+      if (out.length !== 0) {
+        // An indexed loop: yield* would make an array iterator each time.
+        for (let i = 0; i < out.length; i++) yield out[i];
         out.length = 0;
       }
     }

@@ -174,8 +174,10 @@ export class LineWriter {
   spaces(n: number): void {
     if (n <= 0) return;
     if (this.pos + n > this.buf.length) this.makeRoom(n);
-    this.buf.fill(0x20, this.pos, this.pos + n);
-    this.pos += n;
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = 0x20; // a loop: Buffer#fill checks its arguments at length
+    this.pos = p;
   }
 
   /**
@@ -209,15 +211,16 @@ export class LineWriter {
       return;
     }
     let digits = 1;
-    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
-    const len = Math.max(digits, width);
+    for (let x = n; x >= 10; x = (x / 10) | 0) digits++;
+    const len = digits > width ? digits : width;
     if (this.pos + len > this.buf.length) this.makeRoom(len);
     const b = this.buf;
     let p = this.pos + len;
     this.pos = p;
     for (let i = 0; i < len; i++) {
-      b[--p] = 0x30 + (n % 10);
-      n = Math.floor(n / 10);
+      const q = (n / 10) | 0;
+      b[--p] = 0x30 + n - 10 * q;
+      n = q;
     }
   }
 
@@ -310,27 +313,22 @@ export function isoLocal(d: Time): string {
 
 /** `YYYY-MM-DDTHH:MM:SS,uuuuuu+HH:MM`, utmpdump's time, into `w`: `usec` (0-999999) as six digits after the seconds. */
 export function writeIsoLocalMicros(w: LineWriter, ms: number, usec: number): void {
-  const minute = Math.floor(ms / 60_000);
-  let seconds: number;
-  if (minute !== isoMinute) {
-    const f = localFields(ms);
-    isoHead = `${f.year}-${p2(f.month)}-${p2(f.day)}T${p2(f.hours)}:${p2(f.minutes)}:`;
-    isoTail = offsetText(f.offsetMinutes, ':');
-    isoMinute = f.offsetMs % 60_000 === 0 ? minute : NaN;
-    seconds = f.seconds;
-  } else {
-    seconds = Math.floor(ms / 1000) - minute * 60; // whole-minute offset: the same seconds
-  }
-  w.ascii(isoHead);
-  w.int(seconds, 2);
+  const f = localFields(ms);
+  w.int(f.year); // as isoLocal: the year as a number prints
+  w.ascii('-');
+  w.int(f.month, 2);
+  w.ascii('-');
+  w.int(f.day, 2);
+  w.ascii('T');
+  w.int(f.hours, 2);
+  w.ascii(':');
+  w.int(f.minutes, 2);
+  w.ascii(':');
+  w.int(f.seconds, 2);
   w.ascii(',');
   w.int(usec, 6);
-  w.ascii(isoTail);
+  w.ascii(offsetText(f.offsetMinutes, ':'));
 }
-// The minute isoLocalMicros last wrote, its text up to the seconds, and its offset.
-let isoMinute = NaN;
-let isoHead = '';
-let isoTail = '';
 
 /** `YYYY-MM-DD HH:MM` in local time, as who(1) prints it. */
 export function localMinutes(d: Time): string {
