@@ -44,7 +44,7 @@ function randomHistory(seed: number, count: number): DumpRecord[] {
   const records: DumpRecord[] = [];
   let t = 0;
   for (let i = 0; i < count; i++) {
-    t += 1 + rand(14400);
+    t += rand(25) === 0 ? -rand(7200) : 1 + rand(14400); // now and then the clock goes back: negative lengths
     const line = lines[rand(lines.length)];
     const r = rand(100);
     if (r < 38) {

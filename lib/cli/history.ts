@@ -112,15 +112,20 @@ export interface LastTimes {
 
 const msOf = (t: Date | number) => (typeof t === 'number' ? t : t.getTime());
 
+/**
+ * last's length column: `(D+HH:MM)`, ` (HH:MM)`, and for a logout before the
+ * login (the clock went back) ` (-H:MM)` (printf's %02d of negative hours)
+ * or ` (-00:MM)` under an hour.
+ */
 function length(fromMs: number, toMs: number): string {
   const secs = Math.floor(toMs / 1000) - Math.floor(fromMs / 1000);
   const mins = Math.trunc(secs / 60) % 60;
   const hours = Math.trunc(secs / 3600) % 24;
   const days = Math.trunc(secs / 86400);
-  const hh = p2(Math.abs(hours));
   const mm = p2(Math.abs(mins));
-  if (days) return `(${days}+${hh}:${mm})`;
-  if (secs >= 0) return ` (${hh}:${mm})`;
+  if (days) return `(${days}+${p2(Math.abs(hours))}:${mm})`;
+  if (hours) return ` (${hours < 0 ? String(hours) : p2(hours)}:${mm})`;
+  if (secs >= 0) return ` (00:${mm})`;
   return ` (-00:${mm})`;
 }
 
@@ -191,8 +196,31 @@ export function writeLastRow(w: LineWriter, user: string, line: string, host: st
   w.ascii(' - ');
   w.ascii(clock(logout));
   w.ascii(' ');
-  w.ascii(length(loginMs, logout)); // never empty: nothing to trim
+  writeLength(w, loginMs, logout); // never empty: nothing to trim
   return w.endLine();
+}
+
+/** length(), into `w`. */
+function writeLength(w: LineWriter, fromMs: number, toMs: number): void {
+  const secs = Math.floor(toMs / 1000) - Math.floor(fromMs / 1000);
+  const mins = Math.abs(Math.trunc(secs / 60) % 60);
+  const hours = Math.trunc(secs / 3600) % 24;
+  const days = Math.trunc(secs / 86400);
+  if (days) {
+    w.ascii('(');
+    w.int(days);
+    w.ascii('+');
+    w.two(Math.abs(hours));
+  } else if (hours < 0) {
+    w.ascii(' (');
+    w.ascii(String(hours));
+  } else {
+    w.ascii(secs >= 0 ? ' (' : ' (-');
+    w.two(hours);
+  }
+  w.ascii(':');
+  w.two(mins);
+  w.ascii(')');
 }
 
 /**

@@ -204,6 +204,14 @@ export class LineWriter {
     this.spaces(width - n);
   }
 
+  /** Two digits (0-99), as `%02d`. */
+  two(n: number): void {
+    if (this.pos + 2 > this.buf.length) this.makeRoom(2);
+    const q = (n / 10) | 0;
+    this.buf[this.pos++] = 0x30 + q;
+    this.buf[this.pos++] = 0x30 + n - 10 * q;
+  }
+
   /** A whole number in decimal, zero-padded to `width` digits as printf's `%0Nd` (for n >= 0). */
   int(n: number, width = 0): void {
     if (!(n >= 0 && n <= 0x7fffffff && Number.isInteger(n))) {
@@ -314,21 +322,27 @@ export function isoLocal(d: Time): string {
 /** `YYYY-MM-DDTHH:MM:SS,uuuuuu+HH:MM`, utmpdump's time, into `w`: `usec` (0-999999) as six digits after the seconds. */
 export function writeIsoLocalMicros(w: LineWriter, ms: number, usec: number): void {
   const f = localFields(ms);
-  w.int(f.year); // as isoLocal: the year as a number prints
-  w.ascii('-');
-  w.int(f.month, 2);
-  w.ascii('-');
-  w.int(f.day, 2);
-  w.ascii('T');
-  w.int(f.hours, 2);
+  if (f.year !== isoYear || f.month !== isoMonth || f.day !== isoDay) {
+    isoYear = f.year;
+    isoMonth = f.month;
+    isoDay = f.day;
+    isoDate = `${f.year}-${p2(f.month)}-${p2(f.day)}T`; // the year as a number prints, as isoLocal
+  }
+  w.ascii(isoDate);
+  w.two(f.hours);
   w.ascii(':');
-  w.int(f.minutes, 2);
+  w.two(f.minutes);
   w.ascii(':');
-  w.int(f.seconds, 2);
+  w.two(f.seconds);
   w.ascii(',');
   w.int(usec, 6);
   w.ascii(offsetText(f.offsetMinutes, ':'));
 }
+// The date writeIsoLocalMicros last wrote (rows come in time order: the same day again and again).
+let isoYear = NaN;
+let isoMonth = NaN;
+let isoDay = NaN;
+let isoDate = '';
 
 /** `YYYY-MM-DD HH:MM` in local time, as who(1) prints it. */
 export function localMinutes(d: Time): string {
