@@ -204,6 +204,16 @@ export class LineWriter {
     this.spaces(width - n);
   }
 
+  /** `] [`, between bracketed fields. */
+  nextField(): void {
+    if (this.pos + 3 > this.buf.length) this.makeRoom(3);
+    const b = this.buf;
+    b[this.pos] = 0x5d;
+    b[this.pos + 1] = 0x20;
+    b[this.pos + 2] = 0x5b;
+    this.pos += 3;
+  }
+
   /** Two digits (0-99), as `%02d`. */
   two(n: number): void {
     if (this.pos + 2 > this.buf.length) this.makeRoom(2);
@@ -336,7 +346,7 @@ export function writeIsoLocalMicros(w: LineWriter, ms: number, usec: number): vo
   w.two(f.seconds);
   w.ascii(',');
   w.int(usec, 6);
-  w.ascii(offsetText(f.offsetMinutes, ':'));
+  w.ascii(f.offsetMinutes === 0 ? '+00:00' : offsetText(f.offsetMinutes, ':'));
 }
 // The date writeIsoLocalMicros last wrote (rows come in time order: the same day again and again).
 let isoYear = NaN;
