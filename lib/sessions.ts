@@ -400,9 +400,11 @@ function roleOf(e: UtmpEntry): Role {
   } else {
     // Programs that do not fill in ut_type: a user and a line make a login,
     // no user makes a logout.
-    if (type !== 'DEAD_PROCESS' && user !== '' && line !== '' && !user.startsWith('LOGIN')) type = 'USER_PROCESS';
+    // (A first letter compared before startsWith: this runs for every record.)
+    const first = user.charCodeAt(0);
+    if (type !== 'DEAD_PROCESS' && user !== '' && line !== '' && !(first === 0x4c /* L */ && user.startsWith('LOGIN'))) type = 'USER_PROCESS';
     if (user === '') type = 'DEAD_PROCESS';
-    if (user.startsWith('date')) {
+    if (first === 0x64 /* d */ && user.startsWith('date')) {
       if (line.charCodeAt(0) === 0x7c /* | */) return Role.OldTime;
       if (line.charCodeAt(0) === 0x7b /* { */) return Role.NewTime;
     }

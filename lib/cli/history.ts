@@ -192,9 +192,9 @@ export function writeLastRow(w: LineWriter, user: string, line: string, host: st
   w.ascii(' ');
   w.column(host, 16, a.wide);
   w.ascii(' ');
-  w.ascii(lastStamp(loginMs)); // 16 characters, as the column
+  w.lastStamp(loginMs); // 16 characters, as the column
   w.ascii(' - ');
-  w.ascii(clock(logout));
+  w.clock(logout);
   w.ascii(' ');
   writeLength(w, loginMs, logout); // never empty: nothing to trim
   return w.endLine();

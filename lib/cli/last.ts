@@ -193,12 +193,13 @@ async function printNewestFirst(
   const shape = fileShape(file, io.err as NodeJS.WriteStream);
   const progress = new Progress(io.err as NodeJS.WriteStream, safe(file), shape.size);
   const ip = Boolean(a.values.ip);
+  const anyName = a.names.length > 0;
   const times: LastTimes = { login: 0, logout: 0, end: null }; // one for every row: lastRow only reads it
   let shown = 0;
   let wait: Promise<void> | undefined;
   const reader = new BackwardSessionReader([file], options, (e, kind, line, end, by, index) => {
     if (progress.enabled) progress.update(shape.size - index * shape.recordSize);
-    if (shown >= a.limit || !named(a, e.ut_user, line)) return;
+    if (shown >= a.limit || (anyName && !named(a, e.ut_user, line))) return;
     const loginMs = entryMs(e.ut_time);
     const byMs = by === null ? 0 : entryMs(by.ut_time);
     if (present !== null && (Math.floor(loginMs / 1000) > present || (by !== null && Math.floor(byMs / 1000) < present))) return;

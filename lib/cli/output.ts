@@ -214,6 +214,40 @@ export class LineWriter {
     this.pos += 3;
   }
 
+  /** lastStamp(ms) (`Mon Jan 15 09:30`, 16 bytes), from the time's fields. */
+  lastStamp(ms: number): void {
+    const f = localFields(ms);
+    if (this.pos + 16 > this.buf.length) this.makeRoom(16);
+    const b = this.buf;
+    const p = this.pos;
+    const d = f.weekday * 3;
+    const m = (f.month - 1) * 3;
+    b[p] = DAY_BYTES[d];
+    b[p + 1] = DAY_BYTES[d + 1];
+    b[p + 2] = DAY_BYTES[d + 2];
+    b[p + 3] = 0x20;
+    b[p + 4] = MONTH_BYTES[m];
+    b[p + 5] = MONTH_BYTES[m + 1];
+    b[p + 6] = MONTH_BYTES[m + 2];
+    b[p + 7] = 0x20;
+    const tens = (f.day / 10) | 0;
+    b[p + 8] = tens === 0 ? 0x20 : 0x30 + tens; // %e
+    b[p + 9] = 0x30 + f.day - 10 * tens;
+    b[p + 10] = 0x20;
+    this.pos = p + 11;
+    this.two(f.hours);
+    this.ascii(':');
+    this.two(f.minutes);
+  }
+
+  /** clock(ms) (`09:30`). */
+  clock(ms: number): void {
+    const f = localFields(ms);
+    this.two(f.hours);
+    this.ascii(':');
+    this.two(f.minutes);
+  }
+
   /** Two digits (0-99), as `%02d`. */
   two(n: number): void {
     if (this.pos + 2 > this.buf.length) this.makeRoom(2);
@@ -294,6 +328,8 @@ const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 // %e: the day of the month padded with a space.
 const DAY_OF_MONTH = Array.from({ length: 32 }, (_, i) => String(i).padStart(2));
+const DAY_BYTES = Buffer.from(DAYS.join(''), 'latin1');
+const MONTH_BYTES = Buffer.from(MONTHS.join(''), 'latin1');
 
 /** An entry's `date` as milliseconds, without making the Date (Entry#date's rounding and range). */
 export function entryMs(utTime: number): number {
