@@ -37,6 +37,9 @@ const HOUR_SLOTS = 256;
 const slotHour = new Float64Array(HOUR_SLOTS).fill(NaN);
 const slotOffsetMs = new Float64Array(HOUR_SLOTS);
 const slotOffsetMinutes = new Float64Array(HOUR_SLOTS);
+// The hour of the call before (when cached) and its offset.
+let lastHour = NaN;
+let lastOffsetMs = 0;
 // The day (local days since the epoch) last turned into a date.
 let cachedDay = NaN;
 let dayYear = 1970;
@@ -57,7 +60,10 @@ export function localFields(ms: number): LocalFields {
   const hour = Math.floor(ms / HOUR_MS);
   const slot = hour & (HOUR_SLOTS - 1);
   let offsetMs: number;
-  if (slotHour[slot] === hour) {
+  if (hour === lastHour) {
+    offsetMs = lastOffsetMs; // the hour of the call before, most often
+    fields.offsetMinutes = slotOffsetMinutes[slot];
+  } else if (slotHour[slot] === hour) {
     offsetMs = slotOffsetMs[slot];
     fields.offsetMinutes = slotOffsetMinutes[slot];
   } else {
@@ -72,6 +78,10 @@ export function localFields(ms: number): LocalFields {
   }
   if (Number.isNaN(offsetMs)) return fromDate(ms); // at the ends of a Date's range
   fields.offsetMs = offsetMs;
+  if (slotHour[slot] === hour) {
+    lastHour = hour;
+    lastOffsetMs = offsetMs;
+  }
   const local = ms + offsetMs;
   const day = Math.floor(local / DAY_MS);
   let inDay = local - day * DAY_MS;

@@ -248,6 +248,18 @@ export class LineWriter {
     this.two(f.minutes);
   }
 
+  /** Six digits (0-999999), as `%06d`. */
+  six(n: number): void {
+    if (this.pos + 6 > this.buf.length) this.makeRoom(6);
+    const b = this.buf;
+    for (let p = this.pos + 5; p >= this.pos; p--) {
+      const q = (n / 10) | 0;
+      b[p] = 0x30 + n - 10 * q;
+      n = q;
+    }
+    this.pos += 6;
+  }
+
   /** Two digits (0-99), as `%02d`. */
   two(n: number): void {
     if (this.pos + 2 > this.buf.length) this.makeRoom(2);
@@ -381,7 +393,7 @@ export function writeIsoLocalMicros(w: LineWriter, ms: number, usec: number): vo
   w.ascii(':');
   w.two(f.seconds);
   w.ascii(',');
-  w.int(usec, 6);
+  w.six(usec);
   w.ascii(f.offsetMinutes === 0 ? '+00:00' : offsetText(f.offsetMinutes, ':'));
 }
 // The date writeIsoLocalMicros last wrote (rows come in time order: the same day again and again).
