@@ -166,7 +166,9 @@ export function* sessions(path?: string | readonly string[], options: SessionsOp
   for (const file of files ?? [chosen.path]) {
     for (const entry of new UtmpFile(file, fileOptions(options))) {
       pairing.push(entry);
-      if (out.length !== 0) {
+      if (out.length === 1) {
+        yield out.pop()!; // most records end one session: pop is cheaper than setting the length
+      } else if (out.length !== 0) {
         // An indexed loop: yield* would make an array iterator each time.
         for (let i = 0; i < out.length; i++) yield out[i];
         out.length = 0;
@@ -212,7 +214,8 @@ export function sessionsAsync(path?: string | readonly string[], options: Sessio
   const iterator: AsyncIterableIterator<Session> = {
     async next() {
       if (given === out.length) {
-        out.length = 0;
+        if (out.length === 1) out.pop(); // cheaper than setting the length (which gives up the array's storage)
+        else out.length = 0;
         given = 0;
         while (out.length === 0 && !finished) {
           const r = await entries.next();
@@ -344,7 +347,9 @@ function* backwardSessions(files: readonly string[], options: SessionsOptions): 
   const reader = new BackwardSessionReader(files, options, sessionsInto(out, options));
   try {
     while (reader.step()) {
-      if (out.length !== 0) {
+      if (out.length === 1) {
+        yield out.pop()!;
+      } else if (out.length !== 0) {
         for (let i = 0; i < out.length; i++) yield out[i];
         out.length = 0;
       }
@@ -362,7 +367,8 @@ function backwardSessionsAsync(files: readonly string[], options: SessionsOption
   const iterator: AsyncIterableIterator<Session> = {
     async next() {
       if (given === out.length) {
-        out.length = 0;
+        if (out.length === 1) out.pop(); // cheaper than setting the length (which gives up the array's storage)
+        else out.length = 0;
         given = 0;
         while (out.length === 0 && !finished) {
           if (!(await reader.stepAsync())) finished = true;
