@@ -168,3 +168,14 @@ describe('utmpx last prints what last -f prints, from the backward pairing', () 
     expect(rows(piped.stdout.toString())).toEqual(rows(oracleIn(UTC, 'last', '-x', '-f', files[0])));
   });
 });
+
+test('from wtmpdb, newestFirst gives the rows\' sessions by index, descending', async () => {
+  const db = path.resolve(__dirname, 'fixtures', 'sqlite', 'wtmp.db');
+  const all = [...sessions(db, { system: true })];
+  expect(all.length).toBeGreaterThan(3);
+  const newest = [...sessions(db, { system: true, newestFirst: true })];
+  expect(newest).toEqual(newestFirst(all));
+  const viaAsync: Session[] = [];
+  for await (const s of sessionsAsync(db, { system: true, newestFirst: true })) viaAsync.push(s);
+  expect(viaAsync).toEqual(newest);
+});
