@@ -3,11 +3,12 @@
  * chunks: newest first, constant memory. `last`/`lastb` show history this way,
  * and "the latest 20 failed logins" of a 1 GB btmp then costs one chunk.
  */
-import { decodeChunk } from './decoder';
+import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
 import type { UtmpEntry } from './entry';
 import type { EntryCursor, ReadProgress } from './entry-cursor';
 import { LAYOUTS, type LayoutName } from './layouts';
-import { RecordFileSource } from './file-source';
+import { RecordFileSource, openRecordFileSync } from './file-source';
+import * as fs from 'fs';
 import { CHUNK_BYTES } from './forward-cursor';
 import type { WarningSink } from './warnings';
 
@@ -19,7 +20,13 @@ export class BackwardCursor implements EntryCursor {
   /** Where the last whole record ends. */
   private wholeEnd = 0;
   private chunk: Buffer | null = null;
-  private batch: UtmpEntry[] = [];
+  /**
+   * Bytes of the chunk not yet handed out: its records at [0, left) are
+   * decoded one at a time, newest first, as they are asked for (an entry the
+   * loop drops dies young, and memory stays flat).
+   */
+  private left = 0;
+  private decoder: RecordDecoder | null = null;
 
   constructor(
     readonly path: string,
@@ -34,13 +41,21 @@ export class BackwardCursor implements EntryCursor {
     return this.source.size;
   }
 
+  /**
+   * Position in the file of the record last handed out (0 for the first record
+   * of the file): `sessions({ newestFirst })` numbers sessions by it.
+   */
+  get lastIndex(): number {
+    return (this.end + this.left) / this.source.layout!.size;
+  }
+
   /** Bytes of records handed out so far (for progress). */
   get bytesDone(): number {
-    return this.end < 0 ? 0 : this.wholeEnd - this.end - this.batch.length * this.source.layout!.size;
+    return this.end < 0 ? 0 : this.wholeEnd - this.end - this.left;
   }
 
   nextSync(): UtmpEntry | undefined {
-    while (this.batch.length === 0) {
+    while (this.left === 0) {
       if (this.end === 0) return this.finish();
       if (this.end < 0) {
         this.source.openSync();
@@ -49,11 +64,11 @@ export class BackwardCursor implements EntryCursor {
       const start = this.start();
       this.consume(start, this.source.readAt(this.chunk!, this.end - start, start));
     }
-    return this.batch.pop();
+    return this.take();
   }
 
   async nextAsync(): Promise<UtmpEntry | undefined> {
-    while (this.batch.length === 0) {
+    while (this.left === 0) {
       if (this.end === 0) return this.finish();
       if (this.end < 0) {
         await this.source.openAsync();
@@ -62,11 +77,11 @@ export class BackwardCursor implements EntryCursor {
       const start = this.start();
       this.consume(start, await this.source.readAtAsync(this.chunk!, this.end - start, start));
     }
-    return this.batch.pop();
+    return this.take();
   }
 
   canTakeNow(): boolean {
-    return this.batch.length > 0;
+    return this.left > 0;
   }
 
   progress(): ReadProgress {
@@ -74,7 +89,8 @@ export class BackwardCursor implements EntryCursor {
   }
 
   take(): UtmpEntry {
-    return this.batch.pop()!;
+    const at = (this.left -= this.decoder!.size);
+    return decodeAt(this.decoder!, this.chunk!, at, this.end + at, this.path, this.sink);
   }
 
   /** Bytes after the last whole record (reported when the file is opened). */
@@ -101,6 +117,7 @@ export class BackwardCursor implements EntryCursor {
       this.sink.report({ code: 'TRAILING_BYTES', message: `${trailing} bytes after the last whole ${size}-byte record`, path: this.path, offset: this.end });
     }
     this.chunk = Buffer.allocUnsafe(Math.max(1, Math.floor(CHUNK_BYTES / size)) * size);
+    this.decoder = recordDecoder(this.source.layout!);
   }
 
   // Where the next chunk back begins.
@@ -108,10 +125,17 @@ export class BackwardCursor implements EntryCursor {
     return Math.max(0, this.end - this.chunk!.length);
   }
 
-  // Decodes the chunk oldest-first; nextSync/nextAsync pop from its end.
+  // The chunk read at `start`: its whole records are handed out from its end.
   private consume(start: number, n: number): void {
-    this.batch = [];
-    decodeChunk(this.chunk!, n, start, this.source.layout!, this.path, this.sink, this.batch);
+    const size = this.decoder!.size;
+    this.left = Math.floor(n / size) * size;
     this.end = start;
   }
+}
+
+/** How many whole records `path` holds now (its layout recognised as a reader would). */
+export function countRecords(path: string, layout: LayoutName | 'auto'): number {
+  const opened = openRecordFileSync(path, layout === 'auto' ? null : LAYOUTS[layout]);
+  fs.closeSync(opened.fd);
+  return opened.layout ? Math.floor(opened.size / opened.layout.size) : 0;
 }

@@ -15,9 +15,11 @@ import type { LayoutName } from './layouts';
 import type { DataSource } from './modern/source';
 import { isSqliteFile } from './modern/sqlite';
 import { wtmpdbSessions, wtmpdbSessionsAsync } from './modern/wtmpdb';
+import { BackwardCursor, countRecords } from './backward-cursor';
+import { checkPathArgument } from './errors';
 import { WTMPDB_PATH, paths } from './platform';
 import { UtmpFile } from './utmp-file';
-import type { WarningOptions } from './warnings';
+import { type WarningOptions, WarningSink } from './warnings';
 
 /**
  * How a session ended.
@@ -111,6 +113,14 @@ export interface SessionsOptions extends WarningOptions {
   source?: 'wtmp' | 'wtmpdb' | 'auto';
   /** Read `path` as a stream (a pipe, a FIFO, /dev/stdin): see `UtmpFileOptions.stream`. Only `sessionsAsync` reads streams. */
   stream?: boolean;
+  /**
+   * Newest first, in `last`'s order (by `index`, descending): the wtmp is read
+   * backwards and each session comes out when its login is reached, paired as
+   * util-linux `last` pairs while reading backwards. Memory holds one record
+   * per line, never the sessions. Regular files only (no stream, no compressed
+   * file: `ERR_UTMPX_COMPRESSED`); from wtmpdb, sorted by `index` descending.
+   */
+  newestFirst?: boolean;
 }
 
 /** Which history {@link sessions} reads for `path` and `options`, and the file. */
@@ -144,7 +154,12 @@ export function* sessions(path?: string | readonly string[], options: SessionsOp
   const files = rotatedSet(path);
   const chosen = files ? { source: 'wtmp', path: '' } : historySource(path as string | undefined, options);
   if (chosen.source === 'wtmpdb') {
-    yield* wtmpdbSessions(chosen.path, options);
+    if (options.newestFirst) yield* [...wtmpdbSessions(chosen.path, options)].sort(byIndexDescending);
+    else yield* wtmpdbSessions(chosen.path, options);
+    return;
+  }
+  if (options.newestFirst) {
+    yield* backwardSessions(files ?? [chosen.path], options);
     return;
   }
   const pairing = new Pairing(options);
@@ -152,8 +167,11 @@ export function* sessions(path?: string | readonly string[], options: SessionsOp
   for (const file of files ?? [chosen.path]) {
     for (const entry of new UtmpFile(file, fileOptions(options))) {
       pairing.push(entry);
-      if (out.length) {
-        yield* out;
+      if (out.length === 1) {
+        yield out.pop()!; // most records end one session: pop is cheaper than setting the length
+      } else if (out.length !== 0) {
+        // An indexed loop: yield* would make an array iterator each time.
+        for (let i = 0; i < out.length; i++) yield out[i];
         out.length = 0;
       }
     }
@@ -181,7 +199,10 @@ function rotatedSet(path: string | readonly string[] | undefined): readonly stri
 export function sessionsAsync(path?: string | readonly string[], options: SessionsOptions = {}): AsyncIterableIterator<Session> {
   const files = rotatedSet(path);
   const chosen = files ? { source: 'wtmp', path: '' } : historySource(path as string | undefined, options);
-  if (chosen.source === 'wtmpdb') return wtmpdbSessionsAsync(chosen.path, options);
+  if (chosen.source === 'wtmpdb') {
+    return options.newestFirst ? newestWtmpdbAsync(chosen.path, options) : wtmpdbSessionsAsync(chosen.path, options);
+  }
+  if (options.newestFirst) return backwardSessionsAsync(files ?? [chosen.path], options);
   const queue = [...(files ?? [chosen.path])];
   // A plain async iterator, not an async generator: one await per record
   // read, none per session handed out (an async generator costs several).
@@ -194,7 +215,8 @@ export function sessionsAsync(path?: string | readonly string[], options: Sessio
   const iterator: AsyncIterableIterator<Session> = {
     async next() {
       if (given === out.length) {
-        out.length = 0;
+        if (out.length === 1) out.pop(); // cheaper than setting the length (which gives up the array's storage)
+        else out.length = 0;
         given = 0;
         while (out.length === 0 && !finished) {
           const r = await entries.next();
@@ -223,6 +245,150 @@ export function sessionsAsync(path?: string | readonly string[], options: Sessio
   return iterator;
 }
 
+const byIndexDescending = (a: Session, b: Session) => b.index - a.index;
+
+async function* newestWtmpdbAsync(path: string, options: SessionsOptions): AsyncIterableIterator<Session> {
+  const all: Session[] = [];
+  for await (const s of wtmpdbSessionsAsync(path, options)) all.push(s);
+  yield* all.sort(byIndexDescending);
+}
+
+/**
+ * What the backward pairing found: the session that `e` began, its `kind`,
+ * its `line` (the label for pseudo-sessions), how it ended, and the record
+ * whose time is its logout (null while open; for a failed login, `e` itself).
+ * @internal
+ */
+export type FoundSession = (e: UtmpEntry, kind: SessionKind, line: string, end: SessionEnd, by: UtmpEntry | null, index: number) => void;
+
+/**
+ * The sessions of a wtmp history, newest first, handed to `found` one record
+ * at a time (`step()`): what sessions({ newestFirst }) yields, without a
+ * Session or a Date for whoever only prints them (the CLI's `last`). Files
+ * are given oldest first, read from the last record of the last file back to
+ * the first of the first; `index` counts records across them all.
+ * @internal
+ */
+export class BackwardSessionReader {
+  private readonly sink: WarningSink;
+  private readonly layout: LayoutName | 'auto';
+  private readonly pairing: BackwardPairing;
+  /** Records in the files before each file. */
+  private readonly before: number[];
+  private k: number;
+  private cursor: BackwardCursor;
+  private done = false;
+
+  constructor(private readonly files: readonly string[], options: SessionsOptions, found: FoundSession) {
+    if (options.stream) throw new TypeError('"newestFirst" reads a file backwards: a stream can only be read forwards');
+    for (const f of files) checkPathArgument(f);
+    this.sink = new WarningSink(options);
+    this.layout = options.layout ?? 'auto';
+    this.pairing = new BackwardPairing(options, found);
+    this.before = [0];
+    // Rotated files no longer grow: their sizes give the offsets of the files after them.
+    for (let i = 0; i + 1 < files.length; i++) this.before.push(this.before[i] + countRecords(files[i], this.layout));
+    this.k = files.length - 1;
+    this.cursor = new BackwardCursor(files[this.k], this.layout, this.sink);
+  }
+
+  /** Pairs the next record back; false once the first record of the first file was read. */
+  step(): boolean {
+    for (;;) {
+      if (this.done) return false;
+      const e = this.cursor.nextSync();
+      if (e !== undefined) {
+        this.pairing.push(e, this.before[this.k] + this.cursor.lastIndex);
+        return true;
+      }
+      this.previous();
+    }
+  }
+
+  /** {@link step}, reading without blocking. */
+  async stepAsync(): Promise<boolean> {
+    for (;;) {
+      if (this.done) return false;
+      const c = this.cursor;
+      const e = c.canTakeNow() ? c.take() : await c.nextAsync();
+      if (e !== undefined) {
+        this.pairing.push(e, this.before[this.k] + c.lastIndex);
+        return true;
+      }
+      this.previous();
+    }
+  }
+
+  /** Lets go of the file. */
+  close(): void {
+    this.done = true;
+    this.cursor.release();
+  }
+
+  // On to the file before, when there is one.
+  private previous(): void {
+    this.cursor.release();
+    if (this.k === 0) this.done = true;
+    else this.cursor = new BackwardCursor(this.files[--this.k], this.layout, this.sink);
+  }
+}
+
+// Sessions made of what the backward pairing found, into `out`.
+function sessionsInto(out: Session[], options: SessionsOptions): FoundSession {
+  const source: DataSource = options.failedLogins ? 'btmp' : 'wtmp';
+  return (e, kind, line, end, by, index) => {
+    const s = newSession(e, kind, line, null, end, index, source);
+    if (by !== null) s.logout = by === e ? s.login : by.date;
+    out.push(s);
+  };
+}
+
+function* backwardSessions(files: readonly string[], options: SessionsOptions): IterableIterator<Session> {
+  const out: Session[] = [];
+  const reader = new BackwardSessionReader(files, options, sessionsInto(out, options));
+  try {
+    while (reader.step()) {
+      if (out.length === 1) {
+        yield out.pop()!;
+      } else if (out.length !== 0) {
+        for (let i = 0; i < out.length; i++) yield out[i];
+        out.length = 0;
+      }
+    }
+  } finally {
+    reader.close();
+  }
+}
+
+function backwardSessionsAsync(files: readonly string[], options: SessionsOptions): AsyncIterableIterator<Session> {
+  const out: Session[] = [];
+  const reader = new BackwardSessionReader(files, options, sessionsInto(out, options));
+  let given = 0;
+  let finished = false;
+  const iterator: AsyncIterableIterator<Session> = {
+    async next() {
+      if (given === out.length) {
+        if (out.length === 1) out.pop(); // cheaper than setting the length (which gives up the array's storage)
+        else out.length = 0;
+        given = 0;
+        while (out.length === 0 && !finished) {
+          if (!(await reader.stepAsync())) finished = true;
+        }
+        if (out.length === 0) return { value: undefined, done: true };
+      }
+      return { value: out[given++], done: false };
+    },
+    async return() {
+      finished = true;
+      out.length = given = 0;
+      reader.close();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
 function fileOptions(options: SessionsOptions) {
   return { onWarning: options.onWarning, strict: options.strict, layout: options.layout, stream: options.stream };
 }
@@ -241,9 +407,11 @@ function roleOf(e: UtmpEntry): Role {
   } else {
     // Programs that do not fill in ut_type: a user and a line make a login,
     // no user makes a logout.
-    if (type !== 'DEAD_PROCESS' && user !== '' && line !== '' && !user.startsWith('LOGIN')) type = 'USER_PROCESS';
+    // (A first letter compared before startsWith: this runs for every record.)
+    const first = user.charCodeAt(0);
+    if (type !== 'DEAD_PROCESS' && user !== '' && line !== '' && !(first === 0x4c /* L */ && user.startsWith('LOGIN'))) type = 'USER_PROCESS';
     if (user === '') type = 'DEAD_PROCESS';
-    if (user.startsWith('date')) {
+    if (first === 0x64 /* d */ && user.startsWith('date')) {
       if (line.charCodeAt(0) === 0x7c /* | */) return Role.OldTime;
       if (line.charCodeAt(0) === 0x7b /* { */) return Role.NewTime;
     }
@@ -398,10 +566,124 @@ class Pairing {
   }
 
   private session(e: UtmpEntry, kind: SessionKind, line: string, logout: Date | null, end: SessionEnd): Session {
-    return {
-      kind, user: e.ut_user, line, host: e.ut_host, address: e.address ?? null, pid: e.ut_pid ?? 0,
-      login: e.date, logout, end, index: this.index, service: null, source: this.options.failedLogins ? 'btmp' : 'wtmp',
-    };
+    return newSession(e, kind, line, logout, end, this.index, this.options.failedLogins ? 'btmp' : 'wtmp');
+  }
+}
+
+function newSession(e: UtmpEntry, kind: SessionKind, line: string, logout: Date | null, end: SessionEnd, index: number, source: DataSource): Session {
+  return {
+    kind, user: e.ut_user, line, host: e.ut_host, address: e.address ?? null, pid: e.ut_pid ?? 0,
+    login: e.date, logout, end, index, service: null, source,
+  };
+}
+
+/**
+ * `last`'s own pairing, reading backwards (util-linux last.c): per line, the
+ * nearest later login or logout record, which ends a login on that line; the
+ * nearest later boot or shutdown, which ends the logins with no such record
+ * (a crash, or down) and the shutdown before it; the nearest later shutdown,
+ * which ends the reboots (down); the nearest later run-level change. A boot,
+ * a shutdown and run level 0 or 6 forget the lines. Each session comes out as
+ * its first record is reached: newest first, and gives the same sessions as
+ * {@link Pairing}.
+ */
+class BackwardPairing {
+  /** Per line, the nearest later record that ends a login there (until the next boot or shutdown back). */
+  private readonly lineEnds = new Map<string, UtmpEntry>();
+  /** The nearest later boot, shutdown or run level 0/6, and how it ends logins. */
+  private nextDown: UtmpEntry | null = null;
+  private whyDown: 'crash' | 'down' = 'crash';
+  /** The nearest later shutdown or run level 0/6: the end of a reboot. */
+  private nextShutdown: UtmpEntry | null = null;
+  /** The nearest later shutdown or run-level change: the end of a run level. */
+  private nextLevelChange: UtmpEntry | null = null;
+  private readonly since: number;
+  private readonly until: number;
+  private readonly system: boolean;
+  private readonly failedLogins: boolean;
+  private liveness: Liveness | null = null;
+
+  constructor(options: SessionsOptions, private readonly found: FoundSession) {
+    this.since = options.since ? seconds(options.since) : -Infinity;
+    this.until = options.until ? seconds(options.until) : Infinity;
+    this.system = Boolean(options.system);
+    this.failedLogins = Boolean(options.failedLogins);
+  }
+
+  push(e: UtmpEntry, index: number): void {
+    if (this.since !== -Infinity || this.until !== Infinity) {
+      const sec = Math.floor(e.ut_time);
+      if (sec < this.since || sec > this.until) return;
+    }
+    if (this.failedLogins) {
+      this.found(e, 'login', e.line, 'logout', e, index);
+      return;
+    }
+    const role = roleOf(e);
+    if (role === Role.Ignored) return;
+    if (role === Role.Login || role === Role.Logout) {
+      const line = e.line;
+      if (role === Role.Login) {
+        const end = line === '' ? undefined : this.lineEnds.get(line);
+        if (end !== undefined) this.found(e, 'login', line, 'logout', end, index);
+        else this.endByDown(e, index);
+      }
+      if (line !== '') this.lineEnds.set(line, e);
+      return;
+    }
+    switch (role) {
+      case Role.Boot:
+        this.closeOrOpen(e, 'reboot', 'system boot', index, this.nextShutdown, 'down');
+        this.down(e, 'crash');
+        return;
+      case Role.Shutdown:
+        if (this.system) this.closeOrOpen(e, 'shutdown', 'system down', index, this.nextDown, 'logout');
+        this.nextShutdown = this.nextLevelChange = e;
+        this.down(e, 'down');
+        return;
+      case Role.RunLevel: {
+        const level = e.ut_pid! & 255;
+        // last writes the level with %c: a NUL level ends the label.
+        const label = level === 0 ? '(to lvl ' : `(to lvl ${String.fromCharCode(level)})`;
+        if (this.system) this.closeOrOpen(e, 'runlevel', label, index, this.nextLevelChange, 'logout');
+        this.nextLevelChange = e;
+        if (level === 0x30 || level === 0x36) { // runlevel 0 or 6
+          this.nextShutdown = e;
+          this.down(e, 'down');
+        }
+        return;
+      }
+      case Role.OldTime:
+      case Role.NewTime:
+        if (this.system) this.found(e, 'time change', role === Role.OldTime ? 'old time' : 'new time', 'time change', null, index);
+        return;
+      default:
+        return;
+    }
+  }
+
+  // A boot or shutdown: the logins before it end with it, whatever their line.
+  private down(e: UtmpEntry, how: 'crash' | 'down'): void {
+    this.nextDown = e;
+    this.whyDown = how;
+    this.lineEnds.clear();
+  }
+
+  // A login nothing on its line ended: the next boot or shutdown did, or nothing.
+  private endByDown(e: UtmpEntry, index: number): void {
+    const down = this.nextDown;
+    // last remembers the boot by its time, so a boot at second 0 reads as "no boot".
+    if (down === null || Math.floor(down.ut_time) === 0) {
+      this.liveness ??= new Liveness();
+      const stale = this.liveness.isStale({ login: e.date, user: e.ut_user, pid: e.ut_pid ?? 0, line: e.line });
+      this.found(e, 'login', e.line, stale ? 'gone' : 'still logged in', null, index);
+    } else {
+      this.found(e, 'login', e.line, this.whyDown, down, index);
+    }
+  }
+
+  private closeOrOpen(e: UtmpEntry, kind: SessionKind, line: string, index: number, by: UtmpEntry | null, end: SessionEnd): void {
+    this.found(e, kind, line, by === null ? 'still running' : end, by, index);
   }
 }
 
@@ -415,7 +697,7 @@ class Liveness {
   private readonly bootSeconds = Math.floor(Date.now() / 1000 - os.uptime());
   private users: Map<string, number> | null = null;
 
-  isStale(s: Session): boolean {
+  isStale(s: Pick<Session, 'login' | 'user' | 'pid' | 'line'>): boolean {
     if (seconds(s.login) < this.bootSeconds) return true;
     const uid = this.uidOf(s.user.slice(0, 31)); // last cuts the name to 31 bytes
     if (uid === undefined) return true;

@@ -23,7 +23,24 @@ export const safe = escapeForTerminal;
 
 /** A column `n` characters wide: cut (unless `wide`), then escaped, so an escape is never cut in half. */
 export function column(s: string, n: number, wide = false): string {
+  // Printable ASCII (most names): nothing to escape, one character a column.
+  const kept = wide ? s.length : Math.min(s.length, n);
+  if (isPrintableAscii(s, kept)) {
+    if (kept < n) return s + SPACES[n - kept];
+    return kept === s.length ? s : s.slice(0, kept);
+  }
   return safe(wide ? s : firstCodePoints(s, n)).padEnd(n);
+}
+
+const SPACES = Array.from({ length: 257 }, (_, i) => ' '.repeat(i));
+
+/** Whether the first `n` characters of `s` are printable ASCII other than the backslash (which safe() doubles). */
+export function isPrintableAscii(s: string, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x5c) return false;
+  }
+  return true;
 }
 
 /**

@@ -2,10 +2,10 @@
 import type { UtmpEntry } from '../entry';
 import { explainMissing } from '../functions';
 import { UtmpFile } from '../utmp-file';
-import { type Command, UsageError, padBytes, safe } from './common';
+import { type Command, UsageError, safe } from './common';
 import { cliInput } from './inputs';
 import { noLiveDatabase } from './live';
-import { Progress, RecordEmitter, isoLocal, parseCommand } from './output';
+import { type LineWriter, Progress, RecordEmitter, entryMs, parseCommand, writeIsoLocalMicros } from './output';
 import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
 
 /**
@@ -15,16 +15,42 @@ import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
  * `utmpdump -r` reads the first eight fields back and ignores the rest.
  * Fields are padded by bytes of UTF-8, as utmpdump's printf pads them
  * (`[müller ]`: 7 bytes and a space), so the columns have utmpdump's widths
- * in bytes; the strings are escaped first (see terminal.ts).
+ * in bytes; the strings are escaped first (see terminal.ts). Written into
+ * `w` piece by piece: no string is made for the line.
  */
-export function formatDump(u: UtmpEntry): string {
-  const usec = String(Math.round((u.ut_time - Math.floor(u.ut_time)) * 1e6) % 1e6).padStart(6, '0');
-  const iso = isoLocal(u.date);
-  const time = `${iso.slice(0, 19)},${usec}${iso.slice(19)}`;
-  const exit = u.ut_exit ? `${u.ut_exit.e_termination} ${u.ut_exit.e_exit}` : '-';
-  return `[${u.ut_type_code}] [${String(u.ut_pid ?? 0).padStart(5, '0')}] [${padBytes(safe(u.ut_id ?? ''), 4)}] [${padBytes(safe(u.ut_user), 8)}] ` +
-    `[${padBytes(safe(u.line), 12)}] [${padBytes(safe(u.ut_host), 20)}] [${(u.address ?? '0.0.0.0').padEnd(15)}] [${time}] ` +
-    `[${u.ut_session ?? '-'}] [${exit}]`;
+export function writeDumpLine(w: LineWriter, u: UtmpEntry): Promise<void> | undefined {
+  const t = u.ut_time;
+  w.ascii('[');
+  w.int(u.ut_type_code);
+  w.nextField();
+  w.int(u.ut_pid ?? 0, 5);
+  w.nextField();
+  w.field(u.ut_id ?? '', 4);
+  w.nextField();
+  w.field(u.ut_user, 8);
+  w.nextField();
+  w.field(u.line, 12);
+  w.nextField();
+  w.field(u.ut_host, 20);
+  w.nextField();
+  const addr = u.address ?? '0.0.0.0';
+  w.ascii(addr);
+  w.spaces(15 - addr.length);
+  w.nextField();
+  writeIsoLocalMicros(w, entryMs(t), Math.round((t - Math.floor(t)) * 1e6) % 1e6);
+  w.nextField();
+  if (u.ut_session === undefined) w.ascii('-');
+  else w.int(u.ut_session);
+  w.nextField();
+  if (u.ut_exit) {
+    w.int(u.ut_exit.e_termination);
+    w.ascii(' ');
+    w.int(u.ut_exit.e_exit);
+  } else {
+    w.ascii('-');
+  }
+  w.ascii(']');
+  return w.endLine();
 }
 
 export const dump: Command = {
@@ -45,17 +71,19 @@ ${WARNING_HELP}`,
     const report = new WarningReport('dump', opts.format, opts.values);
     const input = cliInput(file);
     const db = new UtmpFile(input.path, { stream: input.stream, onWarning: report.onWarning });
-    const out = new RecordEmitter<UtmpEntry>(io.out, opts.format, formatDump);
+    const out = new RecordEmitter<UtmpEntry>(io.out, opts.format, () => '');
     let progress = null as Progress | null;
     try {
-      const each = async (u: UtmpEntry) => {
+      // A promise only when the output must drain: none a record.
+      const each = (u: UtmpEntry) => {
         // The size is known from the first record on; the live database is small: no progress for it.
         progress ??= new Progress(io.err as NodeJS.WriteStream, safe(db.path), file ? db.progress.size : 0);
         if (progress.enabled) progress.update(db.progress.bytesRead);
-        await out.emit(u);
+        return opts.format === 'human' ? writeDumpLine(out.writer, u) : out.emit(u);
       };
-      if (input.async) for await (const u of db) await each(u);
-      else for (const u of db) await each(u);
+      let wait: Promise<void> | undefined;
+      if (input.async) for await (const u of db) { if ((wait = each(u))) await wait; }
+      else for (const u of db) if ((wait = each(u))) await wait;
     } catch (e) {
       return noLiveDatabase(explainMissing(e, db, file), file, io);
     } finally {

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { UtmpFile } from '../utmp-file';
 import { UsageError, column, safe } from './common';
-import { ISO_OPTION, type OptionSpec, type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, p2, parseCommand } from './output';
+import { ISO_OPTION, type LineWriter, type OptionSpec, type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, p2, parseCommand } from './output';
 import { WARNING_HELP, WARNING_OPTIONS } from './warnings';
 
 /** The options of last/lastb, parsed. */
@@ -91,8 +91,8 @@ export function parseHistoryArgs(command: string, args: string[], extra: OptionS
 }
 
 /** Whether `time` lies within --since/--until (whole seconds, both inclusive). */
-export function inWindow(a: HistoryArgs, time: Date): boolean {
-  const sec = Math.floor(time.getTime() / 1000);
+export function inWindow(a: HistoryArgs, time: Date | number): boolean {
+  const sec = Math.floor((typeof time === 'number' ? time : time.getTime()) / 1000);
   return sec >= a.since && sec <= a.until;
 }
 
@@ -102,24 +102,31 @@ export function named(a: HistoryArgs, user: string, line: string): boolean {
   return a.names.some((n) => n === user || n === line || (line.startsWith('tty') && n === line.slice(3)));
 }
 
-/** The login and logout columns and the duration, as last(1) prints them. */
+/** The login and logout columns and the duration, as last(1) prints them (times as Dates or milliseconds). */
 export interface LastTimes {
-  login: Date;
+  login: Date | number;
   /** The logout time, or the word(s) last prints instead ('crash', 'down', ...). */
-  logout: Date | 'crash' | 'down' | 'still logged in' | 'still running' | 'gone' | 'time change';
+  logout: Date | number | 'crash' | 'down' | 'still logged in' | 'still running' | 'gone' | 'time change';
   /** End of the session for its length (crash/down: the time of the reboot). */
-  end?: Date | null;
+  end?: Date | number | null;
 }
 
-function length(from: Date, to: Date): string {
-  const secs = Math.floor(to.getTime() / 1000) - Math.floor(from.getTime() / 1000);
+const msOf = (t: Date | number) => (typeof t === 'number' ? t : t.getTime());
+
+/**
+ * last's length column: `(D+HH:MM)`, ` (HH:MM)`, and for a logout before the
+ * login (the clock went back) ` (-H:MM)` (printf's %02d of negative hours)
+ * or ` (-00:MM)` under an hour.
+ */
+function length(fromMs: number, toMs: number): string {
+  const secs = Math.floor(toMs / 1000) - Math.floor(fromMs / 1000);
   const mins = Math.trunc(secs / 60) % 60;
   const hours = Math.trunc(secs / 3600) % 24;
   const days = Math.trunc(secs / 86400);
-  const hh = p2(Math.abs(hours));
   const mm = p2(Math.abs(mins));
-  if (days) return `(${days}+${hh}:${mm})`;
-  if (secs >= 0) return ` (${hh}:${mm})`;
+  if (days) return `(${days}+${p2(Math.abs(hours))}:${mm})`;
+  if (hours) return ` (${hours < 0 ? String(hours) : p2(hours)}:${mm})`;
+  if (secs >= 0) return ` (00:${mm})`;
   return ` (-00:${mm})`;
 }
 
@@ -137,31 +144,84 @@ export interface RowStyle {
 
 /** One row of last(1)'s table (`%-8s %-12s %-16s login logout length`). */
 export function lastRow(user: string, line: string, host: string, t: LastTimes, a: RowStyle): string {
-  const full = Boolean(a.full) && !a.iso;
-  const inLen = a.iso ? 25 : full ? 24 : 16;
-  const outLen = inLen + 2;
-  const longWords = a.iso || full; // the long forms of "gone" and "still ..."
-  const stamp = (d: Date) => (a.iso ? isoLocal(d) : full ? ctimeStamp(d) : lastStamp(d));
+  const iso = a.iso;
+  const full = a.full === true && !iso;
+  const longWords = iso || full; // the long forms of "gone" and "still ..."
+  const loginMs = msOf(t.login);
+  let login = iso ? isoLocal(loginMs) : full ? ctimeStamp(loginMs) : lastStamp(loginMs);
+  const inLen = iso ? 25 : full ? 24 : 16;
+  if (login.length < inLen) login = login.padEnd(inLen);
+  const logout = t.logout;
   let out: string;
   let len = '';
-  if (t.logout instanceof Date) {
-    out = '- ' + (a.iso ? isoLocal(t.logout) : full ? ctimeStamp(t.logout) : clock(t.logout));
-    len = length(t.login, t.logout);
-  } else if (t.logout === 'crash' || t.logout === 'down') {
-    out = t.logout === 'crash' ? '- crash' : '- down ';
-    if (t.end) len = length(t.login, t.end);
-  } else if (t.logout === 'time change') {
+  if (typeof logout === 'number' || logout instanceof Date) {
+    const ms = msOf(logout);
+    out = '- ' + (iso ? isoLocal(ms) : full ? ctimeStamp(ms) : clock(ms));
+    len = length(loginMs, ms);
+  } else if (logout === 'crash' || logout === 'down') {
+    out = logout === 'crash' ? '- crash' : '- down ';
+    if (t.end !== undefined && t.end !== null) len = length(loginMs, msOf(t.end));
+  } else if (logout === 'time change') {
     out = '';
-  } else if (t.logout === 'gone') {
+  } else if (logout === 'gone') {
     [out, len] = longWords ? ['  gone - no logout', ''] : ['   gone', '- no logout'];
   } else {
-    const [first, rest] = t.logout === 'still running' ? ['still', 'running'] : ['still', 'logged in'];
+    const [first, rest] = logout === 'still running' ? ['still', 'running'] : ['still', 'logged in'];
     [out, len] = longWords ? [`  ${first} ${rest}`, ''] : [`  ${first}`, rest];
   }
-  const hostColumn = a.noHost || a.hostLast ? '' : `${column(host, 16, a.wide)} `;
-  const times = `${stamp(t.login).padEnd(inLen)} ${out.padEnd(longWords ? outLen : 7)} `;
+  const outLen = longWords ? inLen + 2 : 7;
+  if (out.length < outLen) out = out.padEnd(outLen);
+  const hostColumn = a.noHost || a.hostLast ? '' : column(host, 16, a.wide) + ' ';
   const tail = a.hostLast && !a.noHost ? `${len.padEnd(12)} ${safe(host)}` : len;
-  return `${column(user, 8, a.wide)} ${column(line, 12, a.wide)} ${hostColumn}${times}${tail}`.trimEnd(); // last trims the line too
+  const row = column(user, 8, a.wide) + ' ' + column(line, 12, a.wide) + ' ' + hostColumn + login + ' ' + out + ' ' + tail;
+  const c = row.charCodeAt(row.length - 1);
+  return c > 0x20 && c < 0x7f ? row : row.trimEnd(); // last trims the line too
+}
+
+/**
+ * lastRow(), written into `w` piece by piece in the default layout (no -F,
+ * --iso, -a, -R: every row of a plain `last` or `lastb`), with no string made
+ * for the row; other layouts go through lastRow(). The same bytes either way.
+ */
+export function writeLastRow(w: LineWriter, user: string, line: string, host: string, t: LastTimes, a: RowStyle): Promise<void> | undefined {
+  const logout = t.logout;
+  if (a.iso || a.full || a.hostLast || a.noHost || typeof logout !== 'number') return w.line(lastRow(user, line, host, t, a));
+  const loginMs = t.login as number;
+  w.column(user, 8, a.wide);
+  w.ascii(' ');
+  w.column(line, 12, a.wide);
+  w.ascii(' ');
+  w.column(host, 16, a.wide);
+  w.ascii(' ');
+  w.lastStamp(loginMs); // 16 characters, as the column
+  w.ascii(' - ');
+  w.clock(logout);
+  w.ascii(' ');
+  writeLength(w, loginMs, logout); // never empty: nothing to trim
+  return w.endLine();
+}
+
+/** length(), into `w`. */
+function writeLength(w: LineWriter, fromMs: number, toMs: number): void {
+  const secs = Math.floor(toMs / 1000) - Math.floor(fromMs / 1000);
+  const mins = Math.abs(Math.trunc(secs / 60) % 60);
+  const hours = Math.trunc(secs / 3600) % 24;
+  const days = Math.trunc(secs / 86400);
+  if (days) {
+    w.ascii('(');
+    w.int(days);
+    w.ascii('+');
+    w.two(Math.abs(hours));
+  } else if (hours < 0) {
+    w.ascii(' (');
+    w.ascii(String(hours));
+  } else {
+    w.ascii(secs >= 0 ? ' (' : ' (-');
+    w.two(hours);
+  }
+  w.ascii(':');
+  w.two(mins);
+  w.ascii(')');
 }
 
 /**

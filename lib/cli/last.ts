@@ -3,12 +3,12 @@ import * as fs from 'fs';
 import { promises as dns } from 'dns';
 import { wtmpdbRows } from '../modern/wtmpdb';
 import { paths } from '../platform';
-import { type Session, historySource, sessions, sessionsAsync } from '../sessions';
+import { BackwardSessionReader, type Session, type SessionsOptions, historySource, sessions, sessionsAsync } from '../sessions';
 import { UtmpFile } from '../utmp-file';
 import { cliInput } from './inputs';
 import { type Command, type CommandIO, UsageError, safe } from './common';
-import { HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, type RowStyle, beginsLine, lastRow, named, parseHistoryArgs, parseTime } from './history';
-import { type Format, LineWriter, Progress, RecordEmitter, fileShape } from './output';
+import { HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, type RowStyle, beginsLine, lastRow, named, parseHistoryArgs, parseTime, writeLastRow } from './history';
+import { type Format, LineWriter, Progress, RecordEmitter, entryMs, fileShape } from './output';
 import { WarningReport } from './warnings';
 import { WTMPDB_TIME_FORMATS, type WtmpdbTimeFormat, wtmpdbLastLines } from './wtmpdb-last';
 
@@ -72,11 +72,12 @@ ${HISTORY_OPTIONS_HELP}  -x, --system        also shutdowns, run-level changes a
 From wtmpdb, the output is that of 'wtmpdb last' (also -S); --json and
 --ndjson stream sessions in row order (with -n, the newest N).
 
-Order and memory: the human table and -n show the newest first, which needs
-the sessions in memory (with -n only N of them). Without -n, --json and
---ndjson stream the sessions as their ends become known, in constant memory;
-each carries 'index', the position of its login record (sort by it,
-descending, for last's order).
+Order and memory: newest first, as last(1). A file is read backwards and each
+session printed as soon as its login is reached, in constant memory (-n stops
+the reading). A stream or a compressed file is read forwards and the sessions
+kept to be printed newest first (with -n only N of them); without -n, --json
+and --ndjson stream them as their ends become known. Each JSON session
+carries 'index', the position of its login record.
 `,
   async run(args, io) {
     const a = parseHistoryArgs('last', args, {
@@ -118,9 +119,13 @@ descending, for last's order).
 };
 
 /**
- * last's table for one wtmp file, and its "begins" line. A stream (`-`,
- * `<(...)`) or a compressed file is read asynchronously; for a stream, whose
- * first record cannot be read again, the line gives the earliest login seen.
+ * last's table for one wtmp file, and its "begins" line. A regular file is
+ * read backwards, paired as last pairs (sessions' newestFirst): each row is
+ * printed as its login is reached, in constant memory, and -n stops the
+ * reading. A stream (`-`, `<(...)`) or a compressed file cannot be read
+ * backwards: it is read forwards, asynchronously, and the newest kept (all of
+ * them without -n); for a stream, whose first record cannot be read again,
+ * the "begins" line gives the earliest login seen.
  */
 async function lastOfWtmp(a: HistoryArgs, given: string, io: CommandIO, report: WarningReport): Promise<LineWriter> {
   if (a.values.service !== undefined) throw new UsageError('last: --service is for wtmpdb databases (this is a wtmp file)');
@@ -133,37 +138,102 @@ async function lastOfWtmp(a: HistoryArgs, given: string, io: CommandIO, report: 
   const names = new Map<string, string>();
   const hostOf = (s: Session) => (a.values.dns ? names.get(s.address ?? '0.0.0.0')! : a.values.ip ? s.address ?? '0.0.0.0' : s.host);
   const out = new RecordEmitter<Session>(io.out, a.format, (s) => lastRow(s.user, s.line, hostOf(s), sessionTimes(s), style));
-  const stream = a.format !== 'human' && a.limit === Infinity && !a.values.dns;
-  const newest = new Newest(a.limit);
-  const shape = input.async ? { size: 0, recordSize: 0 } : fileShape(file, io.err as NodeJS.WriteStream);
-  const progress = new Progress(io.err as NodeJS.WriteStream, safe(file), shape.size);
   const options = {
     system: Boolean(a.values.system), since: asDate(a.since), until: asDate(a.until), source: 'wtmp' as const,
     stream: input.stream, onWarning: report.onWarning,
   };
+  const wanted = (s: Session) => named(a, s.user, s.line) && (present === null || presentAt(s, present));
   let earliest: Date | undefined;
-  const each = async (s: Session) => {
-    progress.update(s.index * shape.recordSize);
-    if (input.stream && (!earliest || s.login < earliest)) earliest = s.login;
-    if (!named(a, s.user, s.line)) return;
-    if (present !== null && !presentAt(s, present)) return;
-    if (stream) await out.emit(s);
-    else newest.add(s);
-  };
-  try {
-    if (input.async) for await (const s of sessionsAsync(file, options)) await each(s);
-    else for (const s of sessions(file, options)) await each(s);
-  } finally {
-    progress.done();
+  if (!input.async && a.format === 'human' && !a.values.dns) {
+    await printNewestFirst(a, file, options, present, style, io, out.writer);
+  } else if (!input.async) {
+    const shape = fileShape(file, io.err as NodeJS.WriteStream);
+    const progress = new Progress(io.err as NodeJS.WriteStream, safe(file), shape.size);
+    let shown = 0;
+    try {
+      for (const s of sessions(file, { ...options, newestFirst: true })) {
+        if (progress.enabled) progress.update(shape.size - s.index * shape.recordSize);
+        if (!wanted(s)) continue;
+        if (a.values.dns) await nameAddress(s.address ?? '0.0.0.0', names);
+        const wait = out.emit(s);
+        if (wait) await wait;
+        if (++shown >= a.limit) break;
+      }
+    } finally {
+      progress.done();
+    }
+  } else {
+    const stream = a.format !== 'human' && a.limit === Infinity && !a.values.dns;
+    const newest = new Newest(a.limit);
+    for await (const s of sessionsAsync(file, options)) {
+      if (input.stream && (!earliest || s.login < earliest)) earliest = s.login;
+      if (!wanted(s)) continue;
+      if (stream) await out.emit(s);
+      else newest.add(s);
+    }
+    if (a.values.dns) for (const s of newest.list()) await nameAddress(s.address ?? '0.0.0.0', names);
+    for (const s of newest.list()) await out.emit(s);
   }
-  if (a.values.dns) for (const s of newest.list()) await nameAddress(s.address ?? '0.0.0.0', names);
-  for (const s of newest.list()) await out.emit(s);
   if (a.format === 'human') {
     const first = input.stream ? earliest ?? new Date() : input.async ? (await firstEntry(file))?.date ?? fs.statSync(file).ctime : undefined;
     await out.writer.line(beginsLine(input.stream ? given : file, style.iso, first));
   }
   await out.end();
   return out.writer;
+}
+
+/**
+ * last's rows for a file, newest first, each printed as the backward pairing
+ * finds it: the same rows as lastRow(sessionTimes(session)) of sessions({
+ * newestFirst }), without a Session or a Date a row.
+ */
+async function printNewestFirst(
+  a: HistoryArgs, file: string, options: SessionsOptions, present: number | null, style: RowStyle, io: CommandIO, writer: LineWriter,
+): Promise<void> {
+  const shape = fileShape(file, io.err as NodeJS.WriteStream);
+  const progress = new Progress(io.err as NodeJS.WriteStream, safe(file), shape.size);
+  const ip = Boolean(a.values.ip);
+  const anyName = a.names.length > 0;
+  const times: LastTimes = { login: 0, logout: 0, end: null }; // one for every row: lastRow only reads it
+  let shown = 0;
+  let wait: Promise<void> | undefined;
+  const reader = new BackwardSessionReader([file], options, (e, kind, line, end, by, index) => {
+    if (progress.enabled) progress.update(shape.size - index * shape.recordSize);
+    if (shown >= a.limit || (anyName && !named(a, e.ut_user, line))) return;
+    const loginMs = entryMs(e.ut_time);
+    const byMs = by === null ? 0 : entryMs(by.ut_time);
+    if (present !== null && (Math.floor(loginMs / 1000) > present || (by !== null && Math.floor(byMs / 1000) < present))) return;
+    times.login = loginMs;
+    times.end = null;
+    switch (end) {
+      case 'logout': times.logout = byMs; break;
+      // A reboot ended by a shutdown shows the shutdown's time, a login the word.
+      case 'crash': case 'down':
+        if (kind === 'login') {
+          times.logout = end;
+          times.end = byMs;
+        } else {
+          times.logout = byMs;
+        }
+        break;
+      // A shutdown no boot followed: last shows its end as time 0.
+      case 'still running': times.logout = kind === 'shutdown' ? 0 : end; break;
+      default: times.logout = end;
+    }
+    shown++;
+    wait = writeLastRow(writer, e.ut_user, line, ip ? e.address ?? '0.0.0.0' : e.ut_host, times, style) ?? wait;
+  });
+  try {
+    while (shown < a.limit && reader.step()) {
+      if (wait) {
+        await wait;
+        wait = undefined;
+      }
+    }
+  } finally {
+    reader.close();
+    progress.done();
+  }
 }
 
 // The first record of a compressed file (read again: it is a file).

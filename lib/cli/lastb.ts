@@ -6,8 +6,8 @@ import { UtmpFile } from '../utmp-file';
 import * as fs from 'fs';
 import { type Command, type CommandIO, safe } from './common';
 import { cliInput } from './inputs';
-import { HISTORY_OPTIONS_HELP, type HistoryArgs, beginsLine, inWindow, lastRow, named, parseHistoryArgs } from './history';
-import { Progress, RecordEmitter } from './output';
+import { HISTORY_OPTIONS_HELP, type HistoryArgs, beginsLine, inWindow, lastRow, named, parseHistoryArgs, writeLastRow } from './history';
+import { Progress, RecordEmitter, entryMs } from './output';
 import { WarningReport } from './warnings';
 
 export const lastb: Command = {
@@ -26,17 +26,25 @@ ${HISTORY_OPTIONS_HELP}`,
     const report = new WarningReport('lastb', a.format, a.values);
     if (input.async) return lastbForwards(a, file, input.stream, io, report);
     const db = new UtmpFile(file, { newestFirst: true, onWarning: report.onWarning });
-    const out = new RecordEmitter<UtmpEntry>(io.out, a.format, (u) =>
-      lastRow(u.ut_user, u.line, u.ut_host, { login: u.date, logout: u.date }, a));
+    const times = { login: 0, logout: 0 }; // one object for every row: lastRow only reads it
+    const out = new RecordEmitter<UtmpEntry>(io.out, a.format, (u) => lastRow(u.ut_user, u.line, u.ut_host, { login: u.date, logout: u.date }, a));
+    const windowed = a.since !== -Infinity || a.until !== Infinity;
     let progress: Progress | null = null;
     let shown = 0;
     try {
       for (let u = db.next().value; u !== undefined && shown < a.limit; u = db.next().value) {
         progress ??= new Progress(io.err as NodeJS.WriteStream, safe(file), db.progress.size);
         if (progress.enabled) progress.update(db.progress.bytesRead);
-        if (!inWindow(a, u.date) || !named(a, u.ut_user, u.line)) continue;
+        if ((windowed && !inWindow(a, entryMs(u.ut_time))) || !named(a, u.ut_user, u.line)) continue;
         shown++;
-        await out.emit(u);
+        let wait: Promise<void> | undefined;
+        if (a.format === 'human') {
+          times.login = times.logout = entryMs(u.ut_time);
+          wait = writeLastRow(out.writer, u.ut_user, u.line, u.ut_host, times, a);
+        } else {
+          wait = out.emit(u);
+        }
+        if (wait) await wait;
       }
     } catch (e) {
       throw explainNoBtmp(explainDenied(e), file);
