@@ -172,7 +172,7 @@ describe('exit codes and messages', () => {
 
   test('2 on a usage error, with a one-line reason first', () => {
     const cases = [[], ['frobnicate'], ['who', '--bogus'], ['last', '-n', 'many'], ['lastb', '--since', 'whenever'],
-      ['who', '--json', '--ndjson'], ['who', 'one', 'two'], ['dump', 'a', 'b'], ['last', '-f']];
+      ['who', '--json', '--ndjson'], ['who', 'one', 'two', 'three'], ['dump', 'a', 'b'], ['last', '-f']];
     for (const args of cases) {
       const r = utmpx(...args);
       expect([args, r.status]).toEqual([args, 2]);
