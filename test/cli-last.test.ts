@@ -73,7 +73,7 @@ const VARIANTS: Array<[string[], string[]]> = [
   [['--iso', '-w', '-n', '4'], ['--time-format', 'iso', '-w', '-n', '4']],
 ];
 
-// util-linux last's layout options and -p, on a legacy wtmp (lastb: not yet).
+// util-linux last's layout options and -p, on a legacy wtmp (and on btmp: lastb is last reading btmp).
 const LAST_VARIANTS: Array<[string[], string[]]> = [
   [['-F'], ['-F']],
   [['-i'], ['-i']],
@@ -148,6 +148,28 @@ describe('utmpx lastb', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(oracle('lastb', '-f', btmp, ...theirs));
+  });
+
+  // lastb takes last's row options: each attempt is a session that ends as it begins (-p: its own second).
+  const LASTB_VARIANTS = LAST_VARIANTS.filter(([ours]) => !ours.includes('-x') && !ours.some((o) => o.startsWith('2024')));
+  test.each([...LASTB_VARIANTS, [['-p', '2024-01-17 12:00:30'], ['-p', '2024-01-17 12:00:30']], [['-p', '2024-01-17 12:00:31'], ['-p', '2024-01-17 12:00:31']]])(
+    'lastb %j prints what util-linux lastb %j prints', (ours, theirs) => {
+      const r = utmpx('lastb', '-f', btmp, ...ours);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(oracle('lastb', '-f', btmp, ...theirs));
+    });
+
+  test('lastb -p keeps the attempt made at that second', () => {
+    expect(utmpx('lastb', '-f', btmp, '-p', '2024-01-17 12:00:30').stdout).toMatch(/^root .*203\.0\.113\.10/);
+  });
+
+  test('lastb -d names an address that has a name (127.0.0.1 in /etc/hosts), as lastb -d does', () => {
+    const lo = writeWithUtmpdump(path.join(dir, 'btmp-lo'), [rec(6, 1001, 'root', 'ssh:notty', '127.0.0.1', t(15, '10:33:00'))]);
+    const theirs = oracle('lastb', '-d', '-f', lo);
+    expect(theirs).not.toContain('127.0.0.1');
+    expect(utmpx('lastb', '-d', '-f', lo).stdout).toBe(theirs);
+    expect(utmpx('lastb', '-d', '-f', lo, '--ndjson').stdout).toContain('"address":"127.0.0.1"');
   });
 
   test('an empty btmp: only the "begins" line, as lastb prints it', () => {

@@ -2,6 +2,7 @@
  * What `last` and `lastb` share: their options (-n, --since, --until, -w,
  * names), last(1)'s table, and the "wtmp begins ..." line.
  */
+import { promises as dns } from 'dns';
 import * as fs from 'fs';
 import * as path from 'path';
 import { UtmpFile } from '../utmp-file';
@@ -60,6 +61,50 @@ export function parseTime(text: string, now = new Date()): number {
   const ms = Date.parse(t);
   if (Number.isNaN(ms)) throw new UsageError(`invalid time value "${text}"`);
   return Math.floor(ms / 1000);
+}
+
+/** util-linux's row options, which last and lastb share (lastb is last reading btmp). */
+export const ROW_OPTIONS: OptionSpec = {
+  'time-format': { type: 'string' },
+  fulltimes: { type: 'boolean', short: 'F' },
+  nohostname: { type: 'boolean', short: 'R' },
+  hostlast: { type: 'boolean', short: 'a' },
+  ip: { type: 'boolean', short: 'i' },
+  dns: { type: 'boolean', short: 'd' },
+  present: { type: 'string', short: 'p' },
+};
+
+export const ROW_OPTIONS_HELP = `  -F, --fulltimes     full login and logout times and dates
+  -R, --nohostname    no host column
+  -a, --hostlast      the host in the last column, whole
+  -i, --ip            the recorded IP address instead of the host (not wtmpdb)
+  -d, --dns           that address's host name where it has one (not wtmpdb)
+  -p, --present TIME  only sessions open at TIME (not wtmpdb)
+      --time-format short|full|iso   (notime too, from wtmpdb)
+`;
+
+/** -F, -R, -a and --time-format short|full|iso on a wtmp or btmp file (notime is wtmpdb's only). */
+export function rowStyle(command: string, a: HistoryArgs): RowStyle {
+  const format = a.values['time-format'] as string | undefined;
+  if (format !== undefined && format !== 'short' && format !== 'full' && format !== 'iso') {
+    throw new UsageError(`${command}: invalid time format '${format}' for a ${command === 'lastb' ? 'btmp' : 'wtmp'} file (short, full or iso)`);
+  }
+  return {
+    iso: a.iso || format === 'iso', wide: a.wide, full: Boolean(a.values.fulltimes) || format === 'full',
+    noHost: Boolean(a.values.nohostname), hostLast: Boolean(a.values.hostlast),
+  };
+}
+
+/** The name of an address (getnameinfo, as last -d asks), or the address itself; asked once per address. */
+export async function nameAddress(addr: string, names: Map<string, string>): Promise<void> {
+  if (names.has(addr)) return;
+  let name = addr;
+  try {
+    name = (await dns.lookupService(addr, 0)).hostname;
+  } catch {
+    // no name: the address, as last prints it
+  }
+  names.set(addr, name);
 }
 
 /** Parses last/lastb's arguments (`-5` is `-n 5`, as in util-linux). */

@@ -1,13 +1,15 @@
 /** `utmpx last`: login sessions from wtmp, newest first, as last(1). */
 import * as fs from 'fs';
-import { promises as dns } from 'dns';
 import { wtmpdbRows } from '../modern/wtmpdb';
 import { paths } from '../platform';
 import { BackwardSessionReader, type Session, type SessionsOptions, historySource, sessions, sessionsAsync } from '../sessions';
 import { UtmpFile } from '../utmp-file';
 import { cliInput } from './inputs';
 import { type Command, type CommandIO, UsageError, safe } from './common';
-import { HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, type RowStyle, beginsLine, lastRow, named, parseHistoryArgs, parseTime, writeLastRow } from './history';
+import {
+  HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, ROW_OPTIONS, ROW_OPTIONS_HELP, type RowStyle, beginsLine, lastRow, nameAddress, named,
+  parseHistoryArgs, parseTime, rowStyle, writeLastRow,
+} from './history';
 import { type Format, LineWriter, Progress, RecordEmitter, entryMs, fileShape } from './output';
 import { WarningReport } from './warnings';
 import { WTMPDB_TIME_FORMATS, type WtmpdbTimeFormat, wtmpdbLastLines } from './wtmpdb-last';
@@ -62,14 +64,7 @@ ${HISTORY_OPTIONS_HELP}  -x, --system        also shutdowns, run-level changes a
       --source SOURCE wtmpdb, wtmp or auto (default): auto reads a FILE as
                       what its header says; without -f, wtmpdb's database
                       (/var/lib/wtmpdb/wtmp.db) where it exists, else wtmp
-  -F, --fulltimes     full login and logout times and dates
-  -R, --nohostname    no host column
-  -a, --hostlast      the host in the last column, whole
-  -i, --ip            the recorded IP address instead of the host (wtmp)
-  -d, --dns           that address's host name where it has one (wtmp)
-  -p, --present TIME  only sessions open at TIME (wtmp)
-      --time-format short|full|iso   (notime too, from wtmpdb)
-From wtmpdb, the output is that of 'wtmpdb last' (also -S); --json and
+${ROW_OPTIONS_HELP}From wtmpdb, the output is that of 'wtmpdb last' (also -S); --json and
 --ndjson stream sessions in row order (with -n, the newest N).
 
 Order and memory: newest first, as last(1). A file is read backwards and each
@@ -83,14 +78,8 @@ carries 'index', the position of its login record.
     const a = parseHistoryArgs('last', args, {
       system: { type: 'boolean', short: 'x' },
       source: { type: 'string' },
-      'time-format': { type: 'string' },
-      fulltimes: { type: 'boolean', short: 'F' },
-      nohostname: { type: 'boolean', short: 'R' },
-      hostlast: { type: 'boolean', short: 'a' },
+      ...ROW_OPTIONS,
       service: { type: 'boolean', short: 'S' },
-      ip: { type: 'boolean', short: 'i' },
-      dns: { type: 'boolean', short: 'd' },
-      present: { type: 'string', short: 'p' },
       // Several -f, as util-linux last takes them: each file in turn.
       file: { type: 'string', short: 'f', multiple: true },
     });
@@ -131,7 +120,7 @@ async function lastOfWtmp(a: HistoryArgs, given: string, io: CommandIO, report: 
   if (a.values.service !== undefined) throw new UsageError('last: --service is for wtmpdb databases (this is a wtmp file)');
   const input = cliInput(given);
   const file = input.path!;
-  const style = rowStyle(a);
+  const style = rowStyle('last', a);
   const present = a.values.present !== undefined ? parseTime(a.values.present as string) : null;
   // -i: the recorded address in the host column (0.0.0.0 where none is), as util-linux last;
   // -d: that address's name (getnameinfo), or the address where it has none.
@@ -282,30 +271,6 @@ async function jsonFromWtmpdb(a: HistoryArgs, file: string, format: Format, to: 
   for (const s of newest.list()) await out.emit(s);
   await out.end();
   return 0;
-}
-
-/** -F, -R, -a and --time-format short|full|iso on a wtmp file (notime is wtmpdb's only). */
-function rowStyle(a: HistoryArgs): RowStyle {
-  const format = a.values['time-format'] as string | undefined;
-  if (format !== undefined && format !== 'short' && format !== 'full' && format !== 'iso') {
-    throw new UsageError(`last: invalid time format '${format}' for a wtmp file (short, full or iso)`);
-  }
-  return {
-    iso: a.iso || format === 'iso', wide: a.wide, full: Boolean(a.values.fulltimes) || format === 'full',
-    noHost: Boolean(a.values.nohostname), hostLast: Boolean(a.values.hostlast),
-  };
-}
-
-/** The name of an address (getnameinfo, as last -d asks), or the address itself; asked once per address. */
-async function nameAddress(addr: string, names: Map<string, string>): Promise<void> {
-  if (names.has(addr)) return;
-  let name = addr;
-  try {
-    name = (await dns.lookupService(addr, 0)).hostname;
-  } catch {
-    // no name: the address, as last prints it
-  }
-  names.set(addr, name);
 }
 
 /** -p TIME: the session was open at TIME (logged in by then, not yet out), as util-linux last tests it. */

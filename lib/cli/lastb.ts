@@ -6,7 +6,10 @@ import { UtmpFile } from '../utmp-file';
 import * as fs from 'fs';
 import { type Command, type CommandIO, safe } from './common';
 import { cliInput } from './inputs';
-import { HISTORY_OPTIONS_HELP, type HistoryArgs, beginsLine, inWindow, lastRow, named, parseHistoryArgs, writeLastRow } from './history';
+import {
+  HISTORY_OPTIONS_HELP, type HistoryArgs, ROW_OPTIONS, ROW_OPTIONS_HELP, type RowStyle, beginsLine, inWindow, lastRow, nameAddress, named,
+  parseHistoryArgs, parseTime, rowStyle, writeLastRow,
+} from './history';
 import { Progress, RecordEmitter, entryMs } from './output';
 import { WarningReport } from './warnings';
 
@@ -18,16 +21,17 @@ root only), newest first, as lastb(1): every record of the file, whatever its
 type. NAMEs keep only those users (or terminal lines). The file is read
 backwards in chunks: constant memory however large it is.
 
-${HISTORY_OPTIONS_HELP}`,
+${HISTORY_OPTIONS_HELP}${ROW_OPTIONS_HELP}`,
   async run(args, io) {
-    const a = parseHistoryArgs('lastb', args);
+    const a = parseHistoryArgs('lastb', args, ROW_OPTIONS);
+    const rows = new Rows(a);
     const input = cliInput(a.file);
     const file = input.path ?? paths().btmp;
     const report = new WarningReport('lastb', a.format, a.values);
-    if (input.async) return lastbForwards(a, file, input.stream, io, report);
+    if (input.async) return lastbForwards(a, rows, file, input.stream, io, report);
     const db = new UtmpFile(file, { newestFirst: true, onWarning: report.onWarning });
     const times = { login: 0, logout: 0 }; // one object for every row: lastRow only reads it
-    const out = new RecordEmitter<UtmpEntry>(io.out, a.format, (u) => lastRow(u.ut_user, u.line, u.ut_host, { login: u.date, logout: u.date }, a));
+    const out = new RecordEmitter<UtmpEntry>(io.out, a.format, (u) => rows.row(u));
     const windowed = a.since !== -Infinity || a.until !== Infinity;
     let progress: Progress | null = null;
     let shown = 0;
@@ -35,12 +39,13 @@ ${HISTORY_OPTIONS_HELP}`,
       for (let u = db.next().value; u !== undefined && shown < a.limit; u = db.next().value) {
         progress ??= new Progress(io.err as NodeJS.WriteStream, safe(file), db.progress.size);
         if (progress.enabled) progress.update(db.progress.bytesRead);
-        if ((windowed && !inWindow(a, entryMs(u.ut_time))) || !named(a, u.ut_user, u.line)) continue;
+        if ((windowed && !inWindow(a, entryMs(u.ut_time))) || !named(a, u.ut_user, u.line) || !rows.present(u)) continue;
         shown++;
         let wait: Promise<void> | undefined;
         if (a.format === 'human') {
+          if (rows.dns) await rows.nameOf(u);
           times.login = times.logout = entryMs(u.ut_time);
-          wait = writeLastRow(out.writer, u.ut_user, u.line, u.ut_host, times, a);
+          wait = writeLastRow(out.writer, u.ut_user, u.line, rows.host(u), times, rows.style);
         } else {
           wait = out.emit(u);
         }
@@ -52,7 +57,7 @@ ${HISTORY_OPTIONS_HELP}`,
       progress?.done();
       db.close();
     }
-    if (a.format === 'human') await out.writer.line(beginsLine(file, a.iso));
+    if (a.format === 'human') await out.writer.line(beginsLine(file, rows.style.iso));
     await out.end();
     return report.finish(io, 0, out.writer);
   },
@@ -62,15 +67,14 @@ ${HISTORY_OPTIONS_HELP}`,
  * lastb of a stream or a compressed file, which cannot be read backwards:
  * read forwards, the newest kept (with -n N, only N), then printed newest first.
  */
-async function lastbForwards(a: HistoryArgs, file: string, stream: boolean, io: CommandIO, report: WarningReport): Promise<number> {
-  const out = new RecordEmitter<UtmpEntry>(io.out, a.format, (u) =>
-    lastRow(u.ut_user, u.line, u.ut_host, { login: u.date, logout: u.date }, a));
+async function lastbForwards(a: HistoryArgs, rows: Rows, file: string, stream: boolean, io: CommandIO, report: WarningReport): Promise<number> {
+  const out = new RecordEmitter<UtmpEntry>(io.out, a.format, (u) => rows.row(u));
   const kept: UtmpEntry[] = [];
   let first: Date | undefined;
   try {
     for await (const u of new UtmpFile(file, { stream, onWarning: report.onWarning })) {
       first ??= u.date;
-      if (!inWindow(a, u.date) || !named(a, u.ut_user, u.line)) continue;
+      if (!inWindow(a, u.date) || !named(a, u.ut_user, u.line) || !rows.present(u)) continue;
       kept.push(u);
       if (kept.length > 2 * a.limit + 1024) kept.splice(0, kept.length - a.limit);
     }
@@ -78,8 +82,50 @@ async function lastbForwards(a: HistoryArgs, file: string, stream: boolean, io: 
     throw explainDenied(e);
   }
   const newest = kept.slice(-Math.min(kept.length, a.limit)).reverse();
-  for (const u of newest) await out.emit(u);
-  if (a.format === 'human') await out.writer.line(beginsLine(file, a.iso, first ?? (stream ? new Date() : fs.statSync(file).ctime)));
+  for (const u of newest) {
+    if (rows.dns && a.format === 'human') await rows.nameOf(u);
+    await out.emit(u);
+  }
+  if (a.format === 'human') await out.writer.line(beginsLine(file, rows.style.iso, first ?? (stream ? new Date() : fs.statSync(file).ctime)));
   await out.end();
   return report.finish(io, 0, out.writer);
+}
+
+/**
+ * A failed login as last(1)'s row, with util-linux's row options (lastb is
+ * last reading btmp): each attempt is a session that ends as it begins.
+ */
+class Rows {
+  readonly style: RowStyle;
+  readonly dns: boolean;
+  private readonly ip: boolean;
+  private readonly at: number | null;
+  private readonly names = new Map<string, string>();
+
+  constructor(a: HistoryArgs) {
+    this.style = rowStyle('lastb', a);
+    this.dns = Boolean(a.values.dns);
+    this.ip = Boolean(a.values.ip);
+    this.at = a.values.present !== undefined ? parseTime(a.values.present as string) : null;
+  }
+
+  /** -p TIME: an attempt is "present" only at its own second, as util-linux tests login <= TIME <= logout. */
+  present(u: UtmpEntry): boolean {
+    return this.at === null || Math.floor(entryMs(u.ut_time) / 1000) === this.at;
+  }
+
+  /** -d: looks the address's name up, once per address. */
+  nameOf(u: UtmpEntry): Promise<void> {
+    return nameAddress(u.address ?? '0.0.0.0', this.names);
+  }
+
+  /** The host column: the host, -i the address, -d its name (looked up by nameOf first). */
+  host(u: UtmpEntry): string {
+    if (this.dns) return this.names.get(u.address ?? '0.0.0.0') ?? u.address ?? '0.0.0.0';
+    return this.ip ? u.address ?? '0.0.0.0' : u.ut_host;
+  }
+
+  row(u: UtmpEntry): string {
+    return lastRow(u.ut_user, u.line, this.host(u), { login: u.date, logout: u.date }, this.style);
+  }
 }
