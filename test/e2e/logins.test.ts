@@ -134,7 +134,7 @@ describe('an ssh login through a private sshd', () => {
     const closed = [...sessions()].filter((s) => s.user === USER && s.line === `pts/${pts}`);
     expect(closed).toHaveLength(1);
     const [s] = closed;
-    expect(s).toMatchObject({ kind: 'login', host: '127.0.0.1', addr: '127.0.0.1', pid: login.ut_pid, end: 'logout' });
+    expect(s).toMatchObject({ kind: 'login', host: '127.0.0.1', address: '127.0.0.1', pid: login.ut_pid, end: 'logout' });
     expect(s.login.getTime()).toBe(login.date.getTime());
     expect(s.logout!.getTime()).toBeGreaterThanOrEqual(s.login.getTime());
     expect(s.logout!.getTime() / 1000).toBeLessThanOrEqual(now() + 1);
