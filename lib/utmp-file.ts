@@ -249,7 +249,10 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
   async toArrayAsync(): Promise<UtmpEntry[]> {
     this.rewind();
     const out: UtmpEntry[] = [];
-    for await (const e of this) out.push(e);
+    const cursor = this.open();
+    // Straight from the cursor: an entry already read is taken without a promise.
+    for (let e = cursor.canTakeNow() ? cursor.take() : await cursor.nextAsync(); e;
+      e = cursor.canTakeNow() ? cursor.take() : await cursor.nextAsync()) out.push(e);
     return out;
   }
 
