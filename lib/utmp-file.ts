@@ -190,6 +190,15 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     return asResult(this.open().nextSync());
   }
 
+  /**
+   * The next entry, or undefined at the end: what `next()` gives, without a
+   * result object per entry (for readers of every record, such as sessions()).
+   * @internal
+   */
+  nextEntry(): UtmpEntry | undefined {
+    return this.open().nextSync();
+  }
+
   /** Stopping a loop early keeps the position but lets go of the file. */
   return(): IteratorResult<UtmpEntry, undefined> {
     this.cursor?.release();
