@@ -31,6 +31,8 @@ export interface CursorHints {
   usersOnly?: boolean;
   /** The same file will be read again soon (users() polled): a small file stays open a while (see `readWhole`). */
   keepOpen?: boolean;
+  /** The entries only feed sessions' pairing, and never leave the library: lean ones will do (see `RecordDecoder.entry`). */
+  pairingOnly?: boolean;
 }
 
 /** A position in a record file, advanced by whole records. */
@@ -135,7 +137,7 @@ export class RecordFileCursor implements EntryCursor {
     this.at = at + this.decoder!.size;
     const entry = this.replay
       ? this.replay[this.replayed++].copy()
-      : decodeAt(this.decoder!, this.chunk!, at, this.chunkOffset + at, this.path, this.sink);
+      : decodeAt(this.decoder!, this.chunk!, at, this.chunkOffset + at, this.path, this.sink, this.hints.pairingOnly === true);
     // A copy: the caller may change the entry it gets.
     this.recording?.push((entry as Entry).copy());
     this.skipQuiet();

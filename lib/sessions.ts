@@ -165,7 +165,7 @@ export function* sessions(path?: string | readonly string[], options: SessionsOp
   const pairing = new Pairing(options);
   const out = pairing.out;
   for (const file of files ?? [chosen.path]) {
-    const db = new UtmpFile(file, fileOptions(options));
+    const db = new UtmpFile(file, fileOptions(options)).hint({ pairingOnly: true });
     try {
       // nextEntry, not for...of: no iterator result object per record.
       for (let entry = db.nextEntry(); entry; entry = db.nextEntry()) {
