@@ -292,7 +292,7 @@ test('the warnings are the reader\'s: an id that is not UTF-8 is reported', () =
   const bytes = fs.readFileSync(file);
   bytes.set([0xff, 0xfe], 384 + 40); // the login's ut_id (offset 40 of a 384-byte record)
   fs.writeFileSync(file, bytes);
-  const codes = (list: { code: string; offset?: number }[]) => list.map((w) => `${w.code}@${w.offset}`);
+  const codes = (list: readonly { code: string; offset?: number }[]) => list.map((w) => `${w.code}@${w.offset}`);
   const db = new UtmpFile(file);
   db.toArray();
   expect(codes(db.warnings)).toEqual(['INVALID_UTF8@384']);
