@@ -120,13 +120,18 @@ export class RecordDecoder {
       isAscii(buf, at + l.user.offset, l.user.size) && isAscii(buf, at + l.host.offset, l.host.size);
   }
 
-  /** The entry for the record at byte `at` of `buf`. */
-  entry(buf: Buffer, at: number): UtmpEntry {
+  /**
+   * The entry for the record at byte `at` of `buf`. `lean`: for a reader
+   * that uses no `ut_line` (device path), `ut_id` or `ut_exit` (sessions'
+   * pairing): those are left empty, but an id that is not ASCII is still
+   * decoded, so the warnings are the same.
+   */
+  entry(buf: Buffer, at: number, lean = false): UtmpEntry {
     const l = this.layout;
     const line = decodeString(buf, at + l.line.offset, l.line.size);
     const slot = lastSlot;
-    const device = slot < 0 ? devicePath(line) : (slotDevicePath[slot] ??= devicePath(line));
-    const id = decodeString(buf, at + l.id.offset, l.id.size);
+    const device = lean ? '' : slot < 0 ? devicePath(line) : (slotDevicePath[slot] ??= devicePath(line));
+    const id = lean && isAscii(buf, at + l.id.offset, l.id.size) ? '' : decodeString(buf, at + l.id.offset, l.id.size);
     const user = decodeString(buf, at + l.user.offset, l.user.size);
     const host = decodeString(buf, at + l.host.offset, l.host.size);
     const e = new Entry();
@@ -138,7 +143,7 @@ export class RecordDecoder {
     e.ut_user = user;
     e.ut_host = host;
     e.setTime(this.sec(buf, at), this.usec(buf, at));
-    if (this.exitStatus) e.setExit(this.exitTermination!(buf, at), this.exitStatus(buf, at));
+    if (this.exitStatus && !lean) e.setExit(this.exitTermination!(buf, at), this.exitStatus(buf, at));
     if (this.session) e.ut_session = this.session(buf, at);
     if (l.addr) e.setAddress(buf, at + l.addr.offset);
     return e;
@@ -175,10 +180,10 @@ function isAllZero(buf: Buffer, at: number, size: number): boolean {
  * that is not UTF-8.
  */
 export function decodeAt(
-  decoder: RecordDecoder, buf: Buffer, at: number, fileOffset: number, path: string, sink: WarningSink,
+  decoder: RecordDecoder, buf: Buffer, at: number, fileOffset: number, path: string, sink: WarningSink, lean = false,
 ): UtmpEntry {
   sawInvalidUtf8 = false;
-  const entry = decoder.entry(buf, at);
+  const entry = decoder.entry(buf, at, lean);
   if (entry.ut_type === 'UNKNOWN') {
     sink.report({ code: 'UNKNOWN_TYPE', message: `unknown record type ${entry.ut_type_code}`, path, offset: fileOffset });
   } else if (entry.ut_type_code === 0 && entry.ut_time === 0 && isAllZero(buf, at, decoder.size)) {

@@ -11,7 +11,7 @@ import { HEAD_BYTES, RecordFileSource } from './file-source';
 import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
 import type { WarningSink } from './warnings';
 import { CompressedInput, compressionOf } from './compressed';
-import { type WholeReadKey, giveBack, readWhole, readWholeAsync, recall, remember } from './small-file-reads';
+import { type Stamp, type WholeRead, type WholeReadKey, giveBack, readWhole, readWholeAsync, recall, remember } from './small-file-reads';
 
 /** Bytes read per chunk, rounded down to whole records (forwards here, backwards in backward-cursor.ts). */
 export const CHUNK_BYTES = 1 << 20;
@@ -31,6 +31,8 @@ export interface CursorHints {
   usersOnly?: boolean;
   /** The same file will be read again soon (users() polled): a small file stays open a while (see `readWhole`). */
   keepOpen?: boolean;
+  /** The entries only feed sessions' pairing, and never leave the library: lean ones will do (see `RecordDecoder.entry`). */
+  pairingOnly?: boolean;
 }
 
 /** A position in a record file, advanced by whole records. */
@@ -72,6 +74,8 @@ export class RecordFileCursor implements EntryCursor {
   /** Copies of the entries taken from a whole read, to `remember` at its end. */
   private recording: Entry[] | null = null;
   private warningsBefore = 0;
+  /** The stamp taken before the whole read (see `Stamp`), kept with its entries. */
+  private stamp: Stamp | null = null;
   /** Bytes after the last whole record, once the end was reached. */
   trailingBytes = 0;
 
@@ -133,7 +137,7 @@ export class RecordFileCursor implements EntryCursor {
     this.at = at + this.decoder!.size;
     const entry = this.replay
       ? this.replay[this.replayed++].copy()
-      : decodeAt(this.decoder!, this.chunk!, at, this.chunkOffset + at, this.path, this.sink);
+      : decodeAt(this.decoder!, this.chunk!, at, this.chunkOffset + at, this.path, this.sink, this.hints.pairingOnly === true);
     // A copy: the caller may change the entry it gets.
     this.recording?.push((entry as Entry).copy());
     this.skipQuiet();
@@ -241,13 +245,14 @@ export class RecordFileCursor implements EntryCursor {
   }
 
   // The whole file, read: `lent` when the buffer is readWhole's to give back at the end.
-  private takeWhole(read: { buf: Buffer; n: number }, lent: boolean): void {
+  private takeWhole(read: WholeRead, lent: boolean): void {
     this.chunk = read.buf; // the end is in it: no read follows
     this.size = read.n;
     this.chunkLent = lent;
     if (this.hints.keepOpen === true) {
       // Before the layout is recognised: the same bytes give the same.
-      const kept = recall(this.wholeReadKey(), read.buf, read.n);
+      const kept = recall(this.wholeReadKey(), read.buf, read.n, read.stamp);
+      this.stamp = read.stamp ?? null;
       if ('replay' in kept) {
         this.replay = kept.replay;
       } else if (kept.record) {
@@ -301,7 +306,7 @@ export class RecordFileCursor implements EntryCursor {
     this.trailingBytes = tail;
     this.release();
     if (this.recording && this.sink.count === this.warningsBefore && tail === 0) {
-      remember(this.wholeReadKey(), this.chunk!.subarray(0, this.chunkBytes), this.recording);
+      remember(this.wholeReadKey(), this.chunk!.subarray(0, this.chunkBytes), this.recording, this.stamp);
     }
     this.recording = null;
     if (this.chunkLent) {

@@ -132,7 +132,11 @@ export function users(options: UsersOptions = {}): UtmpEntry[] {
   return readAll(options, true).filter(stalePolicy(options));
 }
 
-/** `users()`, read off the main thread. */
+/**
+ * `users()`, read off the main thread. Polled, a local file whose last change
+ * is two seconds old or more is not read again while a stat of it (on the
+ * main thread, as cheap as an fstat) tells the same: every write changes its ctime.
+ */
 export async function usersAsync(options: UsersOptions = {}): Promise<UtmpEntry[]> {
   const live = decide(options);
   if (live.source === 'logind') return logindUsersAsync(options.dropStale ?? true, undefined, live.dir);

@@ -165,15 +165,21 @@ export function* sessions(path?: string | readonly string[], options: SessionsOp
   const pairing = new Pairing(options);
   const out = pairing.out;
   for (const file of files ?? [chosen.path]) {
-    for (const entry of new UtmpFile(file, fileOptions(options))) {
-      pairing.push(entry);
-      if (out.length === 1) {
-        yield out.pop()!; // most records end one session: pop is cheaper than setting the length
-      } else if (out.length !== 0) {
-        // An indexed loop: yield* would make an array iterator each time.
-        for (let i = 0; i < out.length; i++) yield out[i];
-        out.length = 0;
+    const db = new UtmpFile(file, fileOptions(options)).hint({ pairingOnly: true });
+    try {
+      // nextEntry, not for...of: no iterator result object per record.
+      for (let entry = db.nextEntry(); entry; entry = db.nextEntry()) {
+        pairing.push(entry);
+        if (out.length === 1) {
+          yield out.pop()!; // most records end one session: pop is cheaper than setting the length
+        } else if (out.length !== 0) {
+          // An indexed loop: yield* would make an array iterator each time.
+          for (let i = 0; i < out.length; i++) yield out[i];
+          out.length = 0;
+        }
       }
+    } finally {
+      db.close(); // also when the caller stops early, as for...of would
     }
   }
   yield* pairing.finish();

@@ -4,6 +4,7 @@
  * kept from the last call. And, for polling, the entries of the last such read,
  * handed out again while the bytes stay the same.
  */
+import * as fs from 'fs';
 import type { Entry } from './entry';
 import { fileAddon } from './file-locks';
 import type { RecordLayout } from './layouts';
@@ -51,15 +52,90 @@ export function readWhole(path: string, keepOpen: boolean): { buf: Buffer; n: nu
 /**
  * `readWhole` in one job on the libuv pool (open, lock, read, unlock, and the
  * descriptor kept as there): the bytes in a buffer of their own, which is
- * not given back.
+ * not given back. Polled (`keepOpen`), a file unchanged since the last read
+ * (see `Stamp`) is not read again: its bytes are those kept with its entries.
  */
-export async function readWholeAsync(path: string, keepOpen: boolean): Promise<{ buf: Buffer; n: number } | null> {
+export async function readWholeAsync(path: string, keepOpen: boolean): Promise<WholeRead | null> {
   const addon = fileAddon();
   if (!addon) return null;
-  if (keepOpen) releaseLater(addon);
+  let stamp: Stamp | null = null;
+  if (keepOpen) {
+    stamp = stampOf(path);
+    const last = lastRead;
+    if (stamp && last?.stamp && last.key.path === path && sameStamp(stamp, last.stamp)) {
+      return { buf: last.bytes, n: last.bytes.length, stamp: last.stamp };
+    }
+    if (stamp && !settled(stamp)) stamp = null;
+    releaseLater(addon);
+  }
   const buf = await addon.readSmallFileAsync(path, SMALL_FILE_BYTES, keepOpen);
-  return buf && { buf, n: buf.length };
+  return buf && { buf, n: buf.length, stamp };
 }
+
+/** A whole read; `stamp`: the file's, taken before the read, when the bytes can be known by it. */
+export interface WholeRead {
+  buf: Buffer;
+  n: number;
+  stamp?: Stamp | null;
+}
+
+/**
+ * What stat tells of a file, taken before it is read: while a later stat
+ * tells the same, the file holds the same bytes, so a polled async read needs
+ * no trip to the libuv pool (that trip costs several times a whole read).
+ * Safe because every write(2) and truncate stamps the file's ctime with the
+ * time now, which no process can set back (utimes sets ctime to now, too),
+ * and a new file at the path has another inode. A ctime is stamped from a
+ * coarse clock (a tick, or a second on some file systems): a file changed
+ * within STAMP_SETTLED_MS of the stat could change again with the same
+ * ctime, so its stat is not kept (`settled`). Only on local file systems
+ * (`isLocal`): an NFS client's stat may answer from a cache, and must not
+ * block the event loop on the network. Writers that change a file through a
+ * shared mmap would not stamp it at once; utmp's writers (glibc's
+ * pututxline, utmpdump, login managers) all write(2).
+ */
+export type Stamp = fs.Stats;
+const STAMP_SETTLED_MS = 2000;
+/** Linux file systems whose stat is the file's own, from the local kernel (statfs f_type). */
+const LOCAL_FS_TYPES = new Set([
+  0x01021994, // tmpfs (/run/utmp)
+  0xef53, // ext2, ext3, ext4
+  0x58465342, // xfs
+  0x9123683e, // btrfs
+  0xf2f52010, // f2fs
+  0x2fc12fc1, // zfs
+]);
+/** Paths read whole and polled: whether their file system is local (asked once, off the main thread). */
+const localPaths = new Map<string, boolean>();
+
+function isLocal(path: string): boolean {
+  const known = localPaths.get(path);
+  if (known !== undefined) return known;
+  if (process.platform !== 'linux') return false;
+  if (localPaths.size >= 64) localPaths.clear();
+  localPaths.set(path, false); // until statfs tells
+  fs.statfs(path, (err, st) => {
+    if (!err) localPaths.set(path, LOCAL_FS_TYPES.has(st.type));
+  });
+  return false;
+}
+
+// A stat of a local file costs what an fstat does: no wait on the main thread.
+function stampOf(path: string): Stamp | null {
+  if (!isLocal(path)) return null;
+  try {
+    const st = fs.statSync(path, { throwIfNoEntry: false });
+    return st?.isFile() ? st : null;
+  } catch {
+    return null; // the read tells what is wrong
+  }
+}
+
+const sameStamp = (a: Stamp, b: Stamp) => a.ino === b.ino && a.dev === b.dev && a.size === b.size &&
+  a.ctimeMs === b.ctimeMs && a.mtimeMs === b.mtimeMs && a.mode === b.mode && a.uid === b.uid && a.gid === b.gid;
+
+// Changed long enough ago that a change from now on gets another ctime.
+const settled = (st: Stamp) => st.ctimeMs < Date.now() - STAMP_SETTLED_MS;
 
 // The descriptor kept for polled reads is closed at most KEEP_OPEN_MS after it was first kept.
 function releaseLater(addon: NonNullable<ReturnType<typeof fileAddon>>): void {
@@ -94,7 +170,7 @@ export interface WholeReadKey {
  * entries are the same; only a read that reported no warning is kept, and
  * only from the second read of a path on (keeping costs a copy of each entry).
  */
-let lastRead: { key: WholeReadKey; bytes: Buffer; entries: Entry[] } | null = null;
+let lastRead: { key: WholeReadKey; bytes: Buffer; entries: Entry[]; stamp: Stamp | null } | null = null;
 let lastPath: string | null = null;
 
 /**
@@ -102,18 +178,19 @@ let lastPath: string | null = null;
  * (`replay`), else whether to keep copies of the entries decoded (`record`)
  * for `remember`.
  */
-export function recall(key: WholeReadKey, buf: Buffer, n: number): { replay: Entry[] } | { record: boolean } {
+export function recall(key: WholeReadKey, buf: Buffer, n: number, stamp: Stamp | null = null): { replay: Entry[] } | { record: boolean } {
   const last = lastRead;
   const seenBefore = lastPath === key.path;
   lastPath = key.path;
   if (last && last.key.path === key.path && last.key.layout === key.layout && last.key.usersOnly === key.usersOnly &&
       last.bytes.length === n && buf.compare(last.bytes, 0, n, 0, n) === 0) {
+    if (stamp) last.stamp = stamp; // taken before these same bytes were read
     return { replay: last.entries };
   }
   return { record: seenBefore };
 }
 
-/** Keeps a whole read's entries (copies, decoded without a warning) with a copy of its bytes. */
-export function remember(key: WholeReadKey, bytes: Buffer, entries: Entry[]): void {
-  lastRead = { key, bytes: Buffer.from(bytes), entries };
+/** Keeps a whole read's entries (copies, decoded without a warning) with a copy of its bytes and the stamp taken before they were read. */
+export function remember(key: WholeReadKey, bytes: Buffer, entries: Entry[], stamp: Stamp | null = null): void {
+  lastRead = { key, bytes: Buffer.from(bytes), entries, stamp };
 }

@@ -190,6 +190,15 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     return asResult(this.open().nextSync());
   }
 
+  /**
+   * The next entry, or undefined at the end: what `next()` gives, without a
+   * result object per entry (for readers of every record, such as sessions()).
+   * @internal
+   */
+  nextEntry(): UtmpEntry | undefined {
+    return this.open().nextSync();
+  }
+
   /** Stopping a loop early keeps the position but lets go of the file. */
   return(): IteratorResult<UtmpEntry, undefined> {
     this.cursor?.release();
@@ -249,7 +258,10 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
   async toArrayAsync(): Promise<UtmpEntry[]> {
     this.rewind();
     const out: UtmpEntry[] = [];
-    for await (const e of this) out.push(e);
+    const cursor = this.open();
+    // Straight from the cursor: an entry already read is taken without a promise.
+    for (let e = cursor.canTakeNow() ? cursor.take() : await cursor.nextAsync(); e;
+      e = cursor.canTakeNow() ? cursor.take() : await cursor.nextAsync()) out.push(e);
     return out;
   }
 

@@ -13,6 +13,7 @@ import { ORACLE_ENV, nodeAsNobody, noLiveSessions, oracle, parseWho } from './he
 import {
   type DumpRecord, asUtf8, dumpTime, expectMatchesUtmpdump, readWithUtmpdump, richFixture, tempDir, writeWithUtmpdump,
 } from './helpers/utmpdump';
+import { fileAddon } from '../lib/file-locks';
 
 /** The built library, for scripts run as another user. */
 const FUNCTIONS_JS = path.resolve(__dirname, '../dist/functions.js');
@@ -286,5 +287,34 @@ describe('usersAsync(), the twin of users()', () => {
     expect(polled.length).toBeGreaterThan(0);
     users({ path: other });
     expect(openOn(file)).toBe(0); // one kept at a time
+  });
+
+  // A stat instead of a read (see Stamp in lib/small-file-reads.ts): it must still see every change.
+  test('polled, a file unchanged for two seconds is not read again; a change in place, of the same size, is read', async () => {
+    const file = path.join(dir, 'utmp-stamped');
+    const a = login(1, 'alice', 'pts/1', 'a.example', '09:00:00');
+    const b = login(1, 'bob', 'pts/2', 'b.example', '09:01:00');
+    const c = login(1, 'carol', 'pts/3', 'c.example', '09:02:00');
+    const polled = async () => {
+      const list = (await usersAsync({ path: file })).map(asWho);
+      expect(list).toEqual(whoSays(file));
+      return list.map((r) => r[0]);
+    };
+    writeWithUtmpdump(file, [a, b]);
+    expect(await polled()).toEqual(['alice', 'bob']);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const reads = jest.spyOn(fileAddon()!, 'readSmallFileAsync');
+    try {
+      for (let i = 0; i < 4; i++) expect(await polled()).toEqual(['alice', 'bob']);
+      expect(reads.mock.calls.length).toBeLessThan(4); // read, read and kept with its stat, then no more
+      const size = fs.statSync(file).size;
+      writeWithUtmpdump(file, [a, c]); // the same size, the same inode
+      expect(fs.statSync(file).size).toBe(size);
+      const before = reads.mock.calls.length;
+      expect(await polled()).toEqual(['alice', 'carol']);
+      expect(reads.mock.calls.length).toBe(before + 1);
+    } finally {
+      reads.mockRestore();
+    }
   });
 });

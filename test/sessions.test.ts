@@ -4,8 +4,9 @@
  * same order once sorted as last sorts (newest record first).
  */
 import { execFileSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
-import { type Session, type SessionsOptions, sessions, sessionsAsync } from '../lib';
+import { type Session, type SessionsOptions, UtmpFile, sessions, sessionsAsync } from '../lib';
 import { type DumpRecord, dumpTime, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
 let dir: string;
@@ -283,4 +284,20 @@ test('sessions stream: the first comes out before the file is read to the end', 
 test('errors are the reader\'s: a missing file is ENOENT', () => {
   const missing = path.join(dir, 'missing');
   expect(() => [...sessions(missing)]).toThrow(expect.objectContaining({ code: 'ENOENT', path: missing }));
+});
+
+// sessions() decodes no ut_id it does not need, but a damaged one still warns as reading the file does.
+test('the warnings are the reader\'s: an id that is not UTF-8 is reported', () => {
+  const file = write('bad-id', [boot(0), login('alice', 'pts/1', 10), dead('pts/1', 20)]);
+  const bytes = fs.readFileSync(file);
+  bytes.set([0xff, 0xfe], 384 + 40); // the login's ut_id (offset 40 of a 384-byte record)
+  fs.writeFileSync(file, bytes);
+  const codes = (list: readonly { code: string; offset?: number }[]) => list.map((w) => `${w.code}@${w.offset}`);
+  const db = new UtmpFile(file);
+  db.toArray();
+  expect(codes(db.warnings)).toEqual(['INVALID_UTF8@384']);
+  const seen: { code: string; offset?: number }[] = [];
+  const list = [...sessions(file, { onWarning: (w) => seen.push(w) })];
+  expect(codes(seen)).toEqual(codes(db.warnings));
+  expect(list.map((s) => s.user)).toEqual(['alice', 'reboot']);
 });

@@ -83,7 +83,8 @@ ${WARNING_HELP}`,
       };
       let wait: Promise<void> | undefined;
       if (input.async) for await (const u of db) { if ((wait = each(u))) await wait; }
-      else for (const u of db) if ((wait = each(u))) await wait;
+      // nextEntry, not for...of: no iterator result object per record.
+      else for (let u = db.nextEntry(); u; u = db.nextEntry()) if ((wait = each(u))) await wait;
     } catch (e) {
       return noLiveDatabase(explainMissing(e, db, file), file, io);
     } finally {
