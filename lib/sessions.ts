@@ -16,6 +16,7 @@ import type { DataSource } from './modern/source';
 import { isSqliteFile } from './modern/sqlite';
 import { wtmpdbSessions, wtmpdbSessionsAsync } from './modern/wtmpdb';
 import { BackwardCursor, countRecords } from './backward-cursor';
+import type { ReadProgress } from './entry-cursor';
 import { checkPathArgument } from './errors';
 import { WTMPDB_PATH, paths } from './platform';
 import { UtmpFile } from './utmp-file';
@@ -325,6 +326,11 @@ export class BackwardSessionReader {
     }
   }
 
+  /** How far the reading has come in the file being read (the files are read last first). */
+  get progress(): ReadProgress {
+    return this.cursor.progress();
+  }
+
   /** Lets go of the file. */
   close(): void {
     this.done = true;
@@ -339,8 +345,8 @@ export class BackwardSessionReader {
   }
 }
 
-// Sessions made of what the backward pairing found, into `out`.
-function sessionsInto(out: Session[], options: SessionsOptions): FoundSession {
+/** Sessions made of what the backward pairing found, pushed onto `out`. */
+export function sessionsInto(out: Session[], options: SessionsOptions): FoundSession {
   const source: DataSource = options.failedLogins ? 'btmp' : 'wtmp';
   return (e, kind, line, end, by, index) => {
     const s = newSession(e, kind, line, null, end, index, source);

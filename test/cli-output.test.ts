@@ -57,8 +57,8 @@ describe('Progress', () => {
       ]);
       // A sparse tail makes the file large without writing it; its zero records are still records.
       fs.truncateSync(file, PROGRESS_MIN_BYTES + 384 * 2048);
-      // Each command that reads a whole file: lastb backwards, last through sessions(), dump forwards.
-      for (const args of [['lastb', '-f', file, '-n', '1', 'root'], ['last', '-f', file], ['dump', '-f', file, '--ndjson']]) {
+      // Each command that reads a whole file: lastb and last (table and JSON) backwards, dump forwards.
+      for (const args of [['lastb', '-f', file, '-n', '1', 'root'], ['last', '-f', file], ['last', '-f', file, '--json'], ['dump', '-f', file, '--ndjson']]) {
         for (const [isTTY, drawn] of [[true, true], [false, false]] as const) {
           const err = fakeStream(isTTY);
           const out = new Writable({ write: (_c, _e, cb) => cb() });

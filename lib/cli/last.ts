@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import { wtmpdbRows } from '../modern/wtmpdb';
 import { paths } from '../platform';
-import { BackwardSessionReader, type Session, type SessionsOptions, historySource, sessions, sessionsAsync } from '../sessions';
+import { BackwardSessionReader, type Session, type SessionsOptions, historySource, sessions, sessionsAsync, sessionsInto } from '../sessions';
 import { UtmpFile } from '../utmp-file';
 import { cliInput } from './inputs';
 import { type Command, type CommandIO, UsageError, safe } from './common';
@@ -10,7 +10,7 @@ import {
   HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, ROW_OPTIONS, ROW_OPTIONS_HELP, type RowStyle, beginsLine, lastRow, nameAddress, named,
   parseHistoryArgs, parseTime, rowStyle, writeLastRow,
 } from './history';
-import { type Format, LineWriter, Progress, RecordEmitter, entryMs, fileShape } from './output';
+import { type Format, LineWriter, Progress, RecordEmitter, entryMs } from './output';
 import { WarningReport } from './warnings';
 import { WTMPDB_TIME_FORMATS, type WtmpdbTimeFormat, wtmpdbLastLines } from './wtmpdb-last';
 
@@ -136,20 +136,25 @@ async function lastOfWtmp(a: HistoryArgs, given: string, io: CommandIO, report: 
   if (!input.async && a.format === 'human' && !a.values.dns) {
     await printNewestFirst(a, file, options, present, style, io, out.writer);
   } else if (!input.async) {
-    const shape = fileShape(file, io.err as NodeJS.WriteStream);
-    const progress = new Progress(io.err as NodeJS.WriteStream, safe(file), shape.size);
+    const found: Session[] = [];
+    const reader = new BackwardSessionReader([file], options, sessionsInto(found, options));
+    let progress: Progress | null = null;
     let shown = 0;
     try {
-      for (const s of sessions(file, { ...options, newestFirst: true })) {
-        if (progress.enabled) progress.update(shape.size - s.index * shape.recordSize);
-        if (!wanted(s)) continue;
-        if (a.values.dns) await nameAddress(s.address ?? '0.0.0.0', names);
-        const wait = out.emit(s);
-        if (wait) await wait;
-        if (++shown >= a.limit) break;
+      while (shown < a.limit && reader.step()) {
+        progress ??= new Progress(io.err as NodeJS.WriteStream, safe(file), reader.progress.size);
+        if (progress.enabled) progress.update(reader.progress.bytesRead);
+        for (const s of found.splice(0)) {
+          if (!wanted(s) || shown >= a.limit) continue;
+          if (a.values.dns) await nameAddress(s.address ?? '0.0.0.0', names);
+          const wait = out.emit(s);
+          if (wait) await wait;
+          shown++;
+        }
       }
     } finally {
-      progress.done();
+      reader.close();
+      progress?.done();
     }
   } else {
     const stream = a.format !== 'human' && a.limit === Infinity && !a.values.dns;
@@ -179,15 +184,13 @@ async function lastOfWtmp(a: HistoryArgs, given: string, io: CommandIO, report: 
 async function printNewestFirst(
   a: HistoryArgs, file: string, options: SessionsOptions, present: number | null, style: RowStyle, io: CommandIO, writer: LineWriter,
 ): Promise<void> {
-  const shape = fileShape(file, io.err as NodeJS.WriteStream);
-  const progress = new Progress(io.err as NodeJS.WriteStream, safe(file), shape.size);
+  let progress: Progress | null = null;
   const ip = Boolean(a.values.ip);
   const anyName = a.names.length > 0;
   const times: LastTimes = { login: 0, logout: 0, end: null }; // one for every row: lastRow only reads it
   let shown = 0;
   let wait: Promise<void> | undefined;
   const reader = new BackwardSessionReader([file], options, (e, kind, line, end, by, index) => {
-    if (progress.enabled) progress.update(shape.size - index * shape.recordSize);
     if (shown >= a.limit || (anyName && !named(a, e.ut_user, line))) return;
     const loginMs = entryMs(e.ut_time);
     const byMs = by === null ? 0 : entryMs(by.ut_time);
@@ -214,6 +217,8 @@ async function printNewestFirst(
   });
   try {
     while (shown < a.limit && reader.step()) {
+      progress ??= new Progress(io.err as NodeJS.WriteStream, safe(file), reader.progress.size);
+      if (progress.enabled) progress.update(reader.progress.bytesRead);
       if (wait) {
         await wait;
         wait = undefined;
@@ -221,7 +226,7 @@ async function printNewestFirst(
     }
   } finally {
     reader.close();
-    progress.done();
+    progress?.done();
   }
 }
 

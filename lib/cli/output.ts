@@ -4,10 +4,8 @@
  * last(1) users know, and the progress indicator for large files.
  */
 import { once } from 'events';
-import * as fs from 'fs';
 import { parseArgs } from 'util';
 import { MAX_DATE_MS } from '../entry';
-import { openRecordFileSync } from '../file-source';
 import { UsageError, column, safe } from './common';
 import { localFields } from './local-time';
 
@@ -459,23 +457,6 @@ export function whoTime(d: Time, iso: boolean): string {
 export interface ProgressStream {
   isTTY?: boolean;
   write(text: string): unknown;
-}
-
-/**
- * The size of a record file and of its records (its layout recognised as the
- * reader will), for a progress indicator on `progressTo`; zeros when that is
- * not a terminal (nothing will be drawn) or the file cannot be opened (the
- * reader then reports why).
- */
-export function fileShape(file: string, progressTo: ProgressStream): { size: number; recordSize: number } {
-  if (progressTo.isTTY !== true) return { size: 0, recordSize: 0 }; // no indicator will be drawn: no need to look
-  try {
-    const { fd, size, layout } = openRecordFileSync(file, null);
-    fs.closeSync(fd);
-    return { size, recordSize: layout!.size };
-  } catch {
-    return { size: 0, recordSize: 0 };
-  }
 }
 
 /** Files at least this large get a progress indicator. */
