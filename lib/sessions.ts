@@ -211,12 +211,31 @@ export function sessionsAsync(path?: string | readonly string[], options: Sessio
   }
   if (options.newestFirst) return backwardSessionsAsync(files ?? [chosen.path], options);
   const queue = [...(files ?? [chosen.path])];
-  // A plain async iterator, not an async generator: one await per record
-  // read, none per session handed out (an async generator costs several).
   const pairing = new Pairing(options);
-  const out = pairing.out;
   let file = new UtmpFile(queue.shift()!, fileOptions(options));
   let entries = file[Symbol.asyncIterator]();
+  return drained(pairing.out, async () => {
+    const r = await entries.next();
+    if (r.done && queue.length) {
+      file = new UtmpFile(queue.shift()!, fileOptions(options)); // the next file of a rotated set
+      entries = file[Symbol.asyncIterator]();
+    } else if (r.done) {
+      pairing.finish();
+      return false;
+    } else {
+      pairing.push(r.value);
+    }
+    return true;
+  }, () => file.close());
+}
+
+/**
+ * The sessions `fill` puts in `out`, as an async iterator: a plain one, not an
+ * async generator, so one await per record read and none per session handed
+ * out (an async generator costs several). `fill` gives false once nothing
+ * more will come; `close` lets go of the files.
+ */
+function drained(out: Session[], fill: () => Promise<boolean>, close: () => void): AsyncIterableIterator<Session> {
   let given = 0;
   let finished = false;
   const iterator: AsyncIterableIterator<Session> = {
@@ -226,16 +245,7 @@ export function sessionsAsync(path?: string | readonly string[], options: Sessio
         else out.length = 0;
         given = 0;
         while (out.length === 0 && !finished) {
-          const r = await entries.next();
-          if (r.done && queue.length) {
-            file = new UtmpFile(queue.shift()!, fileOptions(options)); // the next file of a rotated set
-            entries = file[Symbol.asyncIterator]();
-          } else if (r.done) {
-            pairing.finish();
-            finished = true;
-          } else {
-            pairing.push(r.value);
-          }
+          if (!(await fill())) finished = true;
         }
         if (out.length === 0) return { value: undefined, done: true };
       }
@@ -244,7 +254,7 @@ export function sessionsAsync(path?: string | readonly string[], options: Sessio
     async return() {
       finished = true;
       out.length = given = 0;
-      file.close();
+      close();
       return { value: undefined, done: true };
     },
     [Symbol.asyncIterator]: () => iterator,
@@ -375,30 +385,7 @@ function* backwardSessions(files: readonly string[], options: SessionsOptions): 
 function backwardSessionsAsync(files: readonly string[], options: SessionsOptions): AsyncIterableIterator<Session> {
   const out: Session[] = [];
   const reader = new BackwardSessionReader(files, options, sessionsInto(out, options));
-  let given = 0;
-  let finished = false;
-  const iterator: AsyncIterableIterator<Session> = {
-    async next() {
-      if (given === out.length) {
-        if (out.length === 1) out.pop(); // cheaper than setting the length (which gives up the array's storage)
-        else out.length = 0;
-        given = 0;
-        while (out.length === 0 && !finished) {
-          if (!(await reader.stepAsync())) finished = true;
-        }
-        if (out.length === 0) return { value: undefined, done: true };
-      }
-      return { value: out[given++], done: false };
-    },
-    async return() {
-      finished = true;
-      out.length = given = 0;
-      reader.close();
-      return { value: undefined, done: true };
-    },
-    [Symbol.asyncIterator]: () => iterator,
-  };
-  return iterator;
+  return drained(out, () => reader.stepAsync(), () => reader.close());
 }
 
 function fileOptions(options: SessionsOptions) {
