@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { UtmpFile } from '../utmp-file';
 import { UsageError, column, safe } from './common';
-import { ISO_OPTION, type LineWriter, type OptionSpec, type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, p2, parseCommand } from './output';
+import { ISO_OPTION, type LineWriter, type OptionSpec, type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, msOf, p2, parseCommand } from './output';
 import { WARNING_HELP, WARNING_OPTIONS } from './warnings';
 
 /** The options of last/lastb, parsed. */
@@ -137,7 +137,7 @@ export function parseHistoryArgs(command: string, args: string[], extra: OptionS
 
 /** Whether `time` lies within --since/--until (whole seconds, both inclusive). */
 export function inWindow(a: HistoryArgs, time: Date | number): boolean {
-  const sec = Math.floor((typeof time === 'number' ? time : time.getTime()) / 1000);
+  const sec = Math.floor(msOf(time) / 1000);
   return sec >= a.since && sec <= a.until;
 }
 
@@ -155,8 +155,6 @@ export interface LastTimes {
   /** End of the session for its length (crash/down: the time of the reboot). */
   end?: Date | number | null;
 }
-
-const msOf = (t: Date | number) => (typeof t === 'number' ? t : t.getTime());
 
 /**
  * last's length column: `(D+HH:MM)`, ` (HH:MM)`, and for a logout before the
@@ -242,31 +240,8 @@ export function writeLastRow(w: LineWriter, user: string, line: string, host: st
   w.ascii(' - ');
   w.clock(logout);
   w.ascii(' ');
-  writeLength(w, loginMs, logout); // never empty: nothing to trim
+  w.ascii(length(loginMs, logout)); // never empty: nothing to trim
   return w.endLine();
-}
-
-/** length(), into `w`. */
-function writeLength(w: LineWriter, fromMs: number, toMs: number): void {
-  const secs = Math.floor(toMs / 1000) - Math.floor(fromMs / 1000);
-  const mins = Math.abs(Math.trunc(secs / 60) % 60);
-  const hours = Math.trunc(secs / 3600) % 24;
-  const days = Math.trunc(secs / 86400);
-  if (days) {
-    w.ascii('(');
-    w.int(days);
-    w.ascii('+');
-    w.two(Math.abs(hours));
-  } else if (hours < 0) {
-    w.ascii(' (');
-    w.ascii(String(hours));
-  } else {
-    w.ascii(secs >= 0 ? ' (' : ' (-');
-    w.two(hours);
-  }
-  w.ascii(':');
-  w.two(mins);
-  w.ascii(')');
 }
 
 /**

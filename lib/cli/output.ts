@@ -162,19 +162,25 @@ export class LineWriter {
   /** column(s, n, wide): cut to `n` characters unless `wide`, escaped, padded to `n`. */
   column(s: string, n: number, wide: boolean): void {
     const kept = wide ? s.length : Math.min(s.length, n);
-    if (this.pos + kept + n > this.buf.length) this.makeRoom(kept + n);
+    if (this.printable(s, kept)) this.spaces(n - kept);
+    else this.text(column(s, n, wide));
+  }
+
+  /**
+   * The first `count` characters of `s`, when all are printable ASCII
+   * (nothing to escape, a byte each); false, with nothing written, otherwise.
+   */
+  private printable(s: string, count: number): boolean {
+    if (this.pos + count > this.buf.length) this.makeRoom(count);
     const b = this.buf;
     let p = this.pos;
-    for (let i = 0; i < kept; i++) {
+    for (let i = 0; i < count; i++) {
       const c = s.charCodeAt(i);
-      if (c < 0x20 || c > 0x7e || c === 0x5c) {
-        this.text(column(s, n, wide)); // anything but printable ASCII
-        return;
-      }
+      if (c < 0x20 || c > 0x7e || c === 0x5c) return false;
       b[p++] = c;
     }
     this.pos = p;
-    this.spaces(n - kept);
+    return true;
   }
 
   /** `n` spaces (n may be 0 or less: none). */
@@ -192,23 +198,13 @@ export class LineWriter {
    * `width` bytes of UTF-8, as printf's `%-Ns` pads (utmpdump's columns).
    */
   field(s: string, width: number): void {
-    const n = s.length;
-    if (this.pos + n + width > this.buf.length) this.makeRoom(n + width);
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      // Anything but printable ASCII: escaped, counted in bytes.
-      if (c < 0x20 || c > 0x7e || c === 0x5c) {
-        const text = safe(s);
-        this.text(text);
-        this.spaces(width - Buffer.byteLength(text, 'utf8'));
-        return;
-      }
-      b[p++] = c;
+    if (this.printable(s, s.length)) {
+      this.spaces(width - s.length);
+      return;
     }
-    this.pos = p;
-    this.spaces(width - n);
+    const text = safe(s); // escaped, counted in bytes
+    this.text(text);
+    this.spaces(width - Buffer.byteLength(text, 'utf8'));
   }
 
   /** `] [`, between bracketed fields. */
@@ -358,7 +354,7 @@ export function entryMs(utTime: number): number {
 
 // Each takes a Date or its milliseconds (the CLI's loops format numbers: no Date per time).
 type Time = Date | number;
-const msOf = (t: Time) => (typeof t === 'number' ? t : t.getTime());
+export const msOf = (t: Time) => (typeof t === 'number' ? t : t.getTime());
 
 /** The local offset from UTC: `+0100` (strftime %z), or `+01:00` with `separator` ':'. */
 export function utcOffset(d: Time, separator = ''): string {
