@@ -136,6 +136,11 @@ export interface NativeAddon {
 export interface SqliteBatch {
   columns: number;
   rows: number;
+  /**
+   * Whether the statement ran to its end. A batch may stop short of `maxRows`
+   * (a byte cap) while more rows remain: only `complete` says the read is over.
+   */
+  complete: boolean;
   /** INTEGER/REAL cells; NaN for text and NULL. */
   numbers: Float64Array;
   /** The index in `strings` of a TEXT cell; -1 for numbers and NULL. */

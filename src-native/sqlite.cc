@@ -159,6 +159,7 @@ struct Batch {
   std::string path;
   int columns = 0;
   size_t rows = 0;
+  bool complete = false;  // the statement ran to its end (SQLITE_DONE)
   std::vector<double> numbers;
   std::vector<int32_t> texts;
   std::vector<std::string> strings;
@@ -360,7 +361,10 @@ void RunQuery(const Library& lib, const Query& q, Batch& out) {
   std::unordered_map<std::string, int32_t> seen;
   while (out.rows < q.max_rows) {
     rc = api.step(stmt);
-    if (rc == kDone) break;
+    if (rc == kDone) {
+      out.complete = true;
+      break;
+    }
     if (rc != kRow) {
       SqliteFailure(out.failure, api, db, rc, "sqlite3_step");
       break;
@@ -434,6 +438,7 @@ Napi::Value BatchToJs(Napi::Env env, const Batch& b) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("columns", Napi::Number::New(env, b.columns));
   o.Set("rows", Napi::Number::New(env, static_cast<double>(b.rows)));
+  o.Set("complete", Napi::Boolean::New(env, b.complete));
   Napi::Float64Array numbers = Napi::Float64Array::New(env, b.numbers.size());
   if (!b.numbers.empty()) std::memcpy(numbers.Data(), b.numbers.data(), b.numbers.size() * sizeof(double));
   Napi::Int32Array texts = Napi::Int32Array::New(env, b.texts.size());

@@ -65,9 +65,10 @@ export function* lastlog2Rows(path: string = LASTLOG2_PATH): Generator<Lastlog2R
   let last: string | null = null;
   for (;;) {
     const [sql, params] = nextBatch(last);
-    const rows = toRows(readRows(path, sql, params, BATCH_ROWS));
+    const batch = readRows(path, sql, params, BATCH_ROWS);
+    const rows = toRows(batch);
     yield* rows;
-    if (rows.length < BATCH_ROWS) return;
+    if (batch.complete || rows.length === 0) return;
     last = rows[rows.length - 1].user;
   }
 }
@@ -79,8 +80,9 @@ export function lastlog2RowsAsync(path: string = LASTLOG2_PATH): AsyncIterableIt
   return batchedAsync(async () => {
     if (finished) return null;
     const [sql, params] = nextBatch(last);
-    const rows = toRows(await readRowsAsync(path, sql, params, BATCH_ROWS));
-    if (rows.length < BATCH_ROWS) finished = true;
+    const batch = await readRowsAsync(path, sql, params, BATCH_ROWS);
+    const rows = toRows(batch);
+    if (batch.complete || rows.length === 0) finished = true;
     else last = rows[rows.length - 1].user;
     return rows;
   });

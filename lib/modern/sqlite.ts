@@ -25,11 +25,14 @@ export function isSqliteFile(path: string): boolean {
 /** Rows of one read; cell (row, column). */
 export class Rows {
   readonly length: number;
+  /** The statement ran to its end: no row is left (a batch may hold fewer than asked and not be complete). */
+  readonly complete: boolean;
   private readonly columns: number;
 
   /** The addon's batch: cell (r, c) at r * columns + c (see src-native/sqlite.h). */
   constructor(readonly raw: SqliteBatch) {
     this.length = raw.rows;
+    this.complete = raw.complete;
     this.columns = raw.columns;
   }
 

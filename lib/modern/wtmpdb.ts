@@ -93,7 +93,7 @@ class RowScan {
       return [];
     }
     const out = rowsOf(rows);
-    if (rows.length < BATCH_ROWS) this.finished = true;
+    if (rows.complete) this.finished = true;
     else this.lastId = out[rows.length - 1].id;
     return out;
   }

@@ -142,7 +142,7 @@ export class WtmpdbSource implements WatchSource {
         }
       }
       await sink.room();
-      if (rows.length < BATCH) return;
+      if (rows.length === 0) return; // a batch may stop short of BATCH (a byte cap) with rows left
     }
   }
 
