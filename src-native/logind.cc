@@ -157,42 +157,6 @@ std::optional<uint64_t> ParseUnsigned(const std::string& s) {
   return v;
 }
 
-// A session file as sd-login would read it, or nullopt when it must not be
-// handed to libsystemd: anything but a regular file (a FIFO would block its
-// open for ever, /dev/zero never ends), one larger than any logind writes, or
-// one with invalid UTF-8, which libsystemd rejects whole while logging the raw
-// bytes to our stderr (once per getter) with no way to silence it: systemd 252
-// and 257 read no SYSTEMD_LOG_* variable in the library and export no log
-// level setter.
-constexpr off_t kMaxSessionFileBytes = 64 * 1024;  // logind writes well under 1 KiB
-
-bool ValidUtf8(const std::string& text);
-
-std::optional<std::string> ReadSessionFile(const char* id) {
-  if (!ValidSessionId(id)) return std::nullopt;
-  const std::string path = std::string("/run/systemd/sessions/") + id;
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxSessionFileBytes) return std::nullopt;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) return std::nullopt;
-  std::string text;
-  bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);  // the file opened is the one checked
-  char buf[4096];
-  while (ok) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) ok = false;
-    if (n <= 0) break;
-    text.append(buf, static_cast<size_t>(n));
-    if (text.size() > static_cast<size_t>(kMaxSessionFileBytes)) ok = false;  // grew since the stat
-  }
-  close(fd);
-  if (!ok) return std::nullopt;
-  text.resize(strnlen(text.c_str(), text.size()));  // libsystemd stops at a NUL byte
-  if (!ValidUtf8(text)) return std::nullopt;
-  return text;
-}
-
 // systemd's utf8_is_valid: well-formed UTF-8 of valid code points (no
 // surrogates, no noncharacters).
 bool ValidUtf8(const std::string& text) {
@@ -217,6 +181,40 @@ bool ValidUtf8(const std::string& text) {
     p += len;
   }
   return true;
+}
+
+// A session file as sd-login would read it, or nullopt when it must not be
+// handed to libsystemd: anything but a regular file (a FIFO would block its
+// open for ever, /dev/zero never ends), one larger than any logind writes, or
+// one with invalid UTF-8, which libsystemd rejects whole while logging the raw
+// bytes to our stderr (once per getter) with no way to silence it: systemd 252
+// and 257 read no SYSTEMD_LOG_* variable in the library and export no log
+// level setter.
+constexpr off_t kMaxSessionFileBytes = 64 * 1024;  // logind writes well under 1 KiB
+
+std::optional<std::string> ReadSessionFile(const char* id) {
+  if (!ValidSessionId(id)) return std::nullopt;
+  const std::string path = std::string("/run/systemd/sessions/") + id;
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxSessionFileBytes) return std::nullopt;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);  // the file opened is the one checked
+  char buf[4096];
+  while (ok) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) ok = false;
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > static_cast<size_t>(kMaxSessionFileBytes)) ok = false;  // grew since the stat
+  }
+  close(fd);
+  if (!ok) return std::nullopt;
+  text.resize(strnlen(text.c_str(), text.size()));  // libsystemd stops at a NUL byte
+  if (!ValidUtf8(text)) return std::nullopt;
+  return text;
 }
 
 // For a libsystemd older than 254: USER=, LEADER= and REALTIME= of the session
