@@ -128,7 +128,7 @@ function stalePolicy(options: UsersOptions): (u: UtmpEntry) => boolean {
  */
 export function users(options: UsersOptions = {}): UtmpEntry[] {
   const live = decide(options);
-  if (live.source === 'logind') return logindUsers(options.dropStale ?? true, undefined, live.dir);
+  if (live.source === 'logind') return logindUsers(options.dropStale ?? true, undefined, live.dir, options);
   return readAll(options, true).filter(stalePolicy(options));
 }
 
@@ -139,7 +139,7 @@ export function users(options: UsersOptions = {}): UtmpEntry[] {
  */
 export async function usersAsync(options: UsersOptions = {}): Promise<UtmpEntry[]> {
   const live = decide(options);
-  if (live.source === 'logind') return logindUsersAsync(options.dropStale ?? true, undefined, live.dir);
+  if (live.source === 'logind') return logindUsersAsync(options.dropStale ?? true, undefined, live.dir, options);
   return (await readAllAsync(options, true)).filter(stalePolicy(options));
 }
 

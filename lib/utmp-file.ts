@@ -278,7 +278,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
 
   private open(): EntryCursor {
     if (!this.cursor) {
-      this.cursor = this.source === 'logind' ? logindCursor()
+      this.cursor = this.source === 'logind' ? logindCursor(this.sink)
         : this.source === 'libc'
           ? libcCursor(this.givenPath, this.path, this.sink)
           : this.streamInput

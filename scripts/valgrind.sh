@@ -2,7 +2,8 @@
 # npm run test:valgrind: memcheck over every read path of the addon
 # (scripts/valgrind-reads.js). Any memory error, or memory definitely lost,
 # fails the run. Node itself runs clean under memcheck, so no suppressions are
-# needed but one, for a leak inside Node itself (see scripts/valgrind.supp).
+# needed but two, for a leak inside Node itself and for V8's conservative
+# stack scan (see scripts/valgrind.supp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }

@@ -4,12 +4,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <iterator>
 #include <mutex>
 #include <optional>
 #include <signal.h>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "errors.h"
@@ -23,9 +21,7 @@
 #  include <dirent.h>
 #  include <dlfcn.h>
 #  include <fcntl.h>
-#  include <sys/epoll.h>
 #  include <sys/stat.h>
-#  include <sys/syscall.h>
 #  include <sys/types.h>
 #  include <unistd.h>
 #endif
@@ -147,34 +143,87 @@ bool ValidSessionId(const char* id) {
   return true;
 }
 
-std::optional<double> ParseUnsigned(const std::string& s) {
-  if (s.empty() || s.size() > 20) return std::nullopt;
+// Digits only, as systemd's safe_atou64 takes them: a value beyond 2^64-1 is
+// refused, never wrapped.
+std::optional<uint64_t> ParseUnsigned(const std::string& s) {
+  if (s.empty()) return std::nullopt;
   uint64_t v = 0;
   for (char c : s) {
     if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - digit) / 10) return std::nullopt;
+    v = v * 10 + digit;
   }
-  return static_cast<double>(v);
+  return v;
+}
+
+// systemd's utf8_is_valid: well-formed UTF-8 of valid code points (no
+// surrogates, no noncharacters).
+bool ValidUtf8(const std::string& text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    if (*p < 0x80) {
+      p++;
+      continue;
+    }
+    int len = (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
+    if (len == 0 || end - p < len) return false;
+    uint32_t ch = *p & (0xff >> (len + 1));
+    for (int i = 1; i < len; i++) {
+      if ((p[i] & 0xc0) != 0x80) return false;
+      ch = (ch << 6) | (p[i] & 0x3f);
+    }
+    const int shortest = ch < 0x80 ? 1 : ch < 0x800 ? 2 : ch < 0x10000 ? 3 : 4;
+    if (shortest != len || ch >= 0x110000 || (ch & 0xfffff800) == 0xd800 || (ch >= 0xfdd0 && ch <= 0xfdef) || (ch & 0xfffe) == 0xfffe) {
+      return false;
+    }
+    p += len;
+  }
+  return true;
+}
+
+// A session file as sd-login would read it, or nullopt when it must not be
+// handed to libsystemd: anything but a regular file (a FIFO would block its
+// open for ever, /dev/zero never ends), one larger than any logind writes, or
+// one with invalid UTF-8, which libsystemd rejects whole while logging the raw
+// bytes to our stderr (once per getter) with no way to silence it: systemd 252
+// and 257 read no SYSTEMD_LOG_* variable in the library and export no log
+// level setter.
+constexpr off_t kMaxSessionFileBytes = 64 * 1024;  // logind writes well under 1 KiB
+
+std::optional<std::string> ReadSessionFile(const char* id) {
+  if (!ValidSessionId(id)) return std::nullopt;
+  const std::string path = std::string("/run/systemd/sessions/") + id;
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxSessionFileBytes) return std::nullopt;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);  // the file opened is the one checked
+  char buf[4096];
+  while (ok) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) ok = false;
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > static_cast<size_t>(kMaxSessionFileBytes)) ok = false;  // grew since the stat
+  }
+  close(fd);
+  if (!ok) return std::nullopt;
+  text.resize(strnlen(text.c_str(), text.size()));  // libsystemd stops at a NUL byte
+  if (!ValidUtf8(text)) return std::nullopt;
+  return text;
 }
 
 // For a libsystemd older than 254: USER=, LEADER= and REALTIME= of the session
 // file, the very keys sd_session_get_username/_leader/_start_time read there
 // in 254 and later. Only the fields whose getter is missing are taken.
-void FillFromSessionFile(const SdLogin& sd, LogindSession* s) {
+void FillFromSessionFile(const SdLogin& sd, const std::string& text, LogindSession* s) {
   const bool want_user = sd.strings[0] == nullptr, want_leader = sd.get_leader == nullptr,
              want_start = sd.get_start_time == nullptr;
-  if (!(want_user || want_leader || want_start) || !ValidSessionId(s->id.c_str())) return;
-  int fd = open(("/run/systemd/sessions/" + s->id).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return;
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0 || text.size() > (1 << 20)) break;
-    text.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
+  if (!(want_user || want_leader || want_start)) return;
   size_t start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
@@ -190,14 +239,15 @@ void FillFromSessionFile(const SdLogin& sd, LogindSession* s) {
       s->user = value;
       s->from_file.push_back("user");
     } else if (key == "LEADER" && want_leader) {
+      // As systemd's parse_pid: a pid_t above 0, else no leader.
       auto pid = ParseUnsigned(value);
-      if (pid && *pid > 0) {
-        s->leader = pid;
+      if (pid && *pid > 0 && *pid <= INT32_MAX) {
+        s->leader = static_cast<double>(*pid);
         s->from_file.push_back("leader");
       }
     } else if (key == "REALTIME" && want_start) {
       if (auto usec = ParseUnsigned(value)) {
-        s->start_usec = usec;
+        s->start_usec = static_cast<double>(*usec);
         s->from_file.push_back("startTime");
       }
     }
@@ -233,9 +283,13 @@ std::optional<std::string> GuessPty(uid_t uid, double start_usec) {
   return best;
 }
 
+// A session whose file cannot be read safely is its id alone: what sd-login
+// itself answers for a file it rejects, without its getters touching it.
 LogindSession ReadSession(const SdLogin& sd, const char* id) {
   LogindSession s;
   s.id = id;
+  const std::optional<std::string> file = ReadSessionFile(id);
+  if (!file) return s;
   for (size_t i = 0; i < kStringFieldCount; i++) {
     if (sd.strings[i] == nullptr) continue;
     char* value = nullptr;
@@ -253,7 +307,7 @@ LogindSession ReadSession(const SdLogin& sd, const char* id) {
   int r;
   if (sd.is_active && (r = sd.is_active(id)) >= 0) s.active = r > 0;
   if (sd.is_remote && (r = sd.is_remote(id)) >= 0) s.remote = r > 0;
-  FillFromSessionFile(sd, &s);
+  FillFromSessionFile(sd, *file, &s);
   if (!s.tty && s.type && *s.type == "tty" && s.uid) {
     s.guessed_pty = GuessPty(static_cast<uid_t>(*s.uid), s.start_usec.value_or(0));
   }
@@ -336,87 +390,18 @@ bool KillSaysAlive(double pid) {
   return kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH;
 }
 
-#if defined(UTMPX_HAVE_LOGIND) && defined(SYS_pidfd_open)
-// A pidfd per leader, kept between calls in one epoll set: a call costs one
-// epoll_wait, whatever the number of sessions, where kill() is a system call
-// per leader; and a pidfd is never fooled by a pid reused after its process
-// ended. The set follows the latest call (at most kMaxPidfds; beyond, and
-// where pidfds or epoll fail, kill()).
-constexpr size_t kMaxPidfds = 4096;
-struct Watched {
-  int fd;
-  uint64_t generation;
-};
-std::mutex watch_mutex;
-std::unordered_map<pid_t, Watched> watched;
-int epoll_fd = -1;
-uint64_t generation = 0;
-
-void Unwatch(std::unordered_map<pid_t, Watched>::iterator it) {
-  epoll_ctl(epoll_fd, EPOLL_CTL_DEL, it->second.fd, nullptr);
-  close(it->second.fd);
-  watched.erase(it);
-}
-
+// who's test, one kill() per leader, holding nothing between calls. (Pidfds
+// kept per leader in an epoll set saved system calls, but held a descriptor
+// per session: 300 sessions under a 256-descriptor limit left the process
+// none. They guarded against nothing kill() misses: an ended leader whose pid
+// was taken again counted as alive there too, as who counts it.)
 std::vector<bool> LeadersAlive(const std::vector<double>& pids) {
-  std::vector<bool> alive(pids.size(), true);
-  std::lock_guard<std::mutex> lock(watch_mutex);
-  if (epoll_fd < 0) epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-  generation++;
-  for (size_t i = 0; i < pids.size(); i++) {
-    if (!(pids[i] > 0 && pids[i] <= 0x7fffffff)) continue;  // no single process: counted alive, as who does
-    const pid_t pid = static_cast<pid_t>(pids[i]);
-    if (auto it = watched.find(pid); it != watched.end()) {
-      it->second.generation = generation;
-      continue;
-    }
-    int fd = epoll_fd < 0 || watched.size() >= kMaxPidfds ? -1 : static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-    if (fd < 0) {
-      alive[i] = errno == ESRCH ? false : KillSaysAlive(pids[i]);
-      continue;
-    }
-    struct epoll_event ev = {};
-    ev.events = EPOLLIN;
-    ev.data.u64 = static_cast<uint64_t>(pid);
-    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-      close(fd);
-      alive[i] = KillSaysAlive(pids[i]);
-      continue;
-    }
-    watched[pid] = Watched{fd, generation};
-  }
-  for (auto it = watched.begin(); it != watched.end();) {
-    auto next = std::next(it);
-    if (it->second.generation != generation) Unwatch(it);  // a leader no longer asked about
-    it = next;
-  }
-  if (watched.empty()) return alive;
-  std::vector<struct epoll_event> ready(watched.size());
-  int n;
-  do n = epoll_wait(epoll_fd, ready.data(), static_cast<int>(ready.size()), 0); while (n < 0 && errno == EINTR);
-  if (n <= 0) return alive;
-  std::unordered_map<pid_t, bool> ended;
-  for (int k = 0; k < n; k++) {
-    const pid_t pid = static_cast<pid_t>(ready[k].data.u64);
-    // An ended process whose pid was taken again is alive to kill(), and so to who.
-    ended[pid] = KillSaysAlive(pid);
-    if (auto it = watched.find(pid); it != watched.end()) Unwatch(it);
-  }
-  for (size_t i = 0; i < pids.size(); i++) {
-    if (!(pids[i] > 0 && pids[i] <= 0x7fffffff)) continue;
-    if (auto e = ended.find(static_cast<pid_t>(pids[i])); e != ended.end()) alive[i] = e->second;
-  }
-  return alive;
-}
-#else
-std::vector<bool> LeadersAlive(const std::vector<double>& pids) {
-  std::vector<bool> alive(pids.size(), true);
+  std::vector<bool> alive(pids.size(), true);  // no single process (pid <= 0): alive, as who counts it
   for (size_t i = 0; i < pids.size(); i++) {
     if (pids[i] > 0 && pids[i] <= 0x7fffffff) alive[i] = KillSaysAlive(pids[i]);
   }
   return alive;
 }
-#endif
 
 }  // namespace
 

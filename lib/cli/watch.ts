@@ -57,7 +57,8 @@ export function eventJson(e: WatchEvent): Record<string, unknown> {
 }
 
 function humanLine(e: WatchEvent, iso: boolean): string {
-  const t = iso ? isoLocal(e.time) : isoLocal(e.time).slice(0, 19).replace('T', ' ');
+  // Without the offset (+HH:MM) rather than cut at 19 characters: a year may have more than four digits.
+  const t = iso ? isoLocal(e.time) : isoLocal(e.time).slice(0, -6).replace('T', ' ');
   const from = e.host ? ` ${safe(e.host)}` : '';
   const pid = e.pid ? ` pid ${e.pid}` : '';
   return `${t} ${e.type.padEnd(8)} ${column(e.user || '-', 8)} ${column(e.line, 12)}${from}${pid} (${e.source})`;

@@ -25,9 +25,10 @@
  */
 import { SnapshotCursor } from '../entry-cursor';
 import * as fs from 'fs';
-import { Entry, devicePath, type UtmpEntry } from '../entry';
+import { Entry, MAX_DATE_MS, dateCanHold, devicePath, type UtmpEntry } from '../entry';
 import { type NativeAddon, type NativeLogindSession, type NativeLogindSnapshot, tryNative } from '../native';
 import { LOGIND_SESSIONS_DIR, type LiveFacts, SYSTEMD_BOOTED_DIR, chooseLiveSource, typeCode } from '../platform';
+import { type WarningOptions, WarningSink, timeOutOfRange } from '../warnings';
 
 
 /** A session of systemd-logind, every field sd-login gives; null where it gives none. */
@@ -61,7 +62,7 @@ export interface LogindSession {
   leader: number | null;
   /** When the session began, microseconds since the epoch. */
   startTimeUsec: number | null;
-  /** `startTimeUsec` as a Date (millisecond precision). */
+  /** `startTimeUsec` as a Date (millisecond precision); a time no Date can hold is the nearest one (`startTimeUsec` keeps it as recorded). */
   startTime: Date | null;
   /** For a `tty` session without a tty (ssh): the pty `who` shows for it, guessed as coreutils does (`pts/1`). */
   guessedPty: string | null;
@@ -163,11 +164,26 @@ export function toLogindSession(raw: NativeLogindSession, nameOf: (uid: number) 
     remote: raw.remote ?? null,
     leader: raw.leader ?? null,
     startTimeUsec: usec,
-    startTime: usec === null ? null : new Date(Math.floor(usec / 1000)),
+    startTime: usec === null ? null : startDate(usec),
     guessedPty: raw.guessedPty ?? null,
     fallbacks,
     source: 'logind',
   };
+}
+
+/**
+ * The Date of a start time in µs: the nearest Date to one no Date can hold
+ * (REALTIME is any 64-bit number; sd-login takes 2^64-1), never an Invalid Date.
+ */
+export function startDate(usec: number): Date {
+  return new Date(Math.min(Math.floor(usec / 1000), MAX_DATE_MS));
+}
+
+/** TIME_OUT_OF_RANGE for each entry whose time no Date can hold, naming its session's file. */
+function reportTimes(entries: readonly UtmpEntry[], sink: WarningSink): void {
+  for (const e of entries) {
+    if (!dateCanHold(e.ut_time)) sink.report(timeOutOfRange(e.ut_time, `${LOGIND_SESSIONS_DIR}/${e.ut_id}`, 0));
+  }
 }
 
 const USER_PROCESS = typeCode('USER_PROCESS', 'linux')!;
@@ -380,16 +396,17 @@ export async function logindSessionsAsync(addon: NativeAddon | null = tryNative(
  * `dropStale`, without those whose leader has ended (who's kill(pid, 0)).
  * Entries of an unchanged snapshot are kept and handed out as copies.
  */
-export function logindUsers(dropStale: boolean, addon: NativeAddon | null = tryNative(), dir?: DirectoryState | null): UtmpEntry[] {
-  return usersOf(snapshotSync(addon, dir ?? directoryState()), dropStale, addon);
+export function logindUsers(dropStale: boolean, addon: NativeAddon | null = tryNative(), dir?: DirectoryState | null, warnings: WarningOptions = {}): UtmpEntry[] {
+  return usersOf(snapshotSync(addon, dir ?? directoryState()), dropStale, addon, warnings);
 }
 
 /** `logindUsers()`, read off the main thread. */
-export async function logindUsersAsync(dropStale: boolean, addon: NativeAddon | null = tryNative(), dir?: DirectoryState | null): Promise<UtmpEntry[]> {
-  return usersOf(await snapshot(addon, (a) => (a.readLogindAsync ? a.readLogindAsync() : null), dir ?? directoryState()), dropStale, addon);
+export async function logindUsersAsync(dropStale: boolean, addon: NativeAddon | null = tryNative(), dir?: DirectoryState | null,
+  warnings: WarningOptions = {}): Promise<UtmpEntry[]> {
+  return usersOf(await snapshot(addon, (a) => (a.readLogindAsync ? a.readLogindAsync() : null), dir ?? directoryState()), dropStale, addon, warnings);
 }
 
-function usersOf(snap: NativeLogindSnapshot | null, dropStale: boolean, addon: NativeAddon | null): UtmpEntry[] {
+function usersOf(snap: NativeLogindSnapshot | null, dropStale: boolean, addon: NativeAddon | null, warnings: WarningOptions): UtmpEntry[] {
   let listed: LogindEntry[];
   let pids: Int32Array;
   if (kept && kept.snap === snap && kept.users) {
@@ -402,6 +419,7 @@ function usersOf(snap: NativeLogindSnapshot | null, dropStale: boolean, addon: N
   const alive = !dropStale ? null : addon?.leadersAlive ? addon.leadersAlive(pids) : pids.map((p) => (killSaysAlive(p) ? 1 : 0));
   const out: UtmpEntry[] = [];
   for (let i = 0; i < listed.length; i++) if (!alive || alive[i]) out.push(listed[i].copy());
+  reportTimes(out, new WarningSink(warnings));
   return out;
 }
 
@@ -451,12 +469,16 @@ export function liveEntries(sessions: LogindSession[], bootSeconds: number | nul
 }
 
 /** `UtmpFile`'s cursor over logind: one snapshot (boot, then sessions). @internal */
-export function logindCursor(): SnapshotCursor {
+export function logindCursor(sink: WarningSink = new WarningSink()): SnapshotCursor {
+  const checked = (entries: UtmpEntry[]) => {
+    reportTimes(entries, sink);
+    return entries;
+  };
   return new SnapshotCursor(
-    () => liveEntries(logindSessions(), kernelBootSeconds()),
+    () => checked(liveEntries(logindSessions(), kernelBootSeconds())),
     async () => {
       const [sessions, boot] = await Promise.all([logindSessionsAsync(), kernelBootSecondsAsync()]);
-      return liveEntries(sessions, boot);
+      return checked(liveEntries(sessions, boot));
     },
   );
 }

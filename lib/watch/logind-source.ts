@@ -13,7 +13,9 @@
 import * as fs from 'fs';
 import { isIP } from 'net';
 import { LOGIND_SESSIONS_DIR } from '../platform';
-import { type LogindSession, logindSessionsAsync, logindSessions } from '../modern/logind';
+import { dateCanHold } from '../entry';
+import { type LogindSession, logindSessionsAsync, logindSessions, startDate } from '../modern/logind';
+import { timeOutOfRange } from '../warnings';
 import type { SourceEvent, WatchEventType } from './events';
 import { problem } from './file-source';
 import type { SourcePosition } from './position';
@@ -124,7 +126,10 @@ export class LogindSource implements WatchSource {
     const fresh = now.filter((s) => !this.sessions.has(s.id)).sort((a, b) => a.start - b.start);
     for (const s of fresh) {
       this.sessions.set(s.id, s);
-      const time = s.start ? new Date(Math.floor(s.start / 1000)) : noticed;
+      const time = s.start ? startDate(s.start) : noticed;
+      if (!dateCanHold(s.start / 1e6)) {
+        sink.warning({ type: 'warning', source: 'logind', ...timeOutOfRange(s.start / 1e6, `${this.dir}/${s.id}`, 0) }, this.position());
+      }
       if (this.minTime !== null && time.getTime() / 1000 < this.minTime) sink.progress(this.position());
       else sink.event(event('login', s, time), this.position());
     }
