@@ -181,3 +181,20 @@ describe('wtmpdb and --source', () => {
     expect(both.stderr).toContain('-f and --source exclude each other');
   });
 });
+
+test('--since -2h: a relative time, taken as last takes it (last -f FILE --since -2h is the oracle)', async () => {
+  const wtmp = path.join(dir, 'wtmp');
+  const hour = 3600_000;
+  appendWithUtmpdump(wtmp, [loginRecord(1, Date.now() - 3 * hour - 1000), loginRecord(2, Date.now() - hour - 2000)]);
+  const last = spawnSync('last', ['-f', wtmp, '--since', '-2h'], { encoding: 'utf8', env: ORACLE_ENV });
+  expect(last.status).toBe(0);
+  const oracleUsers = last.stdout.split('\n').map((l) => l.split(/\s+/)[0]).filter((u) => /^user\d+$/.test(u));
+  expect(oracleUsers).toEqual(['user2']);
+  const r = new Running(['--since', '-2h', '--ndjson', '-f', wtmp]);
+  try {
+    await r.until(() => r.lines.length === 1, 'the replayed login');
+    expect(r.lines.map((l) => JSON.parse(l).user)).toEqual(oracleUsers);
+  } finally {
+    expect(await r.stop()).toBe(0);
+  }
+});

@@ -14,7 +14,7 @@ import { type WatchFileKind, type WatchOptions, type WatchSourceName, defaultSou
 const SOURCE_NAMES: WatchSourceName[] = ['wtmp', 'wtmpdb', 'btmp', 'utmp', 'logind'];
 import { type Command, UsageError, column, safe } from './common';
 import { parseTime } from './history';
-import { LineWriter, isoLocal, toJson } from './output';
+import { LineWriter, type OptionSpec, isoLocal, toJson, withAttachedValues } from './output';
 
 const ACTIONS: Record<WatchEvent['type'], string> = {
   login: 'logged-in', logout: 'logged-out', failed: 'login-failed', boot: 'system-boot', shutdown: 'system-shutdown',
@@ -74,6 +74,18 @@ function storePosition(file: string, position: WatchPosition): void {
   fs.renameSync(tmp, file);
 }
 
+const WATCH_OPTIONS = {
+  file: { type: 'string', short: 'f', multiple: true },
+  utmp: { type: 'boolean' },
+  source: { type: 'string' },
+  since: { type: 'string', short: 's' },
+  state: { type: 'string' },
+  json: { type: 'boolean' },
+  ndjson: { type: 'boolean' },
+  format: { type: 'string' },
+  iso: { type: 'boolean' },
+} satisfies OptionSpec;
+
 export const watch: Command = {
   summary: 'watch [-f FILE]... [--since TIME] [--ndjson]   events as they happen (logins, logouts, failed logins)',
   help: `Usage: utmpx watch [options]
@@ -103,22 +115,8 @@ stderr and the watch goes on.
   async run(args, io) {
     let values: Record<string, string | boolean | string[] | undefined>;
     try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          file: { type: 'string', short: 'f', multiple: true },
-          utmp: { type: 'boolean' },
-          source: { type: 'string' },
-          since: { type: 'string', short: 's' },
-          state: { type: 'string' },
-          json: { type: 'boolean' },
-          ndjson: { type: 'boolean' },
-          format: { type: 'string' },
-          iso: { type: 'boolean' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
+      // getopt's rule, as in last: `--since -2h` takes -2h as the value.
+      ({ values } = parseArgs({ args: withAttachedValues(args, WATCH_OPTIONS), options: WATCH_OPTIONS, strict: true, allowPositionals: false }));
     } catch (e) {
       throw new UsageError(`watch: ${(e as Error).message.split('\n')[0]}`);
     }
