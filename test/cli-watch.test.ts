@@ -198,3 +198,23 @@ test('--since -2h: a relative time, taken as last takes it (last -f FILE --since
     expect(await r.stop()).toBe(0);
   }
 });
+
+test('--state: a 16 MB file of 2 million open rows is refused on load with a coded error, before the watch starts', () => {
+  const wtmp = path.join(dir, 'wtmp');
+  fs.writeFileSync(wtmp, '');
+  const state = path.join(dir, 'state.json');
+  const open = Array.from({ length: 2_000_000 }, (_, i) => 1_000_000 + i);
+  fs.writeFileSync(state, JSON.stringify({ version: 1, sources: { [`wtmpdb:${path.join(dir, 'wtmp.db')}`]: { kind: 'wtmpdb', maxId: 3_000_000, open } } }));
+  expect(fs.statSync(state).size).toBeGreaterThan(15_000_000);
+  const r = spawnSync(process.execPath, [CLI, 'watch', '--ndjson', '--state', state, '-f', wtmp], { encoding: 'utf8', env: ORACLE_ENV, timeout: 10_000 });
+  expect(r.status).toBe(1);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toContain('ERR_UTMPX_BAD_STATE');
+  expect(r.stderr).toContain(state);
+  expect(r.stderr).toContain('remove it');
+  // Small enough to read, but more open rows than a watch keeps: refused as well.
+  fs.writeFileSync(state, JSON.stringify({ version: 1, sources: { 'wtmpdb:/x/wtmp.db': { kind: 'wtmpdb', maxId: 30_000, open: open.slice(0, 20_000) } } }));
+  const small = spawnSync(process.execPath, [CLI, 'watch', '--state', state, '-f', wtmp], { encoding: 'utf8', env: ORACLE_ENV, timeout: 10_000 });
+  expect(small.status).toBe(1);
+  expect(small.stderr).toContain('20000 open rows');
+});

@@ -8,7 +8,8 @@ import * as os from 'os';
 import { parseArgs } from 'util';
 import { paths } from '../platform';
 import { type WatchEvent, type WatchItem, type WatchWarning } from '../watch/events';
-import { parsePosition, type WatchPosition } from '../watch/position';
+import { MAX_POSITION_BYTES, parsePosition, type WatchPosition } from '../watch/position';
+import { stateFileError } from '../errors';
 import { type WatchFileKind, type WatchOptions, type WatchSourceName, defaultSources, watch as startWatch } from '../watch/watch';
 
 const SOURCE_NAMES: WatchSourceName[] = ['wtmp', 'wtmpdb', 'btmp', 'utmp', 'logind'];
@@ -65,6 +66,30 @@ function humanLine(e: WatchEvent, iso: boolean): string {
 
 function warningLine(w: WatchWarning): string {
   return `utmpx: watch: ${safe(w.code)}: ${safe(w.message)}\n`;
+}
+
+/** The text of a --state file (null: there is none yet); one larger than any position is refused before it is read. */
+function readStateFile(file: string): string | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw stateFileError('ERR_UTMPX_BAD_STATE', safe(file), 'it is no regular file');
+    if (st.size > MAX_POSITION_BYTES) {
+      throw stateFileError('ERR_UTMPX_BAD_STATE', safe(file), `it is ${st.size} bytes, and a watch position is at most ${MAX_POSITION_BYTES}`);
+    }
+    const buf = Buffer.alloc(MAX_POSITION_BYTES + 1);
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    if (n > MAX_POSITION_BYTES) throw stateFileError('ERR_UTMPX_BAD_STATE', safe(file), `it grew past ${MAX_POSITION_BYTES} bytes`);
+    return buf.toString('utf8', 0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Writes the position to `file` atomically (a new file renamed over the old). */
@@ -142,17 +167,12 @@ stderr and the watch goes on.
     if (values.since !== undefined) options.since = parseTime(values.since as string);
     const stateFile = values.state as string | undefined;
     if (stateFile !== undefined) {
-      let text: string | null = null;
-      try {
-        text = fs.readFileSync(stateFile, 'utf8');
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      }
+      const text = readStateFile(stateFile);
       if (text !== null) {
         try {
           options.position = parsePosition(text);
-        } catch {
-          throw new Error(`${stateFile} holds no watch position (remove it to start from now)`);
+        } catch (e) {
+          throw stateFileError('ERR_UTMPX_BAD_STATE', safe(stateFile), `it holds no watch position (${safe((e as Error).message)})`);
         }
       }
     }
