@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import { parseArgs } from 'util';
 import { paths } from '../platform';
-import { type WatchEvent, type WatchItem, type WatchWarning } from '../watch/events';
+import { type WatchEvent, type WatchGap, type WatchItem, type WatchWarning } from '../watch/events';
 import { MAX_POSITION_BYTES, parsePosition, type WatchPosition } from '../watch/position';
 import { stateFileError } from '../errors';
 import { type WatchFileKind, type WatchOptions, type WatchSourceName, defaultSources, watch as startWatch } from '../watch/watch';
@@ -66,6 +66,10 @@ function humanLine(e: WatchEvent, iso: boolean): string {
 
 function warningLine(w: WatchWarning): string {
   return `utmpx: watch: ${safe(w.code)}: ${safe(w.message)}\n`;
+}
+
+function gapLine(g: WatchGap): string {
+  return `utmpx: watch: gap: ${safe(g.path)}: at least ${g.bytes} bytes not read: ${safe(g.message)}\n`;
 }
 
 /** The text of a --state file (null: there is none yet); one larger than any position is refused before it is read. */
@@ -191,6 +195,17 @@ stderr and the watch goes on.
       for await (const item of w as AsyncIterable<WatchItem>) {
         if (item.type === 'warning') {
           io.err.write(warningLine(item));
+          continue;
+        }
+        if (item.type === 'gap') {
+          // Records missed are said on stderr, and in the JSON stream too: a consumer of either knows.
+          io.err.write(gapLine(item));
+          if (format === 'json' || format === 'ndjson') {
+            await out.line((format === 'json' && count > 0 ? ',' : '') + toJson(item));
+            count++;
+            await out.flush();
+          }
+          if (stateFile !== undefined) storePosition(stateFile, item.position);
           continue;
         }
         if (format === 'human') await out.line(humanLine(item, Boolean(values.iso)));
