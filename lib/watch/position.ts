@@ -44,12 +44,19 @@ export interface WatchPosition {
  * tell one record from the next.
  */
 export function digest(buf: Uint8Array, start: number, end: number): string {
+  return hex(digest32(buf, start, end));
+}
+
+/** The digest as a number (kept by the thousand, in a typed array). */
+export function digest32(buf: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
   let i = start;
   for (; i + 4 <= end; i += 4) h = Math.imul(h ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)), 0x01000193);
   for (; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
+  return h >>> 0;
 }
+
+export const hex = (d: number) => d.toString(16).padStart(8, '0');
 
 /**
  * The most a stored position may hold, as JSON: a wtmpdb source at its cap of
