@@ -428,7 +428,7 @@ export class AppendFileSource implements WatchSource {
     moveTo(c, at, last);
     this.gap(sink, lost, exact
       ? `${this.path} was truncated in place to ${at} bytes (or rewritten), with no uncompressed copy beside it: records written after the last read and before the truncation are lost; reading on from byte ${at}`
-      : `${this.path} was truncated below what this watch read of it, with no uncompressed copy beside it: records written before the truncation are lost, and those written after it before byte ${at} are not read; reading on from byte ${at}`, positionOf(c));
+      : `${this.path} was truncated below what this watch read of it (or replaced by a file on the same inode), with no uncompressed copy beside it: records written before the truncation and not read are lost${at > 0 ? `, and any written after it before byte ${at} are not read` : ''}; reading on from byte ${at}`, positionOf(c));
   }
 
   /**
@@ -453,8 +453,9 @@ export class AppendFileSource implements WatchSource {
       if (bytesRead < n * size) break;
     }
     const exact = k < c.count && (k > 0 || c.base === 0);
-    const limit = Math.min(fileSize, exact ? c.base + (k + 1) * size - 1 : c.base + k * size);
-    return { at: alignedAtOrBelow(limit, fileSize, size), exact };
+    if (exact) return { at: alignedAtOrBelow(Math.min(fileSize, c.base + (k + 1) * size - 1), fileSize, size), exact };
+    // Below what was read (or another file on a reused inode): from the start where records are whole there, else from the last point that can be.
+    return { at: fileSize % size === 0 ? 0 : alignedAtOrBelow(Math.min(fileSize, c.base + k * size), fileSize, size), exact };
   }
 
   /** Reads the tail of the rotated file a stored position pointed into. */
