@@ -250,3 +250,25 @@ test('resumed from a position whose file was rotated and compressed meanwhile: a
     await again.close();
   }
 });
+
+test('a record torn at the end of a file renamed away, completed by its writer 1.5 s later: the record arrives, once', async () => {
+  const wtmp = path.join(dir, 'wtmp');
+  const { w, r } = await watching(wtmp);
+  const torn = records(0, 1);
+  const held = fs.openSync(wtmp, 'a'); // the writer opened it before the rotation
+  try {
+    fs.writeSync(held, torn.subarray(0, 100));
+    expect(await r.within(300)).toEqual([]); // seen: part of a record
+    fs.renameSync(wtmp, `${wtmp}.1`);
+    fs.writeFileSync(wtmp, records(1, 2));
+    expect(pidsOf(await r.events(1))).toEqual([10001]);
+    await sleep(1500);
+    fs.writeSync(held, torn.subarray(100));
+    expect(pidsOf(await r.events(1))).toEqual([10000]);
+    expect(await r.within(300)).toEqual([]);
+    expect(r.gaps).toEqual([]);
+  } finally {
+    fs.closeSync(held);
+    await w.close();
+  }
+});

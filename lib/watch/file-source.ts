@@ -35,6 +35,8 @@ const CHUNK_BYTES = 256 * 1024;
 const HEAD_BYTES = 64 * 1024;
 /** How long a file renamed away is still read for records its writers wrote late (until the next wake after this). */
 const LATE_WRITES_MS = 1000;
+/** How long a file renamed away that ends in part of a record waits for its writer to finish it (then a gap). */
+const TORN_WAIT_MS = 30_000;
 /** Files renamed away kept open at most (a rotation storm): the oldest, drained, is let go. */
 const MAX_HELD = 16;
 /** Record digests kept per file (4 bytes each): enough to find where a file truncated in place stops holding what was read. */
@@ -270,10 +272,13 @@ export class AppendFileSource implements WatchSource {
       await this.drain(sink, h.cursor, -1, h.own ? (x) => this.positionOf(x) : () => this.position());
       if (sink.stopped) return;
       h.own = false;
-      if (Date.now() >= h.until) {
-        fs.closeSync(h.cursor.fd);
-        this.held = this.held.filter((x) => x !== h);
-      }
+      if (Date.now() < h.until) continue;
+      // A record its writer has begun and not finished: waited for a while, then a gap.
+      const torn = (await fstatAsync(h.cursor.fd)).size - h.cursor.offset;
+      if (torn > 0 && Date.now() < h.until - LATE_WRITES_MS + TORN_WAIT_MS) continue;
+      if (torn > 0) this.gap(sink, torn, `the file renamed away from ${this.path} (or removed; inode ${h.cursor.ino}) ends in ${torn} bytes of a record its writer did not finish within ${TORN_WAIT_MS / 1000} s: not read`);
+      fs.closeSync(h.cursor.fd);
+      this.held = this.held.filter((x) => x !== h);
     }
   }
 
