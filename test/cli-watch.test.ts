@@ -218,3 +218,24 @@ test('--state: a 16 MB file of 2 million open rows is refused on load with a cod
   expect(small.status).toBe(1);
   expect(small.stderr).toContain('20000 open rows');
 });
+
+test('a file truncated in place: a gap on stderr and in the NDJSON stream, then the appended record', async () => {
+  const wtmp = path.join(dir, 'wtmp');
+  fs.writeFileSync(wtmp, '');
+  const r = await started(['--ndjson', '-f', wtmp]);
+  try {
+    appendWithUtmpdump(wtmp, [loginRecord(1), loginRecord(2), loginRecord(3)]);
+    await r.until(() => r.lines.length === 3, 'three logins');
+    spawnSync('truncate', ['-s', '500', wtmp]);
+    appendWithUtmpdump(wtmp, [loginRecord(4)]);
+    await r.until(() => r.lines.length === 5, 'the gap and the login after it');
+    const [gap, login] = r.lines.slice(3).map((l) => JSON.parse(l));
+    expect(gap).toMatchObject({ type: 'gap', source: 'wtmp', path: wtmp, bytes: 0 });
+    expect(gap.message).toContain('reading on from byte 500');
+    expect(typeof gap.position.version).toBe('number');
+    expect(login).toMatchObject({ type: 'login', pid: 10004 });
+    expect(r.err).toContain(`utmpx: watch: gap: ${wtmp}: at least 0 bytes not read`);
+  } finally {
+    expect(await r.stop()).toBe(0);
+  }
+});

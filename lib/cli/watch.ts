@@ -139,7 +139,10 @@ needs root) unless files are given.
                       Elastic Common Schema authentication events
       --iso           times as ISO 8601
 Problems with a file (missing, unreadable, damaged records) are reported on
-stderr and the watch goes on.
+stderr and the watch goes on. Records written and no longer readable (a file
+truncated in place, a rotated file compressed or removed before it was read)
+are a gap: a line "utmpx: watch: gap: ..." on stderr, and with --json or
+--ndjson also an object {"type":"gap","path","bytes","time","message"}.
 `,
   async run(args, io) {
     let values: Record<string, string | boolean | string[] | undefined>;
