@@ -113,6 +113,23 @@ describe('rotations between two reads (create)', () => {
   });
 });
 
+test('copies that are no rotation are not replayed: cp wtmp wtmp.1 (not truncated) and wtmp.1.bak, before the watch reads', async () => {
+  const wtmp = path.join(dir, 'wtmp');
+  fs.writeFileSync(`${wtmp}.1`, records(0, 3)); // an older rotation, there before the watch
+  const { w, r } = await watching(wtmp);
+  try {
+    fs.appendFileSync(wtmp, records(3, 6));
+    execFileSync('cp', [`${wtmp}.1`, `${wtmp}.1.bak`]);
+    execFileSync('cp', [wtmp, `${wtmp}.2`]); // a backup of the file itself, which goes on
+    fs.appendFileSync(wtmp, records(6, 7));
+    expect(pidsOf(await r.events(4))).toEqual(pidsIn(wtmp));
+    expect(await r.within(500)).toEqual([]);
+    expect(r.gaps).toEqual([]);
+  } finally {
+    await w.close();
+  }
+});
+
 describe('copytruncate', () => {
   logrotateTest('a consumer that lags through two copytruncates: all 10,020 records, in order, no gap', async () => {
     const wtmp = path.join(dir, 'wtmp');

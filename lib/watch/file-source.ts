@@ -322,8 +322,9 @@ export class AppendFileSource implements WatchSource {
       }
       try {
         if (c.dev !== s.st.dev || c.ino !== s.st.ino) continue;
-        const size = (c.layout ?? next?.layout)?.size;
-        if (next && size && (await this.sameFirstRecord(c, next, size))) continue;
+        const bytes = (await fstatAsync(c.fd)).size;
+        if (!c.layout && bytes > 0) c.layout = await this.detect(c.fd, bytes);
+        if (next && c.layout && (await this.sameFirstRecord(c, next, c.layout.size))) continue;
         await this.drain(sink, c);
       } finally {
         fs.closeSync(c.fd);

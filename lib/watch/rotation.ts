@@ -8,17 +8,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { digest } from './position';
 
-const COMPRESSED = /\.(gz|xz|bz2|zst|lz4|lzma|Z|zip)$/;
-
 /** A file a rotation of the watched file may have made. */
 export interface Sibling {
   path: string;
   st: fs.Stats;
 }
 
-/** A rotated name: the base, then `.` or `-` and a digit (wtmp.1, wtmp-20240115), not compressed. */
+/**
+ * A rotated name: the base, then `.` or `-` and digits (wtmp.1, wtmp-20240115,
+ * wtmp-20240115-1705300000). A compressed one cannot be read on; a copy an
+ * administrator made (wtmp.1.bak) is none.
+ */
 const isRotatedName = (name: string, base: string) =>
-  name.length > base.length + 1 && name.startsWith(base) && /^[.-]\d/.test(name.slice(base.length)) && !COMPRESSED.test(name);
+  name.length > base.length + 1 && name.startsWith(base) && /^[.-]\d[\d.-]*$/.test(name.slice(base.length));
 
 /** The siblings a rotation of `file` may have made, newest first. */
 export function rotatedSiblings(file: string): Sibling[] {
