@@ -289,3 +289,26 @@ test('a record torn at the end of a file renamed away, completed by its writer 1
     await w.close();
   }
 });
+
+test('resumed after two create rotations while stopped: the old tail, the file made and rotated away meanwhile, then the new file', async () => {
+  const wtmp = path.join(dir, 'wtmp');
+  const { w, r } = await watching(wtmp);
+  fs.appendFileSync(wtmp, records(0, 2));
+  const [, second] = await r.events(2);
+  await w.close();
+  fs.appendFileSync(wtmp, records(2, 3));
+  fs.renameSync(wtmp, `${wtmp}.1`);
+  fs.writeFileSync(wtmp, records(3, 5));
+  fs.renameSync(`${wtmp}.1`, `${wtmp}.2`);
+  fs.renameSync(wtmp, `${wtmp}.1`);
+  fs.writeFileSync(wtmp, records(5, 6));
+  const again = watch({ files: [wtmp], position: JSON.stringify(second.position) });
+  const r2 = new EventReader(again);
+  try {
+    expect(pidsOf(await r2.events(4))).toEqual(pidsIn(`${wtmp}.2`, `${wtmp}.1`, wtmp).slice(2));
+    expect(await r2.within(300)).toEqual([]);
+    expect(r2.gaps).toEqual([]);
+  } finally {
+    await again.close();
+  }
+});
