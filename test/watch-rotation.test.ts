@@ -10,7 +10,7 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { watch } from '../lib';
+import { type WatchEvent, watch } from '../lib';
 import { readWithUtmpdump, tempDir } from './helpers/utmpdump';
 import { EventReader, binary, loginRecord, pidsOf, range } from './helpers/watch';
 
@@ -310,5 +310,34 @@ test('resumed after two create rotations while stopped: the old tail, the file m
     expect(r2.gaps).toEqual([]);
   } finally {
     await again.close();
+  }
+});
+
+test('a storm of 18 rotations, each file still being written (a torn record): 16 are held, the 2 let go are gaps, the rest complete', async () => {
+  const wtmp = path.join(dir, 'wtmp');
+  fs.writeFileSync(wtmp, '');
+  const w = watch({ files: [wtmp], pollInterval: 100 });
+  const r = new EventReader(w);
+  const writers: number[] = [];
+  const late = range(0, 18).map((i) => records(100 + i, 101 + i));
+  try {
+    for (let i = 0; i < 18; i++) {
+      fs.appendFileSync(wtmp, records(i, i + 1));
+      expect(pidsOf(await r.events(1))).toEqual([10000 + i]); // read, and so held once renamed
+      writers.push(fs.openSync(wtmp, 'a'));
+      fs.writeSync(writers[i], late[i].subarray(0, 100)); // a record begun: held until it is finished
+      fs.renameSync(wtmp, `${wtmp}.${i + 1}`);
+      fs.writeFileSync(wtmp, '');
+    }
+    fs.appendFileSync(wtmp, records(18, 19));
+    expect(pidsOf(await r.events(1))).toEqual([10018]);
+    for (let i = 0; i < 18; i++) fs.writeSync(writers[i], late[i].subarray(100));
+    const finished = pidsOf(await r.events(16));
+    expect([...finished].sort()).toEqual(range(10102, 10118));
+    expect(r.gaps.map((g) => [g.path, g.bytes])).toEqual([[wtmp, 100], [wtmp, 100]]);
+    expect(await r.within(500)).toEqual([]);
+  } finally {
+    for (const fd of writers) fs.closeSync(fd);
+    await w.close();
   }
 });

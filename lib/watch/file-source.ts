@@ -221,7 +221,7 @@ export class AppendFileSource implements WatchSource {
         this.cur = null;
         if (c.layout) this.gone = this.positionOf(c);
         this.held.push({ cursor: c, until: Date.now() + LATE_WRITES_MS, own: true });
-        if (this.held.length > MAX_HELD) fs.closeSync(this.held.shift()!.cursor.fd);
+        if (this.held.length > MAX_HELD) this.letGo(sink, this.held.shift()!.cursor);
       }
       await this.readHeld(sink);
       if (sink.stopped) return;
@@ -486,6 +486,13 @@ export class AppendFileSource implements WatchSource {
     } finally {
       fs.closeSync(c.fd);
     }
+  }
+
+  /** Closes the oldest file held in a rotation storm: what its writers added since its last read is a gap. */
+  private letGo(sink: SourceSink, c: Cursor): void {
+    const unread = fs.fstatSync(c.fd).size - c.offset;
+    fs.closeSync(c.fd);
+    if (unread > 0) this.gap(sink, unread, `more than ${MAX_HELD} files were renamed away from ${this.path} in a row: the oldest (inode ${c.ino}) is let go with ${unread} bytes written late and not read`);
   }
 
   /** Records that can no longer be read: said, never silent. */
