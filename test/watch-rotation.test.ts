@@ -10,7 +10,7 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { type WatchEvent, watch } from '../lib';
+import { watch } from '../lib';
 import { readWithUtmpdump, tempDir } from './helpers/utmpdump';
 import { EventReader, binary, loginRecord, pidsOf, range } from './helpers/watch';
 
