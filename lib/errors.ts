@@ -49,3 +49,19 @@ export function checkPathArgument(path: unknown): void {
     throw new TypeError('The "path" argument must be a non-empty string without NUL bytes');
   }
 }
+
+/** A TypeError with code ERR_INVALID_ARG_VALUE (as Node's own argument checks make them). */
+export function invalidArgValue(message: string): TypeError & { code: string } {
+  const err = new TypeError(message) as TypeError & { code: string };
+  err.code = 'ERR_INVALID_ARG_VALUE';
+  return err;
+}
+
+/** A file the CLI keeps (a watch's --state) that it will not use: `code`, `path`, and a message that says what to do. */
+export function stateFileError(code: string, path: string, text: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`${code}: ${text}, open '${path}' (remove it to start watching from now)`);
+  err.code = code;
+  err.syscall = 'open';
+  err.path = path;
+  return err;
+}

@@ -29,7 +29,7 @@ export { liveSource } from './functions';
 export type { UsersOptions, UtmpQueryOptions, RunLevel, FailedLoginsOptions } from './functions';
 export { watch, Watch } from './watch';
 export type {
-  WatchOptions, WatchFileKind, WatchEvent, WatchEventType, WatchWarning, WatchItem, WatchPosition, WatchSource,
+  WatchOptions, WatchFileKind, WatchEvent, WatchEventType, WatchWarning, WatchGap, WatchItem, WatchPosition, WatchSource,
 } from './watch';
 export { historySource } from './sessions';
 export { lastlogSource } from './lastlog';

@@ -181,3 +181,61 @@ describe('wtmpdb and --source', () => {
     expect(both.stderr).toContain('-f and --source exclude each other');
   });
 });
+
+test('--since -2h: a relative time, taken as last takes it (last -f FILE --since -2h is the oracle)', async () => {
+  const wtmp = path.join(dir, 'wtmp');
+  const hour = 3600_000;
+  appendWithUtmpdump(wtmp, [loginRecord(1, Date.now() - 3 * hour - 1000), loginRecord(2, Date.now() - hour - 2000)]);
+  const last = spawnSync('last', ['-f', wtmp, '--since', '-2h'], { encoding: 'utf8', env: ORACLE_ENV });
+  expect(last.status).toBe(0);
+  const oracleUsers = last.stdout.split('\n').map((l) => l.split(/\s+/)[0]).filter((u) => /^user\d+$/.test(u));
+  expect(oracleUsers).toEqual(['user2']);
+  const r = new Running(['--since', '-2h', '--ndjson', '-f', wtmp]);
+  try {
+    await r.until(() => r.lines.length === 1, 'the replayed login');
+    expect(r.lines.map((l) => JSON.parse(l).user)).toEqual(oracleUsers);
+  } finally {
+    expect(await r.stop()).toBe(0);
+  }
+});
+
+test('--state: a 16 MB file of 2 million open rows is refused on load with a coded error, before the watch starts', () => {
+  const wtmp = path.join(dir, 'wtmp');
+  fs.writeFileSync(wtmp, '');
+  const state = path.join(dir, 'state.json');
+  const open = Array.from({ length: 2_000_000 }, (_, i) => 1_000_000 + i);
+  fs.writeFileSync(state, JSON.stringify({ version: 1, sources: { [`wtmpdb:${path.join(dir, 'wtmp.db')}`]: { kind: 'wtmpdb', maxId: 3_000_000, open } } }));
+  expect(fs.statSync(state).size).toBeGreaterThan(15_000_000);
+  const r = spawnSync(process.execPath, [CLI, 'watch', '--ndjson', '--state', state, '-f', wtmp], { encoding: 'utf8', env: ORACLE_ENV, timeout: 10_000 });
+  expect(r.status).toBe(1);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toContain('ERR_UTMPX_BAD_STATE');
+  expect(r.stderr).toContain(state);
+  expect(r.stderr).toContain('remove it');
+  // Small enough to read, but more open rows than a watch keeps: refused as well.
+  fs.writeFileSync(state, JSON.stringify({ version: 1, sources: { 'wtmpdb:/x/wtmp.db': { kind: 'wtmpdb', maxId: 30_000, open: open.slice(0, 20_000) } } }));
+  const small = spawnSync(process.execPath, [CLI, 'watch', '--state', state, '-f', wtmp], { encoding: 'utf8', env: ORACLE_ENV, timeout: 10_000 });
+  expect(small.status).toBe(1);
+  expect(small.stderr).toContain('20000 open rows');
+});
+
+test('a file truncated in place: a gap on stderr and in the NDJSON stream, then the appended record', async () => {
+  const wtmp = path.join(dir, 'wtmp');
+  fs.writeFileSync(wtmp, '');
+  const r = await started(['--ndjson', '-f', wtmp]);
+  try {
+    appendWithUtmpdump(wtmp, [loginRecord(1), loginRecord(2), loginRecord(3)]);
+    await r.until(() => r.lines.length === 3, 'three logins');
+    spawnSync('truncate', ['-s', '500', wtmp]);
+    appendWithUtmpdump(wtmp, [loginRecord(4)]);
+    await r.until(() => r.lines.length === 5, 'the gap and the login after it');
+    const [gap, login] = r.lines.slice(3).map((l) => JSON.parse(l));
+    expect(gap).toMatchObject({ type: 'gap', source: 'wtmp', path: wtmp, bytes: 0 });
+    expect(gap.message).toContain('reading on from byte 500');
+    expect(typeof gap.position.version).toBe('number');
+    expect(login).toMatchObject({ type: 'login', pid: 10004 });
+    expect(r.err).toContain(`utmpx: watch: gap: ${wtmp}: at least 0 bytes not read`);
+  } finally {
+    expect(await r.stop()).toBe(0);
+  }
+});

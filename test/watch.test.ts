@@ -358,6 +358,17 @@ describe('restart from a stored position', () => {
   test('a position that is none is a TypeError with a code', () => {
     expect(() => watch({ files: [path.join(dir, 'wtmp')], position: '{"nope":1}' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
   });
+
+  test('a position larger than any a watch makes (2 million open rows, or past the byte cap) is a TypeError with a code', () => {
+    const open = Array.from({ length: 2_000_000 }, (_, i) => i + 1);
+    const huge = { version: 1 as const, sources: { 'wtmpdb:/x/wtmp.db': { kind: 'wtmpdb', maxId: 2_000_001, open } } };
+    // A watch that starts anyway is stopped at once (the test fails on the missing throw, not on a leak).
+    const start = (position: typeof huge | string) => void watch({ files: [path.join(dir, 'wtmp')], position }).close();
+    expect(() => start(huge)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => start(JSON.stringify(huge))).toThrow(/bytes, more than a watch position holds/);
+    huge.sources['wtmpdb:/x/wtmp.db'].open = open.slice(0, 10_001);
+    expect(() => start(huge)).toThrow(/10001 open rows/);
+  });
 });
 
 describe('bad input: warnings, and the watch goes on', () => {

@@ -65,7 +65,7 @@ export function parseCommand(command: string, args: string[], extra: OptionSpec 
  * util.parseArgs refuses a value that begins with '-' unless attached, so
  * attach it (`--since=-3days`).
  */
-function withAttachedValues(args: string[], options: OptionSpec): string[] {
+export function withAttachedValues(args: string[], options: OptionSpec): string[] {
   const takesValue = new Map<string, string>();
   for (const [name, spec] of Object.entries(options)) {
     if (spec.type !== 'string') continue;

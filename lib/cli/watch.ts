@@ -7,14 +7,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import { parseArgs } from 'util';
 import { paths } from '../platform';
-import { type WatchEvent, type WatchItem, type WatchWarning } from '../watch/events';
-import { parsePosition, type WatchPosition } from '../watch/position';
+import { type WatchEvent, type WatchGap, type WatchItem, type WatchWarning } from '../watch/events';
+import { MAX_POSITION_BYTES, parsePosition, type WatchPosition } from '../watch/position';
+import { stateFileError } from '../errors';
 import { type WatchFileKind, type WatchOptions, type WatchSourceName, defaultSources, watch as startWatch } from '../watch/watch';
 
 const SOURCE_NAMES: WatchSourceName[] = ['wtmp', 'wtmpdb', 'btmp', 'utmp', 'logind'];
 import { type Command, UsageError, column, safe } from './common';
 import { parseTime } from './history';
-import { LineWriter, isoLocal, toJson } from './output';
+import { LineWriter, type OptionSpec, isoLocal, toJson, withAttachedValues } from './output';
 
 const ACTIONS: Record<WatchEvent['type'], string> = {
   login: 'logged-in', logout: 'logged-out', failed: 'login-failed', boot: 'system-boot', shutdown: 'system-shutdown',
@@ -68,12 +69,52 @@ function warningLine(w: WatchWarning): string {
   return `utmpx: watch: ${safe(w.code)}: ${safe(w.message)}\n`;
 }
 
+function gapLine(g: WatchGap): string {
+  return `utmpx: watch: gap: ${safe(g.path)}: at least ${g.bytes} bytes not read: ${safe(g.message)}\n`;
+}
+
+/** The text of a --state file (null: there is none yet); one larger than any position is refused before it is read. */
+function readStateFile(file: string): string | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw stateFileError('ERR_UTMPX_BAD_STATE', safe(file), 'it is no regular file');
+    if (st.size > MAX_POSITION_BYTES) {
+      throw stateFileError('ERR_UTMPX_BAD_STATE', safe(file), `it is ${st.size} bytes, and a watch position is at most ${MAX_POSITION_BYTES}`);
+    }
+    const buf = Buffer.alloc(MAX_POSITION_BYTES + 1);
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    if (n > MAX_POSITION_BYTES) throw stateFileError('ERR_UTMPX_BAD_STATE', safe(file), `it grew past ${MAX_POSITION_BYTES} bytes`);
+    return buf.toString('utf8', 0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Writes the position to `file` atomically (a new file renamed over the old). */
 function storePosition(file: string, position: WatchPosition): void {
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(position) + '\n');
   fs.renameSync(tmp, file);
 }
+
+const WATCH_OPTIONS = {
+  file: { type: 'string', short: 'f', multiple: true },
+  utmp: { type: 'boolean' },
+  source: { type: 'string' },
+  since: { type: 'string', short: 's' },
+  state: { type: 'string' },
+  json: { type: 'boolean' },
+  ndjson: { type: 'boolean' },
+  format: { type: 'string' },
+  iso: { type: 'boolean' },
+} satisfies OptionSpec;
 
 export const watch: Command = {
   summary: 'watch [-f FILE]... [--since TIME] [--ndjson]   events as they happen (logins, logouts, failed logins)',
@@ -99,27 +140,16 @@ needs root) unless files are given.
                       Elastic Common Schema authentication events
       --iso           times as ISO 8601
 Problems with a file (missing, unreadable, damaged records) are reported on
-stderr and the watch goes on.
+stderr and the watch goes on. Records written and no longer readable (a file
+truncated in place, a rotated file compressed or removed before it was read)
+are a gap: a line "utmpx: watch: gap: ..." on stderr, and with --json or
+--ndjson also an object {"type":"gap","path","bytes","time","message"}.
 `,
   async run(args, io) {
     let values: Record<string, string | boolean | string[] | undefined>;
     try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          file: { type: 'string', short: 'f', multiple: true },
-          utmp: { type: 'boolean' },
-          source: { type: 'string' },
-          since: { type: 'string', short: 's' },
-          state: { type: 'string' },
-          json: { type: 'boolean' },
-          ndjson: { type: 'boolean' },
-          format: { type: 'string' },
-          iso: { type: 'boolean' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
+      // getopt's rule, as in last: `--since -2h` takes -2h as the value.
+      ({ values } = parseArgs({ args: withAttachedValues(args, WATCH_OPTIONS), options: WATCH_OPTIONS, strict: true, allowPositionals: false }));
     } catch (e) {
       throw new UsageError(`watch: ${(e as Error).message.split('\n')[0]}`);
     }
@@ -145,17 +175,12 @@ stderr and the watch goes on.
     if (values.since !== undefined) options.since = parseTime(values.since as string);
     const stateFile = values.state as string | undefined;
     if (stateFile !== undefined) {
-      let text: string | null = null;
-      try {
-        text = fs.readFileSync(stateFile, 'utf8');
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      }
+      const text = readStateFile(stateFile);
       if (text !== null) {
         try {
           options.position = parsePosition(text);
-        } catch {
-          throw new Error(`${stateFile} holds no watch position (remove it to start from now)`);
+        } catch (e) {
+          throw stateFileError('ERR_UTMPX_BAD_STATE', safe(stateFile), `it holds no watch position (${safe((e as Error).message)})`);
         }
       }
     }
@@ -174,6 +199,17 @@ stderr and the watch goes on.
       for await (const item of w as AsyncIterable<WatchItem>) {
         if (item.type === 'warning') {
           io.err.write(warningLine(item));
+          continue;
+        }
+        if (item.type === 'gap') {
+          // Records missed are said on stderr, and in the JSON stream too: a consumer of either knows.
+          io.err.write(gapLine(item));
+          if (format === 'json' || format === 'ndjson') {
+            await out.line((format === 'json' && count > 0 ? ',' : '') + toJson(item));
+            count++;
+            await out.flush();
+          }
+          if (stateFile !== undefined) storePosition(stateFile, item.position);
           continue;
         }
         if (format === 'human') await out.line(humanLine(item, Boolean(values.iso)));

@@ -59,11 +59,32 @@ export interface WatchWarning {
   position: WatchPosition;
 }
 
-export type WatchItem = WatchEvent | WatchWarning;
+/**
+ * Records that were written and can never be read: the file was truncated
+ * in place, or rotated away and removed or compressed, before the watch
+ * read them. Never silent: a watch either hands over every record once, or
+ * says here what it missed.
+ */
+export interface WatchGap {
+  type: 'gap';
+  source: DataSource;
+  /** The watched file. */
+  path: string;
+  /** Bytes written and not read: at least this many (0: none known, though records written just before it may be missing). */
+  bytes: number;
+  /** When the watch noticed it. */
+  time: Date;
+  /** What happened, and what was read instead. */
+  message: string;
+  position: WatchPosition;
+}
+
+export type WatchItem = WatchEvent | WatchWarning | WatchGap;
 
 /** An event without its position (the merger adds that when it is delivered). */
 export type SourceEvent = Omit<WatchEvent, 'position'>;
 export type SourceWarning = Omit<WatchWarning, 'position'>;
+export type SourceGap = Omit<WatchGap, 'position'>;
 
 /** The parts of an entry every event has. */
 function fromEntry(type: WatchEventType, e: UtmpEntry, source: DataSource, path: string | undefined): SourceEvent {

@@ -1,6 +1,6 @@
 /** Watching the databases: events as they are recorded. */
 export { watch, Watch } from './watch';
 export type { WatchOptions, WatchFileKind, WatchSourceName } from './watch';
-export type { WatchEvent, WatchEventType, WatchWarning, WatchItem } from './events';
+export type { WatchEvent, WatchEventType, WatchWarning, WatchGap, WatchItem } from './events';
 export type { WatchPosition, SourcePosition, FilePosition, SlotsPosition } from './position';
 export type { WatchSource, SourceSink, StartPoint, WakeReason } from './source';

@@ -6,7 +6,7 @@
  * event (or of records that were no event). So a stored position never
  * skips an event still in the queue. Sources wait while the queue is full.
  */
-import type { SourceEvent, SourceWarning, WatchItem } from './events';
+import type { SourceEvent, SourceGap, SourceWarning, WatchItem } from './events';
 import type { SourcePosition, WatchPosition } from './position';
 import type { SourceSink } from './source';
 
@@ -15,7 +15,7 @@ export const HIGH_WATER = 4096;
 
 interface Queued {
   key: string;
-  item: SourceEvent | SourceWarning | null; // null: progress only
+  item: SourceEvent | SourceWarning | SourceGap | null; // null: progress only
   after: SourcePosition;
 }
 
@@ -34,6 +34,7 @@ export class EventMerger {
     return {
       event: (e, after) => m.push(key, e, after),
       warning: (w, at) => m.push(key, w, at),
+      gap: (g, at) => m.push(key, g, at),
       progress: (at) => m.push(key, null, at),
       room: () => m.room(),
       get stopped() { return m.ended; },
@@ -69,7 +70,7 @@ export class EventMerger {
     this.wakeSources();
   }
 
-  private push(key: string, item: SourceEvent | SourceWarning | null, after: SourcePosition): void {
+  private push(key: string, item: SourceEvent | SourceWarning | SourceGap | null, after: SourcePosition): void {
     if (this.ended) return;
     if (item === null && this.head === this.queue.length) {
       this.committed[key] = after; // nothing of anyone's waits: the position moves at once

@@ -3,6 +3,8 @@
  * position of the last event it handled and passes it back to resume there,
  * without losing or repeating an event.
  */
+import { invalidArgValue } from '../errors';
+import { MAX_OPEN_ROWS } from '../modern/wtmpdb';
 
 /** An append-only record file (wtmp, btmp): the byte after the last whole record read. */
 export interface FilePosition {
@@ -42,19 +44,39 @@ export interface WatchPosition {
  * tell one record from the next.
  */
 export function digest(buf: Uint8Array, start: number, end: number): string {
+  return hex(digest32(buf, start, end));
+}
+
+/** The digest as a number (kept by the thousand, in a typed array). */
+export function digest32(buf: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
   let i = start;
   for (; i + 4 <= end; i += 4) h = Math.imul(h ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)), 0x01000193);
   for (; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
+  return h >>> 0;
 }
+
+export const hex = (d: number) => d.toString(16).padStart(8, '0');
+
+/**
+ * The most a stored position may hold, as JSON: a wtmpdb source at its cap of
+ * open rows (MAX_OPEN_ROWS) takes about 120 KB. A larger one is no position
+ * this library wrote, and would ride along with every event.
+ */
+export const MAX_POSITION_BYTES = 1024 * 1024;
 
 /**
  * A stored position, checked: the object itself, or its JSON text. A
- * position that is not one (a typo, another program's file) is a TypeError
- * with code ERR_INVALID_ARG_VALUE rather than a silent start from scratch.
+ * position that is not one (a typo, another program's file), or one larger
+ * than MAX_POSITION_BYTES or holding more open rows than a watch keeps, is a
+ * TypeError with code ERR_INVALID_ARG_VALUE rather than a silent start from
+ * scratch.
  */
 export function parsePosition(value: WatchPosition | string): WatchPosition {
+  const size = typeof value === 'string' ? Buffer.byteLength(value) : jsonSize(value);
+  if (size > MAX_POSITION_BYTES) {
+    throw invalidArgValue(`The "position" option is ${size} bytes, more than a watch position holds (at most ${MAX_POSITION_BYTES}): pass a position from a watch event (event.position)`);
+  }
   let p: unknown = value;
   try {
     if (typeof value === 'string') p = JSON.parse(value);
@@ -63,12 +85,23 @@ export function parsePosition(value: WatchPosition | string): WatchPosition {
   }
   const ok = typeof p === 'object' && p !== null && (p as WatchPosition).version === 1 &&
     typeof (p as WatchPosition).sources === 'object' && (p as WatchPosition).sources !== null;
-  if (!ok) {
-    const err = new TypeError('The "position" option must be a position from a watch event (event.position), or its JSON text') as TypeError & { code: string };
-    err.code = 'ERR_INVALID_ARG_VALUE';
-    throw err;
+  if (!ok) throw invalidArgValue('The "position" option must be a position from a watch event (event.position), or its JSON text');
+  for (const [key, source] of Object.entries((p as WatchPosition).sources)) {
+    const open = (source as { open?: unknown })?.open;
+    if (Array.isArray(open) && open.length > MAX_OPEN_ROWS) {
+      throw invalidArgValue(`The "position" option holds ${open.length} open rows for ${key}, more than a watch keeps (${MAX_OPEN_ROWS}): pass a position from a watch event (event.position)`);
+    }
   }
   return p as WatchPosition;
+}
+
+/** The length of a value as JSON, or Infinity for one that cannot be (a cycle). */
+function jsonSize(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value) ?? '');
+  } catch {
+    return Infinity;
+  }
 }
 
 /** Whether `p` is a usable file position for `path` (one that another source wrote is ignored). */

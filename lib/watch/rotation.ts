@@ -8,10 +8,22 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { digest } from './position';
 
-const COMPRESSED = /\.(gz|xz|bz2|zst|lz4|lzma|Z|zip)$/;
+/** A file a rotation of the watched file may have made. */
+export interface Sibling {
+  path: string;
+  st: fs.Stats;
+}
+
+/**
+ * A rotated name: the base, then `.` or `-` and digits (wtmp.1, wtmp-20240115,
+ * wtmp-20240115-1705300000). A compressed one cannot be read on; a copy an
+ * administrator made (wtmp.1.bak) is none.
+ */
+const isRotatedName = (name: string, base: string) =>
+  name.length > base.length + 1 && name.startsWith(base) && /^[.-]\d[\d.-]*$/.test(name.slice(base.length));
 
 /** The siblings a rotation of `file` may have made, newest first. */
-function rotatedSiblings(file: string): { path: string; st: fs.Stats }[] {
+export function rotatedSiblings(file: string): Sibling[] {
   const dir = path.dirname(file);
   const base = path.basename(file);
   let names: string[];
@@ -20,9 +32,9 @@ function rotatedSiblings(file: string): { path: string; st: fs.Stats }[] {
   } catch {
     return [];
   }
-  const out: { path: string; st: fs.Stats }[] = [];
+  const out: Sibling[] = [];
   for (const name of names) {
-    if (name === base || !(name.startsWith(base + '.') || name.startsWith(base + '-')) || COMPRESSED.test(name)) continue;
+    if (!isRotatedName(name, base)) continue;
     const p = path.join(dir, name);
     try {
       const st = fs.statSync(p);
@@ -33,6 +45,14 @@ function rotatedSiblings(file: string): { path: string; st: fs.Stats }[] {
   }
   return out.sort((a, b) => b.st.mtimeMs - a.st.mtimeMs);
 }
+
+/** Oldest made first: by birth time where the file system keeps one, then by inode (given in creation order). */
+export function byCreation(a: Sibling, b: Sibling): number {
+  return (a.st.birthtimeMs - b.st.birthtimeMs) || (a.st.ino - b.st.ino);
+}
+
+/** A file's identity. */
+export const fileId = (st: { dev: number; ino: number }) => `${st.dev}:${st.ino}`;
 
 /** The name the file with this device and inode has now beside `file` (renamed by a rotation), or null. */
 export function findRenamed(file: string, dev: number, ino: number): string | null {

@@ -10,7 +10,7 @@
  * and the open rows), LogindSource (logind-source.ts: the sessions seen).
  */
 import type { DataSource } from '../modern/source';
-import type { SourceEvent, SourceWarning } from './events';
+import type { SourceEvent, SourceGap, SourceWarning } from './events';
 import type { SourcePosition } from './position';
 
 /** Where a source begins. */
@@ -30,6 +30,8 @@ export interface SourceSink {
   event(e: SourceEvent, after: SourcePosition): void;
   /** A problem; the position is where the source stands. */
   warning(w: SourceWarning, at: SourcePosition): void;
+  /** Records that can no longer be read (a gap); the position is where the source goes on from. */
+  gap(g: SourceGap, at: SourcePosition): void;
   /** The source moved past records that are no event (a run level, a clock change). */
   progress(at: SourcePosition): void;
   /** Resolves once the consumer has room for more (backpressure): await it between chunks. */

@@ -1,6 +1,6 @@
 /** What the watch tests share: records written by `utmpdump -r`, appended by independent writers, and taking events with a deadline. */
 import { execFileSync } from 'child_process';
-import type { WatchEvent, WatchItem, WatchWarning } from '../../lib';
+import type { WatchEvent, WatchGap, WatchItem, WatchWarning } from '../../lib';
 import { type DumpRecord, dumpLine, dumpTime } from './utmpdump';
 
 /** A login (USER_PROCESS) numbered `i`: its pid is 10000 + i, so order can be checked. */
@@ -29,6 +29,8 @@ export function appendWithUtmpdump(file: string, records: DumpRecord[]): void {
 /** Reads a watch with deadlines; a next() still waiting when a deadline passes is kept for the next call, so nothing is lost. */
 export class EventReader {
   readonly warnings: WatchWarning[] = [];
+  /** Gaps (records that could not be read), kept apart from events. */
+  readonly gaps: WatchGap[] = [];
   private pending: Promise<IteratorResult<WatchItem>> | null = null;
   constructor(private readonly it: AsyncIterator<WatchItem>) {}
 
@@ -51,6 +53,7 @@ export class EventReader {
       if (r === 'timeout') throw new Error(`only ${events.length} of ${n} events within ${ms} ms (warnings: ${this.warnings.map((w) => `${w.code} ${w.message}`).join('; ')})`);
       if (r.done) throw new Error(`the watch ended after ${events.length} of ${n} events`);
       if (r.value.type === 'warning') this.warnings.push(r.value);
+      else if (r.value.type === 'gap') this.gaps.push(r.value);
       else events.push(r.value);
     }
     return events;
@@ -65,6 +68,7 @@ export class EventReader {
       if (r === 'timeout' || r.done) return items;
       items.push(r.value);
       if (r.value.type === 'warning') this.warnings.push(r.value);
+      if (r.value.type === 'gap') this.gaps.push(r.value);
     }
   }
 
@@ -77,6 +81,7 @@ export class EventReader {
       const r = await this.next(deadline);
       if (r === 'timeout' || r.done) throw new Error(`no ${code} warning within ${ms} ms (warnings: ${this.warnings.map((w) => w.code).join(', ')})`);
       if (r.value.type === 'warning') this.warnings.push(r.value);
+      else if (r.value.type === 'gap') this.gaps.push(r.value);
       else events.push(r.value);
     }
   }
