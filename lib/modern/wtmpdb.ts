@@ -48,15 +48,6 @@ export interface WtmpdbRow {
   service: string | null;
 }
 
-/**
- * A row with the keys SQLite orders its Login and Logout cells by: a number
- * as stored, NULL below every number (-Infinity), TEXT above (+Infinity).
- */
-interface KeyedRow extends WtmpdbRow {
-  loginKey: number;
-  logoutKey: number;
-}
-
 /** Rows handed over per statement: bounds the time a writer may wait, and memory. */
 const BATCH_ROWS = 8192;
 /** (ID, Login) pairs per statement of the newest-first reader's first pass: two numbers a row. */
@@ -93,6 +84,14 @@ interface Step {
 }
 
 type Report = (warning: UtmpWarning) => void;
+
+/** SQLite's order keys of a row's Login and Logout cells when one is not an integer: NULL -Infinity, TEXT Infinity and its text. */
+interface OddKeys {
+  login: number;
+  logout: number;
+  loginText: string;
+  logoutText: string;
+}
 
 /** The next key above the last row of a batch that is not complete (a batch that is not complete holds a row). */
 function lastIdOf(rows: Rows, out: WtmpdbRow[]): number {
@@ -186,11 +185,18 @@ class NewestScan {
   private heldIds: number[] = [];
   private heldSet: Set<number> | null = null;
   private heldRead = 0;
-  private held: KeyedRow[] = [];
+  private held: WtmpdbRow[] = [];
   private heldNext = 0;
   /** In-order rows of one Login, waiting for a row with a lower Login (their order among themselves is by Logout). */
-  private run: KeyedRow[] = [];
-  private all: KeyedRow[] = [];
+  private run: WtmpdbRow[] = [];
+  private all: WtmpdbRow[] = [];
+  /**
+   * The order keys of rows read but not yet handed out whose Login or Logout
+   * cell is not an integer (REAL, TEXT, NULL): SQLite orders NULL below every
+   * number and TEXT above. Other rows' keys are their times (an open row's
+   * Logout -Infinity: NULL first).
+   */
+  private readonly oddKeys = new Map<number, OddKeys>();
 
   constructor(private readonly path: string, private readonly report?: Report) {}
 
@@ -257,13 +263,13 @@ class NewestScan {
   }
 
   private acceptHeld(rows: Rows): void {
-    const got = keyedRowsOf(rows, this.path, this.report);
+    const got = this.rowsOf(rows, this.report);
     for (const row of got) this.held.push(row);
     this.seen += got.length;
     // Rows deleted meanwhile are missing: go on after the last ID read.
     this.heldRead = rows.complete ? this.heldRead + IDS_PER_READ : this.heldIds.indexOf(lastIdOf(rows, got), this.heldRead) + 1;
     if (this.heldRead >= this.heldIds.length) {
-      this.held.sort(newestOrder);
+      this.held.sort(this.order);
       this.phase = 'rows';
     }
   }
@@ -271,18 +277,18 @@ class NewestScan {
   private acceptRows(rows: Rows): WtmpdbRow[] {
     const heldSet = this.heldSet!;
     // The held rows were read (and their warnings told) before.
-    const got = keyedRowsOf(rows, this.path, this.report && ((w) => heldSet.has(w.offset) || this.report!(w)));
+    const got = this.rowsOf(rows, this.report && ((w) => heldSet.has(w.offset) || this.report!(w)), heldSet);
     const out: WtmpdbRow[] = [];
     const run = this.run;
     for (const row of got) {
       if (heldSet.size !== 0 && heldSet.has(row.id)) continue;
       this.seen++;
-      if (run.length !== 0 && row.loginKey !== run[0].loginKey) this.flushRun(out);
+      if (run.length !== 0 && this.loginKey(row) !== this.loginKey(run[0])) this.flushRun(out);
       run.push(row);
     }
     if (rows.complete) {
       this.flushRun(out);
-      while (this.heldNext < this.held.length) out.push(this.held[this.heldNext++]);
+      while (this.heldNext < this.held.length) this.handOut(this.held[this.heldNext++], out);
       this.finish();
     } else {
       this.cursor = lastIdOf(rows, got);
@@ -293,39 +299,72 @@ class NewestScan {
   /** The run of one Login (by Logout, then ID), with the held rows that come before each of them. */
   private flushRun(out: WtmpdbRow[]): void {
     const { run, held } = this;
-    if (run.length > 1) run.sort(newestOrder);
+    if (run.length > 1) run.sort(this.order);
     for (const row of run) {
-      while (this.heldNext < held.length && newestOrder(held[this.heldNext], row) < 0) out.push(held[this.heldNext++]);
-      out.push(row);
+      while (this.heldNext < held.length && this.order(held[this.heldNext], row) < 0) this.handOut(held[this.heldNext++], out);
+      this.handOut(row, out);
     }
     run.length = 0;
   }
 
   private acceptAll(rows: Rows): WtmpdbRow[] {
-    const got = keyedRowsOf(rows, this.path, this.report);
+    const got = this.rowsOf(rows, this.report);
     for (const row of got) this.all.push(row);
     this.seen += got.length;
     if (!rows.complete) {
       this.cursor = lastIdOf(rows, got);
       return [];
     }
-    const all = this.all.sort(newestOrder);
+    const all = this.all.sort(this.order);
     this.all = [];
+    this.oddKeys.clear();
     this.finish();
     return all;
   }
+
+  private handOut(row: WtmpdbRow, out: WtmpdbRow[]): void {
+    if (this.oddKeys.size !== 0) this.oddKeys.delete(row.id);
+    out.push(row);
+  }
+
+  /** {@link rowsOf}, keeping the order keys of cells that are not integers (not for the rows in `skip`). */
+  private rowsOf(rows: Rows, report: Report | undefined, skip?: Set<number>): WtmpdbRow[] {
+    const out = rowsOf(rows, this.path, report);
+    const { numbers, texts, strings } = rows.raw;
+    const key = (i: number) => (Number.isNaN(numbers[i]) ? (texts[i] < 0 ? -Infinity : Infinity) : numbers[i]);
+    const text = (i: number) => (texts[i] < 0 ? '' : strings[texts[i]]);
+    for (let r = 0, i = 0; r < out.length; r++, i += 8) {
+      if (isInt64(numbers[i + 3]) && (isInt64(numbers[i + 4]) || (Number.isNaN(numbers[i + 4]) && texts[i + 4] < 0))) continue;
+      if (skip?.has(out[r].id)) continue;
+      this.oddKeys.set(out[r].id, { login: key(i + 3), logout: key(i + 4), loginText: text(i + 3), logoutText: text(i + 4) });
+    }
+    return out;
+  }
+
+  private loginKey(row: WtmpdbRow): number {
+    const odd = this.oddKeys.size === 0 ? undefined : this.oddKeys.get(row.id);
+    return odd ? odd.login : row.login;
+  }
+
+  /** `wtmpdb last`'s order: Login descending, then Logout ascending (NULL first), then ID. */
+  private readonly order = (a: WtmpdbRow, b: WtmpdbRow): number => {
+    const oddA = this.oddKeys.size === 0 ? undefined : this.oddKeys.get(a.id);
+    const oddB = this.oddKeys.size === 0 ? undefined : this.oddKeys.get(b.id);
+    const loginA = oddA ? oddA.login : a.login;
+    const loginB = oddB ? oddB.login : b.login;
+    if (loginA !== loginB) return loginA < loginB ? 1 : -1;
+    if (loginA === Infinity && oddA!.loginText !== oddB!.loginText) return oddA!.loginText < oddB!.loginText ? 1 : -1;
+    const logoutA = oddA ? oddA.logout : a.logout ?? -Infinity;
+    const logoutB = oddB ? oddB.logout : b.logout ?? -Infinity;
+    if (logoutA !== logoutB) return logoutA < logoutB ? -1 : 1;
+    if (logoutA === Infinity && oddA!.logoutText !== oddB!.logoutText) return oddA!.logoutText < oddB!.logoutText ? -1 : 1;
+    return a.id - b.id;
+  };
 
   private finish(): void {
     this.phase = 'done';
     if (this.seen < this.countAtStart) this.report?.(rowsDeleted(this.countAtStart - this.seen, this.path));
   }
-}
-
-/** `wtmpdb last`'s order: Login descending, then Logout ascending (NULL first), then ID. */
-function newestOrder(a: KeyedRow, b: KeyedRow): number {
-  if (a.loginKey !== b.loginKey) return a.loginKey < b.loginKey ? 1 : -1;
-  if (a.logoutKey !== b.logoutKey) return a.logoutKey < b.logoutKey ? -1 : 1;
-  return a.id - b.id;
 }
 
 /** A cell that libwtmpdb reads as a time: an integer that fits 64 bits (NaN is NULL or TEXT). */
@@ -357,18 +396,6 @@ function rowsOf(rows: Rows, path: string, report?: Report): WtmpdbRow[] {
       host: str(i + 6),
       service: str(i + 7),
     };
-  }
-  return out;
-}
-
-/** {@link rowsOf}, with SQLite's order keys of Login and Logout. */
-function keyedRowsOf(rows: Rows, path: string, report?: Report): KeyedRow[] {
-  const out = rowsOf(rows, path, report) as KeyedRow[];
-  const { numbers, texts } = rows.raw;
-  const key = (i: number) => (Number.isNaN(numbers[i]) ? (texts[i] < 0 ? -Infinity : Infinity) : numbers[i]);
-  for (let r = 0, i = 0; r < out.length; r++, i += 8) {
-    out[r].loginKey = key(i + 3);
-    out[r].logoutKey = key(i + 4);
   }
   return out;
 }
