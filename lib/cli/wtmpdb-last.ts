@@ -64,8 +64,12 @@ function formatTime(fmt: TimeFmt, sec: number): string {
   }
 }
 
+/** Text that is one byte a character and needs no escaping: most of what a wtmp.db holds. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** printf `%-W.Ps`: cut to `precision` bytes, escaped for the terminal, padded to `width` bytes. */
 function field(s: string, width: number, precision: number | null): string {
+  if (PRINTABLE_ASCII.test(s)) return (precision !== null && s.length > precision ? s.slice(0, precision) : s).padEnd(width);
   let bytes = Buffer.from(s, 'utf8');
   if (precision !== null && bytes.length > precision) bytes = bytes.subarray(0, precision);
   const text = safe(bytes.toString('utf8'));
