@@ -34,7 +34,7 @@ export type {
 export { historySource } from './sessions';
 export { lastlogSource } from './lastlog';
 export { wtmpdbRows, wtmpdbRowsAsync } from './modern/wtmpdb';
-export type { WtmpdbRow } from './modern/wtmpdb';
+export type { WtmpdbRow, WtmpdbRowsOptions } from './modern/wtmpdb';
 export { lastlog2Rows, lastlog2RowsAsync } from './modern/lastlog2';
 export type { Lastlog2Row } from './modern/lastlog2';
 export { isSqliteFile, sqliteInfo } from './modern/sqlite';

@@ -79,7 +79,7 @@ export interface Session {
   /**
    * Position of the record that began the session (0 for the first record of
    * the file). `last` lists sessions by this, newest first. From wtmpdb: the
-   * row's ID (`wtmpdb last` lists by `login`, newest first).
+   * row's ID (`wtmpdb last`, and `newestFirst`, list by `login`, newest first).
    */
   index: number;
   /** The PAM service that recorded the login (`sshd`, `login`), from wtmpdb; null elsewhere. */
@@ -119,7 +119,8 @@ export interface SessionsOptions extends WarningOptions {
    * backwards and each session comes out when its login is reached, paired as
    * util-linux `last` pairs while reading backwards. Memory holds one record
    * per line, never the sessions. Regular files only (no stream, no compressed
-   * file: `ERR_UTMPX_COMPRESSED`); from wtmpdb, sorted by `index` descending.
+   * file: `ERR_UTMPX_COMPRESSED`); from wtmpdb, in `wtmpdb last`'s order (login
+   * descending, then logout ascending), in bounded memory too.
    */
   newestFirst?: boolean;
 }
@@ -155,8 +156,7 @@ export function* sessions(path?: string | readonly string[], options: SessionsOp
   const files = rotatedSet(path);
   const chosen = files ? { source: 'wtmp', path: '' } : historySource(path as string | undefined, options);
   if (chosen.source === 'wtmpdb') {
-    if (options.newestFirst) yield* [...wtmpdbSessions(chosen.path, options)].sort(byIndexDescending);
-    else yield* wtmpdbSessions(chosen.path, options);
+    yield* wtmpdbSessions(chosen.path, options);
     return;
   }
   if (options.newestFirst) {
@@ -207,7 +207,7 @@ export function sessionsAsync(path?: string | readonly string[], options: Sessio
   const files = rotatedSet(path);
   const chosen = files ? { source: 'wtmp', path: '' } : historySource(path as string | undefined, options);
   if (chosen.source === 'wtmpdb') {
-    return options.newestFirst ? newestWtmpdbAsync(chosen.path, options) : wtmpdbSessionsAsync(chosen.path, options);
+    return wtmpdbSessionsAsync(chosen.path, options);
   }
   if (options.newestFirst) return backwardSessionsAsync(files ?? [chosen.path], options);
   const queue = [...(files ?? [chosen.path])];
@@ -260,14 +260,6 @@ function drained(out: Session[], fill: () => Promise<boolean>, close: () => void
     [Symbol.asyncIterator]: () => iterator,
   };
   return iterator;
-}
-
-const byIndexDescending = (a: Session, b: Session) => b.index - a.index;
-
-async function* newestWtmpdbAsync(path: string, options: SessionsOptions): AsyncIterableIterator<Session> {
-  const all: Session[] = [];
-  for await (const s of wtmpdbSessionsAsync(path, options)) all.push(s);
-  yield* all.sort(byIndexDescending);
 }
 
 /**

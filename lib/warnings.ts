@@ -13,14 +13,20 @@ export type UtmpWarningCode =
   /** A string field that is not valid UTF-8; the bad bytes became U+FFFD. */
   | 'INVALID_UTF8'
   /** A time a Date cannot hold (beyond ±8.64e12 s, 64-bit layouts); `ut_time` is as recorded, `date` the nearest valid Date. */
-  | 'TIME_OUT_OF_RANGE';
+  | 'TIME_OUT_OF_RANGE'
+  /** wtmpdb: a Login/Logout cell that is not a 64-bit integer (REAL, TEXT, NULL); read as 0, as libwtmpdb reads it. */
+  | 'INVALID_TIME'
+  /** wtmpdb: rows that existed when a read began were deleted before it reached them (`wtmpdb rotate`); they are missing. */
+  | 'ROWS_DELETED'
+  /** wtmpdb, newest first: too many rows out of login order to hold; the whole table was read into memory and sorted. */
+  | 'UNORDERED_ROWS';
 
 export interface UtmpWarning {
   code: UtmpWarningCode;
   message: string;
   /** The file the record came from. */
   path: string;
-  /** Byte offset of the record (or of the trailing bytes) in the file. */
+  /** Byte offset of the record (or of the trailing bytes) in the file; from wtmpdb, the row's ID (0: the whole read). */
   offset: number;
 }
 
@@ -56,6 +62,29 @@ export function timeOutOfRange(seconds: number, path: string, offset: number): U
     message: `time ${seconds} s is beyond what a Date can hold (±8.64e12 s): its date is the nearest one`,
     path,
     offset,
+  };
+}
+
+/** wtmpdb: the `column` of row `id` holds `value`, not a 64-bit integer. */
+export function invalidTime(column: string, value: string | number | null, path: string, id: number): UtmpWarning {
+  const shown = typeof value === 'string' ? `'${value}'` : String(value);
+  return { code: 'INVALID_TIME', message: `${column} ${shown} is not a time in microseconds: read as 0, as wtmpdb reads it`, path, offset: id };
+}
+
+/** wtmpdb: `count` rows that were there when the read began were deleted during it. */
+export function rowsDeleted(count: number, path: string): UtmpWarning {
+  return {
+    code: 'ROWS_DELETED', path, offset: 0,
+    message: `${count} row${count === 1 ? ' was' : 's were'} deleted while the database was read (wtmpdb rotate?): ` +
+      'not in the result; read again, or read a copy taken with sqlite3 .backup',
+  };
+}
+
+/** wtmpdb: too many rows out of login order for the newest-first reader to hold. */
+export function unorderedRows(path: string): UtmpWarning {
+  return {
+    code: 'UNORDERED_ROWS', path, offset: 0,
+    message: 'too many rows out of login order to hold: the whole table was read into memory and sorted',
   };
 }
 

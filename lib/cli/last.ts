@@ -12,7 +12,7 @@ import {
 } from './history';
 import { type Format, LineWriter, Progress, RecordEmitter, entryMs } from './output';
 import { WarningReport } from './warnings';
-import { WTMPDB_TIME_FORMATS, type WtmpdbTimeFormat, wtmpdbLastLines } from './wtmpdb-last';
+import { WTMPDB_TIME_FORMATS, WtmpdbLast, type WtmpdbTimeFormat } from './wtmpdb-last';
 
 /** The logout and duration columns last(1) prints for a session. */
 export function sessionTimes(s: Session): LastTimes {
@@ -32,8 +32,7 @@ export function sessionTimes(s: Session): LastTimes {
 class Newest {
   private readonly kept: Session[] = [];
 
-  /** `byLogin`: newest by login time (wtmpdb's order) instead of by record position. */
-  constructor(private readonly limit: number, private readonly byLogin = false) {}
+  constructor(private readonly limit: number) {}
 
   add(s: Session): void {
     const kept = this.kept;
@@ -48,7 +47,7 @@ class Newest {
   }
 
   private trim(): void {
-    this.kept.sort(this.byLogin ? (x, y) => y.login.getTime() - x.login.getTime() || x.index - y.index : (x, y) => y.index - x.index);
+    this.kept.sort((x, y) => y.index - x.index);
     if (this.kept.length > this.limit) this.kept.length = this.limit;
   }
 }
@@ -64,8 +63,9 @@ ${HISTORY_OPTIONS_HELP}  -x, --system        also shutdowns, run-level changes a
       --source SOURCE wtmpdb, wtmp or auto (default): auto reads a FILE as
                       what its header says; without -f, wtmpdb's database
                       (/var/lib/wtmpdb/wtmp.db) where it exists, else wtmp
-${ROW_OPTIONS_HELP}From wtmpdb, the output is that of 'wtmpdb last' (also -S); --json and
---ndjson stream sessions in row order (with -n, the newest N).
+${ROW_OPTIONS_HELP}From wtmpdb, the output is that of 'wtmpdb last' (also -S), in its order
+(login time, newest first), each row written as it is read; --json and
+--ndjson stream the sessions in that order; -n stops the reading.
 
 Order and memory: newest first, as last(1). A file is read backwards and each
 session printed as soon as its login is reached, in constant memory (-n stops
@@ -101,7 +101,7 @@ carries 'index', the position of its login record.
       for (const o of ['ip', 'dns', 'present']) {
         if (a.values[o] !== undefined) throw new UsageError(`last: --${o} is for wtmp files (this is a wtmpdb database)`);
       }
-      return lastFromWtmpdb(a, chosen.path, io.out);
+      return lastFromWtmpdb(a, chosen.path, io, report);
     }
     return report.finish(io, 0, await lastOfWtmp(a, chosen.path, io, report));
   },
@@ -241,8 +241,11 @@ async function firstEntry(file: string) {
   return undefined;
 }
 
-/** `last` on a wtmpdb database: wtmpdb last's lines, or the sessions as JSON. */
-async function lastFromWtmpdb(a: HistoryArgs, file: string, to: NodeJS.WritableStream): Promise<number> {
+/**
+ * `last` on a wtmpdb database: wtmpdb last's lines, or the sessions as JSON,
+ * newest first, each written as it is read (-n stops the reading).
+ */
+async function lastFromWtmpdb(a: HistoryArgs, file: string, io: CommandIO, report: WarningReport): Promise<number> {
   const timeFormat = a.values['time-format'] as string | undefined;
   if (timeFormat !== undefined && !WTMPDB_TIME_FORMATS.includes(timeFormat as WtmpdbTimeFormat)) {
     throw new UsageError(`last: invalid time format '${timeFormat}' (notime, short, full or iso)`);
@@ -251,31 +254,42 @@ async function lastFromWtmpdb(a: HistoryArgs, file: string, to: NodeJS.WritableS
   const system = Boolean(a.values.system);
   const since = asDate(a.since);
   const until = asDate(a.until);
-  if (a.format !== 'human') return jsonFromWtmpdb(a, file, a.format, to);
-  const lines = wtmpdbLastLines([...wtmpdbRows(file)], {
+  if (a.format !== 'human') return jsonFromWtmpdb(a, file, a.format, io, report);
+  const printer = new WtmpdbLast({
     names: a.names, limit: a.limit === Infinity ? 0 : a.limit, wide: a.wide, system,
     timeFormat: a.iso ? 'iso' : timeFormat as WtmpdbTimeFormat | undefined, fullTimes: Boolean(a.values.fulltimes),
     since: since ? a.since : -Infinity, until: until ? a.until : Infinity, label: a.file ?? 'wtmpdb',
     noHost: Boolean(a.values.nohostname), hostLast: Boolean(a.values.hostlast), service: Boolean(a.values.service),
   });
-  const writer = new LineWriter(to);
-  for (const l of lines) await writer.line(l);
+  const writer = new LineWriter(io.out);
+  for (const row of wtmpdbRows(file, { newestFirst: true, onWarning: report.onWarning })) {
+    for (const l of printer.row(row)) {
+      const wait = writer.line(l);
+      if (wait) await wait;
+    }
+    if (printer.done) break;
+  }
+  for (const l of printer.end()) await writer.line(l);
   await writer.flush();
-  return 0;
+  return report.finish(io, 0, writer);
 }
 
-/** Sessions as JSON: streamed in row order, or with -n the newest N (by login, as wtmpdb last lists them). */
-async function jsonFromWtmpdb(a: HistoryArgs, file: string, format: Format, to: NodeJS.WritableStream): Promise<number> {
-  const out = new RecordEmitter<Session>(to, format, () => '');
-  const newest = new Newest(a.limit, true);
-  for (const s of sessions(file, { system: Boolean(a.values.system), since: asDate(a.since), until: asDate(a.until), source: 'wtmpdb' })) {
+/** Sessions as JSON, newest first as wtmpdb last lists them, streamed (with -n, the newest N, and the reading stops). */
+async function jsonFromWtmpdb(a: HistoryArgs, file: string, format: Format, io: CommandIO, report: WarningReport): Promise<number> {
+  const out = new RecordEmitter<Session>(io.out, format, () => '');
+  let shown = 0;
+  const options = {
+    system: Boolean(a.values.system), since: asDate(a.since), until: asDate(a.until), source: 'wtmpdb' as const,
+    newestFirst: true, onWarning: report.onWarning,
+  };
+  for (const s of sessions(file, options)) {
     if (!named(a, s.user, s.kind === 'login' ? s.line : '~')) continue;
-    if (a.limit === Infinity) await out.emit(s);
-    else newest.add(s);
+    const wait = out.emit(s);
+    if (wait) await wait;
+    if (++shown >= a.limit) break;
   }
-  for (const s of newest.list()) await out.emit(s);
   await out.end();
-  return 0;
+  return report.finish(io, 0, out.writer);
 }
 
 /** -p TIME: the session was open at TIME (logged in by then, not yet out), as util-linux last tests it. */

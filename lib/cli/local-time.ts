@@ -99,6 +99,7 @@ export function localFields(ms: number): LocalFields {
 
 function fromDate(ms: number): LocalFields {
   const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return beyondDate(ms);
   fields.year = d.getFullYear();
   fields.month = d.getMonth() + 1;
   fields.day = d.getDate();
@@ -108,6 +109,28 @@ function fromDate(ms: number): LocalFields {
   fields.seconds = d.getSeconds();
   fields.offsetMinutes = -d.getTimezoneOffset();
   fields.offsetMs = NaN;
+  return fields;
+}
+
+/**
+ * A time no Date can hold (wtmpdb's 64-bit microseconds reach the year
+ * 294247; localtime still prints it): the calendar by arithmetic, at the
+ * offset of the nearest time a Date can hold.
+ */
+function beyondDate(ms: number): LocalFields {
+  const nearest = ms > 0 ? 8.64e15 : -8.64e15;
+  const offsetMs = offsetAt(nearest);
+  fields.offsetMinutes = -new Date(nearest).getTimezoneOffset();
+  fields.offsetMs = NaN;
+  const local = ms + offsetMs;
+  const day = Math.floor(local / DAY_MS);
+  const inDay = local - day * DAY_MS;
+  civilDay(day);
+  [fields.year, fields.month, fields.day] = [dayYear, dayMonth, dayOfMonth];
+  fields.weekday = (((day + 4) % 7) + 7) % 7;
+  fields.hours = Math.floor(inDay / HOUR_MS);
+  fields.minutes = Math.floor((inDay % HOUR_MS) / 60_000);
+  fields.seconds = Math.floor((inDay % 60_000) / 1000);
   return fields;
 }
 

@@ -14,6 +14,7 @@
  *   were found than listed; these are data and `--quiet` leaves them;
  * - `--strict`: exit code 1 when anything was found (the output is complete).
  */
+import { isSqliteFile } from '../modern/sqlite';
 import type { UtmpWarning } from '../warnings';
 import { type CommandIO, safe } from './common';
 import { type Format, type LineWriter, type OptionSpec, toJson } from './output';
@@ -71,7 +72,9 @@ export class WarningReport {
       io.err.write(toJson(this.members()) + '\n');
     } else {
       for (const w of this.kept.slice(0, SHOWN)) {
-        io.err.write(`utmpx ${this.command}: ${safe(w.path)}: byte ${w.offset}: ${safe(w.message)}\n`);
+        // From wtmpdb the offset is a row's ID; some warnings are about the whole read.
+        const where = w.code === 'ROWS_DELETED' || w.code === 'UNORDERED_ROWS' ? '' : `${isSqliteFile(w.path) ? 'row' : 'byte'} ${w.offset}: `;
+        io.err.write(`utmpx ${this.command}: ${safe(w.path)}: ${where}${safe(w.message)}\n`);
       }
       const more = this.count > SHOWN ? ` (${this.count - SHOWN} more not shown)` : '';
       io.err.write(`utmpx ${this.command}: ${this.count} problem${this.count === 1 ? '' : 's'} in the file's records${more}` +

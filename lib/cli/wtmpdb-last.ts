@@ -6,10 +6,16 @@
  * wtmpdb last lists rows by Login descending (Logout ascending, open rows
  * first, on a tie) and decides the end of an open row from what it printed
  * before it: once it printed a boot, every older open row "crashed". So the
- * rows are sorted here, then walked once as it walks them.
+ * rows come in that order (wtmpdbRows' newestFirst) and are walked once as it
+ * walks them, each printed as it comes.
+ *
+ * Times are what libwtmpdb makes of the cells: unsigned 64-bit microseconds
+ * (a negative time is far in the future), 0 for a cell that is not an integer,
+ * printed by localtime/strftime whatever the year (294247 for INT64_MAX).
  */
 import type { WtmpdbRow } from '../modern/wtmpdb';
 import { safe } from './common';
+import { localFields } from './local-time';
 import { clock, ctimeStamp, lastStamp, p2, utcOffset } from './output';
 
 /** `--time-format` of wtmpdb last. */
@@ -45,19 +51,25 @@ export interface WtmpdbLastOptions {
 type TimeFmt = 'ctime' | 'short' | 'hhmm' | 'notime' | 'iso';
 
 function formatTime(fmt: TimeFmt, sec: number): string {
-  const d = new Date(sec * 1000);
+  const ms = sec * 1000;
   switch (fmt) {
-    case 'ctime': return ctimeStamp(d);
-    case 'short': return lastStamp(d);
-    case 'hhmm': return clock(d);
-    case 'iso':
-      return `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())}T${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}${utcOffset(d)}`;
+    case 'ctime': return ctimeStamp(ms);
+    case 'short': return lastStamp(ms);
+    case 'hhmm': return clock(ms);
+    case 'iso': {
+      const f = localFields(ms);
+      return `${f.year}-${p2(f.month)}-${p2(f.day)}T${p2(f.hours)}:${p2(f.minutes)}:${p2(f.seconds)}${utcOffset(ms)}`;
+    }
     default: return '';
   }
 }
 
+/** Text that is one byte a character and needs no escaping: most of what a wtmp.db holds. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** printf `%-W.Ps`: cut to `precision` bytes, escaped for the terminal, padded to `width` bytes. */
 function field(s: string, width: number, precision: number | null): string {
+  if (PRINTABLE_ASCII.test(s)) return (precision !== null && s.length > precision ? s.slice(0, precision) : s).padEnd(width);
   let bytes = Buffer.from(s, 'utf8');
   if (precision !== null && bytes.length > precision) bytes = bytes.subarray(0, precision);
   const text = safe(bytes.toString('utf8'));
@@ -65,7 +77,7 @@ function field(s: string, width: number, precision: number | null): string {
   return pad > 0 ? text + ' '.repeat(pad) : text;
 }
 
-/** calc_time_length: the length column, with wtmpdb's unsigned 64-bit arithmetic. */
+/** calc_time_length: the length column, with wtmpdb's unsigned 64-bit arithmetic (times are integers). */
 function duration(startUs: number, stopUs: number): string {
   const secs = BigInt.asUintN(64, BigInt(stopUs) - BigInt(startUs)) / 1000000n;
   const mins = p2(Number((secs / 60n) % 60n));
@@ -76,29 +88,39 @@ function duration(startUs: number, stopUs: number): string {
   return ` (00:${mins})`;
 }
 
-/** wtmpdb last's order: Login descending, then Logout ascending (NULL first), then as written. */
-export function wtmpdbLastOrder(a: WtmpdbRow, b: WtmpdbRow): number {
-  if (a.login !== b.login) return b.login - a.login;
-  if (a.logout !== b.logout) {
-    if (a.logout === null) return -1;
-    if (b.logout === null) return 1;
-    return a.logout - b.logout;
-  }
-  return a.id - b.id;
-}
+/** Seconds of libwtmpdb's unsigned 64-bit microseconds. */
+const sec = (us: number) => Math.floor((us < 0 ? us + 18446744073709551616 : us) / 1e6);
 
-const sec = (us: number) => Math.floor(us / 1e6);
+type TimeFormats = [TimeFmt, number, TimeFmt, number];
 
-/** The lines `wtmpdb last` prints for `rows` (any order: they are sorted here), the closing line included. */
-export function wtmpdbLastLines(rows: WtmpdbRow[], o: WtmpdbLastOptions): string[] {
-  rows.sort(wtmpdbLastOrder);
-  const format = o.timeFormat ?? (o.fullTimes ? 'full' : 'short');
-  const [loginFmt, loginLen, logoutFmt, logoutLen]: [TimeFmt, number, TimeFmt, number] =
-    format === 'notime' ? ['notime', 0, 'notime', 0]
-      : format === 'full' ? ['ctime', 24, 'ctime', 24]
-        : format === 'iso' ? ['iso', 25, 'iso', 25]
+/**
+ * The lines `wtmpdb last` prints, row by row: `row()` takes the rows in its
+ * order (newest first) and gives their lines, `end()` the closing lines.
+ */
+export class WtmpdbLast {
+  private readonly format: WtmpdbTimeFormat;
+  private readonly times: TimeFormats;
+  private start = Infinity;
+  private afterReboot = false;
+  private newerBoot = 0;
+  private printed = 0;
+
+  constructor(private readonly o: WtmpdbLastOptions) {
+    this.format = o.timeFormat ?? (o.fullTimes ? 'full' : 'short');
+    this.times = this.format === 'notime' ? ['notime', 0, 'notime', 0]
+      : this.format === 'full' ? ['ctime', 24, 'ctime', 24]
+        : this.format === 'iso' ? ['iso', 25, 'iso', 25]
           : ['short', 16, 'hhmm', 5];
-  const line = (user: string, tty: string, host: string, service: string, login: string, logout: string, length: string) => {
+  }
+
+  /** Whether -n is reached: no row after this is printed (stop reading). */
+  get done(): boolean {
+    return this.o.limit !== 0 && this.printed >= this.o.limit;
+  }
+
+  private line(user: string, tty: string, host: string, service: string, login: string, logout: string, length: string): string {
+    const o = this.o;
+    const [, loginLen, , logoutLen] = this.times;
     const shown = !o.wide && user === 'soft-reboot' ? 's-reboot' : user;
     const svc = o.service ? ` ${field(service, 12, 12)}` : '';
     const times = `${field(login, loginLen, loginLen)} - ${field(logout, logoutLen, logoutLen)}`;
@@ -107,19 +129,18 @@ export function wtmpdbLastLines(rows: WtmpdbRow[], o: WtmpdbLastOptions): string
     // -a prints the length through %-12.12s and the host last, uncut.
     if (o.hostLast) return `${head}${svc} ${times} ${field(length, 12, 12)} ${field(host, 0, null)}`;
     return `${head} ${field(host, 16, o.wide ? null : 16)}${svc} ${times} ${length}`;
-  };
-  const out: string[] = [];
-  let start = Infinity;
-  let afterReboot = false;
-  let newerBoot = 0;
-  let printed = 0;
-  for (const row of rows) {
-    if (o.limit && printed >= o.limit) break;
-    if (row.login < start) start = row.login;
+  }
+
+  /** The lines of `row` (none when it is filtered out, or -n was reached). */
+  row(row: WtmpdbRow): string[] {
+    const o = this.o;
+    if (this.done) return [];
+    const [loginFmt, , logoutFmt] = this.times;
     const loginSec = sec(row.login);
-    if (loginSec < o.since || loginSec > o.until) continue;
+    if (loginSec < this.start) this.start = loginSec;
+    if (loginSec < o.since || loginSec > o.until) return [];
     let tty = row.line ?? '?';
-    if (o.names.length && !o.names.some((n) => n === row.user || n === tty)) continue;
+    if (o.names.length && !o.names.some((n) => n === row.user || n === tty)) return [];
     const host = row.host ?? '';
     const login = formatTime(loginFmt, loginSec);
     let logout: string;
@@ -128,7 +149,7 @@ export function wtmpdbLastLines(rows: WtmpdbRow[], o: WtmpdbLastOptions): string
     if (row.logout !== null) {
       logout = formatTime(logoutFmt, sec(row.logout));
       length = duration(row.login, row.logout);
-    } else if (afterReboot) {
+    } else if (this.afterReboot) {
       [logout, length] = ['crash', ''];
     } else if (row.type === 3) {
       [logout, length] = hhmm ? ['still', 'logged in'] : ['still logged in', ''];
@@ -139,25 +160,27 @@ export function wtmpdbLastLines(rows: WtmpdbRow[], o: WtmpdbLastOptions): string
     }
     if (row.type === 1) {
       tty = 'system boot';
-      afterReboot = true;
+      this.afterReboot = true;
     }
-    out.push(line(row.user, tty, host, row.service ?? '', login, logout, length));
+    const out = [this.line(row.user, tty, host, row.service ?? '', login, logout, length)];
     const logoutUs = row.logout ?? 0;
     if (o.system && row.type === 1) {
-      if (newerBoot !== 0 && logoutUs !== 0) {
-        out.push(line('shutdown', 'system down', host, row.service ?? '', formatTime(loginFmt, sec(logoutUs)),
-          formatTime(logoutFmt, sec(newerBoot)), duration(logoutUs, newerBoot)));
+      if (this.newerBoot !== 0 && logoutUs !== 0) {
+        out.push(this.line('shutdown', 'system down', host, row.service ?? '', formatTime(loginFmt, sec(logoutUs)),
+          formatTime(logoutFmt, sec(this.newerBoot)), duration(logoutUs, this.newerBoot)));
       }
-      newerBoot = row.login;
+      this.newerBoot = row.login;
     }
-    printed++;
+    this.printed++;
+    return out;
   }
-  if (start === Infinity) {
-    out.push(`${safe(o.label)} has no entries`);
-  } else if (format !== 'notime') {
+
+  /** The closing lines: "LABEL begins ..." (the earliest login read), or "LABEL has no entries". */
+  end(): string[] {
+    if (this.start === Infinity) return [`${safe(this.o.label)} has no entries`];
+    if (this.format === 'notime') return [];
     // The closing line's format follows --time-format only: -F keeps ctime.
-    const beginsFmt: TimeFmt = o.timeFormat === 'short' ? 'short' : o.timeFormat === 'iso' ? 'iso' : 'ctime';
-    out.push('', `${safe(o.label)} begins ${formatTime(beginsFmt, sec(start))}`);
+    const beginsFmt: TimeFmt = this.o.timeFormat === 'short' ? 'short' : this.o.timeFormat === 'iso' ? 'iso' : 'ctime';
+    return ['', `${safe(this.o.label)} begins ${formatTime(beginsFmt, this.start)}`];
   }
-  return out;
 }
