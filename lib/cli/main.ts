@@ -61,16 +61,16 @@ export async function main(argv: string[], io: CommandIO = { out: process.stdout
     try {
       return await command.run(rest, io);
     } catch (e) {
-      // A mistake in a subcommand's arguments: that subcommand's usage, not the whole CLI's.
+      // A mistake in a subcommand's arguments: one line and where its help is, as util-linux says it.
       if (e instanceof UsageError) {
-        io.err.write(`utmpx: ${safe(e.message)}\n${command.help}`);
+        io.err.write(`utmpx: ${safe(e.message)}\nTry 'utmpx ${name} --help' for more information.\n`);
         return 2;
       }
       throw e;
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err.write(`utmpx: ${safe(e.message)}\n${usage()}`);
+      io.err.write(`utmpx: ${safe(e.message)}\nTry 'utmpx --help' for more information.\n`);
       return 2;
     }
     // The reader of our output went away (`utmpx dump | head`): nothing to say.
