@@ -42,7 +42,7 @@ test('the main help names every command', () => {
 
 test('the main help: the commands\' descriptions in one column', () => {
   const lines = main.split('Commands:\n')[1].split('\n\n')[0].split('\n');
-  const columns = lines.map((l) => /^(.*\])( {2,})\S/.exec(l)).map((m) => m && m[1].length + m[2].length);
+  const columns = lines.map((l) => /^( {2}\S.*?)( {2,})\S/.exec(l)).map((m) => m && m[1].length + m[2].length);
   expect(columns.every((c) => c !== null && c === columns[0])).toBe(true);
 });
 

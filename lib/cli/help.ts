@@ -75,6 +75,15 @@ export function alignHelp(help: string): string {
   return out.join('\n') + '\n';
 }
 
+/**
+ * A command's summary as [synopsis, description]: the synopsis ends with its
+ * last bracket (`lastlog [-u USER] last login of each user`), or at two spaces.
+ */
+export function summaryColumns(summary: string): [string, string] {
+  const m = /^(.*\])\s+(\S.*)$/.exec(summary) ?? /^(.*?\S) {2,}(\S.*)$/.exec(summary);
+  return m ? [m[1], m[2]] : [summary, ''];
+}
+
 /** Lines of `  SYNOPSIS  DESCRIPTION` with the descriptions in one column (the main help's commands). */
 export function alignColumns(rows: [string, string][]): string[] {
   const width = Math.max(...rows.map(([term]) => term.length));

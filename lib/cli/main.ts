@@ -6,7 +6,8 @@
 import { type Command, type CommandIO, UsageError, safe } from './common';
 import { boot } from './boot';
 import { dump } from './dump';
-import { alignColumns, alignHelp } from './help';
+import { completionCommand } from './completion';
+import { alignColumns, alignHelp, summaryColumns } from './help';
 import { last } from './last';
 import { lastb } from './lastb';
 import { lastlog } from './lastlog';
@@ -24,17 +25,12 @@ export const COMMANDS: Record<string, Command> = {
   lastlog,
   watch,
 };
+COMMANDS.completion = completionCommand(COMMANDS);
 
 function commandNamed(name: string): Command {
   const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) throw new UsageError(`unknown command: ${name}`);
   return command;
-}
-
-/** A summary as [synopsis, description]: the synopsis ends with its last bracket. */
-function summaryColumns(summary: string): [string, string] {
-  const m = /^(.*\])\s+(\S.*)$/.exec(summary);
-  return m ? [m[1], m[2]] : [summary, ''];
 }
 
 /** The main help; every command's help is printed through alignHelp() (see help.ts). */

@@ -3,7 +3,7 @@
  * `utmpx(1)` from the main help and a page per subcommand (`utmpx-last(1)`).
  * scripts/write-man.js writes them into man/ at build time.
  */
-import { type HelpOption, parseHelp } from './help';
+import { type HelpOption, parseHelp, summaryColumns } from './help';
 
 export interface ManCommand {
   name: string;
@@ -41,7 +41,7 @@ const header = (title: string, version: string) => [`.TH ${title.toUpperCase()} 
 /** The page of one subcommand: its help's usage as SYNOPSIS, the rest as DESCRIPTION in order. */
 export function commandPage(c: ManCommand, version: string): string {
   const page = header(`utmpx-${c.name}`, version);
-  const description = c.summary.replace(/^.*\]\s+/, '');
+  const description = summaryColumns(c.summary)[1];
   page.push('.SH NAME', `utmpx\\-${c.name} \\- ${roff(description)}`);
   for (const block of parseHelp(c.help)) {
     if (block.kind === 'options') {
@@ -68,7 +68,10 @@ export function mainPage(commands: ManCommand[], version: string): string {
     '\\fB\\-\\-json\\fR and \\fB\\-\\-ndjson\\fR give every field. \\fButmpx\\fR \\fIcommand\\fR \\fB\\-\\-help\\fR prints the text of its page.',
     '.SH COMMANDS',
   );
-  for (const c of commands) page.push('.TP', `\\fB${roff(c.summary.replace(/\]\s+\S.*$/, ']'))}\\fR`, `${roff(c.summary.replace(/^.*\]\s+/, ''))}; see \\fButmpx\\-${c.name}\\fR(1).`);
+  for (const c of commands) {
+    const [synopsis, description] = summaryColumns(c.summary);
+    page.push('.TP', `\\fB${roff(synopsis)}\\fR`, `${roff(description)}; see \\fButmpx\\-${c.name}\\fR(1).`);
+  }
   page.push(
     '.SH OPTIONS', '.TP', '\\fB\\-h\\fR, \\fB\\-\\-help\\fR', 'help (also after a command)', '.TP', '\\fB\\-V\\fR, \\fB\\-\\-version\\fR', 'the version',
     '.SH EXIT STATUS', '0 success; 1 an error (one line on stderr); 2 a usage error.',
