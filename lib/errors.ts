@@ -40,14 +40,28 @@ export function withAdvice(err: unknown, applies: (e: NodeJS.ErrnoException) => 
   return isErrno(err) && applies(err) ? restated(err, advice(err)) : err;
 }
 
+/** The codes of argument errors, as Node's own argument checks use them. */
+export type ArgumentErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE' | 'ERR_INCOMPATIBLE_OPTION_PAIR';
+
+/**
+ * A mistake in the arguments of a public function, as Node reports its own:
+ * a RangeError for ERR_OUT_OF_RANGE, else a TypeError, with `code`.
+ */
+export function argumentError(code: ArgumentErrorCode, message: string): TypeError & { code: ArgumentErrorCode } {
+  const err = (code === 'ERR_OUT_OF_RANGE' ? new RangeError(message) : new TypeError(message)) as TypeError & { code: ArgumentErrorCode };
+  err.code = code;
+  return err;
+}
+
 /**
  * Checks a reader's optional `path` argument as the addon does: undefined for
  * the platform's default, else a non-empty string without NUL bytes.
  */
 export function checkPathArgument(path: unknown): void {
-  if (path !== undefined && (typeof path !== 'string' || path === '' || path.includes('\0'))) {
-    throw new TypeError('The "path" argument must be a non-empty string without NUL bytes');
-  }
+  if (path === undefined) return;
+  const message = 'The "path" argument must be a non-empty string without NUL bytes';
+  if (typeof path !== 'string') throw argumentError('ERR_INVALID_ARG_TYPE', `${message}; received ${typeof path}`);
+  if (path === '' || path.includes('\0')) throw argumentError('ERR_INVALID_ARG_VALUE', message);
 }
 
 /** A TypeError with code ERR_INVALID_ARG_VALUE (as Node's own argument checks make them). */

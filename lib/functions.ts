@@ -7,7 +7,7 @@ import { BackwardCursor } from './backward-cursor';
 import type { EntryCursor } from './entry-cursor';
 import { FileOrStreamCursor } from './stream-cursor';
 import type { UtmpEntry } from './entry';
-import { withAdvice } from './errors';
+import { argumentError, withAdvice } from './errors';
 import type { LayoutName } from './layouts';
 import { type DirectoryState, kernelBootSeconds, kernelBootSecondsAsync, liveDecision, logindUsers, logindUsersAsync } from './modern/logind';
 import { type UtmpSource, liveUtmpIsPlainFile, paths } from './platform';
@@ -48,7 +48,7 @@ export function liveSource(options: UtmpQueryOptions = {}): 'utmp' | 'logind' {
 function decide(options: UtmpQueryOptions): { source: 'utmp' | 'logind'; dir?: DirectoryState | null } {
   const s = options.source ?? 'auto';
   if (s === 'logind') {
-    if (options.path !== undefined) throw new TypeError('source "logind" reads systemd-logind\'s sessions, not a file: give no path');
+    if (options.path !== undefined) throw argumentError('ERR_INCOMPATIBLE_OPTION_PAIR', 'source "logind" reads systemd-logind\'s sessions, not a file: give no path');
     return { source: 'logind' };
   }
   if (s !== 'auto' || options.path !== undefined) return { source: 'utmp' };

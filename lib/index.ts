@@ -31,6 +31,11 @@ export { watch, Watch } from './watch';
 export type {
   WatchOptions, WatchFileKind, WatchEvent, WatchEventType, WatchWarning, WatchGap, WatchItem, WatchPosition, WatchSource,
 } from './watch';
+// Types that public signatures name (UtmpFile#progress, WatchOptions.sources, WatchSource); logindLibrary()'s
+// addon parameter, a test hook, stays out on purpose (typedoc.json intentionallyNotExported).
+export type { WatchSourceName, SourcePosition, FilePosition, SlotsPosition, SourceSink, StartPoint, WakeReason } from './watch';
+export type { SourceEvent, SourceWarning } from './watch/events';
+export type { ReadProgress } from './entry-cursor';
 export { historySource } from './sessions';
 export { lastlogSource } from './lastlog';
 export { wtmpdbRows, wtmpdbRowsAsync } from './modern/wtmpdb';

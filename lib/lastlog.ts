@@ -20,7 +20,7 @@ import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2RowAsync, lastlog2Rows
 import type { DataSource } from './modern/source';
 import { isSqliteFile } from './modern/sqlite';
 import { native } from './native';
-import { checkPathArgument } from './errors';
+import { argumentError, checkPathArgument } from './errors';
 import { LASTLOG2_PATH } from './platform';
 import { type UtmpWarning, type WarningOptions, WarningSink } from './warnings';
 
@@ -70,7 +70,7 @@ export interface LastlogFileOptions extends WarningOptions {
 /** Which last-login database {@link LastlogFile} reads for `path` and `source`. */
 export function lastlogSource(path: string | undefined, source: LastlogFileOptions['source'] = 'auto'): 'lastlog' | 'lastlog2' {
   if (source !== 'auto' && source !== 'lastlog' && source !== 'lastlog2') {
-    throw new TypeError(`The "source" option must be 'lastlog', 'lastlog2' or 'auto'; received ${String(source)}`);
+    throw argumentError('ERR_INVALID_ARG_VALUE', `The "source" option must be 'lastlog', 'lastlog2' or 'auto'; received ${String(source)}`);
   }
   if (source !== 'auto') return source;
   if (path !== undefined) return isSqliteFile(path) ? 'lastlog2' : 'lastlog';
@@ -119,15 +119,15 @@ const MAX_UID = 0xffffffff;
 function checkKey(key: unknown): LastlogKey {
   if (typeof key === 'number') {
     if (!Number.isInteger(key) || key < 0 || key > MAX_UID) {
-      throw new TypeError(`The uid must be an integer from 0 to ${MAX_UID}; received ${String(key)}`);
+      throw argumentError('ERR_OUT_OF_RANGE', `The uid must be an integer from 0 to ${MAX_UID}; received ${String(key)}`);
     }
     return key;
   }
   if (typeof key === 'string') {
-    if (key.includes('\0')) throw new TypeError('The user name must not contain NUL bytes');
+    if (key.includes('\0')) throw argumentError('ERR_INVALID_ARG_VALUE', 'The user name must not contain NUL bytes');
     return key;
   }
-  throw new TypeError(`The user must be a uid (number) or a user name (string); received ${typeof key}`);
+  throw argumentError('ERR_INVALID_ARG_TYPE', `The user must be a uid (number) or a user name (string); received ${typeof key}`);
 }
 
 function toLastlogEntry(raw: RawLastlog): LastlogEntry {

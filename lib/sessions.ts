@@ -17,7 +17,7 @@ import { isSqliteFile } from './modern/sqlite';
 import { wtmpdbSessions, wtmpdbSessionsAsync } from './modern/wtmpdb';
 import { BackwardCursor, countRecords } from './backward-cursor';
 import type { ReadProgress } from './entry-cursor';
-import { checkPathArgument } from './errors';
+import { argumentError, checkPathArgument } from './errors';
 import { WTMPDB_PATH, paths } from './platform';
 import { UtmpFile } from './utmp-file';
 import { type WarningOptions, WarningSink } from './warnings';
@@ -129,7 +129,7 @@ export interface SessionsOptions extends WarningOptions {
 export function historySource(path: string | undefined, options: SessionsOptions = {}): { source: 'wtmp' | 'wtmpdb'; path: string } {
   const forced = options.source ?? 'auto';
   if (forced !== 'auto' && forced !== 'wtmp' && forced !== 'wtmpdb') {
-    throw new TypeError(`The "source" option must be 'wtmp', 'wtmpdb' or 'auto'; received ${String(forced)}`);
+    throw argumentError('ERR_INVALID_ARG_VALUE', `The "source" option must be 'wtmp', 'wtmpdb' or 'auto'; received ${String(forced)}`);
   }
   let source: 'wtmp' | 'wtmpdb';
   if (forced !== 'auto') source = forced;
@@ -193,7 +193,7 @@ export function* sessions(path?: string | readonly string[], options: SessionsOp
  */
 function rotatedSet(path: string | readonly string[] | undefined): readonly string[] | null {
   if (!Array.isArray(path)) return null;
-  if (path.length === 0) throw new TypeError('The "path" argument must be a path or a non-empty array of paths (oldest first)');
+  if (path.length === 0) throw argumentError('ERR_INVALID_ARG_VALUE', 'The "path" argument must be a path or a non-empty array of paths (oldest first)');
   return path;
 }
 
@@ -289,7 +289,7 @@ export class BackwardSessionReader {
   private done = false;
 
   constructor(private readonly files: readonly string[], options: SessionsOptions, found: FoundSession) {
-    if (options.stream) throw new TypeError('"newestFirst" reads a file backwards: a stream can only be read forwards');
+    if (options.stream) throw argumentError('ERR_INCOMPATIBLE_OPTION_PAIR', '"newestFirst" reads a file backwards: a stream can only be read forwards');
     for (const f of files) checkPathArgument(f);
     this.sink = new WarningSink(options);
     this.layout = options.layout ?? 'auto';

@@ -21,7 +21,7 @@ import { type EntryCursor, type ReadProgress, SnapshotCursor } from './entry-cur
 import { LAYOUTS, type LayoutName } from './layouts';
 import { logindCursor, liveFacts } from './modern/logind';
 import { native, tryNative } from './native';
-import { checkPathArgument } from './errors';
+import { argumentError, checkPathArgument } from './errors';
 import {
   LOGIND_SESSIONS_DIR, type UtmpSource, chooseLiveSource, chooseSource, defaultUtmpPath, numberingOf, utmpPathWithoutAddon,
 } from './platform';
@@ -127,7 +127,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
   constructor(path?: string, options: UtmpFileOptions = {}) {
     checkPathArgument(path);
     if (options.layout !== undefined && options.layout !== 'auto' && !LAYOUT_NAMES.has(options.layout)) {
-      throw new TypeError(`Unknown layout "${options.layout}"; expected one of ${[...LAYOUT_NAMES].join(', ')}`);
+      throw argumentError('ERR_INVALID_ARG_VALUE', `Unknown layout "${options.layout}"; expected one of ${[...LAYOUT_NAMES].join(', ')}`);
     }
     this.givenPath = path;
     this.layoutOption = options.layout ?? 'auto';
@@ -135,7 +135,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     this.newestFirst = options.newestFirst === true;
     const requested = this.newestFirst ? 'decoder' : options.source ?? 'auto';
     if (requested === 'logind' && path !== undefined) {
-      throw new TypeError('source "logind" reads systemd-logind\'s sessions, not a file: give no path');
+      throw argumentError('ERR_INCOMPATIBLE_OPTION_PAIR', 'source "logind" reads systemd-logind\'s sessions, not a file: give no path');
     }
     if (requested === 'auto' && path === undefined && this.layoutOption === 'auto' && liveIsLogind()) {
       this.source = 'logind';
@@ -148,7 +148,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
       this.source = requested;
     }
     if (options.stream) {
-      if (path === undefined || this.newestFirst || this.source !== 'decoder') throw new TypeError('"stream" reads a path forwards: give a path, and no source or newestFirst');
+      if (path === undefined || this.newestFirst || this.source !== 'decoder') throw argumentError('ERR_INCOMPATIBLE_OPTION_PAIR', '"stream" reads a path forwards: give a path, and no source or newestFirst');
       this.streamInput = () => openStreamInput(path);
     }
     this.path = path ?? (this.source === 'logind' ? LOGIND_SESSIONS_DIR : this.source === 'libc' ? defaultUtmpPath() : utmpPathWithoutAddon());

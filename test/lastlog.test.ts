@@ -174,13 +174,13 @@ describe('errors', () => {
     expect(() => new LastlogFile(dir).get(0)).toThrow(expect.objectContaining({ code: 'EISDIR' }));
   });
 
-  test('a negative, non-integer or too large uid is a TypeError', async () => {
+  test('a negative, non-integer or too large uid is a RangeError (ERR_OUT_OF_RANGE), a wrong type a TypeError', async () => {
     const file = path.join(dir, 'fields');
     const ll = new LastlogFile(file);
-    for (const bad of [-1, 1.5, NaN, Infinity, 2 ** 32]) expect(() => ll.get(bad)).toThrow(TypeError);
+    for (const bad of [-1, 1.5, NaN, Infinity, 2 ** 32]) expect(() => ll.get(bad)).toThrow(RangeError);
     expect(() => ll.get({} as unknown as number)).toThrow(TypeError);
     expect(() => ll.get('a\0b')).toThrow(TypeError);
-    await expect(ll.getAsync(-1)).rejects.toThrow(TypeError);
+    await expect(ll.getAsync(-1)).rejects.toThrow(RangeError);
     expect(() => new LastlogFile('')).toThrow(TypeError);
   });
 
@@ -194,7 +194,7 @@ describe('errors', () => {
     expect(ll.lookup(rootName).uid).toBe(0);
     expect(await ll.lookupAsync(rootName)).toEqual(ll.lookup(rootName));
     for (let uid = 0; uid < 4; uid++) expect(await ll.lookupAsync(uid)).toEqual(ll.lookup(uid));
-    await expect(ll.lookupAsync(-1)).rejects.toThrow(TypeError);
+    await expect(ll.lookupAsync(-1)).rejects.toThrow(RangeError);
   });
 
   test('the CLI: an unknown user is exit 1, a missing file exit 1 with ENOENT, a bad option exit 2', () => {

@@ -7,11 +7,11 @@ import * as fs from 'fs';
 import { type Command, type CommandIO, safe } from './common';
 import { cliInput } from './inputs';
 import {
-  HISTORY_OPTIONS_HELP, type HistoryArgs, ROW_OPTIONS, ROW_OPTIONS_HELP, type RowStyle, beginsLine, inWindow, lastRow, nameAddress, named,
+  type HistoryArgs, ROW_OPTIONS, type RowStyle, beginsLine, inWindow, lastRow, nameAddress, named,
   parseHistoryArgs, parseTime, rowStyle, writeLastRow,
 } from './history';
 import { Progress, RecordEmitter, entryMs } from './output';
-import { WarningReport } from './warnings';
+import { WARNING_HELP, WarningReport } from './warnings';
 
 export const lastb: Command = {
   summary: 'lastb [-f FILE] [-n N] [NAME...]           failed logins (btmp), newest first',
@@ -21,7 +21,25 @@ root only), newest first, as lastb(1): every record of the file, whatever its
 type. NAMEs keep only those users (or terminal lines). The file is read
 backwards in chunks: constant memory however large it is.
 
-${HISTORY_OPTIONS_HELP}${ROW_OPTIONS_HELP}`,
+  -f, --file FILE     read FILE instead of the system's btmp
+  -n, --limit N, -N   show at most N lines (0: all)
+  -s, --since TIME    only failed logins at or after TIME
+  -t, --until TIME    only failed logins at or before TIME
+                      TIME: YYYY-MM-DD[ HH:MM[:SS]] (local), ISO 8601, now, today,
+                      yesterday, or relative: -5min, -2h, -3days, +1d
+  -w, --fullnames     do not cut user and host names
+      --json          one JSON array
+      --ndjson        one JSON object a line, streamed
+      --iso           times as ISO 8601
+${WARNING_HELP}  -F, --fulltimes     full times and dates
+  -R, --nohostname    no host column
+  -a, --hostlast      the host in the last column, whole
+  -i, --ip            the recorded IP address instead of the host
+  -d, --dns           that address's host name where it has one
+  -p, --present TIME  only failed logins at TIME (to the second)
+      --time-format short|full|iso
+                      the time column: short (default), full (as -F) or iso
+`,
   async run(args, io) {
     const a = parseHistoryArgs('lastb', args, ROW_OPTIONS);
     const rows = new Rows(a);

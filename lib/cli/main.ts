@@ -6,6 +6,8 @@
 import { type Command, type CommandIO, UsageError, safe } from './common';
 import { boot } from './boot';
 import { dump } from './dump';
+import { completionCommand } from './completion';
+import { alignColumns, alignHelp, summaryColumns } from './help';
 import { last } from './last';
 import { lastb } from './lastb';
 import { lastlog } from './lastlog';
@@ -13,7 +15,7 @@ import { users } from './users';
 import { watch } from './watch';
 import { who } from './who';
 
-const COMMANDS: Record<string, Command> = {
+export const COMMANDS: Record<string, Command> = {
   who,
   users,
   last,
@@ -23,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   lastlog,
   watch,
 };
+COMMANDS.completion = completionCommand(COMMANDS);
 
 function commandNamed(name: string): Command {
   const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
@@ -30,11 +33,13 @@ function commandNamed(name: string): Command {
   return command;
 }
 
-function usage(): string {
-  const lines = Object.values(COMMANDS).map((c) => `  ${c.summary}`);
-  return `Usage: utmpx <command> [options]\n\nCommands:\n${lines.join('\n')}\n\n` +
-    '  help [command]  this text, or a command\'s own\n\n' +
-    'Options:\n  -h, --help      help (also after a command)\n  -V, --version   the version\n';
+/** The main help; every command's help is printed through alignHelp() (see help.ts). */
+export function usage(): string {
+  const rows = Object.values(COMMANDS).map((c) => summaryColumns(c.summary));
+  rows.push(['help [command]', 'this text, or a command\'s own']);
+  const [commands, helpLine] = [alignColumns(rows).slice(0, -1), alignColumns(rows).slice(-1)];
+  return `Usage: utmpx <command> [options]\n\nCommands:\n${commands.join('\n')}\n\n${helpLine[0]}\n\n` +
+    'Options:\n  -h, --help     help (also after a command)\n  -V, --version  the version\n';
 }
 
 export async function main(argv: string[], io: CommandIO = { out: process.stdout, err: process.stderr }): Promise<number> {
@@ -50,27 +55,27 @@ export async function main(argv: string[], io: CommandIO = { out: process.stdout
     }
     if (name === 'help') {
       if (rest.length === 0) { io.out.write(usage()); return 0; }
-      io.out.write(commandNamed(rest[0]).help);
+      io.out.write(alignHelp(commandNamed(rest[0]).help));
       return 0;
     }
     const command = commandNamed(name);
     if (rest.includes('-h') || rest.includes('--help')) {
-      io.out.write(command.help);
+      io.out.write(alignHelp(command.help));
       return 0;
     }
     try {
       return await command.run(rest, io);
     } catch (e) {
-      // A mistake in a subcommand's arguments: that subcommand's usage, not the whole CLI's.
+      // A mistake in a subcommand's arguments: one line and where its help is, as util-linux says it.
       if (e instanceof UsageError) {
-        io.err.write(`utmpx: ${safe(e.message)}\n${command.help}`);
+        io.err.write(`utmpx: ${safe(e.message)}\nTry 'utmpx ${name} --help' for more information.\n`);
         return 2;
       }
       throw e;
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err.write(`utmpx: ${safe(e.message)}\n${usage()}`);
+      io.err.write(`utmpx: ${safe(e.message)}\nTry 'utmpx --help' for more information.\n`);
       return 2;
     }
     // The reader of our output went away (`utmpx dump | head`): nothing to say.

@@ -31,21 +31,25 @@ const COMMON: OptionSpec = {
 /** --iso, taken only by the subcommands that print times (elsewhere it is an unknown option). */
 export const ISO_OPTION: OptionSpec = { iso: { type: 'boolean' } };
 
-/** Parses `args` (util.parseArgs, strict); any mistake is a UsageError. */
+/**
+ * Parses `args` as getopt does: a repeated value option, the last one wins
+ * (`last -n 2 -n 3`: aliases with a default depend on it); any mistake is a
+ * UsageError worded as getopt words it.
+ */
 export function parseCommand(command: string, args: string[], extra: OptionSpec = {}, positionals = false): ParsedArgs {
-  let parsed: ReturnType<typeof parseArgs>;
   const options = { ...COMMON, ...extra };
-  try {
-    parsed = parseArgs({ args: withAttachedValues(args, options), options, allowPositionals: positionals, strict: true, tokens: true });
-  } catch (e) {
-    throw new UsageError(`${command}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  // parseArgs keeps the last of a repeated value; getopt tools differ, so refuse to guess.
-  const seen = new Set<string>();
+  // Not parseArgs' strict mode: its messages quote what they cannot balance ('-- "--foo").
+  const parsed = parseArgs({ args: withAttachedValues(args, options), options, allowPositionals: true, strict: false, tokens: true });
   for (const t of parsed.tokens ?? []) {
-    if (t.kind !== 'option' || options[t.name].type !== 'string' || options[t.name].multiple) continue;
-    if (seen.has(t.name)) throw new UsageError(`${command}: ${t.rawName} given more than once`);
-    seen.add(t.name);
+    if (t.kind === 'positional' && !positionals) throw new UsageError(`${command}: unexpected argument '${t.value}'`);
+    if (t.kind !== 'option') continue;
+    const long = t.rawName.startsWith('--');
+    const spec = Object.prototype.hasOwnProperty.call(options, t.name) ? options[t.name] : undefined;
+    if (!spec) throw new UsageError(long ? `${command}: unrecognized option '${t.rawName}'` : `${command}: invalid option -- '${t.rawName.slice(1)}'`);
+    if (spec.type === 'string' && t.value === undefined) {
+      throw new UsageError(long ? `${command}: option '${t.rawName}' requires an argument` : `${command}: option requires an argument -- '${t.rawName.slice(1)}'`);
+    }
+    if (spec.type === 'boolean' && t.inlineValue) throw new UsageError(`${command}: option '${t.rawName}' doesn't allow an argument`);
   }
   const v = parsed.values as ParsedArgs['values'];
   if (v.json && v.ndjson) throw new UsageError(`${command}: --json and --ndjson exclude each other`);
