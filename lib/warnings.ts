@@ -13,14 +13,16 @@ export type UtmpWarningCode =
   /** A string field that is not valid UTF-8; the bad bytes became U+FFFD. */
   | 'INVALID_UTF8'
   /** A time a Date cannot hold (beyond ±8.64e12 s, 64-bit layouts); `ut_time` is as recorded, `date` the nearest valid Date. */
-  | 'TIME_OUT_OF_RANGE';
+  | 'TIME_OUT_OF_RANGE'
+  /** A lastlog2 Time that is not a whole number (text, a real, NULL); read as `lastlog2` reads it (its leading digits). */
+  | 'INVALID_TIME';
 
 export interface UtmpWarning {
   code: UtmpWarningCode;
   message: string;
   /** The file the record came from. */
   path: string;
-  /** Byte offset of the record (or of the trailing bytes) in the file. */
+  /** Byte offset of the record (or of the trailing bytes) in the file; -1 for a database row (the message names it). */
   offset: number;
 }
 
@@ -50,10 +52,20 @@ export class UtmpRecordError extends Error {
 export const MAX_KEPT_WARNINGS = 1000;
 
 /** The warning for a record whose time (`seconds`) no Date can hold (see `dateCanHold`). */
-export function timeOutOfRange(seconds: number, path: string, offset: number): UtmpWarning {
+export function timeOutOfRange(seconds: number, path: string, offset: number, where = ''): UtmpWarning {
   return {
     code: 'TIME_OUT_OF_RANGE',
-    message: `time ${seconds} s is beyond what a Date can hold (±8.64e12 s): its date is the nearest one`,
+    message: `${where}time ${seconds} s is beyond what a Date can hold (±8.64e12 s): its date is the nearest one`,
+    path,
+    offset,
+  };
+}
+
+/** The warning for a lastlog2 row of `user` whose Time (`stored`, as text) is not a whole number; `seconds` is what was read. */
+export function invalidTime(user: string, stored: string, seconds: number, path: string, offset: number): UtmpWarning {
+  return {
+    code: 'INVALID_TIME',
+    message: `lastlog2 row of '${user}': Time '${stored}' is not a whole number of seconds: read as ${seconds}, as lastlog2 reads it`,
     path,
     offset,
   };

@@ -71,7 +71,7 @@ export class WarningReport {
       io.err.write(toJson(this.members()) + '\n');
     } else {
       for (const w of this.kept.slice(0, SHOWN)) {
-        io.err.write(`utmpx ${this.command}: ${safe(w.path)}: byte ${w.offset}: ${safe(w.message)}\n`);
+        io.err.write(`utmpx ${this.command}: ${safe(w.path)}: ${w.offset >= 0 ? `byte ${w.offset}: ` : ''}${safe(w.message)}\n`);
       }
       const more = this.count > SHOWN ? ` (${this.count - SHOWN} more not shown)` : '';
       io.err.write(`utmpx ${this.command}: ${this.count} problem${this.count === 1 ? '' : 's'} in the file's records${more}` +
