@@ -78,6 +78,7 @@ constexpr int kDeny = 1;
 // few dozen bytes; a batch of 8192 real rows is well under 1 MB.
 constexpr int kMaxValueBytes = 4 << 20;       // a bigger value is ERR_UTMPX_SQLITE_TOO_BIG
 constexpr size_t kMaxBatchBytes = 8 << 20;    // a batch this full stops early (complete: false)
+constexpr size_t kMaxSharedBytes = 1024;      // longer strings are not looked up among those seen
 // Work between two rows (or before the first): VM instructions, counted by
 // thousands through the progress handler, and wall time. A real batch needs
 // a few million instructions and milliseconds; a generated column that
@@ -580,14 +581,17 @@ void RunQuery(const Library& lib, const Query& q, Batch& out) {
         const unsigned char* text = api.column_text(stmt, c);
         const int size = api.column_bytes(stmt, c);
         std::string s(text ? reinterpret_cast<const char*>(text) : "", text ? static_cast<size_t>(size) : 0);
-        auto found = seen.find(s);
+        // Short values repeat (lines, hosts, services): each is handed over once.
+        // Long ones seldom do, and hashing and keeping a copy would double their cost.
+        const bool shared = s.size() <= kMaxSharedBytes;
+        auto found = shared ? seen.find(s) : seen.end();
         int32_t index;
         if (found != seen.end()) {
           index = found->second;
         } else {
           index = static_cast<int32_t>(out.strings.size());
-          bytes += 2 * s.size();  // the string, and its key in `seen`
-          seen.emplace(s, index);
+          bytes += shared ? 2 * s.size() : s.size();  // the string, and its key in `seen`
+          if (shared) seen.emplace(s, index);
           out.strings.push_back(std::move(s));
         }
         out.numbers.push_back(std::numeric_limits<double>::quiet_NaN());
