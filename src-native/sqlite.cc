@@ -17,8 +17,8 @@
 // (an authorizer sees what a statement reads; sqlite_schema says what it
 // is), triggers are off, the schema is untrusted (trusted_schema off,
 // defensive on), no value may exceed kMaxValueBytes, a batch stops early
-// once it holds kMaxBatchBytes, and a progress handler bounds the work
-// between two rows, so no input holds a thread or memory without bound.
+// once it holds kMaxBatchBytes, and a progress handler bounds the work of a
+// row and of a batch, so no input holds a thread or memory without bound.
 #include "sqlite.h"
 
 #include <dlfcn.h>
@@ -79,13 +79,15 @@ constexpr int kDeny = 1;
 constexpr int kMaxValueBytes = 4 << 20;       // a bigger value is ERR_UTMPX_SQLITE_TOO_BIG
 constexpr size_t kMaxBatchBytes = 8 << 20;    // a batch this full stops early (complete: false)
 constexpr size_t kMaxSharedBytes = 1024;      // longer strings are not looked up among those seen
-// Work between two rows (or before the first): VM instructions, counted by
-// thousands through the progress handler, and wall time. A real batch needs
-// a few million instructions and milliseconds; a generated column that
-// computes something expensive meets these instead.
+// Work: VM instructions between two rows (or before the first), counted by
+// thousands through the progress handler, and the wall time of a batch (a
+// function can do much work in one instruction). A real batch needs a few
+// million instructions and milliseconds; a generated column that computes
+// something expensive meets these instead. The time bound is what lets a
+// thread of the pool go, and a process exit, whatever the file.
 constexpr int kProgressEvery = 1000;
 constexpr long kMaxTicksPerRow = 100000;      // 1e8 instructions
-constexpr auto kMaxTimePerRow = std::chrono::seconds(5);
+constexpr auto kMaxTimePerBatch = std::chrono::seconds(10);
 
 struct Api {
   int (*open_v2)(const char*, sqlite3**, int, const char*);
@@ -266,8 +268,8 @@ void SqliteFailure(Failure& f, const Api& api, sqlite3* db, int rc, const char* 
     f.message = "a value is larger than " + std::to_string(kMaxValueBytes >> 20) + " MB";
   } else if ((extended & 0xff) == kInterrupt) {
     f.code = "ERR_UTMPX_SQLITE_TOO_MUCH_WORK";
-    f.message = "more than " + std::to_string(kMaxTicksPerRow / 1000) + " million instructions or " +
-                std::to_string(kMaxTimePerRow.count()) + " s of work for one row";
+    f.message = "more than " + std::to_string(kMaxTicksPerRow / 1000) + " million instructions for one row, or " +
+                std::to_string(kMaxTimePerBatch.count()) + " s for one batch";
   }
 }
 
@@ -413,19 +415,16 @@ struct BusyWait {
   }
 };
 
-// The work since the last row: interrupts the statement (SQLITE_INTERRUPT)
-// past kMaxTicksPerRow thousand instructions or kMaxTimePerRow.
+// Interrupts the statement (SQLITE_INTERRUPT) past kMaxTicksPerRow thousand
+// instructions since the last row, or kMaxTimePerBatch since it began.
 struct WorkBound {
   long ticks = 0;
-  std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 
-  void Row() {
-    ticks = 0;
-    since = std::chrono::steady_clock::now();
-  }
+  void Row() { ticks = 0; }
   static int Tick(void* self) {
     auto* bound = static_cast<WorkBound*>(self);
-    return ++bound->ticks > kMaxTicksPerRow || std::chrono::steady_clock::now() - bound->since > kMaxTimePerRow;
+    return ++bound->ticks > kMaxTicksPerRow || std::chrono::steady_clock::now() - bound->start > kMaxTimePerBatch;
   }
 };
 

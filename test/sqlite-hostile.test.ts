@@ -357,7 +357,7 @@ c.execute("INSERT INTO Lastlog2 VALUES('alice', 1700000000, 'pts/0', NULL, 'sshd
     expect(r.error).toMatchObject({ code: NOT_A_TABLE, path: db });
   });
 
-  test('a generated column that costs seconds a row, on a real table with no index to sort by: stopped with a code', () => {
+  test('a generated column that costs 0.2 s a row, on a real table with no index to sort by: stopped with a code', () => {
     // No PRIMARY KEY: ORDER BY Name sorts, computing Time for every row before the first comes back (minutes of work).
     const db = lastlog2Db('slow.db', `
 c.execute('DROP TABLE Lastlog2')
@@ -371,4 +371,25 @@ c.execute("ALTER TABLE Lastlog2 ADD COLUMN Time INTEGER AS (length(replace(repla
     expect(r.error).toMatchObject({ code: 'ERR_UTMPX_SQLITE_TOO_MUCH_WORK', path: db });
     expect(Date.now() - started).toBeLessThan(30000);
   });
+
+  test('utmpx watch -f stops on SIGINT while such a file is being read (the read on the main thread is bounded)', async () => {
+    // The watch's first read asks which rows are open (Logout IS NULL): Logout costs 0.2 s a row, 3,000 rows.
+    const db = wtmpDb('slow-wtmp.db', `
+c.execute('DROP TABLE wtmp')
+c.execute('CREATE TABLE wtmp(ID INTEGER PRIMARY KEY, Type INTEGER, User TEXT NOT NULL, Login INTEGER, TTY TEXT, RemoteHost TEXT, Service TEXT)')
+c.executemany("INSERT INTO wtmp(Type, User, Login, TTY) VALUES(3, 'u', ?, 'pts/1')", [(i * 1000000,) for i in range(1, 3001)])
+c.execute("ALTER TABLE wtmp ADD COLUMN Logout INTEGER AS (nullif(length(replace(replace(hex(zeroblob(500000 + ID)), '0', 'ab'), 'b', 'cd')), 0))")`);
+    const child = spawn(process.execPath, [CLI, 'watch', '-f', db], { env: ORACLE_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    child.kill('SIGINT');
+    // Each read stops within 10 s (the bound of a batch): the sync first one, then the one on the pool.
+    const deadline = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 35000).unref());
+    const outcome = await Promise.race([exited, deadline]);
+    if (outcome === 'hung') child.kill('SIGKILL');
+    expect(outcome).not.toBe('hung');
+    expect(stderr).toContain('ERR_UTMPX_SQLITE_TOO_MUCH_WORK');
+  }, 60000);
 });
