@@ -79,3 +79,70 @@ export function stateFileError(code: string, path: string, text: string): NodeJS
   err.path = path;
   return err;
 }
+
+/** What the addon's SQLite reader (src-native/sqlite.cc) throws: a code, and SQLite's own words. */
+interface SqliteAddonError extends Error {
+  code?: string;
+  errno?: number;
+  syscall?: string;
+  sqliteCode?: number;
+  reason?: string;
+}
+
+/** What each code of a SQLite read says, after `CODE: reason, syscall 'path'`. */
+function sqliteAdvice(code: string, busyMs: number): [text: string | null, advice: string | null] {
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return ['permission denied', 'this database is readable only by root: run as root, or read a copy'];
+    case 'ENOENT':
+      return ['no such file or directory', 'this system may keep no such database'];
+    case 'EISDIR':
+      return ['illegal operation on a directory', 'pass the path of a database file'];
+    case 'EFTYPE':
+      return [null, 'not a regular file: pass the path of a database file (a FIFO or a device is never read)'];
+    case 'ENXIO':
+      return ['no such device or address', 'a socket, not a database file: pass the path of a database file'];
+    case 'EBUSY':
+      return ['database is locked', `a writer held it for more than ${busyMs} ms; try again`];
+    case 'SQLITE_CORRUPT':
+    case 'SQLITE_NOTADB':
+      return [null, 'the database is damaged or is not a SQLite database'];
+    case 'ERR_UTMPX_SQLITE_NOT_A_TABLE':
+      return [null, 'a view or a virtual table runs code of the file\'s choosing: only real tables are read; the file is not what wtmpdb or lastlog2 write'];
+    case 'ERR_UTMPX_SQLITE_TOO_BIG':
+      return [null, 'no wtmpdb or lastlog2 value is that large: the file is damaged or made to exhaust memory'];
+    case 'ERR_UTMPX_SQLITE_TOO_MUCH_WORK':
+      return [null, 'the file makes each row expensive to compute (a generated column?): it is not what wtmpdb or lastlog2 write'];
+    default:
+      return [null, null];
+  }
+}
+
+/**
+ * The addon's SQLite read error as users meet it: Node's shape (`code`,
+ * `errno` where there is one, `syscall`, `path`, and `sqliteCode` from
+ * SQLite) and a message that says what to do. Anything else as it is.
+ */
+export function sqliteError(e: unknown, path: string, busyMs: number): unknown {
+  const err = e as SqliteAddonError;
+  // Duck-typed: the addon's errors come from the main realm (not this one's Error under jest's vm).
+  if (typeof err !== 'object' || err === null || typeof err.code !== 'string') return e;
+  const reason = err.reason ?? err.message;
+  const code = err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED' ? 'EBUSY' : err.code;
+  const syscall = err.syscall ?? 'sqlite3_open_v2';
+  let message: string;
+  if (code === 'ENOSYS') {
+    message = `ENOSYS: ${reason}; reading '${path}' needs the SQLite library (libsqlite3.so.0: on Debian the package libsqlite3-0)`;
+  } else {
+    const [text, advice] = sqliteAdvice(code, busyMs);
+    message = `${code}: ${text ?? reason}, ${syscall} '${path}'${advice ? ` (${advice})` : ''}`;
+  }
+  const out: NodeJS.ErrnoException & { sqliteCode?: number } = new Error(message);
+  out.code = code;
+  if (err.errno !== undefined) out.errno = err.errno;
+  if (err.sqliteCode !== undefined) out.sqliteCode = err.sqliteCode;
+  out.syscall = syscall;
+  out.path = path;
+  return out;
+}

@@ -15,14 +15,14 @@
  *   the legacy file, which those systems no longer write.
  */
 import * as fs from 'fs';
-import { devicePath } from './entry';
+import { MAX_DATE_MS, dateCanHold, devicePath } from './entry';
 import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2RowAsync, lastlog2Rows, lastlog2RowsAsync } from './modern/lastlog2';
 import type { DataSource } from './modern/source';
 import { isSqliteFile } from './modern/sqlite';
 import { native } from './native';
 import { argumentError, checkPathArgument } from './errors';
 import { LASTLOG2_PATH } from './platform';
-import { type UtmpWarning, type WarningOptions, WarningSink } from './warnings';
+import { type UtmpWarning, type WarningOptions, WarningSink, invalidTime, timeOutOfRange } from './warnings';
 
 /** One user's last login. */
 export interface LastlogEntry {
@@ -144,7 +144,18 @@ function toLastlogEntry(raw: RawLastlog): LastlogEntry {
   };
 }
 
-function fromLastlog2(row: Lastlog2Row, accounts: Accounts): LastlogEntry | null {
+/** lastlog2 rows carry no byte offset: their warnings have this one (and name the user). */
+const NO_OFFSET = -1;
+
+/** What is wrong with a lastlog2 row's time, told to `report`: a Time not a whole number, or one no Date can hold. */
+export function checkLastlog2Time(row: Lastlog2Row, path: string, report: (w: UtmpWarning) => void): void {
+  // lastlog2 prints such a row with the time it read, then "Invalid numeric time entry".
+  if (row.invalidTime !== undefined) report(invalidTime(row.user, row.invalidTime, row.time, path, NO_OFFSET));
+  if (!dateCanHold(row.time)) report(timeOutOfRange(row.time, path, NO_OFFSET, `lastlog2 row of '${row.user}': `));
+}
+
+function fromLastlog2(row: Lastlog2Row, accounts: Accounts, sink: WarningSink, path: string): LastlogEntry | null {
+  checkLastlog2Time(row, path, (w) => sink.report(w));
   if (row.time === 0) return null; // lastlog2 writes 0 for "never logged in"
   const line = row.line ?? '';
   return {
@@ -154,7 +165,8 @@ function fromLastlog2(row: Lastlog2Row, accounts: Accounts): LastlogEntry | null
     ut_line: devicePath(line),
     host: row.host ?? '',
     time: row.time,
-    date: new Date(row.time * 1000),
+    // The nearest Date to a time none can hold (reported above), never an Invalid Date.
+    date: new Date(Math.max(-MAX_DATE_MS, Math.min(MAX_DATE_MS, row.time * 1000))),
     service: row.service,
     source: 'lastlog2',
   };
@@ -227,7 +239,7 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
     if (this.source === 'lastlog2') {
       const key = this.lastlog2Key(checkKey(userOrUid));
       const row = key.name === null ? null : lastlog2Row(this.path, key.name);
-      return { uid: key.uid, entry: row && fromLastlog2(row, this.accounts()) };
+      return { uid: key.uid, entry: row && fromLastlog2(row, this.accounts(), this.sink, this.path) };
     }
     const result = addon().readLastlog(this.givenPath, checkKey(userOrUid));
     return { uid: result.uid, entry: this.settle(result) };
@@ -243,7 +255,7 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
     if (this.source === 'lastlog2') {
       const key = this.lastlog2Key(checkKey(userOrUid));
       const row = key.name === null ? null : await lastlog2RowAsync(this.path, key.name);
-      return { uid: key.uid, entry: row && fromLastlog2(row, this.accounts()) };
+      return { uid: key.uid, entry: row && fromLastlog2(row, this.accounts(), this.sink, this.path) };
     }
     const result = await addon().readLastlogAsync(this.givenPath, checkKey(userOrUid));
     return { uid: result.uid, entry: this.settle(result) };
@@ -254,7 +266,7 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
     this.sink.clear();
     if (this.source === 'lastlog2') {
       for (const row of lastlog2Rows(this.path)) {
-        const e = fromLastlog2(row, this.accounts());
+        const e = fromLastlog2(row, this.accounts(), this.sink, this.path);
         if (e) yield e;
       }
       return;
@@ -273,7 +285,7 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
     this.sink.clear();
     if (this.source === 'lastlog2') {
       for await (const row of lastlog2RowsAsync(this.path)) {
-        const e = fromLastlog2(row, this.accounts());
+        const e = fromLastlog2(row, this.accounts(), this.sink, this.path);
         if (e) yield e;
       }
       return;

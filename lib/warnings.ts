@@ -14,7 +14,10 @@ export type UtmpWarningCode =
   | 'INVALID_UTF8'
   /** A time a Date cannot hold (beyond ±8.64e12 s, 64-bit layouts); `ut_time` is as recorded, `date` the nearest valid Date. */
   | 'TIME_OUT_OF_RANGE'
-  /** wtmpdb: a Login/Logout cell that is not a 64-bit integer (REAL, TEXT, NULL); read as 0, as libwtmpdb reads it. */
+  /**
+   * A SQLite time cell that is not a 64-bit integer (REAL, TEXT, NULL): wtmpdb's Login/Logout
+   * are read as 0, as libwtmpdb reads them; lastlog2's Time as `lastlog2` reads it (its leading digits).
+   */
   | 'INVALID_TIME'
   /** wtmpdb: rows that existed when a read began were deleted before it reached them (`wtmpdb rotate`); they are missing. */
   | 'ROWS_DELETED'
@@ -26,7 +29,10 @@ export interface UtmpWarning {
   message: string;
   /** The file the record came from. */
   path: string;
-  /** Byte offset of the record (or of the trailing bytes) in the file; from wtmpdb, the row's ID (0: the whole read). */
+  /**
+   * Byte offset of the record (or of the trailing bytes) in the file; from wtmpdb, the row's ID
+   * (0: the whole read); -1 for a row the message names (lastlog2).
+   */
   offset: number;
 }
 
@@ -56,10 +62,20 @@ export class UtmpRecordError extends Error {
 export const MAX_KEPT_WARNINGS = 1000;
 
 /** The warning for a record whose time (`seconds`) no Date can hold (see `dateCanHold`). */
-export function timeOutOfRange(seconds: number, path: string, offset: number): UtmpWarning {
+export function timeOutOfRange(seconds: number, path: string, offset: number, where = ''): UtmpWarning {
   return {
     code: 'TIME_OUT_OF_RANGE',
-    message: `time ${seconds} s is beyond what a Date can hold (±8.64e12 s): its date is the nearest one`,
+    message: `${where}time ${seconds} s is beyond what a Date can hold (±8.64e12 s): its date is the nearest one`,
+    path,
+    offset,
+  };
+}
+
+/** The warning for a lastlog2 row of `user` whose Time (`stored`, as text) is not a whole number; `seconds` is what was read. */
+export function invalidTime(user: string, stored: string, seconds: number, path: string, offset: number): UtmpWarning {
+  return {
+    code: 'INVALID_TIME',
+    message: `lastlog2 row of '${user}': Time '${stored}' is not a whole number of seconds: read as ${seconds}, as lastlog2 reads it`,
     path,
     offset,
   };

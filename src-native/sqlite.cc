@@ -9,9 +9,16 @@
 // call opens its own read-only connection, runs one statement for a bounded
 // number of rows and closes it, so a SHARED lock lasts one batch (ms). No
 // connection or descriptor outlives a call, so an iterator dropped early
-// leaves nothing open. A read-only connection never writes a -journal; a WAL
-// database whose -wal and -shm files are absent (no writer has it open) is
-// opened immutable so that SQLite does not create them.
+// leaves nothing open. Nothing is ever written beside a database (see
+// OpenUri for WAL databases).
+//
+// How it stays safe on a hostile file (a copy from another machine, a file
+// a user passes): only real tables are read, never a view or a virtual table
+// (an authorizer sees what a statement reads; sqlite_schema says what it
+// is), triggers are off, the schema is untrusted (trusted_schema off,
+// defensive on), no value may exceed kMaxValueBytes, a batch stops early
+// once it holds kMaxBatchBytes, and a progress handler bounds the work of a
+// row and of a batch, so no input holds a thread or memory without bound.
 #include "sqlite.h"
 
 #include <dlfcn.h>
@@ -52,6 +59,35 @@ constexpr int kOpenNoMutex = 0x00008000;
 constexpr int kInteger = 1;
 constexpr int kFloat = 2;
 constexpr int kNull = 5;
+constexpr int kInterrupt = 9;
+constexpr int kTooBig = 18;
+// sqlite3_db_config options (each a no-op error on a library too old to know it).
+constexpr int kConfigEnableTrigger = 1003;
+constexpr int kConfigNoCheckpointOnClose = 1006;
+constexpr int kConfigDefensive = 1010;
+constexpr int kConfigTrustedSchema = 1017;
+// sqlite3_limit categories.
+constexpr int kLimitLength = 0;
+constexpr int kLimitAttached = 7;
+constexpr int kLimitWorkerThreads = 11;
+// Authorizer actions and answers.
+constexpr int kActionRead = 20;
+constexpr int kDeny = 1;
+
+// The bounds a read keeps on any input. A real wtmpdb or lastlog2 value is a
+// few dozen bytes; a batch of 8192 real rows is well under 1 MB.
+constexpr int kMaxValueBytes = 4 << 20;       // a bigger value is ERR_UTMPX_SQLITE_TOO_BIG
+constexpr size_t kMaxBatchBytes = 8 << 20;    // a batch this full stops early (complete: false)
+constexpr size_t kMaxSharedBytes = 1024;      // longer strings are not looked up among those seen
+// Work: VM instructions between two rows (or before the first), counted by
+// thousands through the progress handler, and the wall time of a batch (a
+// function can do much work in one instruction). A real batch needs a few
+// million instructions and milliseconds; a generated column that computes
+// something expensive meets these instead. The time bound is what lets a
+// thread of the pool go, and a process exit, whatever the file.
+constexpr int kProgressEvery = 1000;
+constexpr long kMaxTicksPerRow = 100000;      // 1e8 instructions
+constexpr auto kMaxTimePerBatch = std::chrono::seconds(10);
 
 struct Api {
   int (*open_v2)(const char*, sqlite3**, int, const char*);
@@ -74,6 +110,11 @@ struct Api {
   int (*busy_handler)(sqlite3*, int (*)(void*, int), void*);
   int (*threadsafe)();
   const char* (*libversion)();
+  int (*db_config)(sqlite3*, int, ...);
+  int (*limit)(sqlite3*, int, int);
+  void (*progress_handler)(sqlite3*, int, int (*)(void*), void*);
+  int (*set_authorizer)(sqlite3*, int (*)(void*, int, const char*, const char*, const char*, const char*), void*);
+  int (*exec)(sqlite3*, const char*, int (*)(void*, int, char**, char**), void*, char**);
 };
 
 struct Library {
@@ -111,7 +152,9 @@ bool LoadApi(void* h, Api& a) {
          Bind(h, "sqlite3_finalize", a.finalize) && Bind(h, "sqlite3_errmsg", a.errmsg) &&
          Bind(h, "sqlite3_errstr", a.errstr) && Bind(h, "sqlite3_extended_errcode", a.extended_errcode) &&
          Bind(h, "sqlite3_busy_handler", a.busy_handler) && Bind(h, "sqlite3_threadsafe", a.threadsafe) &&
-         Bind(h, "sqlite3_libversion", a.libversion);
+         Bind(h, "sqlite3_libversion", a.libversion) && Bind(h, "sqlite3_db_config", a.db_config) &&
+         Bind(h, "sqlite3_limit", a.limit) && Bind(h, "sqlite3_progress_handler", a.progress_handler) &&
+         Bind(h, "sqlite3_set_authorizer", a.set_authorizer) && Bind(h, "sqlite3_exec", a.exec);
 }
 
 // Loaded once per process (any thread may be first); never unloaded.
@@ -174,6 +217,7 @@ const char* SqliteCodeName(int primary) {
     case 6: return "SQLITE_LOCKED";
     case 7: return "SQLITE_NOMEM";
     case 8: return "SQLITE_READONLY";
+    case 9: return "SQLITE_INTERRUPT";
     case 10: return "SQLITE_IOERR";
     case 11: return "SQLITE_CORRUPT";
     case 13: return "SQLITE_FULL";
@@ -206,6 +250,7 @@ void ErrnoFailure(Failure& f, int errnum, const char* syscall) {
     case EMFILE: f.code = "EMFILE"; break;
     case ENFILE: f.code = "ENFILE"; break;
     case EIO: f.code = "EIO"; break;
+    case ENXIO: f.code = "ENXIO"; break;  // a socket, opened by path
     default: f.code = "EUNKNOWN"; break;
   }
 }
@@ -217,15 +262,33 @@ void SqliteFailure(Failure& f, const Api& api, sqlite3* db, int rc, const char* 
   f.code = SqliteCodeName(extended & 0xff);
   f.syscall = syscall;
   f.message = db ? api.errmsg(db) : api.errstr(rc);
+  // The bounds of a hostile file (see the top of this file), as codes of their own.
+  if ((extended & 0xff) == kTooBig) {
+    f.code = "ERR_UTMPX_SQLITE_TOO_BIG";
+    f.message = "a value is larger than " + std::to_string(kMaxValueBytes >> 20) + " MB";
+  } else if ((extended & 0xff) == kInterrupt) {
+    f.code = "ERR_UTMPX_SQLITE_TOO_MUCH_WORK";
+    f.message = "more than " + std::to_string(kMaxTicksPerRow / 1000) + " million instructions for one row, or " +
+                std::to_string(kMaxTimePerBatch.count()) + " s for one batch";
+  }
 }
 
 // What the file is, before SQLite sees it: the errno of the path (so a
 // missing or root-only database reads as ENOENT or EACCES, as fs reports
-// them), not a regular file (a FIFO would block SQLite's open), the 16-byte
-// header "SQLite format 3\0", and whether it is in WAL mode.
+// them, and a socket as ENXIO), EFTYPE for anything but a regular file (a
+// FIFO would block SQLite's open, a device never ends), the 16-byte header
+// "SQLite format 3\0", and whether it is in WAL mode.
 struct Probe {
   bool wal = false;
 };
+
+const char* FileKind(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
 
 bool ProbeFile(const std::string& path, Probe& probe, Failure& f) {
   int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -244,14 +307,20 @@ bool ProbeFile(const std::string& path, Probe& probe, Failure& f) {
     ErrnoFailure(f, EISDIR, "read");
     return false;
   }
-  unsigned char header[100] = {0};
-  ssize_t n = -1;
-  if (S_ISREG(st.st_mode)) {
-    do n = pread(fd, header, sizeof header, 0); while (n < 0 && errno == EINTR);
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    f.code = "EFTYPE";
+    f.errnum = -kUvEftype;
+    f.syscall = "open";
+    f.message = FileKind(st.st_mode);
+    return false;
   }
+  unsigned char header[100] = {0};
+  ssize_t n;
+  do n = pread(fd, header, sizeof header, 0); while (n < 0 && errno == EINTR);
   int read_errno = errno;
   close(fd);
-  if (n < 0 && S_ISREG(st.st_mode)) {
+  if (n < 0) {
     ErrnoFailure(f, read_errno, "read");
     return false;
   }
@@ -259,7 +328,7 @@ bool ProbeFile(const std::string& path, Probe& probe, Failure& f) {
     f.code = "SQLITE_NOTADB";
     f.sqlite_code = 26;
     f.syscall = "read";
-    f.message = S_ISREG(st.st_mode) ? "file is not a database (no SQLite header)" : "not a regular file";
+    f.message = "file is not a database (no SQLite header)";
     return false;
   }
   // Bytes 18 and 19: the read and write versions, 2 in WAL mode.
@@ -272,8 +341,30 @@ bool Exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
+// How a database is opened so that nothing is written beside it.
+enum class OpenMode {
+  kNormal,     // rollback journal, or WAL with -wal and -shm: a writer may be live
+  kImmutable,  // WAL without -wal: no writer has it open, the main file holds every commit
+  kHeapWal,    // WAL with -wal but no -shm (a copy, a crash)
+};
+
+// Why kHeapWal: a read-only connection to a WAL database creates the -shm
+// (its wal-index) when it is missing, and opening immutable would miss the
+// commits still in the -wal. SQLite keeps the wal-index in heap memory when
+// the connection is in exclusive locking mode before its first read, but a
+// read-only descriptor cannot take the exclusive lock that mode wants; the
+// "unix-none" VFS (no locks) lets it. No -shm means no live WAL writer (each
+// keeps the -shm while it has the database open), so there is no one to
+// lock against; checkpoint-on-close is off so the connection never writes.
+OpenMode ModeFor(const std::string& path, const Probe& probe) {
+  if (!probe.wal) return OpenMode::kNormal;
+  if (!Exists(path + "-wal")) return OpenMode::kImmutable;
+  if (!Exists(path + "-shm")) return OpenMode::kHeapWal;
+  return OpenMode::kNormal;
+}
+
 // file: URI of `path` (RFC 3986: every byte but the unreserved ones and '/' escaped).
-std::string FileUri(const std::string& path, bool immutable) {
+std::string FileUri(const std::string& path, OpenMode mode) {
   static const char hex[] = "0123456789ABCDEF";
   std::string uri = "file:";
   for (unsigned char c : path) {
@@ -285,7 +376,9 @@ std::string FileUri(const std::string& path, bool immutable) {
       uri += hex[c & 15];
     }
   }
-  uri += immutable ? "?mode=ro&immutable=1" : "?mode=ro";
+  uri += "?mode=ro";
+  if (mode == OpenMode::kImmutable) uri += "&immutable=1";
+  if (mode == OpenMode::kHeapWal) uri += "&vfs=unix-none";
   return uri;
 }
 
@@ -322,30 +415,129 @@ struct BusyWait {
   }
 };
 
+// Interrupts the statement (SQLITE_INTERRUPT) past kMaxTicksPerRow thousand
+// instructions since the last row, or kMaxTimePerBatch since it began.
+struct WorkBound {
+  long ticks = 0;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+
+  void Row() { ticks = 0; }
+  static int Tick(void* self) {
+    auto* bound = static_cast<WorkBound*>(self);
+    return ++bound->ticks > kMaxTicksPerRow || std::chrono::steady_clock::now() - bound->start > kMaxTimePerBatch;
+  }
+};
+
+// What a statement reads, seen by the authorizer while it is prepared: the
+// tables named in it, and the first view (or trigger) it would run.
+struct Reads {
+  std::vector<std::string> tables;
+  std::string view;
+
+  static int Check(void* self, int action, const char* a1, const char*, const char*, const char* inner) {
+    auto* reads = static_cast<Reads*>(self);
+    if (inner) {  // code of a view (or trigger) is being compiled
+      if (reads->view.empty()) reads->view = inner;
+      return kDeny;
+    }
+    if (action == kActionRead && a1) {
+      std::string table(a1);
+      bool seen = false;
+      for (const auto& t : reads->tables) seen = seen || t == table;
+      if (!seen) reads->tables.push_back(std::move(table));
+    }
+    return 0;
+  }
+};
+
+void SchemaFailure(Failure& f, const std::string& what) {
+  f.code = "ERR_UTMPX_SQLITE_NOT_A_TABLE";
+  f.syscall = "sqlite3_prepare_v2";
+  f.message = what;
+}
+
+// Whether `table` is a real table of the main database (sqlite_schema type
+// 'table', not created VIRTUAL): a view or a virtual table runs code of the
+// file's choosing on every read.
+bool IsRealTable(const Api& api, sqlite3* db, const std::string& table, Failure& f) {
+  static const char kSql[] = "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND rootpage > 0 AND name = ?1";
+  sqlite3_stmt* stmt = nullptr;
+  int rc = api.prepare_v2(db, kSql, -1, &stmt, nullptr);
+  if (rc != kOk) {
+    SqliteFailure(f, api, db, rc, "sqlite3_prepare_v2");
+    return false;
+  }
+  api.bind_text(stmt, 1, table.data(), static_cast<int>(table.size()), reinterpret_cast<void (*)(void*)>(-1));
+  rc = api.step(stmt);
+  bool real = false;
+  if (rc == kRow) {
+    const unsigned char* sql = api.column_text(stmt, 0);
+    std::string head;
+    for (const unsigned char* p = sql; p && *p && head.size() < 20; p++) {
+      if (!std::isspace(*p)) head += static_cast<char>(std::toupper(*p));
+    }
+    real = head.rfind("CREATEVIRTUAL", 0) != 0;
+    if (!real) SchemaFailure(f, "'" + table + "' is a virtual table, not a table");
+  } else if (rc == kDone) {
+    SchemaFailure(f, "'" + table + "' is not a table (a view?)");
+  } else {
+    SqliteFailure(f, api, db, rc, "sqlite3_step");
+  }
+  api.finalize(stmt);
+  return real;
+}
+
+// A connection that trusts nothing in the file and writes nothing.
+void Harden(const Api& api, sqlite3* db, OpenMode mode) {
+  api.db_config(db, kConfigDefensive, 1, nullptr);
+  api.db_config(db, kConfigTrustedSchema, 0, nullptr);
+  api.db_config(db, kConfigEnableTrigger, 0, nullptr);
+  api.db_config(db, kConfigNoCheckpointOnClose, 1, nullptr);
+  api.limit(db, kLimitLength, kMaxValueBytes);
+  api.limit(db, kLimitAttached, 0);
+  api.limit(db, kLimitWorkerThreads, 0);
+  // Before the first read, so that the wal-index lives in heap memory (see ModeFor).
+  if (mode == OpenMode::kHeapWal) api.exec(db, "PRAGMA locking_mode=EXCLUSIVE", nullptr, nullptr, nullptr);
+  api.exec(db, "PRAGMA query_only=ON", nullptr, nullptr, nullptr);
+}
+
 void RunQuery(const Library& lib, const Query& q, Batch& out) {
   const Api& api = lib.api;
   Probe probe;
   if (!ProbeFile(q.path, probe, out.failure)) return;
-  // A WAL database that no writer has open: opening it normally would create
-  // -wal and -shm beside it; immutable reads the main file alone (all of it
-  // is committed when no -wal exists).
-  bool immutable = probe.wal && !Exists(q.path + "-wal") && !Exists(q.path + "-shm");
+  const OpenMode mode = ModeFor(q.path, probe);
   sqlite3* db = nullptr;
-  int rc = api.open_v2(FileUri(q.path, immutable).c_str(), &db, kOpenReadOnly | kOpenUri | kOpenNoMutex, nullptr);
+  int rc = api.open_v2(FileUri(q.path, mode).c_str(), &db, kOpenReadOnly | kOpenUri | kOpenNoMutex, nullptr);
   if (rc != kOk) {
     SqliteFailure(out.failure, api, db, rc, "sqlite3_open_v2");
     api.close_v2(db);
     return;
   }
+  Harden(api, db, mode);
   BusyWait wait;
   wait.busy_ms = q.busy_ms;
   api.busy_handler(db, &BusyWait::Retry, &wait);
+  WorkBound work;
+  api.progress_handler(db, kProgressEvery, &WorkBound::Tick, &work);
+  // One read transaction: the schema checked is the schema read.
+  api.exec(db, "BEGIN", nullptr, nullptr, nullptr);
+  Reads reads;
+  api.set_authorizer(db, &Reads::Check, &reads);
   sqlite3_stmt* stmt = nullptr;
   rc = api.prepare_v2(db, q.sql.c_str(), static_cast<int>(q.sql.size()), &stmt, nullptr);
+  api.set_authorizer(db, nullptr, nullptr);
   if (rc != kOk) {
-    SqliteFailure(out.failure, api, db, rc, "sqlite3_prepare_v2");
+    if (!reads.view.empty()) SchemaFailure(out.failure, "'" + reads.view + "' is a view, not a table");
+    else SqliteFailure(out.failure, api, db, rc, "sqlite3_prepare_v2");
     api.close_v2(db);
     return;
+  }
+  for (const auto& table : reads.tables) {
+    if (!IsRealTable(api, db, table, out.failure)) {
+      api.finalize(stmt);
+      api.close_v2(db);
+      return;
+    }
   }
   for (size_t i = 0; i < q.params.size(); i++) {
     const Param& p = q.params[i];
@@ -359,7 +551,10 @@ void RunQuery(const Library& lib, const Query& q, Batch& out) {
   const int columns = api.column_count(stmt);
   out.columns = columns;
   std::unordered_map<std::string, int32_t> seen;
+  size_t bytes = 0;
+  work.Row();
   while (out.rows < q.max_rows) {
+    if (bytes >= kMaxBatchBytes) break;  // not complete: the caller asks for the rest
     rc = api.step(stmt);
     if (rc == kDone) {
       out.complete = true;
@@ -371,6 +566,7 @@ void RunQuery(const Library& lib, const Query& q, Batch& out) {
     }
     for (int c = 0; c < columns; c++) {
       const int type = api.column_type(stmt, c);
+      bytes += sizeof(double) + sizeof(int32_t);
       if (type == kNull) {
         out.numbers.push_back(std::numeric_limits<double>::quiet_NaN());
         out.texts.push_back(-1);
@@ -382,15 +578,19 @@ void RunQuery(const Library& lib, const Query& q, Batch& out) {
         out.texts.push_back(-1);
       } else {  // text, or a blob read as text
         const unsigned char* text = api.column_text(stmt, c);
-        const int bytes = api.column_bytes(stmt, c);
-        std::string s(text ? reinterpret_cast<const char*>(text) : "", text ? static_cast<size_t>(bytes) : 0);
-        auto found = seen.find(s);
+        const int size = api.column_bytes(stmt, c);
+        std::string s(text ? reinterpret_cast<const char*>(text) : "", text ? static_cast<size_t>(size) : 0);
+        // Short values repeat (lines, hosts, services): each is handed over once.
+        // Long ones seldom do, and hashing and keeping a copy would double their cost.
+        const bool shared = s.size() <= kMaxSharedBytes;
+        auto found = shared ? seen.find(s) : seen.end();
         int32_t index;
         if (found != seen.end()) {
           index = found->second;
         } else {
           index = static_cast<int32_t>(out.strings.size());
-          seen.emplace(s, index);
+          bytes += shared ? 2 * s.size() : s.size();  // the string, and its key in `seen`
+          if (shared) seen.emplace(s, index);
           out.strings.push_back(std::move(s));
         }
         out.numbers.push_back(std::numeric_limits<double>::quiet_NaN());
@@ -398,6 +598,7 @@ void RunQuery(const Library& lib, const Query& q, Batch& out) {
       }
     }
     out.rows++;
+    work.Row();
   }
   api.finalize(stmt);
   api.close_v2(db);

@@ -8,12 +8,13 @@
 namespace utmpx_addon {
 
 // sqliteRead(path, sql, params: (number | string)[], maxRows, busyMs)
-//   -> { columns, rows, numbers: Float64Array, texts: Int32Array, strings: string[] }
+//   -> { columns, rows, complete, numbers: Float64Array, texts: Int32Array, strings: string[] }
 // One short-lived read-only connection and one statement: at most maxRows
-// rows of `sql`, cell (r, c) at r * columns + c. A number cell has its value
-// in `numbers` and -1 in `texts`; a text (or blob) cell has NaN in `numbers`
-// and the index of its string in `strings` (each distinct string once); NULL
-// has NaN and -1. Errors carry code, path, syscall and, from SQLite,
+// rows of `sql` (fewer, with complete false, once the batch holds 8 MB), cell
+// (r, c) at r * columns + c; only real tables may be read (see sqlite.cc). A
+// number cell has its value in `numbers` and -1 in `texts`; a text (or blob)
+// cell has NaN in `numbers` and the index of its string in `strings` (each
+// distinct short string once); NULL has NaN and -1. Errors carry code, path, syscall and, from SQLite,
 // sqliteCode.
 Napi::Value SqliteReadSync(const Napi::CallbackInfo& info);
 // The same, read on the libuv pool.

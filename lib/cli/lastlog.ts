@@ -1,7 +1,8 @@
 /** `utmpx lastlog`: the last login of each user, in the columns of shadow's lastlog(8). */
-import { type LastlogEntry, LastlogFile } from '../lastlog';
+import { dateCanHold } from '../entry';
+import { type LastlogEntry, LastlogFile, checkLastlog2Time } from '../lastlog';
 import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2Rows } from '../modern/lastlog2';
-import { type Command, UsageError, column, padBytes, safe } from './common';
+import { type Command, type CommandIO, UsageError, column, padBytes, safe } from './common';
 import { ISO_OPTION, LineWriter, RecordEmitter, isoLocal, lastStamp, p2, parseCommand, utcOffset } from './output';
 import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
 
@@ -92,7 +93,7 @@ ${WARNING_HELP}`,
     const db = new LastlogFile(opts.file, { source, onWarning: report.onWarning });
     const spec = opts.values.user as string | undefined;
     if (db.source === 'lastlog2' && (recent !== null || older !== null)) throw new UsageError('lastlog: -b and -t read a lastlog file (this is lastlog2)');
-    if (db.source === 'lastlog2' && opts.format === 'human') return lastlog2Table(db.path, spec, Boolean(opts.values.service), io);
+    if (db.source === 'lastlog2' && opts.format === 'human') return lastlog2Table(db.path, spec, Boolean(opts.values.service), io, report);
     const selection = spec === undefined ? null : select(db, spec);
     if (spec !== undefined && selection === null) {
       io.err.write(`utmpx lastlog: Unknown user or range: ${safe(spec)}\n`);
@@ -131,9 +132,27 @@ function daysOption(value: string | boolean | undefined, letter: string): number
   return Number(value);
 }
 
-/** lastlog2(8)'s date column: strftime `%a %b %e %H:%M:%S %z %Y`, or its words for time 0. */
-function lastlog2Date(time: number): string {
-  return time === 0 ? NEVER : lastlogStamp(new Date(time * 1000));
+/** 400 Gregorian years in seconds: after them the calendar, weekdays included, repeats. */
+const GREGORIAN_CYCLE_S = 146097 * 86400;
+
+/**
+ * lastlog2(8)'s date column: strftime `%a %b %e %H:%M:%S %z %Y`, or its words
+ * for time 0. A time beyond a Date is the same day some 400-year cycles
+ * nearer, with its year put back; "(unknown)" where glibc's localtime fails
+ * (a year that does not fit tm_year's int), as lastlog2 prints it
+ * (test/fixtures/sqlite/hostile/).
+ */
+export function lastlog2Date(row: Pick<Lastlog2Row, 'time' | 'exactTime'>): string {
+  const time = row.time;
+  if (time === 0) return NEVER;
+  if (dateCanHold(time)) return lastlogStamp(new Date(time * 1000));
+  const cycles = Math.trunc(time / GREGORIAN_CYCLE_S);
+  const exact = BigInt(row.exactTime ?? Math.trunc(time));
+  const near = new Date(Number(exact - BigInt(cycles) * BigInt(GREGORIAN_CYCLE_S)) * 1000);
+  const year = near.getFullYear() + 400 * cycles;
+  if (year - 1900 > 2 ** 31 - 1 || year - 1900 < -(2 ** 31)) return '(unknown)';
+  // strftime's %Y is tm_year + 1900 in an int: past 2^31 - 1 it wraps, as lastlog2 prints it.
+  return lastlogStamp(near).replace(/-?\d+$/, String(year | 0));
 }
 
 /** printf `%-W.Ps` on bytes: cut to `precision` bytes, escaped, padded to `width`. */
@@ -147,11 +166,12 @@ function cField(s: string, width: number, precision?: number): string {
  * What `lastlog2` prints (and `-s`, `-u USER`): a header before the first
  * row only, then one row per user by name; "Never logged in" for time 0.
  */
-async function lastlog2Table(path: string, user: string | undefined, service: boolean, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): Promise<number> {
+async function lastlog2Table(path: string, user: string | undefined, service: boolean, io: CommandIO, report: WarningReport): Promise<number> {
   const writer = new LineWriter(io.out);
   let header = false;
   const print = async (row: Lastlog2Row) => {
-    const date = lastlog2Date(row.time);
+    checkLastlog2Time(row, path, report.onWarning);
+    const date = lastlog2Date(row);
     if (!header) {
       header = true;
       // lastlog2's header puts Service over its column, by the first row's date.
@@ -174,5 +194,5 @@ async function lastlog2Table(path: string, user: string | undefined, service: bo
     for (const row of lastlog2Rows(path)) await print(row);
   }
   await writer.flush();
-  return 0;
+  return report.finish(io, 0, writer);
 }

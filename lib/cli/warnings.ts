@@ -72,9 +72,11 @@ export class WarningReport {
       io.err.write(toJson(this.members()) + '\n');
     } else {
       for (const w of this.kept.slice(0, SHOWN)) {
-        // From wtmpdb the offset is a row's ID; some warnings are about the whole read.
-        const where = w.code === 'ROWS_DELETED' || w.code === 'UNORDERED_ROWS' ? '' : `${isSqliteFile(w.path) ? 'row' : 'byte'} ${w.offset}: `;
-        io.err.write(`utmpx ${this.command}: ${safe(w.path)}: ${where}${safe(w.message)}\n`);
+        // From wtmpdb the offset is a row's ID; -1 (lastlog2) and some codes are about no one record.
+        const whole = w.offset < 0 || w.code === 'ROWS_DELETED' || w.code === 'UNORDERED_ROWS';
+        const where = whole ? '' : `${isSqliteFile(w.path) ? 'row' : 'byte'} ${w.offset}: `;
+        io.err.write(`utmpx ${this.command}: ${safe(w.path)}: ${where}${safe(w.message)}
+`);
       }
       const more = this.count > SHOWN ? ` (${this.count - SHOWN} more not shown)` : '';
       io.err.write(`utmpx ${this.command}: ${this.count} problem${this.count === 1 ? '' : 's'} in the file's records${more}` +

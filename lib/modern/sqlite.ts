@@ -5,8 +5,9 @@
  * for at most `maxRows` rows, then closed, so writers (sshd, PAM) wait at
  * most one batch and nothing stays open between batches.
  *
- * Errors are mapped here, in one place, to Node-style errors.
+ * Errors are made by lib/errors.ts (`sqliteError`).
  */
+import { sqliteError } from '../errors';
 import { fileHead } from '../file-source';
 import { type SqliteBatch, native } from '../native';
 
@@ -58,7 +59,7 @@ export function readRows(path: string, sql: string, params: Param[], maxRows: nu
   try {
     return new Rows(addon().sqliteRead(path, sql, params, maxRows, BUSY_TIMEOUT_MS));
   } catch (e) {
-    throw nodeError(e, path);
+    throw sqliteError(e, path, BUSY_TIMEOUT_MS);
   }
 }
 
@@ -67,66 +68,13 @@ export async function readRowsAsync(path: string, sql: string, params: Param[], 
   try {
     return new Rows(await addon().sqliteReadAsync(path, sql, params, maxRows, BUSY_TIMEOUT_MS));
   } catch (e) {
-    throw nodeError(e, path);
+    throw sqliteError(e, path, BUSY_TIMEOUT_MS);
   }
 }
 
 /** Whether this process can read SQLite databases, and with which library. */
 export function sqliteInfo(): { available: boolean; library: string | null; version: string | null; error: string | null } {
   return addon().sqliteInfo();
-}
-
-interface AddonError extends Error {
-  code?: string;
-  errno?: number;
-  syscall?: string;
-  path?: string;
-  sqliteCode?: number;
-  reason?: string;
-}
-
-/** The addon's error, as users meet it: a Node-style code and a message that says what to do. */
-function nodeError(e: unknown, path: string): Error {
-  const err = e as AddonError;
-  // Duck-typed: the addon's errors come from the main realm (not this one's Error under jest's vm).
-  if (typeof err !== 'object' || err === null || typeof err.code !== 'string') return err as Error;
-  const reason = err.reason ?? err.message;
-  const where = `${err.syscall} '${path}'`;
-  let code = err.code;
-  let message: string;
-  switch (code) {
-    case 'EACCES':
-    case 'EPERM':
-      message = `${code}: permission denied, ${where} (this database is readable only by root: run as root, or read a copy)`;
-      break;
-    case 'ENOENT':
-      message = `ENOENT: no such file or directory, ${where} (this system may keep no such database)`;
-      break;
-    case 'EISDIR':
-      message = `EISDIR: illegal operation on a directory, ${where} (pass the path of a database file)`;
-      break;
-    case 'ENOSYS':
-      message = `ENOSYS: ${reason}; reading '${path}' needs the SQLite library (libsqlite3.so.0: on Debian the package libsqlite3-0)`;
-      break;
-    case 'SQLITE_BUSY':
-    case 'SQLITE_LOCKED':
-      code = 'EBUSY';
-      message = `EBUSY: database is locked, ${where} (a writer held it for more than ${BUSY_TIMEOUT_MS} ms; try again)`;
-      break;
-    case 'SQLITE_CORRUPT':
-    case 'SQLITE_NOTADB':
-      message = `${code}: ${reason}, ${where} (the database is damaged or is not a SQLite database)`;
-      break;
-    default:
-      message = `${code}: ${reason}, ${where}`;
-  }
-  const out = new Error(message) as AddonError;
-  out.code = code;
-  if (err.errno !== undefined) out.errno = err.errno;
-  if (err.sqliteCode !== undefined) out.sqliteCode = err.sqliteCode;
-  out.syscall = err.syscall;
-  out.path = path;
-  return out;
 }
 
 /**
