@@ -68,7 +68,8 @@ export const MAX_HELD_ROWS = 100_000;
 
 const MAX_ID_SQL = 'SELECT max(ID) FROM wtmp';
 const COUNT_SQL = 'SELECT max(ID), count(*) FROM wtmp';
-const BOOTS_SQL = 'SELECT Login FROM wtmp WHERE Type = 1 AND ID <= ?1 AND Login IS NOT NULL ORDER BY Login';
+/** Boot times above ?2, ascending: paged on the time (a batch stops at 8 MB; equal times are one boot to the pairing). */
+const BOOTS_SQL = 'SELECT Login FROM wtmp WHERE Type = 1 AND ID <= ?1 AND Login > ?2 ORDER BY Login';
 const ROW_COLUMNS = 'ID, Type, User, Login, Logout, TTY, RemoteHost, Service';
 const ROWS_SQL = `SELECT ${ROW_COLUMNS} FROM wtmp WHERE ID > ?1 AND ID <= ?2 ORDER BY ID LIMIT ?3`;
 const ROWS_DESC_SQL = `SELECT ${ROW_COLUMNS} FROM wtmp WHERE ID < ?1 ORDER BY ID DESC LIMIT ?2`;
@@ -118,8 +119,9 @@ class RowScan {
   /** Rows up to maxId when the read began, and those this read saw. */
   private countAtStart = 0;
   private seen = 0;
-  /** Boot times (µs, ascending), when wanted. */
+  /** Boot times (µs, ascending), when wanted: null until all are read. */
   boots: number[] | null;
+  private bootsSoFar: number[] = [];
 
   constructor(private readonly path: string, withBoots: boolean, private readonly report?: Report) {
     this.boots = withBoots ? null : [];
@@ -128,7 +130,10 @@ class RowScan {
   step(): Step | null {
     if (this.finished) return null;
     if (this.maxId === null) return { sql: COUNT_SQL, params: [], maxRows: 1 };
-    if (this.boots === null) return { sql: BOOTS_SQL, params: [this.maxId], maxRows: 1e7 };
+    if (this.boots === null) {
+      const after = this.bootsSoFar.length ? this.bootsSoFar[this.bootsSoFar.length - 1] : -9e18;
+      return { sql: BOOTS_SQL, params: [this.maxId, after], maxRows: 1e7 };
+    }
     return { sql: ROWS_SQL, params: [this.lastId, this.maxId, BATCH_ROWS], maxRows: BATCH_ROWS };
   }
 
@@ -141,9 +146,12 @@ class RowScan {
       return [];
     }
     if (this.boots === null) {
-      const boots: number[] = [];
-      for (let r = 0; r < rows.length; r++) boots.push(rows.number(r, 0)!);
-      this.boots = boots;
+      const before = this.bootsSoFar.length;
+      for (let r = 0; r < rows.length; r++) {
+        const login = rows.number(r, 0);
+        if (login !== null) this.bootsSoFar.push(login); // a TEXT time sorts above every number: not a boot time
+      }
+      if (rows.complete || this.bootsSoFar.length === before) this.boots = this.bootsSoFar;
       return [];
     }
     const out = rowsOf(rows, this.path, this.report);
