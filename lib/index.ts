@@ -14,7 +14,7 @@ export { UtmpRecordError } from './warnings';
 export type { UtmpWarning, UtmpWarningCode, WarningOptions } from './warnings';
 export type { NativePlatform } from './native';
 export { LastlogFile, lastLogin, lastLoginAsync } from './lastlog';
-export type { LastlogEntry, LastlogFileOptions, LastlogKey } from './lastlog';
+export type { LastlogEntry, LastlogFileOptions, LastlogKey, LastlogLayout, LastlogLayoutName } from './lastlog';
 export { sessions, sessionsAsync } from './sessions';
 export type { Session, SessionEnd, SessionKind, SessionsOptions } from './sessions';
 export {
@@ -32,7 +32,7 @@ export type {
   WatchOptions, WatchFileKind, WatchEvent, WatchEventType, WatchWarning, WatchItem, WatchPosition, WatchSource,
 } from './watch';
 export { historySource } from './sessions';
-export { lastlogSource } from './lastlog';
+export { LASTLOG_LAYOUTS, detectLastlogLayout, lastlogSource } from './lastlog';
 export { wtmpdbRows, wtmpdbRowsAsync } from './modern/wtmpdb';
 export type { WtmpdbRow } from './modern/wtmpdb';
 export { lastlog2Rows, lastlog2RowsAsync } from './modern/lastlog2';
