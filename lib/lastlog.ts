@@ -126,7 +126,8 @@ export function detectLastlogLayout(path: string, host: LastlogLayout): LastlogL
   let tail: Buffer;
   let size: number;
   try {
-    const fd = fs.openSync(path, 'r');
+    // O_NONBLOCK: a FIFO must not block the open (the reader then refuses it).
+    const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     try {
       const st = fs.fstatSync(fd);
       if (!st.isFile()) return host;

