@@ -44,7 +44,10 @@ describe.each(ARCHES)('files written on %s', (arch) => {
   });
 
   test('utmpx who -f prints what its who printed; utmpx last prints what its last printed', () => {
-    expect(utmpxIn(env, 'who', '-f', fixture(arch, 'utmp')).stdout).toBe(printed(arch, 'utmp.who'));
+    // Debian 12's armhf who is built with 64-bit time_t and misreads glibc's 384-byte
+    // records' dates (see test/arch/arch.test.ts): there, every column but the date.
+    const noDate = (text: string) => (arch === 'armhf' ? text.replace(/^(\S+ +\S+ +).*?( \(.*\))?$/gm, '$1DATE$2') : text);
+    expect(noDate(utmpxIn(env, 'who', '-f', fixture(arch, 'utmp')).stdout)).toBe(noDate(printed(arch, 'utmp.who')));
     expect(utmpxIn(env, 'last', '-f', fixture(arch, 'wtmp')).stdout).toBe(printed(arch, 'wtmp.last'));
     expect(utmpxIn(env, 'last', '-F', '-f', fixture(arch, 'wtmp')).stdout).toBe(printed(arch, 'wtmp.last-F'));
     expect(utmpxIn(env, 'last', '-x', '-f', fixture(arch, 'dumped')).stdout).toBe(printed(arch, 'dumped.last-x'));

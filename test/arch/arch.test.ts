@@ -179,12 +179,22 @@ maybe(`utmpx on ${ARCH}, against this architecture's own writers and tools`, () 
   test('utmpx who prints what who prints; users() and bootTime() agree with who', () => {
     // who, as users(), leaves out bob: his login process (pid 4243) is gone.
     const theirs = out(['who']);
-    expect(utmpx('who')).toBe(theirs);
+    if (ARCH === 'armhf') {
+      // Debian 12's armhf coreutils is built with 64-bit time_t: its who hands glibc's
+      // 384-byte records to a 400-byte struct and prints a wrong date (year 3331 for
+      // this 2024 login; utmpdump and glibc's own getutxent read 2024, checked above).
+      // Every column but the date must still agree.
+      const noDate = (text: string) => text.replace(/^(\S+ +\S+ +).*?( \(.*\))?$/gm, '$1DATE$2');
+      expect(noDate(utmpx('who'))).toBe(noDate(theirs));
+      expect(theirs).not.toContain('2024-01-15');
+    } else {
+      expect(utmpx('who')).toBe(theirs);
+    }
     expect(facts.users).toEqual(theirs.split('\n').filter(Boolean).map((l) => l.split(' ')[0]));
     expect(facts.users).toEqual(['alice']);
     const dumpedUsers = out(['utmpdump', '/run/utmp']).split('\n').filter(Boolean).map(parseDumpLine).filter((d) => d.type === 7);
     expect(facts.allUsers).toEqual(dumpedUsers.map((d) => d.user));
-    expect(out(['who', '-b'])).toMatch(/system boot\s+2024-01-15 09:00/);
+    if (ARCH !== 'armhf') expect(out(['who', '-b'])).toMatch(/system boot\s+2024-01-15 09:00/); // armhf: 1970 (above)
     const boot = out(['utmpdump', '/run/utmp']).split('\n').filter(Boolean).map(parseDumpLine).find((d) => d.type === 2);
     expect(facts.bootTime).toBe(Date.parse(boot!.time.replace(/,\d+/, '')));
   });
