@@ -14,7 +14,7 @@ export { UtmpRecordError } from './warnings';
 export type { UtmpWarning, UtmpWarningCode, WarningOptions } from './warnings';
 export type { NativePlatform } from './native';
 export { LastlogFile, lastLogin, lastLoginAsync } from './lastlog';
-export type { LastlogEntry, LastlogFileOptions, LastlogKey } from './lastlog';
+export type { LastlogEntry, LastlogFileOptions, LastlogKey, LastlogLayout, LastlogLayoutName } from './lastlog';
 export { sessions, sessionsAsync } from './sessions';
 export type { Session, SessionEnd, SessionKind, SessionsOptions } from './sessions';
 export {
@@ -37,7 +37,7 @@ export type { WatchSourceName, SourcePosition, FilePosition, SlotsPosition, Sour
 export type { SourceEvent, SourceWarning } from './watch/events';
 export type { ReadProgress } from './entry-cursor';
 export { historySource } from './sessions';
-export { lastlogSource } from './lastlog';
+export { LASTLOG_LAYOUTS, detectLastlogLayout, lastlogSource } from './lastlog';
 export { wtmpdbRows, wtmpdbRowsAsync } from './modern/wtmpdb';
 export type { WtmpdbRow, WtmpdbRowsOptions } from './modern/wtmpdb';
 export { lastlog2Rows, lastlog2RowsAsync } from './modern/lastlog2';

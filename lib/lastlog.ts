@@ -15,12 +15,13 @@
  *   the legacy file, which those systems no longer write.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import { MAX_DATE_MS, dateCanHold, devicePath } from './entry';
 import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2RowAsync, lastlog2Rows, lastlog2RowsAsync } from './modern/lastlog2';
 import type { DataSource } from './modern/source';
 import { isSqliteFile } from './modern/sqlite';
 import { native } from './native';
-import { argumentError, checkPathArgument } from './errors';
+import { argumentError, checkPathArgument, fileError } from './errors';
 import { LASTLOG2_PATH } from './platform';
 import { type UtmpWarning, type WarningOptions, WarningSink, invalidTime, timeOutOfRange } from './warnings';
 
@@ -65,6 +66,100 @@ export interface LastlogFileOptions extends WarningOptions {
    * is; without a path, lastlog2's database where it exists, else lastlog.
    */
   source?: 'lastlog' | 'lastlog2' | 'auto';
+  /**
+   * The record format of a legacy lastlog file (Linux), for a file copied from
+   * another machine: `lastlog-292-le` (x86-64, i386, armhf), `lastlog-296-le`
+   * (aarch64: an 8-byte `ll_time`), `lastlog-296-be` (s390x), `lastlog-292-be`
+   * (32-bit big-endian), `host` (this machine's), or `auto` (default): a
+   * given path is read in the format its size and last record fit (the last
+   * record of a lastlog file is always a login), the host's when in doubt.
+   */
+  layout?: LastlogLayoutName | 'host' | 'auto';
+}
+
+/** The record formats of glibc's `struct lastlog`: its size and byte order. */
+export type LastlogLayoutName = 'lastlog-292-le' | 'lastlog-292-be' | 'lastlog-296-le' | 'lastlog-296-be';
+
+/** A lastlog record format: `ll_time` of `timeSize` bytes, then `ll_line[32]`, `ll_host[256]`. */
+export interface LastlogLayout {
+  name: LastlogLayoutName;
+  size: 292 | 296;
+  timeSize: 4 | 8;
+  littleEndian: boolean;
+}
+
+export const LASTLOG_LAYOUTS: Readonly<Record<LastlogLayoutName, LastlogLayout>> = {
+  'lastlog-292-le': { name: 'lastlog-292-le', size: 292, timeSize: 4, littleEndian: true },
+  'lastlog-292-be': { name: 'lastlog-292-be', size: 292, timeSize: 4, littleEndian: false },
+  'lastlog-296-le': { name: 'lastlog-296-le', size: 296, timeSize: 8, littleEndian: true },
+  'lastlog-296-be': { name: 'lastlog-296-be', size: 296, timeSize: 8, littleEndian: false },
+};
+
+/** This machine's lastlog format, from the addon's sizeof(struct lastlog); null where lastlog is no such file. */
+function hostLastlogLayout(): LastlogLayout | null {
+  const size = addon().lastlog.recordSize;
+  const littleEndian = os.endianness() === 'LE';
+  if (size === 292) return littleEndian ? LASTLOG_LAYOUTS['lastlog-292-le'] : LASTLOG_LAYOUTS['lastlog-292-be'];
+  if (size === 296) return littleEndian ? LASTLOG_LAYOUTS['lastlog-296-le'] : LASTLOG_LAYOUTS['lastlog-296-be'];
+  return null;
+}
+
+const YEAR_1980 = 315532800;
+
+// ll_time of the record ending at the end of `tail`, read in `layout`.
+function lastTime(tail: Buffer, layout: LastlogLayout): number {
+  const at = tail.length - layout.size;
+  if (layout.timeSize === 4) return layout.littleEndian ? tail.readUInt32LE(at) : tail.readUInt32BE(at);
+  return Number(layout.littleEndian ? tail.readBigInt64LE(at) : tail.readBigInt64BE(at));
+}
+
+/**
+ * The format of the lastlog file at `path`. A lastlog file ends with the
+ * record of its highest uid, a login: the formats whose record size divides
+ * the file are tried on that record, the host's first; the first whose time
+ * is a date from 1980 to a year from now wins, else the first with any time
+ * at all, else the host's. (Read as 292-byte records, a 296-byte little-endian
+ * file shows the zero upper half of an `ll_time`; a big-endian one, its bytes
+ * reversed: years off.) Unreadable files are left to the reader to report.
+ */
+export function detectLastlogLayout(path: string, host: LastlogLayout): LastlogLayout {
+  let tail: Buffer;
+  let size: number;
+  try {
+    // O_NONBLOCK: a FIFO must not block the open (the reader then refuses it).
+    const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) return host;
+      size = st.size;
+      tail = Buffer.alloc(Math.min(size, 296));
+      fs.readSync(fd, tail, 0, tail.length, size - tail.length);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return host;
+  }
+  const candidates = [host, ...Object.values(LASTLOG_LAYOUTS).filter((l) => l !== host)]
+    .filter((l) => size > 0 && size % l.size === 0 && tail.length >= l.size);
+  const yearFromNow = Date.now() / 1000 + 366 * 86400;
+  return candidates.find((l) => lastTime(tail, l) >= YEAR_1980 && lastTime(tail, l) <= yearFromNow) ??
+    candidates.find((l) => lastTime(tail, l) > 0 && lastTime(tail, l) < 2 ** 32) ?? host;
+}
+
+function lastlogLayout(path: string | undefined, layout: LastlogFileOptions['layout'] = 'auto'): LastlogLayout | null {
+  if (layout !== 'auto' && layout !== 'host' && !Object.hasOwn(LASTLOG_LAYOUTS, layout)) {
+    throw new TypeError(`The "layout" option must be 'auto', 'host' or one of ${Object.keys(LASTLOG_LAYOUTS).join(', ')}; received ${String(layout)}`);
+  }
+  const host = hostLastlogLayout();
+  if (host === null) {
+    if (layout === 'auto' || layout === 'host') return null;
+    throw fileError('ENOSYS', 38, `this platform keeps last logins in its own database, not a Linux lastlog file (${layout})`,
+      'open', path ?? '', 'read a Linux lastlog file on Linux');
+  }
+  if (layout === 'host') return host;
+  if (layout !== 'auto') return LASTLOG_LAYOUTS[layout];
+  return path === undefined ? host : detectLastlogLayout(path, host);
 }
 
 /** Which last-login database {@link LastlogFile} reads for `path` and `source`. */
@@ -102,10 +197,10 @@ interface ScanBatch {
 
 /** The addon's lastlog functions (src-native/lastlog_reader.h). */
 interface LastlogAddon {
-  readLastlog(path: string | undefined, key: LastlogKey): ReadResult;
-  readLastlogAsync(path: string | undefined, key: LastlogKey): Promise<ReadResult>;
-  scanLastlog(path: string | undefined, offset: number, maxRecords: number, names: boolean): ScanBatch;
-  scanLastlogAsync(path: string | undefined, offset: number, maxRecords: number, names: boolean): Promise<ScanBatch>;
+  readLastlog(path: string | undefined, key: LastlogKey, layout?: LastlogLayout): ReadResult;
+  readLastlogAsync(path: string | undefined, key: LastlogKey, layout?: LastlogLayout): Promise<ReadResult>;
+  scanLastlog(path: string | undefined, offset: number, maxRecords: number, names: boolean, layout?: LastlogLayout): ScanBatch;
+  scanLastlogAsync(path: string | undefined, offset: number, maxRecords: number, names: boolean, layout?: LastlogLayout): Promise<ScanBatch>;
   lastlog: { recordSize: number; source: 'file' | 'utxdb' | 'getlastlogx' | 'none' };
   paths: { lastlog: string };
 }
@@ -192,6 +287,11 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
   /** The database read: the legacy `lastlog`, or `lastlog2` (SQLite). */
   readonly source: 'lastlog' | 'lastlog2';
   private accountsRead: Accounts | null = null;
+  /**
+   * The record format the legacy file is read in (see the `layout` option);
+   * null for lastlog2 and where the platform's last logins are no such file.
+   */
+  readonly layout: LastlogLayout | null;
 
   /**
    * @param path a lastlog file; by default the system's (`/var/log/lastlog`
@@ -206,6 +306,12 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
     this.path = path ?? (this.source === 'lastlog2' ? LASTLOG2_PATH : addon().paths.lastlog);
     this.sink = new WarningSink(options);
     this.resolveUsers = options.resolveUsers ?? true;
+    this.layout = this.source === 'lastlog' ? lastlogLayout(path, options.layout) : null;
+  }
+
+  // The format handed to the addon: undefined for its own (and off Linux).
+  private get foreign(): LastlogLayout | undefined {
+    return this.layout === null || this.layout === hostLastlogLayout() ? undefined : this.layout;
   }
 
   /** Problems found so far (a partial record at the end); cleared when a new loop starts. */
@@ -241,7 +347,7 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
       const row = key.name === null ? null : lastlog2Row(this.path, key.name);
       return { uid: key.uid, entry: row && fromLastlog2(row, this.accounts(), this.sink, this.path) };
     }
-    const result = addon().readLastlog(this.givenPath, checkKey(userOrUid));
+    const result = addon().readLastlog(this.givenPath, checkKey(userOrUid), this.foreign);
     return { uid: result.uid, entry: this.settle(result) };
   }
 
@@ -257,7 +363,7 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
       const row = key.name === null ? null : await lastlog2RowAsync(this.path, key.name);
       return { uid: key.uid, entry: row && fromLastlog2(row, this.accounts(), this.sink, this.path) };
     }
-    const result = await addon().readLastlogAsync(this.givenPath, checkKey(userOrUid));
+    const result = await addon().readLastlogAsync(this.givenPath, checkKey(userOrUid), this.foreign);
     return { uid: result.uid, entry: this.settle(result) };
   }
 
@@ -273,7 +379,7 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
     }
     let offset = 0;
     for (;;) {
-      const batch = addon().scanLastlog(this.givenPath, offset, BATCH_RECORDS, this.resolveUsers);
+      const batch = addon().scanLastlog(this.givenPath, offset, BATCH_RECORDS, this.resolveUsers, this.foreign);
       for (const raw of batch.records) yield toLastlogEntry(raw);
       if (batch.done) return this.checkTail(batch.fileSize);
       offset = batch.next;
@@ -292,7 +398,7 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
     }
     let offset = 0;
     for (;;) {
-      const batch = await addon().scanLastlogAsync(this.givenPath, offset, BATCH_RECORDS, this.resolveUsers);
+      const batch = await addon().scanLastlogAsync(this.givenPath, offset, BATCH_RECORDS, this.resolveUsers, this.foreign);
       for (const raw of batch.records) yield toLastlogEntry(raw);
       if (batch.done) return this.checkTail(batch.fileSize);
       offset = batch.next;
@@ -323,7 +429,7 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
   }
 
   private settle(result: ReadResult): LastlogEntry | null {
-    const size = addon().lastlog.recordSize;
+    const size = this.layout?.size ?? 0;
     if (result.record === null && result.uid !== null && size > 0) {
       const offset = result.uid * size;
       if (offset < result.fileSize && offset + size > result.fileSize) this.reportTail(result.fileSize);
@@ -332,12 +438,12 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
   }
 
   private checkTail(fileSize: number): void {
-    const size = addon().lastlog.recordSize;
+    const size = this.layout?.size ?? 0;
     if (size > 0 && fileSize % size !== 0) this.reportTail(fileSize);
   }
 
   private reportTail(fileSize: number): void {
-    const size = addon().lastlog.recordSize;
+    const size = this.layout?.size ?? 0;
     const trailing = fileSize % size;
     this.sink.report({
       code: 'TRAILING_BYTES',

@@ -46,6 +46,7 @@ export type LayoutName =
   | 'glibc-384-be'
   | 'glibc-400-le'
   | 'glibc-400-be'
+  | 'glibc-384-t64-le'
   | 'macos-628-le'
   | 'macos-628-be';
 
@@ -81,6 +82,20 @@ function glibc400(littleEndian: boolean): RecordLayout {
   };
 }
 
+// Debian 13 armhf (the t64 ABI): programs built with _TIME_BITS=64 see a
+// 400-byte struct (8-byte ut_tv at 344), but glibc itself keeps 384-byte
+// records and copies the first 384 bytes of theirs: session at 336, 4 bytes of
+// padding, tv_sec and tv_usec as int64 at 344 and 352, the address at 360.
+// Measured with glibc 2.41 (libc6 2.41-12 armhf) under qemu: see README.
+function glibc384t64(): RecordLayout {
+  return {
+    ...glibc400(true),
+    name: 'glibc-384-t64-le',
+    description: 'glibc, 32-bit ABI with 64-bit time (Debian 13 armhf), 384 bytes, little-endian',
+    size: 384, session: s32(336),
+  };
+}
+
 // macOS on-disk struct utmpx32: user first, no exit/session/address.
 function macos628(littleEndian: boolean): RecordLayout {
   return {
@@ -98,6 +113,7 @@ export const LAYOUTS: Readonly<Record<LayoutName, RecordLayout>> = {
   'glibc-384-be': glibc384(false),
   'glibc-400-le': glibc400(true),
   'glibc-400-be': glibc400(false),
+  'glibc-384-t64-le': glibc384t64(),
   'macos-628-le': macos628(true),
   'macos-628-be': macos628(false),
 };

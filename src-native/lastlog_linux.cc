@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -26,17 +27,51 @@ namespace utmpx_addon {
 
 namespace {
 
-constexpr uint64_t kRecordSize = sizeof(struct lastlog);
+// This machine's struct lastlog: ll_time, ll_line[32], ll_host[256], padded
+// to ll_time's alignment.
+constexpr uint32_t kHostTimeSize = sizeof(((struct lastlog*)nullptr)->ll_time);
+constexpr uint64_t kLineSize = 32;
+constexpr uint64_t kHostSize = 256;
+constexpr uint64_t RecordSizeOf(uint64_t time_size) {
+  return (time_size + kLineSize + kHostSize + time_size - 1) / time_size * time_size;
+}
+static_assert(RecordSizeOf(kHostTimeSize) == sizeof(struct lastlog), "struct lastlog is ll_time, ll_line, ll_host");
+
+// The format a file is read in: the one asked for, or this machine's.
+struct Format {
+  uint64_t time_size;
+  bool big_endian;
+  uint64_t record_size;
+};
+
+Format FormatOf(const LastlogFormat& asked) {
+  if (asked.time_size == 0) {
+    return {kHostTimeSize, __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__, sizeof(struct lastlog)};
+  }
+  return {asked.time_size, asked.big_endian, RecordSizeOf(asked.time_size)};
+}
 
 // Bytes of one call of a scan: bounds the time of a step on a dense file or
 // where the filesystem cannot report holes.
 constexpr uint64_t kScanBudgetBytes = 8u << 20;
 
 // x86-64 glibc stores an int32 (read unsigned, valid to 2106, as ut_tv.tv_sec);
-// ABIs with a 64-bit time store time_t.
-double LastlogSeconds(const struct lastlog& ll) {
-  if constexpr (sizeof ll.ll_time == 4) return static_cast<double>(static_cast<uint32_t>(ll.ll_time));
-  return static_cast<double>(ll.ll_time);
+// ABIs with a 64-bit time store time_t. Assembled byte by byte: the file may
+// come from a machine of the other byte order.
+double LastlogSeconds(const unsigned char* p, const Format& f) {
+  uint64_t v = 0;
+  for (uint64_t i = 0; i < f.time_size; i++) {
+    v |= static_cast<uint64_t>(p[f.big_endian ? i : f.time_size - 1 - i]) << (8 * (f.time_size - 1 - i));
+  }
+  if (f.time_size == 4) return static_cast<double>(static_cast<uint32_t>(v));
+  return static_cast<double>(static_cast<int64_t>(v));
+}
+
+// A string field: bounded by its size, cut at the first NUL.
+std::string Field(const unsigned char* p, size_t size) {
+  const void* nul = memchr(p, 0, size);
+  size_t len = nul ? static_cast<size_t>(static_cast<const unsigned char*>(nul) - p) : size;
+  return std::string(reinterpret_cast<const char*>(p), len);
 }
 
 // An open lastlog file and its size; closes itself.
@@ -77,13 +112,14 @@ class LastlogFd {
 };
 
 // A record with a login (never-logged-in slots and holes read as time 0).
-std::optional<LastlogRecord> Decode(const struct lastlog& ll, uint64_t uid, bool names) {
-  if (ll.ll_time == 0) return std::nullopt;
+std::optional<LastlogRecord> Decode(const unsigned char* p, const Format& f, uint64_t uid, bool names) {
+  double time = LastlogSeconds(p, f);
+  if (time == 0) return std::nullopt;
   LastlogRecord r;
   r.uid = static_cast<double>(uid);
-  r.time = LastlogSeconds(ll);
-  r.line = LastlogField(ll.ll_line);
-  r.host = LastlogField(ll.ll_host);
+  r.time = time;
+  r.line = Field(p + f.time_size, kLineSize);
+  r.host = Field(p + f.time_size + kLineSize, kHostSize);
   if (names) ResolveName(&r);
   return r;
 }
@@ -119,13 +155,14 @@ LastlogRead PlatformReadLastlog(const LastlogPath& path, const LastlogKey& key) 
   std::optional<uint32_t> uid = KeyUid(key, path.shown, &res.error);
   if (res.error.failed() || !uid) return res;
   res.uid = *uid;
-  // One pread at uid * sizeof(struct lastlog); a slot past the end, or cut
-  // short by the end of the file, is no login.
-  uint64_t offset = static_cast<uint64_t>(*uid) * kRecordSize;
-  if (offset + kRecordSize > file.size()) return res;
-  struct lastlog ll;
-  if (!file.ReadAt(reinterpret_cast<char*>(&ll), sizeof ll, offset, &res.error)) return res;
-  res.record = Decode(ll, *uid, true);
+  // One pread at uid * the record size; a slot past the end, or cut short by
+  // the end of the file, is no login.
+  const Format f = FormatOf(path.format);
+  uint64_t offset = static_cast<uint64_t>(*uid) * f.record_size;
+  if (offset + f.record_size > file.size()) return res;
+  std::vector<unsigned char> record(f.record_size);
+  if (!file.ReadAt(reinterpret_cast<char*>(record.data()), record.size(), offset, &res.error)) return res;
+  res.record = Decode(record.data(), f, *uid, true);
   return res;
 }
 
@@ -134,12 +171,14 @@ LastlogScan PlatformScanLastlog(const LastlogPath& path, double offset, size_t m
   LastlogFd file(path.shown, &res.error);
   if (res.error.failed()) return res;
   res.file_size = static_cast<double>(file.size());
+  const Format f = FormatOf(path.format);
+  const uint64_t kRecordSize = f.record_size;
   // Only whole records; JS reports the trailing bytes.
   const uint64_t end = file.size() / kRecordSize * kRecordSize;
   uint64_t pos = (static_cast<uint64_t>(offset) + kRecordSize - 1) / kRecordSize * kRecordSize;
   uint64_t scanned = 0;
   constexpr size_t kChunkRecords = 1024;
-  std::vector<struct lastlog> chunk(kChunkRecords);
+  std::vector<unsigned char> chunk(kChunkRecords * kRecordSize);
 
   while (pos < end && res.records.size() < max_records && scanned < kScanBudgetBytes) {
     uint64_t data = 0, hole = 0;
@@ -162,7 +201,9 @@ LastlogScan PlatformScanLastlog(const LastlogPath& path, double offset, size_t m
       scanned += count * kRecordSize;
       size_t i = 0;
       for (; i < count && res.records.size() < max_records; i++) {
-        if (auto r = Decode(chunk[i], pos / kRecordSize + i, names)) res.records.push_back(std::move(*r));
+        if (auto r = Decode(chunk.data() + i * kRecordSize, f, pos / kRecordSize + i, names)) {
+          res.records.push_back(std::move(*r));
+        }
       }
       pos += i * kRecordSize;
     }
@@ -173,7 +214,7 @@ LastlogScan PlatformScanLastlog(const LastlogPath& path, double offset, size_t m
 }
 
 LastlogSource PlatformLastlogSource() {
-  return {"file", static_cast<double>(kRecordSize)};
+  return {"file", static_cast<double>(sizeof(struct lastlog))};
 }
 
 }  // namespace utmpx_addon

@@ -82,18 +82,32 @@ std::optional<uint32_t> KeyUid(const LastlogKey& key, const std::string& path, S
 
 namespace {
 
-LastlogPath PathOf(const std::optional<std::string>& given) {
-  return {given, given ? *given : std::string(UTMPX_PATH_LASTLOG)};
+LastlogPath PathOf(const std::optional<std::string>& given, const LastlogFormat& format) {
+  return {given, given ? *given : std::string(UTMPX_PATH_LASTLOG), format};
 }
 
-LastlogRead Read(const std::optional<std::string>& path, const LastlogKey& key) {
-  return PlatformReadLastlog(PathOf(path), key);
+LastlogRead Read(const std::optional<std::string>& path, const LastlogKey& key, const LastlogFormat& format) {
+  return PlatformReadLastlog(PathOf(path, format), key);
 }
 
 // `names`: resolve uids to account names (getpwuid_r per record: ~6 us for
 // an account, ~70 us for a uid without one where nsswitch asks systemd).
-LastlogScan Scan(const std::optional<std::string>& path, double offset, size_t max_records, bool names) {
-  return PlatformScanLastlog(PathOf(path), offset, max_records, names);
+LastlogScan Scan(const std::optional<std::string>& path, double offset, size_t max_records, bool names,
+                 const LastlogFormat& format) {
+  return PlatformScanLastlog(PathOf(path, format), offset, max_records, names);
+}
+
+// An optional { timeSize: 4 | 8, littleEndian } at info[index]: a file of
+// another machine's struct lastlog (lib/lastlog.ts checks it first).
+LastlogFormat FormatArgument(const Napi::CallbackInfo& info, size_t index) {
+  LastlogFormat format;
+  if (info.Length() <= index || !info[index].IsObject()) return format;
+  Napi::Object o = info[index].As<Napi::Object>();
+  double time_size = o.Get("timeSize").ToNumber().DoubleValue();
+  if (time_size != 4 && time_size != 8) throw Napi::TypeError::New(info.Env(), "timeSize must be 4 or 8");
+  format.time_size = static_cast<uint32_t>(time_size);
+  format.big_endian = !o.Get("littleEndian").ToBoolean().Value();
+  return format;
 }
 
 Napi::Value RecordToJs(Napi::Env env, const LastlogRecord& r) {
@@ -164,25 +178,29 @@ ScanArgs ScanArguments(const Napi::CallbackInfo& info) {
 }  // namespace
 
 Napi::Value ReadLastlogSync(const Napi::CallbackInfo& info) {
-  return ReadToJs(info.Env(), Read(PathArgument(info), KeyArg(info)));
+  return ReadToJs(info.Env(), Read(PathArgument(info), KeyArg(info), FormatArgument(info, 2)));
 }
 
 Napi::Value ReadLastlogAsync(const Napi::CallbackInfo& info) {
   auto path = PathArgument(info);
   LastlogKey key = KeyArg(info);
-  return QueuePromise<LastlogRead>(info.Env(), "utmpx:lastlog", [path, key] { return Read(path, key); }, ReadToJs);
+  LastlogFormat format = FormatArgument(info, 2);
+  return QueuePromise<LastlogRead>(info.Env(), "utmpx:lastlog", [path, key, format] { return Read(path, key, format); },
+                                   ReadToJs);
 }
 
 Napi::Value ScanLastlogSync(const Napi::CallbackInfo& info) {
   ScanArgs a = ScanArguments(info);
-  return ScanToJs(info.Env(), Scan(PathArgument(info), a.offset, a.max_records, a.names));
+  return ScanToJs(info.Env(), Scan(PathArgument(info), a.offset, a.max_records, a.names, FormatArgument(info, 4)));
 }
 
 Napi::Value ScanLastlogAsync(const Napi::CallbackInfo& info) {
   auto path = PathArgument(info);
   ScanArgs a = ScanArguments(info);
+  LastlogFormat format = FormatArgument(info, 4);
   return QueuePromise<LastlogScan>(info.Env(), "utmpx:lastlog",
-                                   [path, a] { return Scan(path, a.offset, a.max_records, a.names); }, ScanToJs);
+                                   [path, a, format] { return Scan(path, a.offset, a.max_records, a.names, format); },
+                                   ScanToJs);
 }
 
 Napi::Object LastlogInfo(Napi::Env env) {

@@ -54,11 +54,22 @@ struct LastlogKey {
   std::string name;
 };
 
-// The database asked for: the path given (none: the system's) and the name
-// errors carry (the path, or the platform's default one).
+// The record format of a Linux lastlog file: glibc's `struct lastlog` of the
+// machine that wrote it. `ll_time` is 4 bytes on x86-64, i386 and armhf (292-byte
+// records) and 8 on aarch64 and s390x (296); s390x is big-endian. time_size 0:
+// this machine's own struct lastlog.
+struct LastlogFormat {
+  uint32_t time_size = 0;
+  bool big_endian = false;
+};
+
+// The database asked for: the path given (none: the system's), the name
+// errors carry (the path, or the platform's default one) and, for a file from
+// another machine, its record format.
 struct LastlogPath {
   std::optional<std::string> given;
   std::string shown;
+  LastlogFormat format;
 };
 
 struct LastlogRead {
