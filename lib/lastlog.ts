@@ -149,7 +149,7 @@ export function detectLastlogLayout(path: string, host: LastlogLayout): LastlogL
 
 function lastlogLayout(path: string | undefined, layout: LastlogFileOptions['layout'] = 'auto'): LastlogLayout | null {
   if (layout !== 'auto' && layout !== 'host' && !Object.hasOwn(LASTLOG_LAYOUTS, layout)) {
-    throw new TypeError(`The "layout" option must be 'auto', 'host' or one of ${Object.keys(LASTLOG_LAYOUTS).join(', ')}; received ${String(layout)}`);
+    throw argumentError('ERR_INVALID_ARG_VALUE', `The "layout" option must be 'auto', 'host' or one of ${Object.keys(LASTLOG_LAYOUTS).join(', ')}; received ${String(layout)}`);
   }
   const host = hostLastlogLayout();
   if (host === null) {

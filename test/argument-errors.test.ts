@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { LastlogFile, UtmpFile, sessions, sessionsAsync, users } from '../lib';
+import { LastlogFile, UtmpFile, sessions, sessionsAsync, users, watch } from '../lib';
 import { tempDir } from './helpers/utmpdump';
 
 let dir: string;
@@ -60,6 +60,10 @@ const cases: [string, string, () => unknown][] = [
   ['sessions(f, { source: "bogus" })', 'ERR_INVALID_ARG_VALUE', () => [...sessions(file, { source: 'bogus' as 'auto' })]],
   ['sessionsAsync(f, { newestFirst, stream })', 'ERR_INCOMPATIBLE_OPTION_PAIR', () => sessionsAsync(file, { newestFirst: true, stream: true })],
   ['users({ path, source: "logind" })', 'ERR_INCOMPATIBLE_OPTION_PAIR', () => users({ path: file, source: 'logind' })],
+  ['new LastlogFile(f, { layout: "vax" })', 'ERR_INVALID_ARG_VALUE', () => new LastlogFile(file, { layout: 'vax' as 'auto' })],
+  ['watch({ sources: ["bogus"] })', 'ERR_INVALID_ARG_VALUE', () => watch({ sources: ['bogus' as 'wtmp'] })],
+  ['watch({ pollInterval: 1 })', 'ERR_OUT_OF_RANGE', () => watch({ pollInterval: 1 })],
+  ['watch({ since: "x" })', 'ERR_INVALID_ARG_TYPE', () => watch({ since: 'x' as unknown as Date })],
 ];
 
 test.each(cases)('%s: %s, of the class Node gives it', async (_name, code, call) => {

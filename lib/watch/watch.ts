@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { LayoutName } from '../layouts';
-import { checkPathArgument } from '../errors';
+import { argumentError, checkPathArgument } from '../errors';
 import { paths } from '../platform';
 import { failedEvent, historyEvent, type WatchItem } from './events';
 import { AppendFileSource } from './file-source';
@@ -82,7 +82,7 @@ function sourcesFor(file: string | { path: string; kind: WatchFileKind }, layout
   if (kind === 'btmp') return [new AppendFileSource('btmp', abs, failedEvent, layout)];
   if (kind === 'wtmp') return [new AppendFileSource('wtmp', abs, historyEvent, layout)];
   if (kind === 'wtmpdb') return [new WtmpdbSource(abs)];
-  throw new TypeError(`The "kind" of a watched file must be 'utmp', 'wtmp', 'btmp' or 'wtmpdb' (got ${String(kind)})`);
+  throw argumentError('ERR_INVALID_ARG_VALUE', `The "kind" of a watched file must be 'utmp', 'wtmp', 'btmp' or 'wtmpdb' (got ${String(kind)})`);
 }
 
 /** The sources a watch with these options reads. @internal */
@@ -94,7 +94,7 @@ export function chooseSources(options: WatchOptions): WatchSource[] {
     if (name === 'logind') return [new LogindSource()];
     if (name === 'wtmpdb') return [new WtmpdbSource(historySource(undefined, { source: 'wtmpdb' }).path)];
     if (name !== 'utmp' && name !== 'wtmp' && name !== 'btmp') {
-      throw new TypeError(`The "sources" option takes 'wtmp', 'wtmpdb', 'btmp', 'utmp' or 'logind' (got ${String(name)})`);
+      throw argumentError('ERR_INVALID_ARG_VALUE', `The "sources" option takes 'wtmp', 'wtmpdb', 'btmp', 'utmp' or 'logind' (got ${String(name)})`);
     }
     return sourcesFor({ path: paths()[name], kind: name }, layout);
   }));
@@ -215,14 +215,14 @@ export class Watch implements AsyncIterableIterator<WatchItem> {
  */
 export function watch(options: WatchOptions = {}): Watch {
   if (options.since !== undefined && options.position !== undefined) {
-    throw new TypeError('watch(): pass "since" or "position", not both');
+    throw argumentError('ERR_INCOMPATIBLE_OPTION_PAIR', 'watch(): pass "since" or "position", not both');
   }
   const pollInterval = options.pollInterval ?? 2000;
-  if (!(pollInterval >= 10 && pollInterval < 2 ** 31)) throw new RangeError('The "pollInterval" option must be at least 10 (milliseconds)');
+  if (!(pollInterval >= 10 && pollInterval < 2 ** 31)) throw argumentError('ERR_OUT_OF_RANGE', 'The "pollInterval" option must be at least 10 (milliseconds)');
   let from: (s: WatchSource) => StartPoint = () => ({ kind: 'now' });
   if (options.since !== undefined) {
     const time = options.since instanceof Date ? options.since.getTime() / 1000 : options.since;
-    if (typeof time !== 'number' || Number.isNaN(time)) throw new TypeError('The "since" option must be a Date or seconds since the epoch');
+    if (typeof time !== 'number' || Number.isNaN(time)) throw argumentError('ERR_INVALID_ARG_TYPE', 'The "since" option must be a Date or seconds since the epoch');
     from = () => ({ kind: 'since', time });
   } else if (options.position !== undefined) {
     const saved = parsePosition(options.position);
