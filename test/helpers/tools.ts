@@ -93,3 +93,8 @@ export function testUnless(why: string | null): typeof test {
 export function describeWith(...tools: string[]): typeof describe {
   return named(describe, skipNote(tools));
 }
+
+/** `describe`, skipped with `why` in its title when `why` is not null. */
+export function describeUnless(why: string | null): typeof describe {
+  return named(describe, why === null ? null : `${SKIP_MARK}${why}]`);
+}
