@@ -11,7 +11,7 @@ import {
 } from '../lib';
 import { ORACLE_ENV, nodeAsNobody, noLiveSessions, oracle, parseWho, whyNotAsNobody } from './helpers/cli-run';
 import {
-  type DumpRecord, asUtf8, dumpTime, expectMatchesUtmpdump, readWithUtmpdump, richFixture, tempDir, writeWithUtmpdump,
+  type DumpRecord, asUtf8, dumpTime, expectMatchesUtmpdump, readWithUtmpdump, richFixture, tempDir, writeLiveWithUtmpdump, writeWithUtmpdump,
 } from './helpers/utmpdump';
 import { fileAddon } from '../lib/file-locks';
 import { testUnless, testWith } from './helpers/tools';
@@ -55,9 +55,10 @@ describe('users()', () => {
     expect(await usersAsync({ path: file })).toEqual(list);
   });
 
-  test('dropStale drops the entry of a process that has exited, keeps live ones and unknown pids', async () => {
+  testWith('utmpdump')('dropStale drops the entry of a process that has exited, keeps live ones and unknown pids', async () => {
     const dead = await deadPid();
-    const file = writeWithUtmpdump(path.join(dir, 'utmp-stale'), [
+    // Pids of this moment: written by utmpdump now, not a committed fixture.
+    const file = writeLiveWithUtmpdump(path.join(dir, 'utmp-stale'), [
       login(process.pid, 'alive', 'pts/1', 'a.example', '09:00:00'),
       login(dead, 'ghost', 'pts/2', 'b.example', '09:01:00'),
       login(1, 'init', 'pts/3', 'c.example', '09:02:00'),
