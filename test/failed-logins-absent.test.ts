@@ -12,7 +12,7 @@ import { testUnless } from './helpers/tools';
 
 const DIST = path.resolve(__dirname, '../dist');
 const canUnshare = process.getuid?.() === 0 && spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status === 0;
-const rootTest = testUnless(canUnshare ? null : 'not root: hiding btmp needs unshare -m');
+const rootTest = testUnless(canUnshare ? null : 'hiding btmp needs root and unshare -m (not permitted in a chroot)');
 
 /** `node ARGS` where /var/log is an empty tmpfs. */
 function withoutBtmp(...args: string[]) {

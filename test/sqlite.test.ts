@@ -332,14 +332,14 @@ describe('the default databases (root: a private mount namespace with a tmpfs on
   };
   const recorded = (name: string) => fs.readFileSync(path.join(FIXTURES, 'expected', name), 'utf8').split('\n').slice(1).join('\n');
 
-  testUnless(canMount ? null : 'not root: mounting over /var/lib needs unshare -m')('utmpx last (no -f) reads /var/lib/wtmpdb/wtmp.db and names it as wtmpdb last does', () => {
+  testUnless(canMount ? null : 'mounting over /var/lib needs root and unshare -m (not permitted in a chroot)')('utmpx last (no -f) reads /var/lib/wtmpdb/wtmp.db and names it as wtmpdb last does', () => {
     const r = withDefaults('last', '-x');
     expect(r.stderr).toBe('');
     // wtmpdb last without -f closes with "wtmpdb begins ...".
     expect(r.stdout).toBe(recorded('02.txt').replace(/^.* begins /m, 'wtmpdb begins '));
   });
 
-  testUnless(canMount ? null : 'not root: mounting over /var/lib needs unshare -m')('utmpx lastlog (no -f) reads /var/lib/lastlog/lastlog2.db', () => {
+  testUnless(canMount ? null : 'mounting over /var/lib needs root and unshare -m (not permitted in a chroot)')('utmpx lastlog (no -f) reads /var/lib/lastlog/lastlog2.db', () => {
     const r = withDefaults('lastlog');
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(recorded('16.txt'));
@@ -358,7 +358,7 @@ describe('where SQLite is absent', () => {
   })();
   const canHide = lib !== null && process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0;
 
-  testUnless(canHide ? null : lib === null ? 'no libsqlite3 here to hide' : 'not root: hiding libsqlite3 needs unshare -m')('ENOSYS naming the library, and the addon still works', () => {
+  testUnless(canHide ? null : lib === null ? 'no libsqlite3 here to hide' : 'hiding libsqlite3 needs root and unshare -m (not permitted in a chroot)')('ENOSYS naming the library, and the addon still works', () => {
     const script = `const u = require(${JSON.stringify(path.resolve(__dirname, '../dist'))});
 const out = { info: u.sqliteInfo() };
 try { [...u.sessions(process.argv[1])]; } catch (e) { out.error = { code: e.code, syscall: e.syscall, path: e.path, message: e.message }; }
