@@ -6,6 +6,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { oracle, utmpx } from './helpers/cli-run';
 import { type DumpRecord, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
+import { testWith } from './helpers/tools';
+
+/** The oracles: util-linux's last and lastb (Debian 13 has neither). */
+const lastTest = testWith('last');
+const lastbTest = testWith('lastb');
 
 let dir: string;
 let cleanup: () => void;
@@ -94,7 +99,7 @@ const LAST_VARIANTS: Array<[string[], string[]]> = [
 ];
 
 describe('utmpx last', () => {
-  test.each([...VARIANTS, ...LAST_VARIANTS])('last %j prints what util-linux last %j prints', (ours, theirs) => {
+  lastTest.each([...VARIANTS, ...LAST_VARIANTS])('last %j prints what util-linux last %j prints', (ours, theirs) => {
     const r = utmpx('last', '-f', wtmp, ...ours);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -103,7 +108,7 @@ describe('utmpx last', () => {
     expect(r.stdout).toBe(expected);
   });
 
-  test('-d names an address that has a name (127.0.0.1 in /etc/hosts), as last -d does', () => {
+  lastTest('-d names an address that has a name (127.0.0.1 in /etc/hosts), as last -d does', () => {
     const lo = writeWithUtmpdump(path.join(dir, 'wtmp-lo'), [
       rec(2, 0, 'reboot', '~', '6.1.0-18-amd64', t(15, '08:00:00')),
       rec(7, 4242, 'alice', 'pts/1', '127.0.0.1', t(15, '09:30:00')),
@@ -114,7 +119,7 @@ describe('utmpx last', () => {
     expect(utmpx('last', '-d', '-f', lo).stdout).toBe(theirs);
   });
 
-  test('-x adds shutdowns and run levels as last -x does', () => {
+  lastTest('-x adds shutdowns and run levels as last -x does', () => {
     expect(utmpx('last', '-x', '-f', wtmp).stdout).toBe(oracle('last', '-x', '-f', wtmp));
     expect(utmpx('last', '--system', '--iso', '-f', wtmp).stdout).toBe(oracle('last', '-x', '--time-format', 'iso', '-f', wtmp));
   });
@@ -134,7 +139,7 @@ describe('utmpx last', () => {
     expect(sessions.map((s) => key(s.user, fmt(s.login))).sort()).toEqual(fromTable.sort());
   });
 
-  test('--json with -n: one document, newest first', () => {
+  lastTest('--json with -n: one document, newest first', () => {
     const doc = JSON.parse(utmpx('last', '-f', wtmp, '--json', '-n', '3').stdout);
     const users = oracle('last', '-n', '3', '-f', wtmp).split('\n').slice(0, 3).map((l) => l.split(' ')[0]);
     expect(doc.map((s: { user: string }) => s.user)).toEqual(users);
@@ -143,7 +148,7 @@ describe('utmpx last', () => {
 });
 
 describe('utmpx lastb', () => {
-  test.each(VARIANTS.filter(([ours]) => !ours.includes('reboot')))('lastb %j prints what util-linux lastb %j prints', (ours, theirs) => {
+  lastbTest.each(VARIANTS.filter(([ours]) => !ours.includes('reboot')))('lastb %j prints what util-linux lastb %j prints', (ours, theirs) => {
     const r = utmpx('lastb', '-f', btmp, ...ours);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -152,7 +157,7 @@ describe('utmpx lastb', () => {
 
   // lastb takes last's row options: each attempt is a session that ends as it begins (-p: its own second).
   const LASTB_VARIANTS = LAST_VARIANTS.filter(([ours]) => !ours.includes('-x') && !ours.some((o) => o.startsWith('2024')));
-  test.each([...LASTB_VARIANTS, [['-p', '2024-01-17 12:00:30'], ['-p', '2024-01-17 12:00:30']], [['-p', '2024-01-17 12:00:31'], ['-p', '2024-01-17 12:00:31']]])(
+  lastbTest.each([...LASTB_VARIANTS, [['-p', '2024-01-17 12:00:30'], ['-p', '2024-01-17 12:00:30']], [['-p', '2024-01-17 12:00:31'], ['-p', '2024-01-17 12:00:31']]])(
     'lastb %j prints what util-linux lastb %j prints', (ours, theirs) => {
       const r = utmpx('lastb', '-f', btmp, ...ours);
       expect(r.stderr).toBe('');
@@ -164,7 +169,7 @@ describe('utmpx lastb', () => {
     expect(utmpx('lastb', '-f', btmp, '-p', '2024-01-17 12:00:30').stdout).toMatch(/^root .*203\.0\.113\.10/);
   });
 
-  test('lastb -d names an address that has a name (127.0.0.1 in /etc/hosts), as lastb -d does', () => {
+  lastbTest('lastb -d names an address that has a name (127.0.0.1 in /etc/hosts), as lastb -d does', () => {
     const lo = writeWithUtmpdump(path.join(dir, 'btmp-lo'), [rec(6, 1001, 'root', 'ssh:notty', '127.0.0.1', t(15, '10:33:00'))]);
     const theirs = oracle('lastb', '-d', '-f', lo);
     expect(theirs).not.toContain('127.0.0.1');
@@ -172,7 +177,7 @@ describe('utmpx lastb', () => {
     expect(utmpx('lastb', '-d', '-f', lo, '--ndjson').stdout).toContain('"address":"127.0.0.1"');
   });
 
-  test('an empty btmp: only the "begins" line, as lastb prints it', () => {
+  lastbTest('an empty btmp: only the "begins" line, as lastb prints it', () => {
     const empty = path.join(dir, 'btmp-empty');
     fs.writeFileSync(empty, '');
     expect(utmpx('lastb', '-f', empty).stdout).toBe(oracle('lastb', '-f', empty));

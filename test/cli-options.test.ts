@@ -7,6 +7,9 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { ORACLE_ENV, oracle, utmpx } from './helpers/cli-run';
 import { tempDir, writeWithUtmpdump } from './helpers/utmpdump';
+import { testWith } from './helpers/tools';
+/** The oracle: util-linux's last (Debian 13 has none). */
+const lastTest = testWith('last');
 
 let cleanup: () => void;
 let wtmp: string;
@@ -23,7 +26,7 @@ beforeAll(() => {
 });
 afterAll(() => cleanup());
 
-test.each([
+lastTest.each([
   [['-t', '-1days']],
   [['--until', '-2h']],
   [['-s', '-3days']],
@@ -35,13 +38,13 @@ test.each([
   expect(r.stdout).toBe(oracle('last', '-f', wtmp, ...opts));
 });
 
-test('last -s 2024-02-30 is March 1st, as last takes it', () => {
+lastTest('last -s 2024-02-30 is March 1st, as last takes it', () => {
   const r = utmpx('last', '-f', wtmp, '-s', '2024-02-30');
   expect(r.status).toBe(0);
   expect(r.stdout).toBe(oracle('last', '-f', wtmp, '-s', '2024-02-30'));
 });
 
-test.each(['2023-13-45', '2024-01-32', '2024-01-15 25:00', 'yesterweek'])('last -s %j is refused as last refuses it', (value) => {
+lastTest.each(['2023-13-45', '2024-01-32', '2024-01-15 25:00', 'yesterweek'])('last -s %j is refused as last refuses it', (value) => {
   const theirs = spawnSync('last', ['-f', wtmp, '-s', value], { env: ORACLE_ENV, encoding: 'utf8' });
   expect(theirs.status).not.toBe(0);
   const r = utmpx('last', '-f', wtmp, '-s', value);
@@ -58,7 +61,7 @@ test('a usage error is one line and a hint at the subcommand\'s help, not the wh
 
 // A value option given twice: the last one wins, as getopt has it (see cli-args.test.ts).
 // `last` reads each -f, as last(1) does.
-test('last -f given twice reads both files, as last does', () => {
+lastTest('last -f given twice reads both files, as last does', () => {
   const r = utmpx('last', '-f', wtmp, '-f', wtmp);
   expect(r.status).toBe(0);
   expect(r.stdout).toBe(oracle('last', '-f', wtmp, '-f', wtmp));

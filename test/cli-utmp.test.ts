@@ -6,8 +6,11 @@
 import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CLI, ORACLE_ENV, nodeAsNobody, noLiveSessions, oracle, oracleIn, utmpx, utmpxIn } from './helpers/cli-run';
+import { CLI, ORACLE_ENV, nodeAsNobody, noLiveSessions, oracle, oracleIn, utmpx, utmpxIn, whyNotAsNobody } from './helpers/cli-run';
 import { type DumpRecord, asUtf8, richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
+import { testUnless, testWith } from './helpers/tools';
+const lastbTest = testWith('lastb');
+const utmpdumpTest = testWith('utmpdump');
 
 let dir: string;
 let cleanup: () => void;
@@ -67,7 +70,7 @@ describe('who, users, boot', () => {
     expect(JSON.parse(utmpx('boot', '-f', utmp, '--ndjson').stdout)).toEqual(json);
   });
 
-  test('--iso prints ISO 8601 times in local time', () => {
+  lastbTest('--iso prints ISO 8601 times in local time', () => {
     const lines = utmpx('who', '-f', utmp, '--iso').stdout.split('\n').filter(Boolean);
     expect(lines[0]).toBe('alice    pts/1        2024-01-15T09:30:00+00:00 (10.0.0.5)');
     // Local time is the TZ's, as who and last print it.
@@ -91,7 +94,7 @@ describe('who, users, boot', () => {
 });
 
 describe('dump', () => {
-  test('the first eight fields are what utmpdump prints; utmpdump -r reads the output back', () => {
+  utmpdumpTest('the first eight fields are what utmpdump prints; utmpdump -r reads the output back', () => {
     // ASCII records up to 2038: glibc 2.36's utmpdump prints a later time as a negative one.
     const records = richFixture().filter((r) => /^[\x20-\x7e]*$/.test(r.user + r.host) && !r.time.startsWith('2040'));
     const file = writeWithUtmpdump(path.join(dir, 'rich'), records);
@@ -107,7 +110,7 @@ describe('dump', () => {
     expect(fs.readFileSync(again)).toEqual(fs.readFileSync(file));
   });
 
-  test('multibyte names are padded by bytes as utmpdump pads them; utmpdump -r reads them back', () => {
+  utmpdumpTest('multibyte names are padded by bytes as utmpdump pads them; utmpdump -r reads them back', () => {
     const utf8 = (text: string) => Buffer.from(text, 'utf8').toString('latin1'); // the byte strings writeWithUtmpdump takes
     const file = writeWithUtmpdump(path.join(dir, 'multibyte'), [
       { type: 7, pid: 4242, id: 'ts/1', user: utf8('müller'), line: 'pts/1', host: utf8('höst.example'), addr: '10.0.0.5', time: t('09:30:00') },
@@ -193,7 +196,7 @@ describe('exit codes and messages', () => {
     expect(isDir.stderr).toMatch(/EISDIR/);
   });
 
-  test('1 with "needs root" when btmp is not readable', () => {
+  testUnless(whyNotAsNobody())('1 with "needs root" when btmp is not readable', () => {
     const file = writeWithUtmpdump(path.join(dir, 'btmp-root'), ascii());
     fs.chmodSync(file, 0o600);
     fs.chmodSync(dir, 0o755);
@@ -219,7 +222,7 @@ describe('exit codes and messages', () => {
   });
 
   // Only where the system has no utmp, so the machine's database is never read.
-  (noLiveSessions ? test : test.skip)('a machine with no utmp: said on stderr, nothing on stdout, exit 0', () => {
+  testUnless(noLiveSessions ? null : 'this machine has a utmp or logind sessions')('a machine with no utmp: said on stderr, nothing on stdout, exit 0', () => {
     for (const c of [['who'], ['users'], ['boot'], ['dump'], ['who', '--json']]) {
       const r = utmpx(...c);
       expect([c, r.status, r.stdout]).toEqual([c, 0, '']);

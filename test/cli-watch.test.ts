@@ -17,6 +17,12 @@ let cleanup: () => void;
 beforeEach(() => ({ dir, cleanup } = tempDir('utmpx-cli-watch-')));
 afterEach(() => cleanup());
 
+/** Every watch still running: one a failed step left is killed after its test, so jest can exit. */
+const alive = new Set<ChildProcess>();
+afterEach(async () => {
+  await Promise.all([...alive].map((child) => new Promise((resolve) => { child.on('exit', resolve); child.kill('SIGKILL'); })));
+});
+
 /** A running `utmpx watch`, its stdout split into lines as they come. */
 class Running {
   readonly child: ChildProcess;
@@ -27,6 +33,8 @@ class Running {
 
   constructor(args: string[]) {
     this.child = spawn(process.execPath, [CLI, 'watch', ...args], { env: ORACLE_ENV });
+    alive.add(this.child);
+    this.child.on('exit', () => alive.delete(this.child));
     this.child.stdout!.on('data', (d) => { this.out += d; this.waiters.splice(0).forEach((w) => w()); });
     this.child.stderr!.on('data', (d) => { this.err += d; this.waiters.splice(0).forEach((w) => w()); });
     this.exited = new Promise((resolve) => this.child.on('exit', resolve));
@@ -127,9 +135,12 @@ test('--state: a restarted watch goes on after the last event it printed', async
   const state = path.join(dir, 'state.json');
   fs.writeFileSync(wtmp, '');
   let r = await started(['--ndjson', '--state', state, '-f', wtmp]);
-  appendWithUtmpdump(wtmp, [loginRecord(1)]);
-  await r.until(() => r.lines.length === 1, 'the first login');
-  expect(await r.stop()).toBe(0);
+  try {
+    appendWithUtmpdump(wtmp, [loginRecord(1)]);
+    await r.until(() => r.lines.length === 1, 'the first login');
+  } finally {
+    expect(await r.stop()).toBe(0);
+  }
   appendWithUtmpdump(wtmp, [loginRecord(2), loginRecord(3)]);
   r = await started(['--ndjson', '--state', state, '-f', wtmp]);
   try {

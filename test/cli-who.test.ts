@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CLI, ORACLE_ENV, oracle, utmpx } from './helpers/cli-run';
 import { type DumpRecord, dumpLine, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
+import { testWith } from './helpers/tools';
 
 let dir: string;
 let cleanup: () => void;
@@ -82,7 +83,7 @@ describe('who -m and who am i, on a real terminal', () => {
     return r.stdout.replace(/\r\n/g, '\n');
   };
 
-  test.each(OPTIONS_M)('who %s FILE: the lines of coreutils who', (o) => {
+  testWith('utmpdump').each(OPTIONS_M)('who %s FILE: the lines of coreutils who', (o) => {
     const args = o.split(' ');
     const fileArgs = args[0] === 'am' ? ['-f', 'mine', 'am', 'i'] : [...args, 'mine'];
     if (args[0] === 'am') {

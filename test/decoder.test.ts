@@ -13,6 +13,9 @@ import { devicePath } from '../lib/entry';
 import { intReader } from '../lib/layouts';
 import { syntheticRecords } from './helpers/reliability';
 import { type DumpRecord, expectMatchesUtmpdump, readWithUtmpdump, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
+import { have, testWith } from './helpers/tools';
+/** goodDump's oracle: util-linux's utmpdump. */
+const utmpdumpTest = testWith('utmpdump');
 
 const RECORD = 384;
 const layout = 'glibc-384-le' as const;
@@ -27,7 +30,7 @@ beforeAll(() => {
   // 6,000 records: more than two 1 MiB read chunks.
   goodFile = writeWithUtmpdump(path.join(dir, 'good.wtmp'), syntheticRecords(6000));
   good = fs.readFileSync(goodFile);
-  goodDump = readWithUtmpdump(goodFile);
+  goodDump = have('utmpdump') ? readWithUtmpdump(goodFile) : [];
 });
 afterAll(() => cleanup());
 
@@ -45,7 +48,7 @@ async function read(bytes: Buffer) {
   return { entries, warnings, file };
 }
 
-test('each kind of damage, at chunk boundaries and in between: good records intact, each problem reported at its offset', async () => {
+utmpdumpTest('each kind of damage, at chunk boundaries and in between: good records intact, each problem reported at its offset', async () => {
   const perChunk = Math.floor((1 << 20) / RECORD); // records per read chunk
   const unknown = recordAt(10);
   unknown.writeInt16LE(42, 0);
@@ -85,7 +88,7 @@ test('each kind of damage, at chunk boundaries and in between: good records inta
   expect(junk.ut_host).toBe('\x1b[31mred\x07'); // kept as recorded; escaping is the printer's job
 });
 
-test('strict mode: the records before the first problem come back, then the error', () => {
+utmpdumpTest('strict mode: the records before the first problem come back, then the error', () => {
   const bytes = Buffer.concat([recordAt(0), recordAt(1), Buffer.alloc(RECORD), recordAt(2)]);
   const file = path.join(dir, 'strict.wtmp');
   fs.writeFileSync(file, bytes);

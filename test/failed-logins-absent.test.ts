@@ -8,11 +8,11 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { CLI } from './helpers/cli-run';
+import { testUnless } from './helpers/tools';
 
 const DIST = path.resolve(__dirname, '../dist');
 const canUnshare = process.getuid?.() === 0 && spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status === 0;
-const rootTest = canUnshare ? test : test.skip;
-if (!canUnshare) console.warn('failed-logins-absent.test.ts: skipped (needs root for unshare -m)');
+const rootTest = testUnless(canUnshare ? null : 'hiding btmp needs root and unshare -m (not permitted in a chroot)');
 
 /** `node ARGS` where /var/log is an empty tmpfs. */
 function withoutBtmp(...args: string[]) {

@@ -9,11 +9,13 @@ import {
   type UtmpEntry, UtmpFile, bootTime, bootTimeAsync, failedLogins, failedLoginsAsync, processExists, runLevel, runLevelAsync,
   users, usersAsync,
 } from '../lib';
-import { ORACLE_ENV, nodeAsNobody, noLiveSessions, oracle, parseWho } from './helpers/cli-run';
+import { ORACLE_ENV, nodeAsNobody, noLiveSessions, oracle, parseWho, whyNotAsNobody } from './helpers/cli-run';
 import {
-  type DumpRecord, asUtf8, dumpTime, expectMatchesUtmpdump, readWithUtmpdump, richFixture, tempDir, writeWithUtmpdump,
+  type DumpRecord, asUtf8, dumpTime, expectMatchesUtmpdump, readWithUtmpdump, richFixture, tempDir, writeLiveWithUtmpdump, writeWithUtmpdump,
 } from './helpers/utmpdump';
 import { fileAddon } from '../lib/file-locks';
+import { testUnless, testWith } from './helpers/tools';
+const nobodyTest = testUnless(whyNotAsNobody());
 
 /** The built library, for scripts run as another user. */
 const FUNCTIONS_JS = path.resolve(__dirname, '../dist/functions.js');
@@ -53,9 +55,10 @@ describe('users()', () => {
     expect(await usersAsync({ path: file })).toEqual(list);
   });
 
-  test('dropStale drops the entry of a process that has exited, keeps live ones and unknown pids', async () => {
+  testWith('utmpdump')('dropStale drops the entry of a process that has exited, keeps live ones and unknown pids', async () => {
     const dead = await deadPid();
-    const file = writeWithUtmpdump(path.join(dir, 'utmp-stale'), [
+    // Pids of this moment: written by utmpdump now, not a committed fixture.
+    const file = writeLiveWithUtmpdump(path.join(dir, 'utmp-stale'), [
       login(process.pid, 'alive', 'pts/1', 'a.example', '09:00:00'),
       login(dead, 'ghost', 'pts/2', 'b.example', '09:01:00'),
       login(1, 'init', 'pts/3', 'c.example', '09:02:00'),
@@ -71,7 +74,7 @@ describe('users()', () => {
     expect(whoSays(file).map((r) => r[0])).toEqual(['alive', 'ghost', 'init', 'nopid']);
   });
 
-  test('processExists counts EPERM (someone else\'s process) as alive', () => {
+  nobodyTest('processExists counts EPERM (someone else\'s process) as alive', () => {
     // As nobody, pid 1 (root's) answers EPERM, a reaped pid ESRCH.
     const script = `const { processExists } = require(${JSON.stringify(FUNCTIONS_JS)});
       const pid = require('child_process').spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
@@ -136,7 +139,7 @@ describe('users()', () => {
     }
   });
 
-  test('polled while its owner makes the file unreadable: EACCES, not the open descriptor\'s view', () => {
+  nobodyTest('polled while its owner makes the file unreadable: EACCES, not the open descriptor\'s view', () => {
     const own = path.join(dir, 'owned-by-nobody');
     fs.mkdirSync(own);
     fs.chmodSync(own, 0o777);
@@ -161,7 +164,7 @@ describe('users()', () => {
   });
 
   // Only where the system has no utmp, so the machine's database is never read.
-  (noLiveSessions ? test : test.skip)('with no system utmp, users() says so instead of returning an empty list', async () => {
+  testUnless(noLiveSessions ? null : 'this machine has a utmp or logind sessions')('with no system utmp, users() says so instead of returning an empty list', async () => {
     const expected = expect.objectContaining({ code: 'ENOENT', message: expect.stringMatching(/no utmp database.*systemd-logind/) });
     expect(() => users()).toThrow(expected);
     await expect(usersAsync()).rejects.toEqual(expected);
@@ -208,7 +211,7 @@ describe('failedLogins()', () => {
     addr: `198.51.100.${i % 250}`, time: dumpTime(Date.UTC(2024, 1, 1) + (i % 86400) * 1000),
   }));
 
-  test('every record, in file order, as utmpdump reads them; newestFirst reverses across chunks', async () => {
+  testWith('utmpdump')('every record, in file order, as utmpdump reads them; newestFirst reverses across chunks', async () => {
     // More than one 1 MiB chunk: 3000 records of 384 bytes.
     const file = writeWithUtmpdump(path.join(dir, 'btmp-big'), [...richFixture(), ...attempts(3000)]);
     const oracle = readWithUtmpdump(file);
@@ -245,7 +248,7 @@ describe('failedLogins()', () => {
     expect(fds()).toBe(before);
   });
 
-  test('a btmp only root may read: EACCES, and the message says reading failed logins needs root', () => {
+  nobodyTest('a btmp only root may read: EACCES, and the message says reading failed logins needs root', () => {
     const file = writeWithUtmpdump(path.join(dir, 'btmp-root'), attempts(2));
     fs.chmodSync(file, 0o600);
     fs.chmodSync(dir, 0o755);

@@ -1,10 +1,11 @@
 /** The decoder's layout tables, held to the compiler's view of struct utmpx. */
 import { LAYOUTS, detectLayout, hostLayout } from '../lib';
 import { native } from '../lib/native';
+import { testUnless } from './helpers/tools';
 
 const glibc = native().platform === 'glibc';
 
-(glibc ? test : test.skip)('the host layout matches the addon\'s sizeof/offsetof of struct utmpx', () => {
+testUnless(glibc ? null : `not glibc (${native().platform}): no struct utmpx to hold the layout to`)('the host layout matches the addon\'s sizeof/offsetof of struct utmpx', () => {
   const layout = hostLayout()!;
   const c = native().structLayout as Record<string, { offset: number; size: number }> & { size: number };
   expect(layout.size).toBe(c.size);

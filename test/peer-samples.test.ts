@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { UtmpFile } from '../lib';
 import { PEER_SAMPLES, expectMatchesUtmpdump, havePeerSamples, readWithUtmpdump } from './helpers/utmpdump';
+import { testWith } from './helpers/tools';
 
 const sample = (name: string) => path.join(PEER_SAMPLES, name);
 const read = (name: string, source: 'libc' | 'decoder' = 'decoder') => {
@@ -76,7 +77,7 @@ peer('peer samples', () => {
     expect(junk).toBeGreaterThan(0);
   });
 
-  test.each([
+  testWith('utmpdump').each([
     'utmp-rs/basic32.utmp', 'utmp-rs/long_user_32.utmp', 'utmp-rs/with_host_32.utmp',
     'plaso/utmp', 'plaso/utmp_x86_64', 'plaso/wtmp.1', 'plaso/utmp_corrupted',
   ])('%s: both readers match utmpdump field by field and each other', (name) => {

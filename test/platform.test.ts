@@ -11,6 +11,7 @@ import { UtmpFile, chooseSource, logindLibrary } from '../lib';
 import { noLiveSessions, noLiveUtmp } from './helpers/cli-run';
 import { native } from '../lib/native';
 import { richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
+import { describeUnless, testUnless } from './helpers/tools';
 
 describe('chooseSource: the rule', () => {
   test.each([
@@ -46,10 +47,8 @@ test('the addon names the same C library that Node reports', () => {
   expect(addon.libcStubs).toBe(addon.platform === 'musl' || addon.platform === 'other');
 });
 
-// Fixtures come from util-linux's utmpdump: absent on macOS and FreeBSD.
-const haveUtmpdump = spawnSync('utmpdump', ['--version']).status === 0;
-
-(haveUtmpdump ? describe : describe.skip)('this machine, on a file written by utmpdump', () => {
+// The fixture is a Linux file (written by util-linux's utmpdump, committed): macOS's and FreeBSD's libc cannot read it.
+describeUnless(process.platform === 'linux' ? null : `not Linux (${process.platform}): its libc cannot read a Linux record file`)('this machine, on a file written by utmpdump', () => {
   let dir: string;
   let cleanup: () => void;
   let fixture: string;
@@ -99,7 +98,7 @@ function muslIncludeArgs(): string[] | null {
   return ['-nostdinc', ...compilerOwn.flatMap((d) => ['-isystem', d]), '-isystem', musl, '-D__GLIBC_PREREQ(a,b)=0'];
 }
 
-(haveCxx ? describe : describe.skip)('platform.h', () => {
+describeUnless(haveCxx ? null : 'no g++ to preprocess platform.h')('platform.h', () => {
   test("with this system's headers it picks the C library Node runs on", () => {
     const m = platformMacros([]);
     if (hostLibc) expect(m.UTMPX_PLATFORM).toBe(`"${hostLibc}"`);
@@ -107,7 +106,7 @@ function muslIncludeArgs(): string[] | null {
   });
 
   const musl = haveCxx ? muslIncludeArgs() : null;
-  (musl ? test : test.skip)("with musl's headers (musl-dev) it picks musl and marks the stubs", () => {
+  testUnless(musl ? null : "no musl headers (musl-dev)")("with musl's headers (musl-dev) it picks musl and marks the stubs", () => {
     const m = platformMacros(musl!);
     expect(m.UTMPX_PLATFORM).toBe('"musl"');
     expect(m.UTMPX_LIBC_STUBS).toBe('1');
@@ -140,7 +139,7 @@ function gypSources(gypOs: string): string[] {
 
 const lastlogReaders = (files: string[]) => files.filter((f) => /^lastlog_\w+\.cc$/.test(f) && f !== 'lastlog_reader.cc');
 
-(havePython ? describe : describe.skip)('binding.gyp', () => {
+describeUnless(havePython ? null : 'no python3 to read binding.gyp')('binding.gyp', () => {
   test.each([
     ['linux', 'lastlog_linux.cc'],
     ['android', 'lastlog_linux.cc'],
@@ -200,7 +199,7 @@ const compileAs = (os: OtherOs, headersOf: OtherOs = os) => compile(gypSources(O
 // Proven on glibc hosts (this one and CI's Linux jobs); elsewhere the real systems build the addon.
 const canCrossCheck = haveCxx && havePython && hostLibc === 'glibc' && fs.existsSync(path.join(nodeHeaders, 'node_api.h'));
 
-(canCrossCheck ? describe : describe.skip)("each OS's sources, compiled against its declarations, warnings as errors", () => {
+describeUnless(canCrossCheck ? null : 'needs glibc, g++, python3 and node_api.h (Node\'s headers)')("each OS's sources, compiled against its declarations, warnings as errors", () => {
   test.each([
     ['darwin', '"darwin"'],
     ['freebsd', '"freebsd"'],

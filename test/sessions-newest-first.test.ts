@@ -14,6 +14,7 @@ import * as zlib from 'zlib';
 import { type Session, type SessionsOptions, sessions, sessionsAsync } from '../lib';
 import { CLI, oracleIn, utmpxIn } from './helpers/cli-run';
 import { type DumpRecord, dumpSeconds, dumpTime, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
+import { describeWith } from './helpers/tools';
 
 let dir: string;
 let cleanup: () => void;
@@ -133,7 +134,7 @@ describe('sessions({ newestFirst })', () => {
   });
 });
 
-describe('utmpx last prints what last -f prints, from the backward pairing', () => {
+describeWith('last')('utmpx last prints what last -f prints, from the backward pairing', () => {
   const UTC = { ...process.env, TZ: 'UTC', LC_ALL: 'C.UTF-8' };
   const PARIS = { ...UTC, TZ: 'Europe/Paris' };
   let files: string[];

@@ -20,3 +20,24 @@ test('the reporter looks where the tests look', () => {
   expect(missing).toBe(!require('fs').existsSync(PEER_SAMPLES));
   if (missing) expect(summary(results)).toContain(PEER_SAMPLES);
 });
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ciError } = require('./helpers/summary-reporter.js') as { ciError: (r: object, env: object) => Error | undefined };
+const skipped = (...titles: string[]) => ({
+  ...results,
+  testResults: [{ testResults: [...titles.map((title) => ({ status: 'pending', title, fullName: `a file ${title}` })), { status: 'passed', title: 'ran [skipped: never said]' }] }],
+});
+
+test('each reason skipped tests give in their titles: one line, with how many gave it', () => {
+  const r = skipped('a [skipped: needs logrotate: not on PATH]', 'b [skipped: needs logrotate: not on PATH]', 'c [skipped: not root]', 'd');
+  expect(summary(r, __dirname)).toBe('jest: 600 passed, 0 failed, 20 skipped\njest: 2 skipped: needs logrotate: not on PATH\njest: 1 skipped: not root\n');
+});
+
+test('in CI a test skipped for want of a tool fails the run, naming the tool; other reasons do not', () => {
+  const tool = skipped('a [skipped: needs xz: not on PATH]', 'b [skipped: not root]');
+  expect(ciError(tool, { CI: 'true' })?.message).toMatch(/needs xz: not on PATH/);
+  expect(ciError(tool, { CI: 'true' })?.message).not.toMatch(/not root/);
+  expect(ciError(tool, {})).toBeUndefined();
+  expect(ciError(tool, { CI: 'false' })).toBeUndefined();
+  expect(ciError(skipped('b [skipped: not root]'), { CI: 'true' })).toBeUndefined();
+});

@@ -8,8 +8,10 @@ import { spawn, spawnSync, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { type WatchEvent, watch } from '../lib';
-import { readWithUtmpdump, tempDir, dumpSeconds, dumpLine } from './helpers/utmpdump';
+import { readWithUtmpdump, tempDir, dumpSeconds } from './helpers/utmpdump';
 import { EventReader, appendWithUtmpdump, binary, loginRecord, logoutRecord, pidsOf, range } from './helpers/watch';
+import { testUnless, testWith } from './helpers/tools';
+import { whyNotAsNobody } from './helpers/cli-run';
 
 let dir: string;
 let cleanup: () => void;
@@ -51,7 +53,7 @@ function expectFieldsFromUtmpdump(events: WatchEvent[], file: string, from: numb
 }
 
 describe('records appended by utmpdump -r', () => {
-  test('each is one event with its fields, in order; records before the start are not replayed', async () => {
+  testWith('utmpdump')('each is one event with its fields, in order; records before the start are not replayed', async () => {
     const wtmp = path.join(dir, 'wtmp');
     fs.writeFileSync(wtmp, binary([loginRecord(0), loginRecord(1)]));
     const w = watch({ files: [wtmp] });
@@ -133,9 +135,9 @@ describe('utmp, rewritten in place', () => {
     const w = watch({ files: [{ path: utmp, kind: 'utmp' }] });
     const r = new EventReader(w);
     // dd writes one slot in place, as pututxline does.
-    const writeSlot = (slot: number, rec: ReturnType<typeof loginRecord>) => execFileSync('sh', ['-c', `utmpdump -r 2>/dev/null | dd of="$1" bs=384 seek=${slot} conv=notrunc status=none`, 'sh', utmp],
+    const writeSlot = (slot: number, rec: ReturnType<typeof loginRecord>) => execFileSync('sh', ['-c', `dd of="$1" bs=384 seek=${slot} conv=notrunc status=none`, 'sh', utmp],
       // dd as it is: with npm run test:asan's LD_PRELOAD of libasan it fails to allocate its buffer.
-      { input: dumpLine(rec) + '\n', env: { ...process.env, LD_PRELOAD: '' } });
+      { input: binary([rec]), env: { ...process.env, LD_PRELOAD: '' } });
     try {
       const dead = { ...logoutRecord(2), line: loginRecord(2).line };
       writeSlot(2, dead);
@@ -171,9 +173,7 @@ for i in range(0, len(data), 384):
   return new Promise<void>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`)))));
 }
 
-const haveLogrotate = spawnSync('sh', ['-c', 'command -v logrotate'], { stdio: 'ignore' }).status === 0;
-// CI installs logrotate (.ci/run): there a missing one fails the test instead of skipping it.
-const logrotateTest = haveLogrotate || process.env.CI ? test : test.skip;
+const logrotateTest = testWith('logrotate', 'utmpdump');
 
 test('a writer that opened the file before it was renamed away: its late record still appears, once', async () => {
   const wtmp = path.join(dir, 'wtmp');
@@ -404,7 +404,7 @@ describe('bad input: warnings, and the watch goes on', () => {
     }
   });
 
-  (process.getuid?.() === 0 ? test.skip : test)('a file that becomes unreadable: EACCES, then events again once readable', async () => {
+  testUnless(process.getuid?.() === 0 ? 'root reads any file (the test as nobody below covers it)' : null)('a file that becomes unreadable: EACCES, then events again once readable', async () => {
     const wtmp = path.join(dir, 'wtmp');
     fs.writeFileSync(wtmp, '');
     const w = watch({ files: [wtmp], pollInterval: 100 });
@@ -423,7 +423,7 @@ describe('bad input: warnings, and the watch goes on', () => {
 });
 
 // As root, a file cannot be made unreadable to this process: a watch running as nobody is shown it instead.
-(process.getuid?.() === 0 ? test : test.skip)('a file that becomes unreadable (a watch running as nobody): EACCES, then events once readable again', async () => {
+testUnless(whyNotAsNobody())('a file that becomes unreadable (a watch running as nobody): EACCES, then events once readable again', async () => {
   fs.chmodSync(dir, 0o755);
   const wtmp = path.join(dir, 'wtmp');
   fs.writeFileSync(wtmp, '', { mode: 0o644 });

@@ -55,6 +55,21 @@ export function parseWho(text: string): string[][] {
   });
 }
 
+let notAsNobody: string | null | undefined;
+/**
+ * Why a test cannot run this checkout's code as nobody, or null: not root, or
+ * nobody cannot read the checkout or node (a clone under /root, say).
+ */
+export function whyNotAsNobody(): string | null {
+  if (notAsNobody === undefined) {
+    const checkout = path.resolve(__dirname, '../..');
+    const r = spawnSync(process.execPath, ['-e', 'require("fs").accessSync(process.argv[1], 4)', path.join(checkout, 'dist/index.js')], { uid: 65534, gid: 65534, stdio: 'ignore' });
+    notAsNobody = (r.error as NodeJS.ErrnoException | undefined)?.code === 'EPERM' ? 'not root: cannot run node as nobody'
+      : r.status !== 0 ? `nobody cannot read ${checkout}/dist or run ${process.execPath}` : null;
+  }
+  return notAsNobody;
+}
+
 /** `node ...args` as nobody (uid and gid 65534), output as UTF-8; null when we may not drop privileges (not root). */
 export function nodeAsNobody(...args: string[]): SpawnSyncReturns<string> | null {
   const r = spawnSync(process.execPath, args, { uid: 65534, gid: 65534, encoding: 'utf8' });

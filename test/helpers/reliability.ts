@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { UtmpEntry } from '../../lib';
-import { type DumpRecord, dumpLine, dumpTime } from './utmpdump';
+import { type DumpRecord, dumpLine, dumpTime, utmpdumpReverse } from './utmpdump';
 
 /** The repository root (where `dist/` and `build/` live). */
 export const ROOT = path.resolve(__dirname, '../..');
@@ -39,13 +39,7 @@ export function syntheticRecords(n: number, start = 0): DumpRecord[] {
 
 /** Writes `n` synthetic records to `file` with `utmpdump -r` (straight to the file: tens of MB). */
 export function writeSyntheticWtmp(file: string, n: number, start = 0): string {
-  const text = syntheticRecords(n, start).map(dumpLine).join('\n') + '\n';
-  const fd = fs.openSync(file, 'w');
-  try {
-    execFileSync('utmpdump', ['-r'], { input: text, stdio: ['pipe', fd, 'ignore'] });
-  } finally {
-    fs.closeSync(fd);
-  }
+  fs.writeFileSync(file, utmpdumpReverse(syntheticRecords(n, start).map(dumpLine).join('\n') + '\n'));
   return file;
 }
 

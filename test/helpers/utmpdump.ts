@@ -3,10 +3,13 @@
  * read back as an independent oracle. Nothing here writes a record itself.
  */
 import { execFileSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import type { UtmpEntry } from '../../lib';
+import { whyMissing } from './tools';
 
 export interface DumpRecord {
   type: number;
@@ -34,10 +37,59 @@ export function dumpLine(r: DumpRecord): string {
 
 /** Writes `records` to `file` with `utmpdump -r`; returns the file. */
 export function writeWithUtmpdump(file: string, records: DumpRecord[]): string {
-  const text = records.map(dumpLine).join('\n') + '\n';
-  const bin = execFileSync('utmpdump', ['-r'], { input: Buffer.from(text, 'latin1'), stdio: ['pipe', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
-  fs.writeFileSync(file, bin);
+  fs.writeFileSync(file, utmpdumpReverse(records.map(dumpLine).join('\n') + '\n'));
   return file;
+}
+
+/** Writes `records` to `file` with `utmpdump -r` run now, for records of this moment that no committed fixture can hold. */
+export function writeLiveWithUtmpdump(file: string, records: DumpRecord[]): string {
+  fs.writeFileSync(file, runUtmpdumpReverse(records.map(dumpLine).join('\n') + '\n'));
+  return file;
+}
+
+/** Where the binaries `utmpdump -r` made are kept, each beside its text, named by the text's digest. */
+export const UTMPDUMP_FIXTURES = path.resolve(__dirname, '../fixtures/utmpdump');
+
+/** The name (without extension) of the committed fixture of `text`. */
+export function fixtureName(text: Buffer): string {
+  return crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** `utmpdump -r` itself on `text` (a latin1 string or bytes). */
+export function runUtmpdumpReverse(text: string | Buffer): Buffer {
+  const input = typeof text === 'string' ? Buffer.from(text, 'latin1') : text;
+  return execFileSync('utmpdump', ['-r'], { input, stdio: ['pipe', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
+}
+
+/**
+ * What util-linux's `utmpdump -r` makes of `text`. The binary it made is
+ * committed (gzip) in test/fixtures/utmpdump/ beside its text, so a machine
+ * without util-linux's utmpdump (Debian 13 has none) still reads records
+ * written by it, never by this project. A text with no committed binary is
+ * given to utmpdump and both are saved there, to be committed; in CI (a fresh
+ * clone) that is an error, so every fixture a test makes is committed.
+ */
+export function utmpdumpReverse(text: string | Buffer): Buffer {
+  const input = typeof text === 'string' ? Buffer.from(text, 'latin1') : text;
+  const name = fixtureName(input);
+  const bin = path.join(UTMPDUMP_FIXTURES, `${name}.bin.gz`);
+  if (fs.existsSync(bin)) return zlib.gunzipSync(fs.readFileSync(bin));
+  if (process.env.CI || whyMissing('utmpdump')) {
+    throw new Error(`test/fixtures/utmpdump/${name}.bin.gz is not committed, and ${process.env.CI ? 'a CI run does not make fixtures' : `utmpdump cannot make it (${whyMissing('utmpdump')})`}: ` +
+      'run this test where util-linux\'s utmpdump is on PATH and commit test/fixtures/utmpdump/');
+  }
+  const out = runUtmpdumpReverse(input);
+  saveFixture(path.join(UTMPDUMP_FIXTURES, `${name}.txt.gz`), zlib.gzipSync(input, { level: 9 }));
+  saveFixture(bin, zlib.gzipSync(out, { level: 9 }));
+  return out;
+}
+
+/** Writes `data` to `file` whole or not at all (jest's workers may make the same fixture at once). */
+function saveFixture(file: string, data: Buffer): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
 }
 
 /** `utmpdump FILE`, parsed. Strings come back as latin1 byte strings. */

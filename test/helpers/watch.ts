@@ -1,7 +1,7 @@
 /** What the watch tests share: records written by `utmpdump -r`, appended by independent writers, and taking events with a deadline. */
 import { execFileSync } from 'child_process';
 import type { WatchEvent, WatchGap, WatchItem, WatchWarning } from '../../lib';
-import { type DumpRecord, dumpLine, dumpTime } from './utmpdump';
+import { type DumpRecord, dumpLine, dumpTime, utmpdumpReverse } from './utmpdump';
 
 /** A login (USER_PROCESS) numbered `i`: its pid is 10000 + i, so order can be checked. */
 export function loginRecord(i: number, base = Date.UTC(2024, 0, 15, 9, 0, 0)): DumpRecord {
@@ -18,12 +18,12 @@ export function logoutRecord(i: number, base = Date.UTC(2024, 0, 15, 10, 0, 0)):
 
 /** The binary records `utmpdump -r` makes of `records`. */
 export function binary(records: DumpRecord[]): Buffer {
-  return execFileSync('utmpdump', ['-r'], { input: records.map(dumpLine).join('\n') + '\n', stdio: ['pipe', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
+  return utmpdumpReverse(records.map(dumpLine).join('\n') + '\n');
 }
 
-/** Appends `records` to `file` as a shell redirection does: `utmpdump -r >> file`. */
+/** Appends `records` to `file` as a shell redirection does (`utmpdump -r >> file`): `cat >> file`, utmpdump's bytes on stdin. */
 export function appendWithUtmpdump(file: string, records: DumpRecord[]): void {
-  execFileSync('sh', ['-c', 'utmpdump -r >> "$1"', 'sh', file], { input: records.map(dumpLine).join('\n') + '\n', stdio: ['pipe', 'ignore', 'ignore'] });
+  execFileSync('sh', ['-c', 'cat >> "$1"', 'sh', file], { input: binary(records), stdio: ['pipe', 'ignore', 'ignore'] });
 }
 
 /** Reads a watch with deadlines; a next() still waiting when a deadline passes is kept for the next call, so nothing is lost. */
