@@ -23,7 +23,7 @@ import { isSqliteFile } from './modern/sqlite';
 import { native } from './native';
 import { argumentError, checkPathArgument, fileError } from './errors';
 import { LASTLOG2_PATH } from './platform';
-import { type UtmpWarning, type WarningOptions, WarningSink, invalidTime, timeOutOfRange } from './warnings';
+import { type UtmpWarning, type WarningOptions, WarningSink, lastlog2InvalidTime, timeOutOfRange } from './warnings';
 
 /** One user's last login. */
 export interface LastlogEntry {
@@ -245,7 +245,7 @@ const NO_OFFSET = -1;
 /** What is wrong with a lastlog2 row's time, told to `report`: a Time not a whole number, or one no Date can hold. */
 export function checkLastlog2Time(row: Lastlog2Row, path: string, report: (w: UtmpWarning) => void): void {
   // lastlog2 prints such a row with the time it read, then "Invalid numeric time entry".
-  if (row.invalidTime !== undefined) report(invalidTime(row.user, row.invalidTime, row.time, path, NO_OFFSET));
+  if (row.invalidTime !== undefined) report(lastlog2InvalidTime(row.user, row.invalidTime, row.time, path, NO_OFFSET));
   if (!dateCanHold(row.time)) report(timeOutOfRange(row.time, path, NO_OFFSET, `lastlog2 row of '${row.user}': `));
 }
 

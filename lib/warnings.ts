@@ -72,7 +72,8 @@ export function timeOutOfRange(seconds: number, path: string, offset: number, wh
 }
 
 /** The warning for a lastlog2 row of `user` whose Time (`stored`, as text) is not a whole number; `seconds` is what was read. */
-export function invalidTime(user: string, stored: string, seconds: number, path: string, offset: number): UtmpWarning {
+/** lastlog2: the Time of `user`'s row is `stored`, not a whole number; read as `seconds`. */
+export function lastlog2InvalidTime(user: string, stored: string, seconds: number, path: string, offset: number): UtmpWarning {
   return {
     code: 'INVALID_TIME',
     message: `lastlog2 row of '${user}': Time '${stored}' is not a whole number of seconds: read as ${seconds}, as lastlog2 reads it`,
@@ -82,7 +83,7 @@ export function invalidTime(user: string, stored: string, seconds: number, path:
 }
 
 /** wtmpdb: the `column` of row `id` holds `value`, not a 64-bit integer. */
-export function invalidTime(column: string, value: string | number | null, path: string, id: number): UtmpWarning {
+export function wtmpdbInvalidTime(column: string, value: string | number | null, path: string, id: number): UtmpWarning {
   const shown = typeof value === 'string' ? `'${value}'` : String(value);
   return { code: 'INVALID_TIME', message: `${column} ${shown} is not a time in microseconds: read as 0, as wtmpdb reads it`, path, offset: id };
 }

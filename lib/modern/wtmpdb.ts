@@ -19,7 +19,7 @@ import { isIP } from 'net';
 import type { Session, SessionEnd, SessionKind } from '../sessions';
 import { WTMPDB_PATH } from '../platform';
 import { MAX_DATE_MS } from '../entry';
-import { type UtmpWarning, type WarningOptions, WarningSink, invalidTime, rowsDeleted, timeOutOfRange, unorderedRows } from '../warnings';
+import { type UtmpWarning, type WarningOptions, WarningSink, rowsDeleted, wtmpdbInvalidTime, timeOutOfRange, unorderedRows } from '../warnings';
 import { type Param, type Rows, batchedAsync, readRows, readRowsAsync } from './sqlite';
 
 
@@ -397,7 +397,7 @@ function rowsOf(rows: Rows, path: string, report?: Report): WtmpdbRow[] {
   const time = (i: number, id: number, column: string) => {
     const v = numbers[i];
     if (isInt64(v)) return v;
-    report?.(invalidTime(column, texts[i] >= 0 ? strings[texts[i]] : Number.isNaN(v) ? null : v, path, id));
+    report?.(wtmpdbInvalidTime(column, texts[i] >= 0 ? strings[texts[i]] : Number.isNaN(v) ? null : v, path, id));
     return 0;
   };
   for (let r = 0, i = 0; r < rows.length; r++, i += 8) {
