@@ -10,9 +10,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CLI, utmpx } from './helpers/cli-run';
 import { tempDir } from './helpers/utmpdump';
+import { testWith } from './helpers/tools';
 
 const commands = utmpx('--help').stdout.split('Commands:\n')[1].split('\n\n')[0].split('\n').map((l) => l.trim().split(' ')[0]);
-const has = (program: string) => spawnSync('sh', ['-c', `command -v ${program}`]).status === 0;
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const utmpxCommand = `${quote(process.execPath)} ${quote(CLI)}`;
 
@@ -75,13 +75,13 @@ describe('bash', () => {
   });
 });
 
-(has('zsh') ? test : test.skip)(`zsh: the script loads into compinit${has('zsh') ? '' : ' (zsh is not installed: skipped)'}`, () => {
+testWith('zsh')('zsh: the script loads into compinit', () => {
   const r = spawnSync('zsh', ['-f', '-c', `autoload -U compinit && compinit -u && source <(${utmpxCommand} completion zsh) && (( $+_comps[utmpx] ))`], { encoding: 'utf8' });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
 });
 
-(has('fish') ? test : test.skip)(`fish: subcommands and last's options${has('fish') ? '' : ' (fish is not installed: skipped)'}`, () => {
+testWith('fish')("fish: subcommands and last's options", () => {
   const ask = (line: string) => spawnSync('fish', ['--no-config', '-c', `${utmpxCommand} completion fish | source; complete -C ${quote(line)}`], { encoding: 'utf8' });
   const sub = ask('utmpx la');
   expect(sub.status).toBe(0);

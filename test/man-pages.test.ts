@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { utmpx } from './helpers/cli-run';
 import { tempDir } from './helpers/utmpdump';
+import { describeWith } from './helpers/tools';
 
 const ROOT = path.join(__dirname, '..');
 const commands = utmpx('--help').stdout.split('Commands:\n')[1].split('\n\n')[0].split('\n').map((l) => l.trim().split(' ')[0]);
@@ -46,7 +47,7 @@ test('a page is written for every command', () => {
   for (const c of ['utmpx', ...commands.map((n) => `utmpx-${n}`)]) expect(fs.existsSync(path.join(dir, `${c}.1`))).toBe(true);
 });
 
-(renderer ? describe : describe.skip)(`pages rendered with ${renderer ?? 'man or groff (neither is installed: skipped)'}`, () => {
+(renderer ? describe : describeWith('man'))(`pages rendered with ${renderer ?? 'man'}`, () => {
   test('utmpx(1) names every command and its page', () => {
     const r = render(path.join(dir, 'utmpx.1'));
     expect(r.stderr).toBe('');

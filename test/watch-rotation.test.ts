@@ -7,12 +7,13 @@
  * renames done synchronously, so that the watch cannot read in between.
  * util-linux's utmpdump reads the files back as the oracle of what was written.
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { watch } from '../lib';
 import { readWithUtmpdump, tempDir } from './helpers/utmpdump';
 import { EventReader, binary, loginRecord, pidsOf, range } from './helpers/watch';
+import { testWith } from './helpers/tools';
 
 let dir: string;
 let cleanup: () => void;
@@ -20,12 +21,8 @@ beforeEach(() => ({ dir, cleanup } = tempDir('utmpx-watch-rotation-')));
 afterEach(() => cleanup());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const haveLogrotate = spawnSync('sh', ['-c', 'command -v logrotate'], { stdio: 'ignore' }).status === 0;
-// CI installs logrotate (.ci/run): there a missing one fails the test instead of skipping it.
-const logrotateTest = haveLogrotate || process.env.CI ? test : test.skip;
-if (!haveLogrotate && !process.env.CI) {
-  test.skip('logrotate is not installed: the tests that rotate with it are skipped (apt-get install logrotate)', () => undefined);
-}
+// Skipped with a named reason without logrotate; a CI run that skips them fails (.ci/run installs it).
+const logrotateTest = testWith('logrotate');
 
 /** Runs logrotate -f on `conf` with a state file of its own (it blocks this process, as a rotation between two reads). */
 function logrotate(conf: string): void {
