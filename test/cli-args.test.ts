@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
+import { warningLine } from '../lib/cli/watch';
 import { ORACLE_ENV, oracle, utmpx } from './helpers/cli-run';
 import { tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
@@ -71,7 +72,7 @@ describe('a usage error: one line as util-linux words it, then a hint', () => {
     expect(r.stderr).toBe(lastSays(...opts));
   });
 
-  test.each(['who', 'users', 'last', 'lastb', 'dump', 'boot', 'lastlog'])('%s --foo: two lines, quotes balanced', (command) => {
+  test.each(['who', 'users', 'last', 'lastb', 'dump', 'boot', 'lastlog', 'watch'])('%s --foo: two lines, quotes balanced', (command) => {
     const r = utmpx(command, '--foo');
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(`utmpx: ${command}: unrecognized option '--foo'\nTry 'utmpx ${command} --help' for more information.\n`);
@@ -81,6 +82,26 @@ describe('a usage error: one line as util-linux words it, then a hint', () => {
     const r = utmpx('boot', 'extra');
     expect(r.status).toBe(2);
     expect(r.stderr).toBe("utmpx: boot: unexpected argument 'extra'\nTry 'utmpx boot --help' for more information.\n");
+  });
+
+  test.each([['watch', '--format'], ['watch', 'extra'], ['watch', '--utmp=1']])('%s %s: one line as getopt words it, no parseArgs text', (command, arg) => {
+    const r = utmpx(command, arg);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n')).toHaveLength(3);
+    expect(r.stderr).toMatch(/^utmpx: watch: (option '--format' requires an argument|unexpected argument 'extra'|option '--utmp' doesn't allow an argument)\n/);
+    expect(r.stderr).not.toMatch(/ERR_PARSE_ARGS|To specify|"--/);
+  });
+
+  test("last -n -1: the value is -1, not a count option of its own", () => {
+    const r = utmpx('last', '-f', wtmp, '-n', '-1');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("utmpx: last: -n needs a whole number, not -1\nTry 'utmpx last --help' for more information.\n");
+  });
+
+  test.each([[['-n', '1', '-2']], [['-1', '-2']], [['-12']], [['-n1', '-3']], [['-3', '-n', '1']]])('last %j: digit options add to the count as in util-linux', (opts) => {
+    const r = utmpx('last', '-f', wtmp, ...opts);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(oracle('last', '-f', wtmp, ...opts));
   });
 
   test('an unknown command: the hint names the main help', () => {
@@ -94,4 +115,10 @@ describe('a usage error: one line as util-linux words it, then a hint', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).not.toContain('\x1b');
   });
+});
+
+test('watch: a warning whose message begins with its code says the code once', () => {
+  const w = { type: 'warning', code: 'EACCES', message: "EACCES: permission denied, open '/var/log/btmp'", path: '/var/log/btmp' };
+  expect(warningLine(w as never)).toBe("utmpx: watch: EACCES: permission denied, open '/var/log/btmp'\n");
+  expect(warningLine({ ...w, code: 'ENOENT', message: 'gone' } as never)).toBe('utmpx: watch: ENOENT: gone\n');
 });

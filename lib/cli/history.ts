@@ -107,10 +107,43 @@ export async function nameAddress(addr: string, names: Map<string, string>): Pro
   names.set(addr, name);
 }
 
+/**
+ * `-5` as `-n 5`, unless it is the value of the option before it (`-n -1`,
+ * `-s -5`). As in util-linux, each digit option adds to the count so far
+ * (`-n 1 -2` is 12: last.c's `maxrecs = 10 * maxrecs + digit`).
+ */
+function expandCounts(args: string[], options: OptionSpec): string[] {
+  const out: string[] = [];
+  let count = 0;
+  let valueOf: string | null = null;
+  for (const a of args) {
+    if (valueOf !== null) {
+      if (valueOf === 'limit' && /^\d+$/.test(a)) count = Number(a);
+      out.push(a);
+      valueOf = null;
+    } else if (/^-\d+$/.test(a)) {
+      for (const digit of a.slice(1)) count = 10 * count + Number(digit);
+      out.push('-n', String(count));
+    } else {
+      const attached = /^(?:-n|--limit=)(\d+)$/.exec(a);
+      if (attached) count = Number(attached[1]);
+      out.push(a);
+      valueOf = valueName(a, { file: { type: 'string', short: 'f' }, ...options });
+    }
+  }
+  return out;
+}
+
+/** The name of the option whose value is the next word, when the word `a` is one. */
+function valueName(a: string, options: OptionSpec): string | null {
+  if (a.startsWith('--')) return !a.includes('=') && options[a.slice(2)]?.type === 'string' ? a.slice(2) : null;
+  if (!/^-[^-]$/.test(a)) return null;
+  return Object.keys(options).find((name) => options[name].short === a[1] && options[name].type === 'string') ?? null;
+}
+
 /** Parses last/lastb's arguments (`-5` is `-n 5`, as in util-linux). */
 export function parseHistoryArgs(command: string, args: string[], extra: OptionSpec = {}): HistoryArgs {
-  const expanded = args.flatMap((a) => (/^-\d+$/.test(a) ? ['-n', a.slice(1)] : [a]));
-  const opts = parseCommand(command, expanded, {
+  const options: OptionSpec = {
     limit: { type: 'string', short: 'n' },
     since: { type: 'string', short: 's' },
     until: { type: 'string', short: 't' },
@@ -118,7 +151,8 @@ export function parseHistoryArgs(command: string, args: string[], extra: OptionS
     ...ISO_OPTION,
     ...WARNING_OPTIONS,
     ...extra,
-  }, true);
+  };
+  const opts = parseCommand(command, expandCounts(args, options), options, true);
   const v = opts.values;
   let limit = Infinity;
   if (v.limit !== undefined) {

@@ -54,14 +54,14 @@ export const lastlog: Command = {
 Prints the last login of each user who has logged in, in uid order (as
 lastlog -a, but taken from the file, so uids without an account show too), or
 of one user, in the columns of shadow's lastlog(8). Huge sparse files (high
-uids) are read in milliseconds.
+uids) are read in milliseconds. From lastlog2, the output is that of
+lastlog2(8): users by name, -u by name.
 
   -f, --file FILE  read FILE instead of the system's lastlog
       --source S   lastlog2, lastlog or auto (default): auto reads a FILE as
                    what its header says; without -f, lastlog2's database
                    (/var/lib/lastlog/lastlog2.db) where it exists, else lastlog
   -s, --service    (lastlog2) also the PAM service
-From lastlog2, the output is that of lastlog2(8): users by name, -u by name.
   -u, --user USER  a login name, a uid, or a uid range (MIN-MAX, -MAX, MIN-);
                    one user who never logged in shows "${NEVER}"
       --json       one JSON array of entries

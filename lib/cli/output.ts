@@ -40,17 +40,7 @@ export function parseCommand(command: string, args: string[], extra: OptionSpec 
   const options = { ...COMMON, ...extra };
   // Not parseArgs' strict mode: its messages quote what they cannot balance ('-- "--foo").
   const parsed = parseArgs({ args: withAttachedValues(args, options), options, allowPositionals: true, strict: false, tokens: true });
-  for (const t of parsed.tokens ?? []) {
-    if (t.kind === 'positional' && !positionals) throw new UsageError(`${command}: unexpected argument '${t.value}'`);
-    if (t.kind !== 'option') continue;
-    const long = t.rawName.startsWith('--');
-    const spec = Object.prototype.hasOwnProperty.call(options, t.name) ? options[t.name] : undefined;
-    if (!spec) throw new UsageError(long ? `${command}: unrecognized option '${t.rawName}'` : `${command}: invalid option -- '${t.rawName.slice(1)}'`);
-    if (spec.type === 'string' && t.value === undefined) {
-      throw new UsageError(long ? `${command}: option '${t.rawName}' requires an argument` : `${command}: option requires an argument -- '${t.rawName.slice(1)}'`);
-    }
-    if (spec.type === 'boolean' && t.inlineValue) throw new UsageError(`${command}: option '${t.rawName}' doesn't allow an argument`);
-  }
+  checkTokens(command, parsed.tokens ?? [], options, positionals);
   const v = parsed.values as ParsedArgs['values'];
   if (v.json && v.ndjson) throw new UsageError(`${command}: --json and --ndjson exclude each other`);
   if (v.file === '') throw new UsageError(`${command}: -f needs a file name`);
@@ -61,6 +51,23 @@ export function parseCommand(command: string, args: string[], extra: OptionSpec 
     values: v,
     positionals: parsed.positionals,
   };
+}
+
+type Token = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
+
+/** Refuses what parseArgs (not strict) let through, each mistake worded as getopt words it. */
+export function checkTokens(command: string, tokens: Token[], options: OptionSpec, positionals: boolean): void {
+  for (const t of tokens) {
+    if (t.kind === 'positional' && !positionals) throw new UsageError(`${command}: unexpected argument '${t.value}'`);
+    if (t.kind !== 'option') continue;
+    const long = t.rawName.startsWith('--');
+    const spec = Object.prototype.hasOwnProperty.call(options, t.name) ? options[t.name] : undefined;
+    if (!spec) throw new UsageError(long ? `${command}: unrecognized option '${t.rawName}'` : `${command}: invalid option -- '${t.rawName.slice(1)}'`);
+    if (spec.type === 'string' && t.value === undefined) {
+      throw new UsageError(long ? `${command}: option '${t.rawName}' requires an argument` : `${command}: option requires an argument -- '${t.rawName.slice(1)}'`);
+    }
+    if (spec.type === 'boolean' && t.inlineValue) throw new UsageError(`${command}: option '${t.rawName}' doesn't allow an argument`);
+  }
 }
 
 /**

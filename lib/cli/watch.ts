@@ -15,7 +15,7 @@ import { type WatchFileKind, type WatchOptions, type WatchSourceName, defaultSou
 const SOURCE_NAMES: WatchSourceName[] = ['wtmp', 'wtmpdb', 'btmp', 'utmp', 'logind'];
 import { type Command, UsageError, column, safe } from './common';
 import { parseTime } from './history';
-import { LineWriter, type OptionSpec, isoLocal, toJson, withAttachedValues } from './output';
+import { LineWriter, type OptionSpec, checkTokens, isoLocal, toJson, withAttachedValues } from './output';
 
 const ACTIONS: Record<WatchEvent['type'], string> = {
   login: 'logged-in', logout: 'logged-out', failed: 'login-failed', boot: 'system-boot', shutdown: 'system-shutdown',
@@ -65,8 +65,10 @@ function humanLine(e: WatchEvent, iso: boolean): string {
   return `${t} ${e.type.padEnd(8)} ${column(e.user || '-', 8)} ${column(e.line, 12)}${from}${pid} (${e.source})`;
 }
 
-function warningLine(w: WatchWarning): string {
-  return `utmpx: watch: ${safe(w.code)}: ${safe(w.message)}\n`;
+export function warningLine(w: WatchWarning): string {
+  // An error's message begins with its code already (`EACCES: permission denied, ...`): say it once.
+  const code = w.message.startsWith(`${w.code}:`) ? '' : `${safe(w.code)}: `;
+  return `utmpx: watch: ${code}${safe(w.message)}\n`;
 }
 
 function gapLine(g: WatchGap): string {
@@ -146,13 +148,10 @@ are a gap: a line "utmpx: watch: gap: ..." on stderr, and with --json or
 --ndjson also an object {"type":"gap","path","bytes","time","message"}.
 `,
   async run(args, io) {
-    let values: Record<string, string | boolean | string[] | undefined>;
-    try {
-      // getopt's rule, as in last: `--since -2h` takes -2h as the value.
-      ({ values } = parseArgs({ args: withAttachedValues(args, WATCH_OPTIONS), options: WATCH_OPTIONS, strict: true, allowPositionals: false }));
-    } catch (e) {
-      throw new UsageError(`watch: ${(e as Error).message.split('\n')[0]}`);
-    }
+    // getopt's rule, as in last: `--since -2h` takes -2h as the value; mistakes worded as getopt words them.
+    const parsed = parseArgs({ args: withAttachedValues(args, WATCH_OPTIONS), options: WATCH_OPTIONS, strict: false, allowPositionals: true, tokens: true });
+    checkTokens('watch', parsed.tokens ?? [], WATCH_OPTIONS, false);
+    const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
     const chosen = [values.json && 'json', values.ndjson && 'ndjson', values.format].filter(Boolean) as string[];
     if (new Set(chosen).size > 1) throw new UsageError('watch: choose one of --json, --ndjson and --format');
     const format = chosen[0] ?? 'human';
