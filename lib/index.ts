@@ -34,7 +34,7 @@ export type {
 // Types that public signatures name (UtmpFile#progress, WatchOptions.sources, WatchSource); logindLibrary()'s
 // addon parameter, a test hook, stays out on purpose (typedoc.json intentionallyNotExported).
 export type { WatchSourceName, SourcePosition, FilePosition, SlotsPosition, SourceSink, StartPoint, WakeReason } from './watch';
-export type { SourceEvent, SourceWarning } from './watch/events';
+export type { SourceEvent, SourceGap, SourceWarning } from './watch/events';
 export type { ReadProgress } from './entry-cursor';
 export { historySource } from './sessions';
 export { LASTLOG_LAYOUTS, detectLastlogLayout, lastlogSource } from './lastlog';
