@@ -8,6 +8,7 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { warningLine } from '../lib/cli/watch';
 import { ORACLE_ENV, oracle, utmpx } from './helpers/cli-run';
+import { testWith } from './helpers/tools';
 import { tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
 let cleanup: () => void;
@@ -24,6 +25,9 @@ beforeAll(() => {
 });
 afterAll(() => cleanup());
 
+/** util-linux's last is the oracle: without it those tests skip, named. */
+const lastTest = testWith('last');
+
 /** util-linux last's stderr for `args`, as `utmpx last` words it. */
 function lastSays(...args: string[]): string {
   const r = spawnSync('last', ['-f', wtmp, ...args], { env: ORACLE_ENV, encoding: 'utf8' });
@@ -32,7 +36,7 @@ function lastSays(...args: string[]): string {
 }
 
 describe('a repeated value option: the last one wins, as getopt has it', () => {
-  test.each([
+  lastTest.each([
     [['-n', '2', '-n', '3']],
     [['-n', '4', '--limit', '1']],
     [['--limit=1', '-n2']],
@@ -59,7 +63,7 @@ describe('a repeated value option: the last one wins, as getopt has it', () => {
 });
 
 describe('a usage error: one line as util-linux words it, then a hint', () => {
-  test.each([
+  lastTest.each([
     [['--foo']],
     [['-z']],
     [['-n']],
@@ -98,7 +102,7 @@ describe('a usage error: one line as util-linux words it, then a hint', () => {
     expect(r.stderr).toBe("utmpx: last: -n needs a whole number, not -1\nTry 'utmpx last --help' for more information.\n");
   });
 
-  test.each([[['-n', '1', '-2']], [['-1', '-2']], [['-12']], [['-n1', '-3']], [['-3', '-n', '1']]])('last %j: digit options add to the count as in util-linux', (opts) => {
+  lastTest.each([[['-n', '1', '-2']], [['-1', '-2']], [['-12']], [['-n1', '-3']], [['-3', '-n', '1']]])('last %j: digit options add to the count as in util-linux', (opts) => {
     const r = utmpx('last', '-f', wtmp, ...opts);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(oracle('last', '-f', wtmp, ...opts));

@@ -6,7 +6,8 @@ import { type ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CLI, ORACLE_ENV, utmpx } from './helpers/cli-run';
-import { dumpSeconds, tempDir } from './helpers/utmpdump';
+import { testWith } from './helpers/tools';
+import { dumpSeconds, tempDir, writeLiveWithUtmpdump } from './helpers/utmpdump';
 
 /** The time utmpdump was given for a record, as an ISO string at millisecond precision. */
 const isoOf = (time: string) => new Date(Math.floor(dumpSeconds(time) * 1000)).toISOString();
@@ -193,10 +194,11 @@ describe('wtmpdb and --source', () => {
   });
 });
 
-test('--since -2h: a relative time, taken as last takes it (last -f FILE --since -2h is the oracle)', async () => {
-  const wtmp = path.join(dir, 'wtmp');
+// Records of this moment: written by utmpdump each run, not a committed fixture.
+testWith('utmpdump', 'last')('--since -2h: a relative time, taken as last takes it (last -f FILE --since -2h is the oracle)', async () => {
+  const wtmp = path.join(dir, 'wtmp-since');
   const hour = 3600_000;
-  appendWithUtmpdump(wtmp, [loginRecord(1, Date.now() - 3 * hour - 1000), loginRecord(2, Date.now() - hour - 2000)]);
+  writeLiveWithUtmpdump(wtmp, [loginRecord(1, Date.now() - 3 * hour - 1000), loginRecord(2, Date.now() - hour - 2000)]);
   const last = spawnSync('last', ['-f', wtmp, '--since', '-2h'], { encoding: 'utf8', env: ORACLE_ENV });
   expect(last.status).toBe(0);
   const oracleUsers = last.stdout.split('\n').map((l) => l.split(/\s+/)[0]).filter((u) => /^user\d+$/.test(u));
