@@ -157,15 +157,15 @@ beforeAll(() => {
 
 afterAll(() => cleanup?.());
 
-test('the tarball holds the build, types, sources of the addon, prebuild and docs, and nothing else', () => {
+test('the tarball holds the build, types, sources of the addon, prebuild, docs and man pages, and nothing else', () => {
   const allowed = [
     /^package\.json$/, /^README\.md$/, /^LICENSE$/, /^CHANGELOG\.md$/, /^binding\.gyp$/,
     /^dist\/.+\.(js|mjs|d\.ts|d\.mts|js\.map)$/, /^lib\/.+\.ts$/, /^src-native\/[\w-]+\.(cc|h)$/,
-    /^prebuilds\/[\w+-]+\/[\w.]+\.node$/,
+    /^prebuilds\/[\w+-]+\/[\w.]+\.node$/, /^man\/utmpx(-[a-z]+)?\.1$/,
   ];
   expect(packed.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);
   expect(packed.filter((f) => /(^|\/)(test|tests|__tests__|fixtures?|bench)(\/|$)|\.test\./.test(f))).toEqual([]);
-  for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'binding.gyp', 'dist/index.js', 'dist/index.mjs',
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'binding.gyp', 'man/utmpx.1', 'man/utmpx-last.1', 'dist/index.js', 'dist/index.mjs',
     'dist/index.d.ts', 'dist/index.d.mts', 'dist/cli/main.js', 'src-native/addon.cc', 'src-native/platform.h', PREBUILD]) {
     expect(packed).toContain(f);
   }
