@@ -29,7 +29,8 @@ afterAll(() => cleanup());
 
 /** A page as text: LC_ALL=C for ASCII hyphens, wide enough that no option is hyphenated, no overstrike. */
 function render(page: string): { status: number | null; text: string; stderr: string } {
-  const env = { ...process.env, LC_ALL: 'C', MANWIDTH: '250', MAN_KEEP_FORMATTING: '' };
+  // No LD_PRELOAD: under npm run test:asan libasan would be preloaded into troff, which it then aborts.
+  const env = { ...process.env, LC_ALL: 'C', MANWIDTH: '250', MAN_KEEP_FORMATTING: '', LD_PRELOAD: '' };
   const r = renderer === 'man'
     ? spawnSync('man', ['--warnings', '-l', '-P', 'cat', page], { env, encoding: 'utf8' })
     : spawnSync('groff', ['-man', '-Tascii', '-ww', '-rLL=250n', page], { env, encoding: 'utf8' });
