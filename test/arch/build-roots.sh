@@ -13,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
 CACHE=${UTMPX_ARCH_CACHE:-/var/cache/utmpx-test}
-MIRROR=${UTMPX_ARCH_MIRROR:-http://deb.debian.org/debian}
+# A mirror only when one is asked for: debootstrap picks its default by itself.
+MIRROR=${UTMPX_ARCH_MIRROR:-}
 INCLUDE=util-linux,login,procps,python3
 ARCHES=${*:-arm64 s390x armhf}
 
@@ -50,7 +51,7 @@ build_root() {
   local partial=$root.partial start=$SECONDS
   rm -rf "$partial" "$root"
   echo "test:arch: debootstrap --arch=$a bookworm (under qemu: minutes)"
-  debootstrap --arch="$a" --variant=minbase --include="$include" bookworm "$partial" "$MIRROR" \
+  debootstrap --arch="$a" --variant=minbase --include="$include" bookworm "$partial" ${MIRROR:+"$MIRROR"} \
     >"$CACHE/debootstrap-$a.log" 2>&1 || { tail -n 30 "$CACHE/debootstrap-$a.log"; return 1; }
   rm -rf "$partial/var/cache/apt/archives/"*.deb
   echo "bookworm $include" >"$partial/.utmpx-arch-root"
