@@ -207,6 +207,6 @@ test('started and stopped 300 times: no descriptor or watcher left behind', asyn
     if (i % 10 === 0) await new EventReader(w).within(5); // let some reads run
     await w.close();
   }
-  expect(fds()).toBe(before);
+  expect(fds()).toBeLessThanOrEqual(before); // a leak would add up over 300 cycles; others in this process may close one meanwhile
   expect(handles()).toBeLessThanOrEqual(handlesBefore); // jest's own timers may end meanwhile
 });

@@ -492,7 +492,9 @@ describe('stopping', () => {
       await waiting; // settled: a warning (btmp is missing) or done
       if (i % 1000 === 0) expect(await w.next()).toEqual({ value: undefined, done: true });
     }
-    expect({ fds: fdCount(), watches: inotifyWatches() }).toEqual({ fds: before.fds, watches: before.watches });
+    // A leak would add up over 10,000 cycles; others in this process may close a descriptor meanwhile.
+    expect(fdCount()).toBeLessThanOrEqual(before.fds);
+    expect(inotifyWatches()).toBeLessThanOrEqual(before.watches);
     // A timer of the last cycles may still be winding down (a kept descriptor's
     // idle close): wait for it a moment; a leaked timer or watcher stays.
     for (let t = 0; t < 30 && handles() > before.handles; t++) await sleep(100);
