@@ -3,16 +3,16 @@
  * the failed logins. What Node tools get today from `exec('who')` and a regex.
  */
 import * as fs from 'fs';
-import { BackwardCursor } from './backward-cursor';
-import type { EntryCursor } from './entry-cursor';
-import { FileOrStreamCursor } from './stream-cursor';
-import type { UtmpEntry } from './entry';
-import { argumentError, withAdvice } from './errors';
-import type { LayoutName } from './layouts';
-import { type DirectoryState, kernelBootSeconds, kernelBootSecondsAsync, liveDecision, logindUsers, logindUsersAsync } from './modern/logind';
-import { type UtmpSource, liveUtmpIsPlainFile, paths } from './platform';
+import { BackwardCursor } from './records/backward-cursor';
+import type { EntryCursor } from './records/entry-cursor';
+import { FileOrStreamCursor } from './records/stream-cursor';
+import type { UtmpEntry } from './model/entry';
+import { argumentError, withAdvice } from './model/errors';
+import type { LayoutName } from './records/layouts';
+import { type DirectoryState, kernelBootSeconds, kernelBootSecondsAsync, liveDecision, logindUsers, logindUsersAsync } from './sources/logind';
+import { type UtmpSource, liveUtmpIsPlainFile, paths } from './platform/platform';
 import { UtmpFile } from './utmp-file';
-import { type WarningOptions, WarningSink } from './warnings';
+import { type WarningOptions, WarningSink } from './model/warnings';
 
 /** Options of `users()`, `bootTime()` and `runLevel()`. */
 export interface UtmpQueryOptions extends WarningOptions {

@@ -16,14 +16,14 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
-import { MAX_DATE_MS, dateCanHold, devicePath } from './entry';
-import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2RowAsync, lastlog2Rows, lastlog2RowsAsync } from './modern/lastlog2';
-import type { DataSource } from './modern/source';
-import { isSqliteFile } from './modern/sqlite';
-import { native } from './native';
-import { argumentError, checkPathArgument, fileError } from './errors';
-import { LASTLOG2_PATH } from './platform';
-import { type UtmpWarning, type WarningOptions, WarningSink, lastlog2InvalidTime, timeOutOfRange } from './warnings';
+import { MAX_DATE_MS, dateCanHold, devicePath } from './model/entry';
+import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2RowAsync, lastlog2Rows, lastlog2RowsAsync } from './sources/lastlog2';
+import type { DataSource } from './model/data-source';
+import { isSqliteFile } from './sources/sqlite';
+import { native } from './platform/native';
+import { argumentError, checkPathArgument, fileError } from './model/errors';
+import { LASTLOG2_PATH } from './platform/platform';
+import { type UtmpWarning, type WarningOptions, WarningSink, lastlog2InvalidTime, timeOutOfRange } from './model/warnings';
 
 /** One user's last login. */
 export interface LastlogEntry {

@@ -10,17 +10,17 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
-import type { UtmpEntry } from './entry';
-import type { LayoutName } from './layouts';
-import type { DataSource } from './modern/source';
-import { isSqliteFile } from './modern/sqlite';
-import { wtmpdbSessions, wtmpdbSessionsAsync } from './modern/wtmpdb';
-import { BackwardCursor, countRecords } from './backward-cursor';
-import type { ReadProgress } from './entry-cursor';
-import { argumentError, checkPathArgument } from './errors';
-import { WTMPDB_PATH, paths } from './platform';
+import type { UtmpEntry } from './model/entry';
+import type { LayoutName } from './records/layouts';
+import type { DataSource } from './model/data-source';
+import { isSqliteFile } from './sources/sqlite';
+import { wtmpdbSessions, wtmpdbSessionsAsync } from './sources/wtmpdb';
+import { BackwardCursor, countRecords } from './records/backward-cursor';
+import type { ReadProgress } from './records/entry-cursor';
+import { argumentError, checkPathArgument } from './model/errors';
+import { WTMPDB_PATH, paths } from './platform/platform';
 import { UtmpFile } from './utmp-file';
-import { type WarningOptions, WarningSink } from './warnings';
+import { type WarningOptions, WarningSink } from './model/warnings';
 
 /**
  * How a session ended.

@@ -15,20 +15,20 @@
  *   the entries coreutils' who makes of them, after a BOOT_TIME entry for the
  *   kernel's boot time. The rule is `chooseLiveSource` in platform.ts.
  */
-import { type UtmpEntry, dateCanHold, toEntry } from './entry';
-import { BackwardCursor } from './backward-cursor';
-import { type EntryCursor, type ReadProgress, SnapshotCursor } from './entry-cursor';
-import { LAYOUTS, type LayoutName } from './layouts';
-import { logindCursor, liveFacts } from './modern/logind';
-import { native, tryNative } from './native';
-import { argumentError, checkPathArgument } from './errors';
+import { type UtmpEntry, dateCanHold, toEntry } from './model/entry';
+import { BackwardCursor } from './records/backward-cursor';
+import { type EntryCursor, type ReadProgress, SnapshotCursor } from './records/entry-cursor';
+import { LAYOUTS, type LayoutName } from './records/layouts';
+import { logindCursor, liveFacts } from './sources/logind';
+import { native, tryNative } from './platform/native';
+import { argumentError, checkPathArgument } from './model/errors';
 import {
   LOGIND_SESSIONS_DIR, type UtmpSource, chooseLiveSource, chooseSource, defaultUtmpPath, numberingOf, utmpPathWithoutAddon,
-} from './platform';
-import type { CursorHints } from './forward-cursor';
+} from './platform/platform';
+import type { CursorHints } from './records/forward-cursor';
 import type { Readable } from 'stream';
-import { FileOrStreamCursor, type StreamInput, StreamCursor, openStreamInput } from './stream-cursor';
-import { type UtmpWarning, type WarningOptions, WarningSink, timeOutOfRange } from './warnings';
+import { FileOrStreamCursor, type StreamInput, StreamCursor, openStreamInput } from './records/stream-cursor';
+import { type UtmpWarning, type WarningOptions, WarningSink, timeOutOfRange } from './model/warnings';
 
 export interface UtmpFileOptions extends WarningOptions {
   /**

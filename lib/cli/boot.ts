@@ -1,5 +1,5 @@
 /** `utmpx boot`: when the system booted and its run level, as `who -b -r`. */
-import type { UtmpEntry } from '../entry';
+import type { UtmpEntry } from '../model/entry';
 import { type RunLevel, bootTime, explainMissing, liveSource, toRunLevel } from '../functions';
 import { UtmpFile } from '../utmp-file';
 import { type Command, safe } from './common';

@@ -1,5 +1,5 @@
 /** `utmpx dump`: every record of a database, every field, as utmpdump(1) lays them out. */
-import type { UtmpEntry } from '../entry';
+import type { UtmpEntry } from '../model/entry';
 import { explainMissing } from '../functions';
 import { UtmpFile } from '../utmp-file';
 import { type Command, UsageError, safe } from './common';

@@ -1,7 +1,7 @@
 /** `utmpx last`: login sessions from wtmp, newest first, as last(1). */
 import * as fs from 'fs';
-import { wtmpdbRows } from '../modern/wtmpdb';
-import { paths } from '../platform';
+import { wtmpdbRows } from '../sources/wtmpdb';
+import { paths } from '../platform/platform';
 import { BackwardSessionReader, type Session, type SessionsOptions, historySource, sessions, sessionsAsync, sessionsInto } from '../sessions';
 import { UtmpFile } from '../utmp-file';
 import { cliInput } from './inputs';

@@ -1,7 +1,7 @@
 /** `utmpx lastb`: failed logins from btmp, newest first, as lastb(1). */
-import type { UtmpEntry } from '../entry';
+import type { UtmpEntry } from '../model/entry';
 import { explainDenied, explainNoBtmp } from '../functions';
-import { paths } from '../platform';
+import { paths } from '../platform/platform';
 import { UtmpFile } from '../utmp-file';
 import * as fs from 'fs';
 import { type Command, type CommandIO, safe } from './common';

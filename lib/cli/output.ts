@@ -5,7 +5,7 @@
  */
 import { once } from 'events';
 import { parseArgs } from 'util';
-import { MAX_DATE_MS } from '../entry';
+import { MAX_DATE_MS } from '../model/entry';
 import { UsageError, column, safe } from './common';
 import { localFields } from './local-time';
 

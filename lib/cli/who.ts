@@ -2,7 +2,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as tty from 'tty';
-import type { UtmpEntry } from '../entry';
+import type { UtmpEntry } from '../model/entry';
 import { explainMissing, liveSource, processExists, toRunLevel, users } from '../functions';
 import { UtmpFile } from '../utmp-file';
 import { type Command, UsageError, safe } from './common';

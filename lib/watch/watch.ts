@@ -6,20 +6,20 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { LayoutName } from '../layouts';
-import { argumentError, checkPathArgument } from '../errors';
-import { paths } from '../platform';
+import type { LayoutName } from '../records/layouts';
+import { argumentError, checkPathArgument } from '../model/errors';
+import { paths } from '../platform/platform';
 import { failedEvent, historyEvent, type WatchItem } from './events';
-import { AppendFileSource } from './file-source';
+import { AppendFileSource } from './file-feed';
 import { EventMerger } from './merge';
 import { DirectoryNotifier } from './notify';
 import { type WatchPosition, parsePosition } from './position';
-import { SlotFileSource } from './slots-source';
-import { WtmpdbSource } from './wtmpdb-source';
-import { LogindSource } from './logind-source';
-import { isSqliteFile } from '../modern/sqlite';
+import { SlotFileSource } from './slots-feed';
+import { WtmpdbSource } from './wtmpdb-feed';
+import { LogindSource } from './logind-feed';
+import { isSqliteFile } from '../sources/sqlite';
 import { historySource } from '../sessions';
-import type { StartPoint, WakeReason, WatchSource } from './source';
+import type { StartPoint, WakeReason, WatchSource } from './feed';
 
 /** The kinds of record file a watch reads (`wtmpdb`: a wtmp.db). */
 export type WatchFileKind = 'utmp' | 'wtmp' | 'btmp' | 'wtmpdb';

@@ -8,7 +8,7 @@
  * own short statement that goes on after the exact key of the last row.
  */
 import * as fs from 'fs';
-import { LASTLOG2_PATH } from '../platform';
+import { LASTLOG2_PATH } from '../platform/platform';
 import { type Rows, batchedAsync, readRows, readRowsAsync } from './sqlite';
 
 

@@ -6,7 +6,7 @@
  */
 import { Readable, pipeline } from 'stream';
 import * as zlib from 'zlib';
-import { fileError } from './errors';
+import { fileError } from '../model/errors';
 
 export type Compression = 'gzip' | 'zstd' | 'xz';
 

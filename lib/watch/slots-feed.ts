@@ -7,14 +7,14 @@
  */
 import * as fs from 'fs';
 import { promisify } from 'util';
-import { decodeAt, recordDecoder } from '../decoder';
-import { lockAsync, unlock } from '../file-locks';
-import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout, hostLayout } from '../layouts';
-import { WarningSink } from '../warnings';
+import { decodeAt, recordDecoder } from '../records/decoder';
+import { lockAsync, unlock } from '../records/file-locks';
+import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout, hostLayout } from '../records/layouts';
+import { WarningSink } from '../model/warnings';
 import { slotEvents } from './events';
-import { OPEN_FLAGS, notAFile, problem } from './file-source';
+import { OPEN_FLAGS, notAFile, problem } from './file-feed';
 import { type SlotsPosition, digest, isSlotsPosition } from './position';
-import type { SourceSink, StartPoint, WakeReason, WatchSource } from './source';
+import type { SourceSink, StartPoint, WakeReason, WatchSource } from './feed';
 
 const openAsync = promisify(fs.open);
 const fstatAsync = promisify(fs.fstat);

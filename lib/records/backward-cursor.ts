@@ -4,13 +4,13 @@
  * and "the latest 20 failed logins" of a 1 GB btmp then costs one chunk.
  */
 import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
-import type { UtmpEntry } from './entry';
+import type { UtmpEntry } from '../model/entry';
 import type { EntryCursor, ReadProgress } from './entry-cursor';
 import { LAYOUTS, type LayoutName } from './layouts';
-import { RecordFileSource, openRecordFileSync } from './file-source';
+import { RecordFileSource, openRecordFileSync } from './record-file';
 import * as fs from 'fs';
 import { CHUNK_BYTES } from './forward-cursor';
-import type { WarningSink } from './warnings';
+import type { WarningSink } from '../model/warnings';
 
 /** A cursor that walks a record file from its end to its start, reading under the read lock as forward cursors do. */
 export class BackwardCursor implements EntryCursor {

@@ -9,7 +9,7 @@
  * (utmp: slots-source.ts), WtmpdbSource (wtmpdb-source.ts: the highest row ID
  * and the open rows), LogindSource (logind-source.ts: the sessions seen).
  */
-import type { DataSource } from '../modern/source';
+import type { DataSource } from '../model/data-source';
 import type { SourceEvent, SourceGap, SourceWarning } from './events';
 import type { SourcePosition } from './position';
 

@@ -23,12 +23,12 @@
  * it (elogind; a root where sessions are written by hand). A system that still
  * keeps utmp (Fedora, Debian 12, RHEL 9) is read from utmp, as are paths.
  */
-import { SnapshotCursor } from '../entry-cursor';
+import { SnapshotCursor } from '../records/entry-cursor';
 import * as fs from 'fs';
-import { Entry, MAX_DATE_MS, dateCanHold, devicePath, type UtmpEntry } from '../entry';
-import { type NativeAddon, type NativeLogindSession, type NativeLogindSnapshot, tryNative } from '../native';
-import { LOGIND_SESSIONS_DIR, type LiveFacts, SYSTEMD_BOOTED_DIR, chooseLiveSource, typeCode } from '../platform';
-import { type WarningOptions, WarningSink, timeOutOfRange } from '../warnings';
+import { Entry, MAX_DATE_MS, dateCanHold, devicePath, type UtmpEntry } from '../model/entry';
+import { type NativeAddon, type NativeLogindSession, type NativeLogindSnapshot, tryNative } from '../platform/native';
+import { LOGIND_SESSIONS_DIR, type LiveFacts, SYSTEMD_BOOTED_DIR, chooseLiveSource, typeCode } from '../platform/platform';
+import { type WarningOptions, WarningSink, timeOutOfRange } from '../model/warnings';
 
 
 /** A session of systemd-logind, every field sd-login gives; null where it gives none. */

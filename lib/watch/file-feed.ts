@@ -13,15 +13,15 @@
 import * as fs from 'fs';
 import * as nodePath from 'path';
 import { promisify } from 'util';
-import { decodeAt, recordDecoder } from '../decoder';
-import type { UtmpEntry } from '../entry';
-import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from '../layouts';
-import type { DataSource } from '../modern/source';
-import { WarningSink } from '../warnings';
+import { decodeAt, recordDecoder } from '../records/decoder';
+import type { UtmpEntry } from '../model/entry';
+import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from '../records/layouts';
+import type { DataSource } from '../model/data-source';
+import { WarningSink } from '../model/warnings';
 import type { SourceEvent } from './events';
 import { type FilePosition, digest, digest32, hex, isFilePosition } from './position';
 import { type Sibling, byCreation, fileId, findCopy, findRenamed, rotatedSiblings } from './rotation';
-import type { SourceSink, StartPoint, WakeReason, WatchSource } from './source';
+import type { SourceSink, StartPoint, WakeReason, WatchSource } from './feed';
 
 const fstatAsync = promisify(fs.fstat);
 const statAsync = promisify(fs.stat);

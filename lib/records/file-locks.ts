@@ -8,7 +8,7 @@
  * had, readers read until two reads agree (MAX_CONFIRMING_READS), which
  * catches most tears.
  */
-import { type NativeAddon, tryNative } from './native';
+import { type NativeAddon, tryNative } from '../platform/native';
 
 /** Reads of one chunk at most, where no lock can be had, until two agree. */
 export const MAX_CONFIRMING_READS = 8;

@@ -7,9 +7,9 @@
  *
  * Errors are made by lib/errors.ts (`sqliteError`).
  */
-import { sqliteError } from '../errors';
-import { fileHead } from '../file-source';
-import { type SqliteBatch, native } from '../native';
+import { sqliteError } from '../model/errors';
+import { fileHead } from '../records/record-file';
+import { type SqliteBatch, native } from '../platform/native';
 
 /** The 16 bytes every SQLite 3 database begins with. */
 const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');

@@ -2,8 +2,8 @@
  * The entry shape every reader yields: pyutmp's fields, plus what JavaScript
  * users reach for (a Date, the address as text, the line as recorded).
  */
-import type { NativeRecord } from './native';
-import { type TypeNumbering, type UtmpType, typeName } from './platform';
+import type { NativeRecord } from '../platform/native';
+import { type TypeNumbering, type UtmpType, typeName } from '../platform/platform';
 
 /** Exit status of a DEAD_PROCESS (Linux `struct exit_status`). */
 export interface ExitStatus {

@@ -5,7 +5,7 @@
  * handed out again while the bytes stay the same.
  */
 import * as fs from 'fs';
-import type { Entry } from './entry';
+import type { Entry } from '../model/entry';
 import { fileAddon } from './file-locks';
 import type { RecordLayout } from './layouts';
 

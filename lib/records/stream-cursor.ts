@@ -16,12 +16,12 @@ import { isatty } from 'tty';
 import { type DescriptorHolder, closed, keeping } from './descriptors';
 import { CompressedInput, codedError, needsAsyncError, plainChunks } from './compressed';
 import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
-import type { UtmpEntry } from './entry';
+import type { UtmpEntry } from '../model/entry';
 import type { EntryCursor, ReadProgress } from './entry-cursor';
-import { HEAD_BYTES } from './file-source';
+import { HEAD_BYTES } from './record-file';
 import { RecordFileCursor } from './forward-cursor';
 import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
-import type { WarningSink } from './warnings';
+import type { WarningSink } from '../model/warnings';
 
 /**
  * Opens `path` as stream input without ever blocking: O_NONBLOCK, then a

@@ -3,7 +3,7 @@
  * Offsets come from each platform's headers; the glibc host layout is held to
  * the addon's offsetof() figures by a test.
  */
-import { type TypeNumbering, hostLayoutName } from './platform';
+import { type TypeNumbering, hostLayoutName } from '../platform/platform';
 
 export interface IntField {
   offset: number;

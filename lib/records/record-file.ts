@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import { promisify } from 'util';
 import { type DescriptorHolder, closed, keeping } from './descriptors';
 import { CompressedInput, compressionOf } from './compressed';
-import { fileError, withPath } from './errors';
+import { fileError, withPath } from '../model/errors';
 import { MAX_CONFIRMING_READS, lockAsync, lockSync, unlock } from './file-locks';
 import { type RecordLayout, detectLayout } from './layouts';
 

@@ -5,11 +5,11 @@
  * one call of the addon. Never keeps more than one chunk (and one read ahead).
  */
 import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
-import type { Entry, UtmpEntry } from './entry';
+import type { Entry, UtmpEntry } from '../model/entry';
 import type { EntryCursor, ReadProgress } from './entry-cursor';
-import { HEAD_BYTES, RecordFileSource } from './file-source';
+import { HEAD_BYTES, RecordFileSource } from './record-file';
 import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
-import type { WarningSink } from './warnings';
+import type { WarningSink } from '../model/warnings';
 import { CompressedInput, compressionOf } from './compressed';
 import { type Stamp, type WholeRead, type WholeReadKey, giveBack, readWhole, readWholeAsync, recall, remember } from './small-file-reads';
 

@@ -157,7 +157,7 @@ export function native(): NativeAddon {
   if (!loaded) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const load = require('node-gyp-build') as (dir: string) => NativeAddon;
-    loaded = load(path.join(__dirname, '..'));
+    loaded = load(path.join(__dirname, '..', '..'));
   }
   return loaded;
 }

@@ -10,7 +10,7 @@
  * sessions.ts and `lastlogSource` in lastlog.ts, with the paths below.)
  */
 import * as os from 'os';
-import type { LayoutName } from './layouts';
+import type { LayoutName } from '../records/layouts';
 import { type NativePlatform, native, tryNative } from './native';
 
 // ---------------------------------------------------------------- record types

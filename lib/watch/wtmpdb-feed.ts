@@ -12,11 +12,11 @@
  */
 import * as fs from 'fs';
 import { isIP } from 'net';
-import { MAX_OPEN_ROWS, WTMPDB_BOOT_TIME, WTMPDB_USER_PROCESS, type WtmpdbRow, wtmpdbQueries } from '../modern/wtmpdb';
+import { MAX_OPEN_ROWS, WTMPDB_BOOT_TIME, WTMPDB_USER_PROCESS, type WtmpdbRow, wtmpdbQueries } from '../sources/wtmpdb';
 import type { SourceEvent, WatchEventType } from './events';
-import { problem } from './file-source';
+import { problem } from './file-feed';
 import type { SourcePosition } from './position';
-import type { SourceSink, StartPoint, WakeReason, WatchSource } from './source';
+import type { SourceSink, StartPoint, WakeReason, WatchSource } from './feed';
 
 // A type, not an interface: it is then a SourcePosition (an object of any fields).
 export type WtmpdbPosition = {

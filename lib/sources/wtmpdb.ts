@@ -17,9 +17,9 @@
  */
 import { isIP } from 'net';
 import type { Session, SessionEnd, SessionKind } from '../sessions';
-import { WTMPDB_PATH } from '../platform';
-import { MAX_DATE_MS } from '../entry';
-import { type UtmpWarning, type WarningOptions, WarningSink, rowsDeleted, wtmpdbInvalidTime, timeOutOfRange, unorderedRows } from '../warnings';
+import { WTMPDB_PATH } from '../platform/platform';
+import { MAX_DATE_MS } from '../model/entry';
+import { type UtmpWarning, type WarningOptions, WarningSink, rowsDeleted, wtmpdbInvalidTime, timeOutOfRange, unorderedRows } from '../model/warnings';
 import { type Param, type Rows, batchedAsync, readRows, readRowsAsync } from './sqlite';
 
 

@@ -3,9 +3,9 @@
  * record and field sizes: nothing here can read past the bytes it was given.
  */
 import { type IntField, type IntReader, type RecordLayout, intReader } from './layouts';
-import { Entry, type UtmpEntry, dateCanHold, devicePath } from './entry';
-import { typeCode, typeName } from './platform';
-import { type WarningSink, timeOutOfRange } from './warnings';
+import { Entry, type UtmpEntry, dateCanHold, devicePath } from '../model/entry';
+import { typeCode, typeName } from '../platform/platform';
+import { type WarningSink, timeOutOfRange } from '../model/warnings';
 
 declare global {
   // Node's Buffer has these since v0.x; @types/node does not list them.

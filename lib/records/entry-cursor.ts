@@ -4,7 +4,7 @@
  * the libc snapshot (utmp-file.ts). UtmpFile, failedLogins() and the CLI
  * read through it, whichever reader is behind.
  */
-import type { UtmpEntry } from './entry';
+import type { UtmpEntry } from '../model/entry';
 
 export interface EntryCursor {
   /** The next entry, read on this thread when it needs reading; undefined at the end. */

@@ -12,14 +12,14 @@
  */
 import * as fs from 'fs';
 import { isIP } from 'net';
-import { LOGIND_SESSIONS_DIR } from '../platform';
-import { dateCanHold } from '../entry';
-import { type LogindSession, logindSessionsAsync, logindSessions, startDate } from '../modern/logind';
-import { timeOutOfRange } from '../warnings';
+import { LOGIND_SESSIONS_DIR } from '../platform/platform';
+import { dateCanHold } from '../model/entry';
+import { type LogindSession, logindSessionsAsync, logindSessions, startDate } from '../sources/logind';
+import { timeOutOfRange } from '../model/warnings';
 import type { SourceEvent, WatchEventType } from './events';
-import { problem } from './file-source';
+import { problem } from './file-feed';
 import type { SourcePosition } from './position';
-import type { SourceSink, StartPoint, WakeReason, WatchSource } from './source';
+import type { SourceSink, StartPoint, WakeReason, WatchSource } from './feed';
 
 /** What the position keeps of a session: enough to name it when it ends. */
 export type SeenSession = {
