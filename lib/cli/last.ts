@@ -2,7 +2,8 @@
 import * as fs from 'fs';
 import { wtmpdbRows } from '../sources/wtmpdb';
 import { paths } from '../platform/platform';
-import { BackwardSessionReader, type Session, type SessionsOptions, historySource, sessions, sessionsAsync, sessionsInto } from '../sessions';
+import { BackwardSessionReader, sessionsInto } from '../pairing/backward';
+import { type Session, type SessionsOptions, historySource, sessions, sessionsAsync } from '../sessions';
 import { UtmpFile } from '../utmp-file';
 import { cliInput } from './inputs';
 import { type Command, type CommandIO, UsageError, safe } from './common';

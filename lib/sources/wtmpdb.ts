@@ -16,7 +16,7 @@
  * with no index on Login) see {@link NewestScan}.
  */
 import { isIP } from 'net';
-import type { Session, SessionEnd, SessionKind } from '../sessions';
+import type { Session, SessionEnd, SessionKind } from '../model/session';
 import { WTMPDB_PATH } from '../platform/platform';
 import { MAX_DATE_MS } from '../model/entry';
 import { type UtmpWarning, type WarningOptions, WarningSink, rowsDeleted, wtmpdbInvalidTime, timeOutOfRange, unorderedRows } from '../model/warnings';
