@@ -11,7 +11,10 @@ import {
   HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, ROW_OPTIONS, ROW_OPTIONS_HELP, type RowStyle, beginsLine, lastRow, nameAddress, named,
   parseHistoryArgs, parseTime, rowStyle, writeLastRow,
 } from './history';
-import { type Format, LineWriter, Progress, RecordEmitter, entryMs } from './output';
+import { type Format } from './args';
+import { LineWriter, RecordEmitter } from './output';
+import { Progress } from './progress';
+import { entryMs } from './time-format';
 import { WarningReport } from './warnings';
 import { WTMPDB_TIME_FORMATS, WtmpdbLast, type WtmpdbTimeFormat } from './wtmpdb-last';
 

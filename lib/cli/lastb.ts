@@ -10,7 +10,9 @@ import {
   type HistoryArgs, ROW_OPTIONS, type RowStyle, beginsLine, inWindow, lastRow, nameAddress, named,
   parseHistoryArgs, parseTime, rowStyle, writeLastRow,
 } from './history';
-import { Progress, RecordEmitter, entryMs } from './output';
+import { RecordEmitter } from './output';
+import { Progress } from './progress';
+import { entryMs } from './time-format';
 import { WARNING_HELP, WarningReport } from './warnings';
 
 export const lastb: Command = {

@@ -15,7 +15,9 @@ import { type WatchFileKind, type WatchOptions, type WatchSourceName, defaultSou
 const SOURCE_NAMES: WatchSourceName[] = ['wtmp', 'wtmpdb', 'btmp', 'utmp', 'logind'];
 import { type Command, UsageError, column, safe } from './common';
 import { parseTime } from './history';
-import { LineWriter, type OptionSpec, checkTokens, isoLocal, toJson, withAttachedValues } from './output';
+import { type OptionSpec, checkTokens, withAttachedValues } from './args';
+import { LineWriter, toJson } from './output';
+import { isoLocal } from './time-format';
 
 const ACTIONS: Record<WatchEvent['type'], string> = {
   login: 'logged-in', logout: 'logged-out', failed: 'login-failed', boot: 'system-boot', shutdown: 'system-shutdown',

@@ -16,7 +16,7 @@
 import type { WtmpdbRow } from '../sources/wtmpdb';
 import { safe } from './common';
 import { localFields } from './local-time';
-import { clock, ctimeStamp, lastStamp, p2, utcOffset } from './output';
+import { clock, ctimeStamp, lastStamp, p2, utcOffset } from './time-format';
 
 /** `--time-format` of wtmpdb last. */
 export type WtmpdbTimeFormat = 'notime' | 'short' | 'full' | 'iso';
