@@ -1,7 +1,7 @@
 /**
  * What differs from one platform to another, in one module: how each numbers
- * record types, where each keeps its databases, the record layout of this
- * machine's own files, and which reader `auto` picks. The readers ask here
+ * record types, where each keeps its databases, and which reader `auto` picks
+ * (this machine's own record layout is records/layouts.ts's `hostLayoutName`). The readers ask here
  * instead of deciding for themselves; the C side's counterpart is
  * src-native/platform.h.
  *
@@ -9,8 +9,6 @@
  * lastlog2, is decided by looking at the files: `historySource` in
  * sessions.ts and `lastlogSource` in lastlog.ts, with the paths below.)
  */
-import * as os from 'os';
-import type { LayoutName } from '../records/layouts';
 import { type NativePlatform, native, tryNative } from './native';
 
 // ---------------------------------------------------------------- record types
@@ -109,18 +107,6 @@ export const LOGIND_SESSIONS_DIR = '/run/systemd/sessions';
 /** The directory that exists only while systemd is PID 1 (sd_booted's test). */
 export const SYSTEMD_BOOTED_DIR = '/run/systemd/system';
 
-// ---------------------------------------------------------------- this machine's record layout
-
-/** CPUs whose glibc keeps 64-bit times in its records (the 400-byte layouts). */
-const WIDE_TIME_ARCHS = ['arm64', 'loong64', 's390x', 'ppc64', 'riscv64', 'mips64'];
-
-/** The layout of this machine's own record files: glibc's, by CPU and byte order; null off Linux. */
-export function hostLayoutName(): LayoutName | null {
-  if (process.platform !== 'linux') return null;
-  const littleEndian = os.endianness() === 'LE';
-  return WIDE_TIME_ARCHS.includes(process.arch) ? (littleEndian ? 'glibc-400-le' : 'glibc-400-be') : littleEndian ? 'glibc-384-le' : 'glibc-384-be';
-}
-
 // ---------------------------------------------------------------- which reader `auto` picks
 
 export type UtmpSource = 'libc' | 'decoder' | 'logind';
@@ -136,7 +122,7 @@ export function chooseSource(
   path: string | undefined,
   platform: NativePlatform,
   libcStubs: boolean,
-  layout: LayoutName | 'auto' = 'auto',
+  layout: string = 'auto', // a LayoutName, or 'auto'
 ): UtmpSource {
   // musl's utmpx functions find nothing: never trust an empty answer from them.
   if (layout !== 'auto' || libcStubs || platform === 'musl' || platform === 'other') return 'decoder';

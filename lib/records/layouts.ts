@@ -3,7 +3,8 @@
  * Offsets come from each platform's headers; the glibc host layout is held to
  * the addon's offsetof() figures by a test.
  */
-import { type TypeNumbering, hostLayoutName } from '../platform/platform';
+import * as os from 'os';
+import type { TypeNumbering } from '../platform/platform';
 
 export interface IntField {
   offset: number;
@@ -118,9 +119,19 @@ export const LAYOUTS: Readonly<Record<LayoutName, RecordLayout>> = {
   'macos-628-be': macos628(false),
 };
 
+/** CPUs whose glibc keeps 64-bit times in its records (the 400-byte layouts). */
+const WIDE_TIME_ARCHS = ['arm64', 'loong64', 's390x', 'ppc64', 'riscv64', 'mips64'];
+
+/** The layout of this machine's own record files: glibc's, by CPU and byte order; null off Linux. */
+export function hostLayoutName(): LayoutName | null {
+  if (process.platform !== 'linux') return null;
+  const littleEndian = os.endianness() === 'LE';
+  return WIDE_TIME_ARCHS.includes(process.arch) ? (littleEndian ? 'glibc-400-le' : 'glibc-400-be') : littleEndian ? 'glibc-384-le' : 'glibc-384-be';
+}
+
 let host: RecordLayout | null | undefined;
 
-/** The layout of this machine's own record files (glibc only; null elsewhere; see platform.ts). */
+/** The layout of this machine's own record files (glibc only; null elsewhere). */
 export function hostLayout(): RecordLayout | null {
   if (host === undefined) {
     const name = hostLayoutName();
