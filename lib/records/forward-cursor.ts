@@ -11,7 +11,7 @@ import { HEAD_BYTES, RecordFileSource } from './record-file';
 import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
 import type { WarningSink } from '../model/warnings';
 import { CompressedInput, compressionOf } from './compressed';
-import { type Stamp, type WholeRead, type WholeReadKey, giveBack, readWhole, readWholeAsync, recall, remember } from './small-file-reads';
+import { PolledReplay, type WholeRead, type WholeReadKey, giveBack, readWhole, readWholeAsync } from './small-file-reads';
 
 /** Bytes read per chunk, rounded down to whole records (forwards here, backwards in backward-cursor.ts). */
 export const CHUNK_BYTES = 1 << 20;
@@ -68,14 +68,8 @@ export class RecordFileCursor implements EntryCursor {
   private chunkLent = false;
   /** The file was offered to a whole read (once: a file read whole is never opened here). */
   private triedWhole = false;
-  /** Entries of the last polled read handed out as copies (the same bytes were read: see `recall`), and how many so far. */
-  private replay: Entry[] | null = null;
-  private replayed = 0;
-  /** Copies of the entries taken from a whole read, to `remember` at its end. */
-  private recording: Entry[] | null = null;
-  private warningsBefore = 0;
-  /** The stamp taken before the whole read (see `Stamp`), kept with its entries. */
-  private stamp: Stamp | null = null;
+  /** A polled whole read's replay of the last one, or its recording for the next (see `PolledReplay`). */
+  private polled: PolledReplay | null = null;
   /** Bytes after the last whole record, once the end was reached. */
   trailingBytes = 0;
 
@@ -135,11 +129,11 @@ export class RecordFileCursor implements EntryCursor {
   take(): UtmpEntry {
     const at = this.at;
     this.at = at + this.decoder!.size;
-    const entry = this.replay
-      ? this.replay[this.replayed++].copy()
+    const polled = this.polled;
+    const entry = polled?.replaying
+      ? polled.next()
       : decodeAt(this.decoder!, this.chunk!, at, this.chunkOffset + at, this.path, this.sink, this.hints.pairingOnly === true);
-    // A copy: the caller may change the entry it gets.
-    this.recording?.push((entry as Entry).copy());
+    polled?.record(entry as Entry);
     this.skipQuiet();
     return entry;
   }
@@ -249,17 +243,7 @@ export class RecordFileCursor implements EntryCursor {
     this.chunk = read.buf; // the end is in it: no read follows
     this.size = read.n;
     this.chunkLent = lent;
-    if (this.hints.keepOpen === true) {
-      // Before the layout is recognised: the same bytes give the same.
-      const kept = recall(this.wholeReadKey(), read.buf, read.n, read.stamp);
-      this.stamp = read.stamp ?? null;
-      if ('replay' in kept) {
-        this.replay = kept.replay;
-      } else if (kept.record) {
-        this.recording = [];
-        this.warningsBefore = this.sink.count;
-      }
-    }
+    if (this.hints.keepOpen === true) this.polled = PolledReplay.begin(this.wholeReadKey(), read, this.sink.count);
     this.consume(read.buf, read.n, true);
   }
 
@@ -294,7 +278,7 @@ export class RecordFileCursor implements EntryCursor {
     if (this.chunkLent) giveBack(buf);
     this.chunk = null;
     this.chunkLent = false;
-    this.recording = null;
+    this.polled?.drop();
     throw new CompressedInput(compression, this.path);
   }
 
@@ -305,10 +289,7 @@ export class RecordFileCursor implements EntryCursor {
     this.endInChunk = false;
     this.trailingBytes = tail;
     this.release();
-    if (this.recording && this.sink.count === this.warningsBefore && tail === 0) {
-      remember(this.wholeReadKey(), this.chunk!.subarray(0, this.chunkBytes), this.recording, this.stamp);
-    }
-    this.recording = null;
+    this.polled?.finish(this.chunk!.subarray(0, this.chunkBytes), this.sink.count, tail);
     if (this.chunkLent) {
       giveBack(this.chunk!);
       this.chunk = null;

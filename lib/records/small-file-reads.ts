@@ -194,3 +194,56 @@ export function recall(key: WholeReadKey, buf: Buffer, n: number, stamp: Stamp |
 export function remember(key: WholeReadKey, bytes: Buffer, entries: Entry[], stamp: Stamp | null = null): void {
   lastRead = { key, bytes: Buffer.from(bytes), entries, stamp };
 }
+
+/**
+ * A cursor's side of the polled-read cache, for one whole read: the kept
+ * entries handed out again as copies (`replaying`), or copies of the entries
+ * as they are decoded, kept at the end (`finish`) when the read reported no
+ * warning and left no torn tail.
+ */
+export class PolledReplay {
+  private replayed = 0;
+
+  private constructor(
+    private readonly key: WholeReadKey,
+    private readonly replay: Entry[] | null,
+    private recording: Entry[] | null,
+    private readonly stamp: Stamp | null,
+    private readonly warningsBefore: number,
+  ) {}
+
+  /** For a whole read polled (`keepOpen`) with `warnings` reported so far; null when the read neither replays nor records. */
+  static begin(key: WholeReadKey, read: WholeRead, warnings: number): PolledReplay | null {
+    // Before the layout is recognised: the same bytes give the same.
+    const kept = recall(key, read.buf, read.n, read.stamp);
+    const stamp = read.stamp ?? null;
+    if ('replay' in kept) return new PolledReplay(key, kept.replay, null, stamp, warnings);
+    return kept.record ? new PolledReplay(key, null, [], stamp, warnings) : null;
+  }
+
+  /** The entries come from the cache, not from the decoder. */
+  get replaying(): boolean {
+    return this.replay !== null;
+  }
+
+  /** A copy of the next kept entry (the caller may change the entry it gets). */
+  next(): Entry {
+    return this.replay![this.replayed++].copy();
+  }
+
+  /** Keeps a copy of an entry handed out (the caller may change the entry it gets). */
+  record(entry: Entry): void {
+    this.recording?.push(entry.copy());
+  }
+
+  /** The end of the read: keeps what was recorded when it went clean. */
+  finish(bytes: Buffer, warnings: number, tail: number): void {
+    if (this.recording && warnings === this.warningsBefore && tail === 0) remember(this.key, bytes, this.recording, this.stamp);
+    this.recording = null;
+  }
+
+  /** The read ended early (a refusal): nothing is kept. */
+  drop(): void {
+    this.recording = null;
+  }
+}
