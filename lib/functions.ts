@@ -7,7 +7,7 @@ import { BackwardCursor } from './records/backward-cursor';
 import type { EntryCursor } from './records/entry-cursor';
 import { FileOrStreamCursor } from './records/stream-cursor';
 import type { UtmpEntry } from './model/entry';
-import { argumentError, withAdvice } from './model/errors';
+import { logindTakesNoPath, withAdvice } from './model/errors';
 import type { LayoutName } from './records/layouts';
 import { type DirectoryState, kernelBootSeconds, kernelBootSecondsAsync, liveDecision, logindUsers, logindUsersAsync } from './sources/logind';
 import { type UtmpSource, liveUtmpIsPlainFile, paths } from './platform/platform';
@@ -48,7 +48,7 @@ export function liveSource(options: UtmpQueryOptions = {}): 'utmp' | 'logind' {
 function decide(options: UtmpQueryOptions): { source: 'utmp' | 'logind'; dir?: DirectoryState | null } {
   const s = options.source ?? 'auto';
   if (s === 'logind') {
-    if (options.path !== undefined) throw argumentError('ERR_INCOMPATIBLE_OPTION_PAIR', 'source "logind" reads systemd-logind\'s sessions, not a file: give no path');
+    if (options.path !== undefined) throw logindTakesNoPath();
     return { source: 'logind' };
   }
   if (s !== 'auto' || options.path !== undefined) return { source: 'utmp' };

@@ -22,7 +22,7 @@ import type { DataSource } from './model/data-source';
 import { isSqliteFile } from './sources/sqlite';
 import { native } from './platform/native';
 import { argumentError, checkPathArgument, fileError } from './model/errors';
-import { LASTLOG2_PATH } from './platform/platform';
+import { LASTLOG2_PATH, chooseLastlog } from './platform/platform';
 import { type UtmpWarning, type WarningOptions, WarningSink, lastlog2InvalidTime, timeOutOfRange } from './model/warnings';
 
 /** One user's last login. */
@@ -167,9 +167,7 @@ export function lastlogSource(path: string | undefined, source: LastlogFileOptio
   if (source !== 'auto' && source !== 'lastlog' && source !== 'lastlog2') {
     throw argumentError('ERR_INVALID_ARG_VALUE', `The "source" option must be 'lastlog', 'lastlog2' or 'auto'; received ${String(source)}`);
   }
-  if (source !== 'auto') return source;
-  if (path !== undefined) return isSqliteFile(path) ? 'lastlog2' : 'lastlog';
-  return fs.existsSync(LASTLOG2_PATH) ? 'lastlog2' : 'lastlog';
+  return chooseLastlog(path, source, isSqliteFile);
 }
 
 interface RawLastlog {

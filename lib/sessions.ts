@@ -8,12 +8,11 @@
  * open login as a crash, a shutdown (or runlevel 0/6) as down. So the memory
  * held is the open sessions, never the file.
  */
-import * as fs from 'fs';
 import type { Session } from './model/session';
 import { argumentError } from './model/errors';
 import { BackwardSessionReader, sessionsInto } from './pairing/backward';
 import { Pairing } from './pairing/forward';
-import { WTMPDB_PATH, paths } from './platform/platform';
+import { WTMPDB_PATH, chooseHistory, paths } from './platform/platform';
 import type { SessionsOptions } from './sources/history';
 import { isSqliteFile } from './sources/sqlite';
 import { wtmpdbSessions, wtmpdbSessionsAsync } from './sources/wtmpdb';
@@ -28,11 +27,8 @@ export function historySource(path: string | undefined, options: SessionsOptions
   if (forced !== 'auto' && forced !== 'wtmp' && forced !== 'wtmpdb') {
     throw argumentError('ERR_INVALID_ARG_VALUE', `The "source" option must be 'wtmp', 'wtmpdb' or 'auto'; received ${String(forced)}`);
   }
-  let source: 'wtmp' | 'wtmpdb';
-  if (forced !== 'auto') source = forced;
-  else if (options.failedLogins || (options.layout !== undefined && options.layout !== 'auto')) source = 'wtmp';
-  else if (path !== undefined) source = isSqliteFile(path) ? 'wtmpdb' : 'wtmp';
-  else source = fs.existsSync(WTMPDB_PATH) ? 'wtmpdb' : 'wtmp';
+  const wtmpOnly = options.failedLogins === true || (options.layout !== undefined && options.layout !== 'auto');
+  const source = chooseHistory(path, forced, wtmpOnly, isSqliteFile);
   return { source, path: path ?? (source === 'wtmpdb' ? WTMPDB_PATH : paths().wtmp) };
 }
 

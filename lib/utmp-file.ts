@@ -21,7 +21,7 @@ import { type EntryCursor, type ReadProgress, SnapshotCursor } from './records/e
 import { LAYOUTS, type LayoutName } from './records/layouts';
 import { logindCursor, liveFacts } from './sources/logind';
 import { native, tryNative } from './platform/native';
-import { argumentError, checkPathArgument } from './model/errors';
+import { argumentError, checkPathArgument, logindTakesNoPath } from './model/errors';
 import {
   LOGIND_SESSIONS_DIR, type UtmpSource, chooseLiveSource, chooseSource, defaultUtmpPath, numberingOf, utmpPathWithoutAddon,
 } from './platform/platform';
@@ -135,7 +135,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     this.newestFirst = options.newestFirst === true;
     const requested = this.newestFirst ? 'decoder' : options.source ?? 'auto';
     if (requested === 'logind' && path !== undefined) {
-      throw argumentError('ERR_INCOMPATIBLE_OPTION_PAIR', 'source "logind" reads systemd-logind\'s sessions, not a file: give no path');
+      throw logindTakesNoPath();
     }
     if (requested === 'auto' && path === undefined && this.layoutOption === 'auto' && liveIsLogind()) {
       this.source = 'logind';

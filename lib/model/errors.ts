@@ -53,6 +53,11 @@ export function argumentError(code: ArgumentErrorCode, message: string): TypeErr
   return err;
 }
 
+/** Source "logind" given a path (`UtmpFile`, the one-call functions): logind keeps no file. */
+export function logindTakesNoPath(): TypeError & { code: ArgumentErrorCode } {
+  return argumentError('ERR_INCOMPATIBLE_OPTION_PAIR', 'source "logind" reads systemd-logind\'s sessions, not a file: give no path');
+}
+
 /**
  * Checks a reader's optional `path` argument as the addon does: undefined for
  * the platform's default, else a non-empty string without NUL bytes.

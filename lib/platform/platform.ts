@@ -1,14 +1,12 @@
 /**
  * What differs from one platform to another, in one module: how each numbers
- * record types, where each keeps its databases, and which reader `auto` picks
- * (this machine's own record layout is records/layouts.ts's `hostLayoutName`). The readers ask here
- * instead of deciding for themselves; the C side's counterpart is
- * src-native/platform.h.
- *
- * (Which history or last-login database answers, wtmp or wtmpdb, lastlog or
- * lastlog2, is decided by looking at the files: `historySource` in
- * sessions.ts and `lastlogSource` in lastlog.ts, with the paths below.)
+ * record types, where each keeps its databases, which reader `auto` picks, and
+ * which database answers (utmp or logind, wtmp or wtmpdb, lastlog or
+ * lastlog2). The readers gather the facts and ask here instead of deciding
+ * for themselves; the C side's counterpart is src-native/platform.h. (This
+ * machine's own record layout is records/layouts.ts's `hostLayoutName`.)
  */
+import * as fs from 'fs';
 import { type NativePlatform, native, tryNative } from './native';
 
 // ---------------------------------------------------------------- record types
@@ -160,4 +158,25 @@ export interface LiveFacts {
 export function chooseLiveSource(f: LiveFacts): 'utmp' | 'logind' {
   if (f.utmpExists || f.logindLibrary === null || !f.sessionsDir) return 'utmp';
   return f.systemdBooted || f.sessionsListed ? 'logind' : 'utmp';
+}
+
+/**
+ * Which history answers (the reader checked `forced`): a given `path` is read
+ * as what its header says it is (`isSqlite`); without a path, wtmpdb's
+ * database where it exists, else the legacy wtmp (where both exist the legacy
+ * file is incomplete: Debian 13's sshd writes its logins there, never its
+ * logouts). `wtmpOnly`: what was asked only a wtmp file has (btmp, a layout).
+ */
+export function chooseHistory(path: string | undefined, forced: 'wtmp' | 'wtmpdb' | 'auto', wtmpOnly: boolean, isSqlite: (path: string) => boolean): 'wtmp' | 'wtmpdb' {
+  if (forced !== 'auto') return forced;
+  if (wtmpOnly) return 'wtmp';
+  if (path !== undefined) return isSqlite(path) ? 'wtmpdb' : 'wtmp';
+  return fs.existsSync(WTMPDB_PATH) ? 'wtmpdb' : 'wtmp';
+}
+
+/** Which last-login database answers, by the same rule as {@link chooseHistory}: lastlog2's where it is the file or exists. */
+export function chooseLastlog(path: string | undefined, forced: 'lastlog' | 'lastlog2' | 'auto', isSqlite: (path: string) => boolean): 'lastlog' | 'lastlog2' {
+  if (forced !== 'auto') return forced;
+  if (path !== undefined) return isSqlite(path) ? 'lastlog2' : 'lastlog';
+  return fs.existsSync(LASTLOG2_PATH) ? 'lastlog2' : 'lastlog';
 }
