@@ -13,9 +13,9 @@ import { argumentError } from './model/errors';
 import { BackwardSessionReader, sessionsInto } from './pairing/backward';
 import { Pairing } from './pairing/forward';
 import { WTMPDB_PATH, chooseHistory, paths } from './platform/platform';
-import type { SessionsOptions } from './sources/history';
+import type { HistorySource, SessionsOptions } from './sources/history';
 import { isSqliteFile } from './sources/sqlite';
-import { wtmpdbSessions, wtmpdbSessionsAsync } from './sources/wtmpdb';
+import { wtmpdbHistory } from './sources/wtmpdb';
 import { UtmpFile } from './utmp-file';
 
 export type { Session, SessionEnd, SessionKind } from './model/session';
@@ -45,20 +45,41 @@ export function historySource(path: string | undefined, options: SessionsOptions
  * @example
  * for (const s of sessions()) console.log(s.user, s.line, s.login, s.end);
  */
-export function* sessions(path?: string | readonly string[], options: SessionsOptions = {}): IterableIterator<Session> {
+export function sessions(path?: string | readonly string[], options: SessionsOptions = {}): IterableIterator<Session> {
+  return historyOf(path, options).sessions(options);
+}
+
+/**
+ * {@link sessions}, reading the file without blocking the event loop.
+ *
+ * @example
+ * for await (const s of sessionsAsync('/var/log/wtmp')) if (s.end === 'crash') console.log(s);
+ */
+export function sessionsAsync(path?: string | readonly string[], options: SessionsOptions = {}): AsyncIterableIterator<Session> {
+  return historyOf(path, options).sessionsAsync(options);
+}
+
+/** The history `path` and `options` name (the choice is {@link historySource}'s), to read sessions from. @internal */
+export function historyOf(path: string | readonly string[] | undefined, options: SessionsOptions): HistorySource {
   const files = rotatedSet(path);
-  const chosen = files ? { source: 'wtmp', path: '' } : historySource(path as string | undefined, options);
-  if (chosen.source === 'wtmpdb') {
-    yield* wtmpdbSessions(chosen.path, options);
-    return;
-  }
-  if (options.newestFirst) {
-    yield* backwardSessions(files ?? [chosen.path], options);
-    return;
-  }
+  if (files) return wtmpHistory(files);
+  const chosen = historySource(path as string | undefined, options);
+  return chosen.source === 'wtmpdb' ? wtmpdbHistory(chosen.path) : wtmpHistory([chosen.path]);
+}
+
+/** wtmp files (one, or a rotated set oldest first) as a {@link HistorySource}. */
+function wtmpHistory(files: readonly string[]): HistorySource {
+  return {
+    source: 'wtmp',
+    sessions: (options) => (options.newestFirst ? backwardSessions(files, options) : wtmpSessions(files, options)),
+    sessionsAsync: (options) => (options.newestFirst ? backwardSessionsAsync(files, options) : wtmpSessionsAsync(files, options)),
+  };
+}
+
+function* wtmpSessions(files: readonly string[], options: SessionsOptions): IterableIterator<Session> {
   const pairing = new Pairing(options);
   const out = pairing.out;
-  for (const file of files ?? [chosen.path]) {
+  for (const file of files) {
     const db = new UtmpFile(file, fileOptions(options)).hint({ pairingOnly: true });
     try {
       // nextEntry, not for...of: no iterator result object per record.
@@ -90,20 +111,8 @@ function rotatedSet(path: string | readonly string[] | undefined): readonly stri
   return path;
 }
 
-/**
- * {@link sessions}, reading the file without blocking the event loop.
- *
- * @example
- * for await (const s of sessionsAsync('/var/log/wtmp')) if (s.end === 'crash') console.log(s);
- */
-export function sessionsAsync(path?: string | readonly string[], options: SessionsOptions = {}): AsyncIterableIterator<Session> {
-  const files = rotatedSet(path);
-  const chosen = files ? { source: 'wtmp', path: '' } : historySource(path as string | undefined, options);
-  if (chosen.source === 'wtmpdb') {
-    return wtmpdbSessionsAsync(chosen.path, options);
-  }
-  if (options.newestFirst) return backwardSessionsAsync(files ?? [chosen.path], options);
-  const queue = [...(files ?? [chosen.path])];
+function wtmpSessionsAsync(files: readonly string[], options: SessionsOptions): AsyncIterableIterator<Session> {
+  const queue = [...files];
   const pairing = new Pairing(options);
   let file = new UtmpFile(queue.shift()!, fileOptions(options));
   let entries = file[Symbol.asyncIterator]();

@@ -1,6 +1,22 @@
-/** What every login history (wtmp, wtmpdb) is read with. */
-import type { LayoutName } from '../records/layouts';
+/** The contract of a login history (wtmp, wtmpdb), and the options every one is read with. */
+import type { Session } from '../model/session';
 import type { WarningOptions } from '../model/warnings';
+import type { LayoutName } from '../records/layouts';
+
+/**
+ * A login history: its sessions, paired as `last` pairs them, forwards or
+ * newest first (`options.newestFirst`), synchronously or without blocking the
+ * event loop, both from one read plan. wtmp files are one (sessions.ts),
+ * wtmpdb's database the other (`wtmpdbHistory` in sources/wtmpdb.ts); which one
+ * answers is `chooseHistory` in platform/platform.ts. A next history (journald)
+ * is a third implementation, and a line in that rule.
+ */
+export interface HistorySource {
+  /** Which database answers. */
+  readonly source: 'wtmp' | 'wtmpdb';
+  sessions(options: SessionsOptions): IterableIterator<Session>;
+  sessionsAsync(options: SessionsOptions): AsyncIterableIterator<Session>;
+}
 
 /** Options of {@link sessions} and {@link sessionsAsync}. */
 export interface SessionsOptions extends WarningOptions {

@@ -17,6 +17,7 @@
  */
 import { isIP } from 'net';
 import type { Session, SessionEnd, SessionKind } from '../model/session';
+import type { HistorySource } from './history';
 import { WTMPDB_PATH } from '../platform/platform';
 import { MAX_DATE_MS } from '../model/entry';
 import { type UtmpWarning, type WarningOptions, WarningSink, rowsDeleted, wtmpdbInvalidTime, timeOutOfRange, unorderedRows } from '../model/warnings';
@@ -595,6 +596,11 @@ export function* wtmpdbSessions(path: string = WTMPDB_PATH, options: WtmpdbSessi
     const rows = scan.accept(readRows(path, step.sql, step.params, step.maxRows));
     if (rows.length) yield* pairing.of(rows, scan instanceof RowScan ? scan.boots! : null);
   }
+}
+
+/** wtmpdb's database at `path` as a {@link HistorySource} (sessions.ts reads wtmp files, the other). */
+export function wtmpdbHistory(path: string): HistorySource {
+  return { source: 'wtmpdb', sessions: (options) => wtmpdbSessions(path, options), sessionsAsync: (options) => wtmpdbSessionsAsync(path, options) };
 }
 
 /** {@link wtmpdbSessions}, each batch read on the libuv thread pool. */
