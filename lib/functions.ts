@@ -10,7 +10,7 @@ import type { UtmpEntry } from './model/entry';
 import { logindTakesNoPath, withAdvice } from './model/errors';
 import type { LayoutName } from './records/layouts';
 import { type DirectoryState, kernelBootSeconds, kernelBootSecondsAsync, liveDecision, logindUsers, logindUsersAsync } from './sources/logind';
-import { type UtmpSource, liveUtmpIsPlainFile, paths } from './platform/platform';
+import { type UtmpReader, liveUtmpIsPlainFile, paths } from './platform/platform';
 import { UtmpFile } from './utmp-file';
 import { type WarningOptions, WarningSink } from './model/warnings';
 
@@ -31,7 +31,7 @@ export interface UtmpQueryOptions extends WarningOptions {
    * through sd-login, the boot time from the kernel, no run level. `'utmp'`
    * forces utmp (with the reader above), `'logind'` forces logind (no `path`).
    */
-  source?: UtmpSource | 'utmp' | 'auto';
+  source?: UtmpReader | 'utmp' | 'auto';
 }
 
 /**

@@ -5,7 +5,7 @@
 export { UtmpFile } from './utmp-file';
 export type { UtmpFileOptions } from './utmp-file';
 export { chooseSource, chooseLiveSource, defaultUtmpPath, paths, typeName, typeCode, WTMPDB_PATH, LASTLOG2_PATH } from './platform/platform';
-export type { UtmpSource, LiveFacts, UtmpType, TypeNumbering, DatabasePaths } from './platform/platform';
+export type { UtmpReader, UtmpSource, LiveFacts, UtmpType, TypeNumbering, DatabasePaths } from './platform/platform';
 export type { UtmpEntry, ExitStatus } from './model/entry';
 export { devicePath, addressText } from './model/entry';
 export { LAYOUTS, detectLayout, hostLayout } from './records/layouts';
@@ -29,9 +29,9 @@ export { liveSource } from './functions';
 export type { UsersOptions, UtmpQueryOptions, RunLevel, FailedLoginsOptions } from './functions';
 export { watch, Watch } from './watch';
 export type {
-  WatchOptions, WatchFileKind, WatchEvent, WatchEventType, WatchWarning, WatchGap, WatchItem, WatchPosition, WatchSource,
+  WatchOptions, WatchFileKind, WatchEvent, WatchEventType, WatchWarning, WatchGap, WatchItem, WatchPosition, WatchFeed, WatchSource,
 } from './watch';
-// Types that public signatures name (UtmpFile#progress, WatchOptions.sources, WatchSource); logindLibrary()'s
+// Types that public signatures name (UtmpFile#progress, WatchOptions.sources, WatchFeed); logindLibrary()'s
 // addon parameter, a test hook, stays out on purpose (typedoc.json intentionallyNotExported).
 export type { WatchSourceName, SourcePosition, FilePosition, SlotsPosition, SourceSink, StartPoint, WakeReason } from './watch';
 export type { SourceEvent, SourceGap, SourceWarning } from './watch/events';

@@ -23,7 +23,7 @@ import { logindCursor, liveFacts } from './sources/logind';
 import { native, tryNative } from './platform/native';
 import { argumentError, checkPathArgument, logindTakesNoPath } from './model/errors';
 import {
-  LOGIND_SESSIONS_DIR, type UtmpSource, chooseLiveSource, chooseSource, defaultUtmpPath, numberingOf, utmpPathWithoutAddon,
+  LOGIND_SESSIONS_DIR, type UtmpReader, chooseLiveSource, chooseSource, defaultUtmpPath, numberingOf, utmpPathWithoutAddon,
 } from './platform/platform';
 import type { CursorHints } from './records/forward-cursor';
 import type { Readable } from 'stream';
@@ -36,7 +36,7 @@ export interface UtmpFileOptions extends WarningOptions {
    * utmp even where logind would answer (with the reader the rule picks);
    * `logind`: systemd-logind's sessions (no path).
    */
-  source?: UtmpSource | 'utmp' | 'auto';
+  source?: UtmpReader | 'utmp' | 'auto';
   /** Read the file as this layout instead of recognising it (implies the decoder). */
   layout?: LayoutName | 'auto';
   /** Newest first: the file read from its end back to its start, in constant memory (implies the decoder). */
@@ -100,7 +100,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
    * utmpx functions are stubs that find no records. `logind` where the
    * system keeps no utmp and systemd-logind's sessions are read instead.
    */
-  readonly source: UtmpSource;
+  readonly source: UtmpReader;
   private readonly givenPath: string | undefined;
   private readonly layoutOption: LayoutName | 'auto';
   private readonly sink: WarningSink;

@@ -107,7 +107,10 @@ export const SYSTEMD_BOOTED_DIR = '/run/systemd/system';
 
 // ---------------------------------------------------------------- which reader `auto` picks
 
-export type UtmpSource = 'libc' | 'decoder' | 'logind';
+/** Which reader reads a utmp, wtmp or btmp (`UtmpFile#source`; "source" names only the database that answered). */
+export type UtmpReader = 'libc' | 'decoder' | 'logind';
+/** @deprecated use {@link UtmpReader} */
+export type UtmpSource = UtmpReader;
 
 /**
  * Which reader `auto` picks for a utmp, wtmp or btmp `path` (undefined: the
@@ -121,7 +124,7 @@ export function chooseSource(
   platform: NativePlatform,
   libcStubs: boolean,
   layout: string = 'auto', // a LayoutName, or 'auto'
-): UtmpSource {
+): UtmpReader {
   // musl's utmpx functions find nothing: never trust an empty answer from them.
   if (layout !== 'auto' || libcStubs || platform === 'musl' || platform === 'other') return 'decoder';
   if (platform === 'freebsd') return 'libc';

@@ -7,14 +7,14 @@ import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
 import type { UtmpEntry } from '../model/entry';
 import type { EntryCursor, ReadProgress } from './entry-cursor';
 import { LAYOUTS, type LayoutName } from './layouts';
-import { RecordFileSource, openRecordFileSync } from './record-file';
+import { RecordFile, openRecordFileSync } from './record-file';
 import * as fs from 'fs';
 import { CHUNK_BYTES } from './forward-cursor';
 import type { WarningSink } from '../model/warnings';
 
 /** A cursor that walks a record file from its end to its start, reading under the read lock as forward cursors do. */
 export class BackwardCursor implements EntryCursor {
-  private readonly source: RecordFileSource;
+  private readonly source: RecordFile;
   /** File offset where the part not yet read ends (a record boundary); -1 before opening. */
   private end = -1;
   /** Where the last whole record ends. */
@@ -33,7 +33,7 @@ export class BackwardCursor implements EntryCursor {
     layout: LayoutName | 'auto',
     private readonly sink: WarningSink,
   ) {
-    this.source = new RecordFileSource(path, layout === 'auto' ? null : LAYOUTS[layout]);
+    this.source = new RecordFile(path, layout === 'auto' ? null : LAYOUTS[layout]);
   }
 
   /** Size of the file when opened. */

@@ -1,13 +1,13 @@
 /**
  * Streams a record file forwards through the decoder: large chunks read at
- * explicit offsets (through a RecordFileSource), constant memory, usable
+ * explicit offsets (through a RecordFile), constant memory, usable
  * synchronously and asynchronously; a small file (a live utmp) read whole in
  * one call of the addon. Never keeps more than one chunk (and one read ahead).
  */
 import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
 import type { Entry, UtmpEntry } from '../model/entry';
 import type { EntryCursor, ReadProgress } from './entry-cursor';
-import { HEAD_BYTES, RecordFileSource } from './record-file';
+import { HEAD_BYTES, RecordFile } from './record-file';
 import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
 import type { WarningSink } from '../model/warnings';
 import { CompressedInput, compressionOf } from './compressed';
@@ -37,7 +37,7 @@ export interface CursorHints {
 
 /** A position in a record file, advanced by whole records. */
 export class RecordFileCursor implements EntryCursor {
-  private readonly source: RecordFileSource;
+  private readonly source: RecordFile;
   private layoutInUse: RecordLayout | null;
   private readonly layoutGiven: RecordLayout | null;
   private position = 0;
@@ -80,7 +80,7 @@ export class RecordFileCursor implements EntryCursor {
     private readonly hints: CursorHints = {},
   ) {
     this.layoutInUse = this.layoutGiven = layout === 'auto' ? null : LAYOUTS[layout];
-    this.source = new RecordFileSource(path, this.layoutInUse, HEAD_BYTES);
+    this.source = new RecordFile(path, this.layoutInUse, HEAD_BYTES);
   }
 
   /** The layout in use; known once the file was opened. */

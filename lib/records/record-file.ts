@@ -148,7 +148,7 @@ export async function openRecordFileAsync(path: string, layout: RecordLayout | n
  * kept between reads within the process-wide bound of descriptors.ts, and
  * reopened (the same file, or ESTALE) when that bound closed it.
  */
-export class RecordFileSource implements DescriptorHolder {
+export class RecordFile implements DescriptorHolder {
   private fd: number | null = null;
   private identity: { dev: number; ino: number } | null = null;
   /** The file's size when first opened. */

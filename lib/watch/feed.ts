@@ -5,9 +5,9 @@
  * since its position and hands the events over in order, each with the
  * position just after it.
  *
- * The sources: AppendFileSource (wtmp, btmp: file-source.ts), SlotFileSource
- * (utmp: slots-source.ts), WtmpdbSource (wtmpdb-source.ts: the highest row ID
- * and the open rows), LogindSource (logind-source.ts: the sessions seen).
+ * The sources: AppendFileFeed (wtmp, btmp: file-source.ts), SlotFileFeed
+ * (utmp: slots-source.ts), WtmpdbFeed (wtmpdb-source.ts: the highest row ID
+ * and the open rows), LogindFeed (logind-source.ts: the sessions seen).
  */
 import type { DataSource } from '../model/data-source';
 import type { SourceEvent, SourceGap, SourceWarning } from './events';
@@ -40,7 +40,7 @@ export interface SourceSink {
   readonly stopped: boolean;
 }
 
-export interface WatchSource {
+export interface WatchFeed {
   /** Stable name in the stored position, e.g. `wtmp:/var/log/wtmp`. */
   readonly key: string;
   readonly source: DataSource;
@@ -60,3 +60,6 @@ export interface WatchSource {
   /** Releases its descriptors; called once no read is running. */
   close(): void;
 }
+
+/** @deprecated use {@link WatchFeed} ("source" names only the database that answered) */
+export type WatchSource = WatchFeed;

@@ -21,7 +21,7 @@ import { WarningSink } from '../model/warnings';
 import type { SourceEvent } from './events';
 import { type FilePosition, digest, digest32, hex, isFilePosition } from './position';
 import { type Sibling, byCreation, fileId, findCopy, findRenamed, rotatedSiblings } from './rotation';
-import type { SourceSink, StartPoint, WakeReason, WatchSource } from './feed';
+import type { SourceSink, StartPoint, WakeReason, WatchFeed } from './feed';
 
 const fstatAsync = promisify(fs.fstat);
 const statAsync = promisify(fs.stat);
@@ -125,7 +125,7 @@ interface Held {
   own: boolean;
 }
 
-export class AppendFileSource implements WatchSource {
+export class AppendFileFeed implements WatchFeed {
   readonly key: string;
   readonly paths: readonly string[];
   private cur: Cursor | null = null;

@@ -19,7 +19,7 @@ import { timeOutOfRange } from '../model/warnings';
 import type { SourceEvent, WatchEventType } from './events';
 import { problem } from './file-feed';
 import type { SourcePosition } from './position';
-import type { SourceSink, StartPoint, WakeReason, WatchSource } from './feed';
+import type { SourceSink, StartPoint, WakeReason, WatchFeed } from './feed';
 
 /** What the position keeps of a session: enough to name it when it ends. */
 export type SeenSession = {
@@ -59,7 +59,7 @@ function event(type: WatchEventType, s: SeenSession, time: Date): SourceEvent {
   return e;
 }
 
-export class LogindSource implements WatchSource {
+export class LogindFeed implements WatchFeed {
   readonly source = 'logind' as const;
   readonly key = 'logind';
   /** The directory is watched by `subscribe` (a change inside it does not show on its parent). */

@@ -14,7 +14,7 @@ import { WarningSink } from '../model/warnings';
 import { slotEvents } from './events';
 import { OPEN_FLAGS, notAFile, problem } from './file-feed';
 import { type SlotsPosition, digest, isSlotsPosition } from './position';
-import type { SourceSink, StartPoint, WakeReason, WatchSource } from './feed';
+import type { SourceSink, StartPoint, WakeReason, WatchFeed } from './feed';
 
 const openAsync = promisify(fs.open);
 const fstatAsync = promisify(fs.fstat);
@@ -29,7 +29,7 @@ interface Snapshot { buf: Buffer; dev: number; ino: number; stamp: string }
 
 const stampOf = (st: fs.Stats) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 
-export class SlotFileSource implements WatchSource {
+export class SlotFileFeed implements WatchFeed {
   readonly source = 'utmp' as const;
   readonly key: string;
   readonly paths: readonly string[];

@@ -16,7 +16,7 @@ import { MAX_OPEN_ROWS, WTMPDB_BOOT_TIME, WTMPDB_USER_PROCESS, type WtmpdbRow, w
 import type { SourceEvent, WatchEventType } from './events';
 import { problem } from './file-feed';
 import type { SourcePosition } from './position';
-import type { SourceSink, StartPoint, WakeReason, WatchSource } from './feed';
+import type { SourceSink, StartPoint, WakeReason, WatchFeed } from './feed';
 
 // A type, not an interface: it is then a SourcePosition (an object of any fields).
 export type WtmpdbPosition = {
@@ -40,7 +40,7 @@ const BATCH = 1024;
 /** Open IDs asked about per statement (SQLite's bound-parameter limit is far above). */
 const IDS_PER_QUERY = 500;
 
-export class WtmpdbSource implements WatchSource {
+export class WtmpdbFeed implements WatchFeed {
   readonly source = 'wtmpdb' as const;
   readonly key: string;
   readonly paths: readonly string[];
