@@ -139,3 +139,48 @@ describe('the house plan of lib/', () => {
     expect(upwardArrows(made)).toEqual(['platform/b.ts (platform) -> records/a.ts (records)']);
   });
 });
+
+describe('DEVELOPMENT.md, the "how to add" lists', () => {
+  const root = path.resolve(__dirname, '..');
+  const doc = fs.readFileSync(path.join(root, 'DEVELOPMENT.md'), 'utf8').replace(/\s+/g, ' ');
+
+  test('every file and folder it names exists (a `<name>` stands for the new one)', () => {
+    const named = [...doc.matchAll(/`((?:lib|src-native|test|scripts)\/[^`<>]*|binding\.gyp|package\.json)`/g)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThan(25);
+    expect(named.filter((p) => !fs.existsSync(path.join(root, p)))).toEqual([]);
+  });
+
+  test('every module the layout table names is in its folder', () => {
+    const table = fs.readFileSync(path.join(root, 'DEVELOPMENT.md'), 'utf8').split('\n').filter((l) => /^\| \d+ \| `lib\//.test(l));
+    expect(table.length).toBe(LAYERS.length);
+    const missing: string[] = [];
+    for (const row of table) {
+      const folder = /^\| \d+ \| `(lib\/[\w-]*\/?)/.exec(row)![1];
+      const dir = folder.endsWith('/') ? folder : 'lib/';
+      for (const m of row.matchAll(/`([\w-]+\.ts)`/g)) if (!fs.existsSync(path.join(root, dir, m[1]))) missing.push(dir + m[1]);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  test('what it says is where (`name` in `file`, and the steps it names) is there', () => {
+    const claims = [...doc.matchAll(/`(\w+)` in `([\w./-]+)`/g)].map((m) => [m[2], m[1]]);
+    claims.push(
+      ['lib/platform/platform.ts', 'chooseHistory'], ['lib/platform/platform.ts', 'chooseLastlog'], ['lib/platform/platform.ts', 'chooseLiveSource'],
+      ['lib/platform/platform.ts', 'chooseSource'], ['lib/platform/platform.ts', 'NUMBERING_OF'], ['lib/platform/native.ts', 'NativePlatform'],
+      ['lib/sessions.ts', 'historyOf'], ['lib/sources/history.ts', 'HistorySource'], ['lib/model/data-source.ts', 'DataSource'],
+      ['lib/cli/main.ts', 'COMMANDS'], ['lib/cli/common.ts', 'interface Command'], ['package.json', './man/utmpx-last.1'],
+      ['test/platform.test.ts', "'openbsd'"],
+    );
+    expect(claims.length).toBeGreaterThan(13);
+    expect(claims.filter(([file, text]) => !fs.readFileSync(path.join(root, file), 'utf8').includes(text))).toEqual([]);
+  });
+
+  test('every folder of lib/ is in the layout table, and every layer in the order the test holds', () => {
+    const folders = fs.readdirSync(LIB, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    for (const f of folders) expect(doc).toContain(`\`lib/${f}/\``);
+    const order = LAYERS.map((l) => (l === 'readers' ? '`lib/` root' : l === 'index' ? '`lib/index.ts`' : `\`lib/${l}/\``));
+    const at = order.map((o) => doc.indexOf(o));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+  });
+});
