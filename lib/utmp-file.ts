@@ -28,7 +28,7 @@ import {
 import type { CursorHints } from './records/forward-cursor';
 import type { Readable } from 'stream';
 import { FileOrStreamCursor, type StreamInput, StreamCursor, openStreamInput } from './records/stream-cursor';
-import { type UtmpWarning, type WarningOptions, WarningSink, timeOutOfRange } from './model/warnings';
+import { type UtmpWarning, type WarningOptions, WarningSink, timeOutOfRange, trailingBytes } from './model/warnings';
 
 export interface UtmpFileOptions extends WarningOptions {
   /**
@@ -70,12 +70,7 @@ function libcCursor(path: string | undefined, shownPath: string, sink: WarningSi
     });
     if (snapshot.trailingBytes > 0) {
       cursor.trailingBytes = snapshot.trailingBytes;
-      sink.report({
-        code: 'TRAILING_BYTES',
-        message: `${snapshot.trailingBytes} bytes after the last whole record (libc ignores them)`,
-        path: shownPath,
-        offset: snapshot.records.length * recordSize,
-      });
+      sink.report(trailingBytes(snapshot.trailingBytes, recordSize, shownPath, snapshot.records.length * recordSize, false, ' (libc ignores them)'));
     }
     return entries;
   }

@@ -61,6 +61,18 @@ export class UtmpRecordError extends Error {
 /** How many warnings a reader keeps in its `warnings` list; `warningCount` counts them all. */
 export const MAX_KEPT_WARNINGS = 1000;
 
+/**
+ * The warning for a torn tail: `bytes` after the last whole record (of
+ * `recordSize` bytes) at `offset`, which no reader returns. `lastlog` for a
+ * lastlog file; `note` says more (where libc read the file).
+ */
+export function trailingBytes(bytes: number, recordSize: number, path: string, offset: number, lastlog = false, note = ''): UtmpWarning {
+  const message = lastlog
+    ? `${bytes} bytes after the last whole lastlog record (a record is ${recordSize} bytes): a partial record, not returned`
+    : `${bytes} bytes after the last whole ${recordSize}-byte record${note}`;
+  return { code: 'TRAILING_BYTES', message, path, offset };
+}
+
 /** The warning for a record whose time (`seconds`) no Date can hold (see `dateCanHold`). */
 export function timeOutOfRange(seconds: number, path: string, offset: number, where = ''): UtmpWarning {
   return {

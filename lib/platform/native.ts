@@ -109,6 +109,14 @@ export interface NativeAddon {
   readSmallFileAsync(path: string, limit: number, keep?: boolean): Promise<Buffer | null>;
   /** Closes the descriptor `readSmallFile` kept. */
   releaseSmallFile(): void;
+  /** The lastlog record of a uid or user name (src-native/lastlog_reader.h); `layout` reads a foreign file. */
+  readLastlog(path: string | undefined, key: number | string, layout?: NativeLastlogLayout): NativeLastlogRead;
+  readLastlogAsync(path: string | undefined, key: number | string, layout?: NativeLastlogLayout): Promise<NativeLastlogRead>;
+  /** Up to `maxRecords` written lastlog records from byte `offset` on (holes skipped). */
+  scanLastlog(path: string | undefined, offset: number, maxRecords: number, names: boolean, layout?: NativeLastlogLayout): NativeLastlogBatch;
+  scanLastlogAsync(path: string | undefined, offset: number, maxRecords: number, names: boolean, layout?: NativeLastlogLayout): Promise<NativeLastlogBatch>;
+  /** How this OS keeps last logins, and its record size where it is a file. */
+  lastlog: { recordSize: number; source: 'file' | 'utxdb' | 'getlastlogx' | 'none' };
   /** The sessions of systemd-logind through sd-login, or null where sd-login cannot be loaded. */
   readLogind?(): NativeLogindSnapshot | null;
   /** `readLogind` on a libuv thread. */
@@ -130,6 +138,39 @@ export interface NativeAddon {
   sqliteReadAsync(path: string, sql: string, params: (number | string)[], maxRows: number, busyMs: number): Promise<SqliteBatch>;
   /** Whether libsqlite3 could be loaded (with dlopen, at the first call). */
   sqliteInfo(): { available: boolean; library: string | null; version: string | null; error: string | null };
+}
+
+/** A lastlog record format the addon reads (lastlog.ts's `LastlogLayout`). */
+export interface NativeLastlogLayout {
+  size: number;
+  timeSize: number;
+  littleEndian: boolean;
+}
+
+/** One lastlog record as the addon hands it over. */
+export interface NativeLastlog {
+  uid: number | null;
+  user: string | null;
+  time: number;
+  line: string;
+  host: string;
+}
+
+/** What `readLastlog` found. */
+export interface NativeLastlogRead {
+  /** The uid asked for or resolved from the name; null for an unknown name. */
+  uid: number | null;
+  record: NativeLastlog | null;
+  fileSize: number;
+}
+
+/** A batch of `scanLastlog`. */
+export interface NativeLastlogBatch {
+  records: NativeLastlog[];
+  /** Byte offset to continue from. */
+  next: number;
+  done: boolean;
+  fileSize: number;
 }
 
 /** Rows of one SQLite read, by column: cell (r, c) at r * columns + c. */

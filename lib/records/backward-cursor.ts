@@ -10,7 +10,7 @@ import { LAYOUTS, type LayoutName } from './layouts';
 import { RecordFile, openRecordFileSync } from './record-file';
 import * as fs from 'fs';
 import { CHUNK_BYTES } from './forward-cursor';
-import type { WarningSink } from '../model/warnings';
+import { type WarningSink, trailingBytes } from '../model/warnings';
 
 /** A cursor that walks a record file from its end to its start, reading under the read lock as forward cursors do. */
 export class BackwardCursor implements EntryCursor {
@@ -114,7 +114,7 @@ export class BackwardCursor implements EntryCursor {
     this.end = this.wholeEnd = Math.floor(this.size / size) * size;
     const trailing = this.size - this.end;
     if (trailing > 0) {
-      this.sink.report({ code: 'TRAILING_BYTES', message: `${trailing} bytes after the last whole ${size}-byte record`, path: this.path, offset: this.end });
+      this.sink.report(trailingBytes(trailing, size, this.path, this.end));
     }
     this.chunk = Buffer.allocUnsafe(Math.max(1, Math.floor(CHUNK_BYTES / size)) * size);
     this.decoder = recordDecoder(this.source.layout!);

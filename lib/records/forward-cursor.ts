@@ -8,8 +8,8 @@ import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
 import type { Entry, UtmpEntry } from '../model/entry';
 import type { EntryCursor, ReadProgress } from './entry-cursor';
 import { HEAD_BYTES, RecordFile } from './record-file';
-import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
-import type { WarningSink } from '../model/warnings';
+import { LAYOUTS, type LayoutName, MAX_RECORD_BYTES, type RecordLayout, detectLayout } from './layouts';
+import { type WarningSink, trailingBytes } from '../model/warnings';
 import { CompressedInput, compressionOf } from './compressed';
 import { PolledReplay, type WholeRead, type WholeReadKey, giveBack, readWhole, readWholeAsync } from './small-file-reads';
 
@@ -22,8 +22,6 @@ export const CHUNK_BYTES = 1 << 20;
  */
 const SLICE_MS = 4;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-/** The largest record of any layout (macOS utmpx32). */
-const MAX_RECORD_BYTES = 628;
 
 /** What a reader will do with the records: lets the cursor do less. */
 export interface CursorHints {
@@ -296,12 +294,7 @@ export class RecordFileCursor implements EntryCursor {
       this.chunkLent = false;
     }
     if (tail > 0) {
-      this.sink.report({
-        code: 'TRAILING_BYTES',
-        message: `${tail} bytes after the last whole ${this.layoutInUse!.size}-byte record`,
-        path: this.path,
-        offset: this.position,
-      });
+      this.sink.report(trailingBytes(tail, this.layoutInUse!.size, this.path, this.position));
     }
   }
 }

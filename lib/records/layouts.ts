@@ -119,6 +119,9 @@ export const LAYOUTS: Readonly<Record<LayoutName, RecordLayout>> = {
   'macos-628-be': macos628(false),
 };
 
+/** The largest record of any layout (macOS utmpx32's 628 bytes). */
+export const MAX_RECORD_BYTES = Math.max(...Object.values(LAYOUTS).map((l) => l.size));
+
 /** CPUs whose glibc keeps 64-bit times in its records (the 400-byte layouts). */
 const WIDE_TIME_ARCHS = ['arm64', 'loong64', 's390x', 'ppc64', 'riscv64', 'mips64'];
 

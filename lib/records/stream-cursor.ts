@@ -20,8 +20,8 @@ import type { UtmpEntry } from '../model/entry';
 import type { EntryCursor, ReadProgress } from './entry-cursor';
 import { HEAD_BYTES } from './record-file';
 import { RecordFileCursor } from './forward-cursor';
-import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from './layouts';
-import type { WarningSink } from '../model/warnings';
+import { LAYOUTS, type LayoutName, MAX_RECORD_BYTES, type RecordLayout, detectLayout } from './layouts';
+import { type WarningSink, trailingBytes } from '../model/warnings';
 
 /**
  * Opens `path` as stream input without ever blocking: O_NONBLOCK, then a
@@ -168,7 +168,7 @@ export class StreamCursor implements EntryCursor, DescriptorHolder {
         buf = buf.length ? Buffer.concat([buf, r.value]) : r.value;
         got += r.value.length;
       }
-    } while (!ended && (this.layoutInUse ? buf.length < MAX_RECORD : buf.length < HEAD_BYTES));
+    } while (!ended && (this.layoutInUse ? buf.length < MAX_RECORD_BYTES : buf.length < HEAD_BYTES));
     // Let go meanwhile: what was read is dropped (a reopened input reads it again), or the reader ended.
     if (this.finished || this.chunks !== chunks) return;
     this.received += got;
@@ -188,12 +188,10 @@ export class StreamCursor implements EntryCursor, DescriptorHolder {
     closed(this);
     this.trailingBytes = tail;
     if (tail > 0) {
-      this.sink.report({ code: 'TRAILING_BYTES', message: `${tail} bytes after the last whole ${this.layoutInUse!.size}-byte record`, path: this.path, offset: at });
+      this.sink.report(trailingBytes(tail, this.layoutInUse!.size, this.path, at));
     }
   }
 }
-
-const MAX_RECORD = 628;
 
 // `chunks` without their first `n` bytes (those read before the input was let go).
 async function* skipping(chunks: AsyncGenerator<Buffer>, n: number): AsyncGenerator<Buffer> {
