@@ -21,7 +21,7 @@ import { type EntryCursor, type ReadProgress, SnapshotCursor } from './records/e
 import { LAYOUTS, type LayoutName } from './records/layouts';
 import { logindCursor, liveFacts } from './sources/logind';
 import { native, tryNative } from './platform/native';
-import { argumentError, checkPathArgument, logindTakesNoPath } from './model/errors';
+import { argumentError, checkPathArgument, logindTakesNoPath, streamRewindError } from './model/errors';
 import {
   LOGIND_SESSIONS_DIR, type UtmpReader, chooseLiveSource, chooseSource, defaultUtmpPath, numberingOf, utmpPathWithoutAddon,
 } from './platform/platform';
@@ -227,7 +227,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
   /** Back to the first record; a live database is read again on the next step. */
   rewind(): void {
     if (this.cursor && this.streamInput && typeof this.streamInput !== 'function') {
-      throw needsAsyncErrorRewind(this.path);
+      throw streamRewindError(this.path);
     }
     this.cursor?.release();
     this.cursor = null;
@@ -284,14 +284,6 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     }
     return this.cursor;
   }
-}
-
-// A Readable read once cannot be read again.
-function needsAsyncErrorRewind(path: string): NodeJS.ErrnoException {
-  const err: NodeJS.ErrnoException = new Error(`ERR_UTMPX_STREAM_REWIND: a stream cannot be rewound, '${path}' (read it again from a new stream)`);
-  err.code = 'ERR_UTMPX_STREAM_REWIND';
-  err.path = path;
-  return err;
 }
 
 const LAYOUT_NAMES = new Set<string>(Object.keys(LAYOUTS));

@@ -16,6 +16,52 @@ export function fileError(code: string, errno: number, text: string, syscall: st
   return err;
 }
 
+/** A coded error without an errno (no system call failed). */
+export function codedError(code: string, text: string, syscall: string, path: string, advice: string): NodeJS.ErrnoException {
+  const err = fileError(code, 0, text, syscall, path, advice);
+  delete err.errno;
+  return err;
+}
+
+/** A stream (or a compressed file) read with a sync call. */
+export function needsAsyncError(path: string, what: string): NodeJS.ErrnoException {
+  return codedError('ERR_UTMPX_NEEDS_ASYNC', `${what} is read only asynchronously`, 'read', path,
+    'iterate it with for await, or use sessionsAsync()/failedLoginsAsync()');
+}
+
+/** A compressed input this Node cannot decompress (`kind`: 'xz' or 'zstd'). */
+export function noDecoderError(path: string, kind: string): NodeJS.ErrnoException {
+  const advice = kind === 'xz'
+    ? 'Node has no xz decoder: decompress it first (xz -dc FILE | utmpx dump -f -)'
+    : 'this Node has no zstd decoder (Node 22.15+ has one): decompress it first (zstd -dc FILE | utmpx dump -f -)';
+  return codedError('ERR_UTMPX_UNSUPPORTED_COMPRESSION', `${kind}-compressed input`, 'read', path, advice);
+}
+
+/** A stream read once (`path` names it) cannot be read again. */
+export function streamRewindError(path: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`ERR_UTMPX_STREAM_REWIND: a stream cannot be rewound, '${path}' (read it again from a new stream)`);
+  err.code = 'ERR_UTMPX_STREAM_REWIND';
+  err.path = path;
+  return err;
+}
+
+/** A watched path that is no regular file (`what`: 'a directory', 'a FIFO', ...). */
+export function watchNotAFile(path: string, what: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`'${path}' is ${what}, not a record file: pass the path of a utmp, wtmp or btmp file`);
+  err.code = what === 'a directory' ? 'EISDIR' : 'ERR_UTMPX_NOT_A_FILE';
+  err.syscall = 'open';
+  err.path = path;
+  return err;
+}
+
+/** Neither libsystemd nor libelogind could be loaded: logind cannot be asked. */
+export function sdLoginUnavailable(): NodeJS.ErrnoException {
+  const e = new Error('ENOSYS: sd-login is not available: neither libsystemd.so.0 nor libelogind.so.0 could be loaded') as NodeJS.ErrnoException;
+  e.code = 'ENOSYS';
+  e.syscall = 'dlopen';
+  return e;
+}
+
 /** The same error with more to say: its code, errno, syscall and path, the message `message`, and `cause` the first. */
 export function restated(err: NodeJS.ErrnoException, message: string, path = err.path): NodeJS.ErrnoException {
   const again: NodeJS.ErrnoException = new Error(message, { cause: err });

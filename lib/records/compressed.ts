@@ -6,7 +6,7 @@
  */
 import { Readable, pipeline } from 'stream';
 import * as zlib from 'zlib';
-import { fileError } from '../model/errors';
+import { noDecoderError } from '../model/errors';
 
 export type Compression = 'gzip' | 'zstd' | 'xz';
 
@@ -16,26 +16,6 @@ export function compressionOf(head: Buffer, n = head.length): Compression | null
   if (n >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
   if (n >= 6 && head[0] === 0xfd && head.toString('latin1', 1, 6) === '7zXZ\0') return 'xz';
   return null;
-}
-
-/** A coded error without an errno (no system call failed). */
-export function codedError(code: string, text: string, syscall: string, path: string, advice: string): NodeJS.ErrnoException {
-  const err = fileError(code, 0, text, syscall, path, advice);
-  delete err.errno;
-  return err;
-}
-
-/** A stream (or a compressed file) read with a sync call. */
-export function needsAsyncError(path: string, what: string): NodeJS.ErrnoException {
-  return codedError('ERR_UTMPX_NEEDS_ASYNC', `${what} is read only asynchronously`, 'read', path,
-    'iterate it with for await, or use sessionsAsync()/failedLoginsAsync()');
-}
-
-function noDecoderError(path: string, kind: Compression): NodeJS.ErrnoException {
-  const advice = kind === 'xz'
-    ? 'Node has no xz decoder: decompress it first (xz -dc FILE | utmpx dump -f -)'
-    : 'this Node has no zstd decoder (Node 22.15+ has one): decompress it first (zstd -dc FILE | utmpx dump -f -)';
-  return codedError('ERR_UTMPX_UNSUPPORTED_COMPRESSION', `${kind}-compressed input`, 'read', path, advice);
 }
 
 /**

@@ -27,6 +27,7 @@ import { SnapshotCursor } from '../records/entry-cursor';
 import * as fs from 'fs';
 import { Entry, MAX_DATE_MS, dateCanHold, devicePath, type UtmpEntry } from '../model/entry';
 import { type NativeAddon, type NativeLogindSession, type NativeLogindSnapshot, tryNative } from '../platform/native';
+import { sdLoginUnavailable } from '../model/errors';
 import { LOGIND_SESSIONS_DIR, type LiveFacts, SYSTEMD_BOOTED_DIR, chooseLiveSource, typeCode } from '../platform/platform';
 import { type WarningOptions, WarningSink, timeOutOfRange } from '../model/warnings';
 
@@ -310,15 +311,8 @@ export function liveDecision(utmpPath: string, addon: NativeAddon | null = tryNa
   return { source: chooseLiveSource(facts), dir };
 }
 
-function unavailable(): Error {
-  const e = new Error('ENOSYS: sd-login is not available: neither libsystemd.so.0 nor libelogind.so.0 could be loaded') as NodeJS.ErrnoException;
-  e.code = 'ENOSYS';
-  e.syscall = 'dlopen';
-  return e;
-}
-
 function toSessions(snap: NativeLogindSnapshot | null): LogindSession[] {
-  if (!snap) throw unavailable();
+  if (!snap) throw sdLoginUnavailable();
   let names: Map<number, string> | null = null; // /etc/passwd looked at once a call, and only when needed
   const nameOf = (uid: number) => (names ??= passwd.current()).get(uid);
   return snap.sessions.map((raw) => toLogindSession(raw, nameOf));

@@ -15,6 +15,7 @@ import * as nodePath from 'path';
 import { promisify } from 'util';
 import { decodeAt, recordDecoder } from '../records/decoder';
 import type { UtmpEntry } from '../model/entry';
+import { watchNotAFile } from '../model/errors';
 import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from '../records/layouts';
 import type { DataSource } from '../model/data-source';
 import { WarningSink } from '../model/warnings';
@@ -92,13 +93,7 @@ function alignedAtOrBelow(limit: number, size: number, recordSize: number): numb
 }
 
 /** The error for a path that is no regular file (a FIFO, a device, a socket). */
-export function notAFile(path: string, what: string): NodeJS.ErrnoException {
-  const err: NodeJS.ErrnoException = new Error(`'${path}' is ${what}, not a record file: pass the path of a utmp, wtmp or btmp file`);
-  err.code = what === 'a directory' ? 'EISDIR' : 'ERR_UTMPX_NOT_A_FILE';
-  err.syscall = 'open';
-  err.path = path;
-  return err;
-}
+export const notAFile = watchNotAFile;
 
 function kindOf(st: fs.Stats): string {
   return st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device';
