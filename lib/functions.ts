@@ -8,6 +8,7 @@ import type { EntryCursor } from './records/entry-cursor';
 import { FileOrStreamCursor } from './records/stream-cursor';
 import type { UtmpEntry } from './model/entry';
 import { logindTakesNoPath, withAdvice } from './model/errors';
+import { killSaysAlive } from './platform/processes';
 import type { LayoutName } from './records/layouts';
 import { type DirectoryState, kernelBootSeconds, kernelBootSecondsAsync, liveDecision, logindUsers, logindUsersAsync } from './sources/logind';
 import { type UtmpReader, liveUtmpIsPlainFile, paths } from './platform/platform';
@@ -77,12 +78,7 @@ export function processExists(pid: number): boolean {
   // /proc/PID exists exactly while kill(PID, 0) finds the process (zombies and
   // other users' processes too), and asking costs no exception per dead pid.
   if (procMounted()) return fs.existsSync(`/proc/${pid}`);
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
+  return killSaysAlive(pid);
 }
 
 // Whether /proc lists every process: mounted, and without hidepid (which hides other users' processes).

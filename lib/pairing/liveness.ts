@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import type { Session } from '../model/session';
+import { Accounts } from '../platform/accounts';
 import { seconds } from './roles';
 
 /**
@@ -11,7 +12,7 @@ import { seconds } from './roles';
  */
 export class Liveness {
   private readonly bootSeconds = Math.floor(Date.now() / 1000 - os.uptime());
-  private users: Map<string, number> | null = null;
+  private accounts: Accounts | null = null;
 
   isStale(s: Pick<Session, 'login' | 'user' | 'pid' | 'line'>): boolean {
     if (seconds(s.login) < this.bootSeconds) return true;
@@ -35,19 +36,7 @@ export class Liveness {
   }
 
   private uidOf(user: string): number | undefined {
-    if (!this.users) {
-      this.users = new Map();
-      let text = '';
-      try {
-        text = fs.readFileSync('/etc/passwd', 'utf8');
-      } catch {
-        // No user database: every user is unknown.
-      }
-      for (const row of text.split('\n')) {
-        const [name, , uid] = row.split(':');
-        if (name && uid !== undefined && !this.users.has(name)) this.users.set(name, Number(uid));
-      }
-    }
-    return this.users.get(user);
+    this.accounts ??= new Accounts();
+    return this.accounts.uid(user) ?? undefined;
   }
 }

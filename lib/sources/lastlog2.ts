@@ -7,7 +7,6 @@
  * Read in batches ordered by name (as `lastlog2` lists them), each batch its
  * own short statement that goes on after the exact key of the last row.
  */
-import * as fs from 'fs';
 import { LASTLOG2_PATH } from '../platform/platform';
 import { type Rows, batchedAsync, readRows, readRowsAsync } from './sqlite';
 
@@ -139,36 +138,5 @@ export function lastlog2RowsAsync(path: string = LASTLOG2_PATH): AsyncIterableIt
   });
 }
 
-/**
- * This machine's accounts from /etc/passwd (name to uid and back; the first
- * line wins, as getpwnam does). lastlog2 is keyed by name, so uids are looked
- * up here; other NSS sources are not asked.
- */
-export class Accounts {
-  private readonly byName = new Map<string, number>();
-  private readonly byUid = new Map<number, string>();
-
-  constructor(file = '/etc/passwd') {
-    let text = '';
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      // No user database: no names are known.
-    }
-    for (const line of text.split('\n')) {
-      const [name, , uidText] = line.split(':');
-      if (!name || uidText === undefined || !/^\d+$/.test(uidText)) continue;
-      const uid = Number(uidText);
-      if (!this.byName.has(name)) this.byName.set(name, uid);
-      if (!this.byUid.has(uid)) this.byUid.set(uid, name);
-    }
-  }
-
-  uid(name: string): number | null {
-    return this.byName.get(name) ?? null;
-  }
-
-  name(uid: number): string | null {
-    return this.byUid.get(uid) ?? null;
-  }
-}
+/** This machine's accounts (platform/accounts.ts): lastlog2 is keyed by name, so uids are looked up there. */
+export { Accounts } from '../platform/accounts';

@@ -28,6 +28,8 @@ import * as fs from 'fs';
 import { Entry, MAX_DATE_MS, dateCanHold, devicePath, type UtmpEntry } from '../model/entry';
 import { type NativeAddon, type NativeLogindSession, type NativeLogindSnapshot, tryNative } from '../platform/native';
 import { sdLoginUnavailable } from '../model/errors';
+import { parsePasswdText } from '../platform/accounts';
+import { killSaysAlive } from '../platform/processes';
 import { LOGIND_SESSIONS_DIR, type LiveFacts, SYSTEMD_BOOTED_DIR, chooseLiveSource, typeCode } from '../platform/platform';
 import { type WarningOptions, WarningSink, timeOutOfRange } from '../model/warnings';
 
@@ -119,13 +121,7 @@ export class PasswdNames {
 
 /** The first name of each uid in passwd(5) text. */
 export function parsePasswd(text: string): Map<number, string> {
-  const names = new Map<number, string>();
-  for (const row of text.split('\n')) {
-    const [name, , uid] = row.split(':');
-    if (!name || uid === undefined || !/^\d+$/.test(uid)) continue;
-    if (!names.has(Number(uid))) names.set(Number(uid), name);
-  }
-  return names;
+  return parsePasswdText(text).byUid;
 }
 
 const passwd = new PasswdNames();
@@ -415,16 +411,6 @@ function usersOf(snap: NativeLogindSnapshot | null, dropStale: boolean, addon: N
   for (let i = 0; i < listed.length; i++) if (!alive || alive[i]) out.push(listed[i].copy());
   reportTimes(out, new WarningSink(warnings));
   return out;
-}
-
-function killSaysAlive(pid: number): boolean {
-  if (!(pid > 0)) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
 }
 
 /** Every utmp entry of `sessions`, in order, as `who` sees them. */
