@@ -38,7 +38,7 @@ export interface UtmpQueryOptions extends WarningOptions {
 /**
  * Where `users()`, `bootTime()` and `runLevel()` answer from with these
  * options: `'logind'` for the live database of a system that keeps no utmp
- * file and runs systemd-logind (see modern/logind.ts), or when forced;
+ * file and runs systemd-logind (see sources/logind.ts), or when forced;
  * `'utmp'` otherwise (any `path` is a utmp file).
  */
 export function liveSource(options: UtmpQueryOptions = {}): 'utmp' | 'logind' {

@@ -131,7 +131,7 @@ export interface NativeAddon {
   leadersAlive?(pids: Int32Array): Uint8Array;
   /**
    * At most `maxRows` rows of `sql` from a SQLite database, read-only, with
-   * one short connection (src-native/sqlite.h); lib/modern/sqlite.ts wraps it.
+   * one short connection (src-native/sqlite.h); lib/sources/sqlite.ts wraps it.
    */
   sqliteRead(path: string, sql: string, params: (number | string)[], maxRows: number, busyMs: number): SqliteBatch;
   /** `sqliteRead` on the libuv pool. */

@@ -156,7 +156,7 @@ export interface LiveFacts {
 /**
  * Who answers for the live database: logind only where there is no utmp file,
  * sd-login loads, and logind keeps its session directory on a system booted
- * with systemd or with sessions listed in it (elogind; see modern/logind.ts).
+ * with systemd or with sessions listed in it (elogind; see sources/logind.ts).
  */
 export function chooseLiveSource(f: LiveFacts): 'utmp' | 'logind' {
   if (f.utmpExists || f.logindLibrary === null || !f.sessionsDir) return 'utmp';

@@ -5,7 +5,7 @@
  * for at most `maxRows` rows, then closed, so writers (sshd, PAM) wait at
  * most one batch and nothing stays open between batches.
  *
- * Errors are made by lib/errors.ts (`sqliteError`).
+ * Errors are made by lib/model/errors.ts (`sqliteError`).
  */
 import { sqliteError } from '../model/errors';
 import { fileHead } from '../records/record-file';

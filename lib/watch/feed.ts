@@ -5,7 +5,7 @@
  * since its position and hands the events over in order, each with the
  * position just after it.
  *
- * The sources: AppendFileFeed (wtmp, btmp: file-source.ts), SlotFileFeed
+ * The sources: AppendFileFeed (wtmp, btmp: file-feed.ts), SlotFileFeed
  * (utmp: slots-source.ts), WtmpdbFeed (wtmpdb-source.ts: the highest row ID
  * and the open rows), LogindFeed (logind-source.ts: the sessions seen).
  */

@@ -1,6 +1,6 @@
 /**
  * systemd-logind's sessions as a watch source, read through sd-login
- * (lib/modern/logind.ts). logind writes each session to a file in
+ * (lib/sources/logind.ts). logind writes each session to a file in
  * /run/systemd/sessions and replaces it by a rename, removing it when the
  * session ends, so a watch on that directory wakes the source. The position
  * is the sessions seen (id, start time, and who they were): an id that

@@ -5,7 +5,7 @@
  * and each read asks for (1) the open rows whose Logout is now set (logout,
  * shutdown events, by Logout time) and (2) the rows after the highest ID
  * (login, boot events, in ID order; a row already closed gives its logout
- * right after). Every read is a short read-only statement (lib/modern/).
+ * right after). Every read is a short read-only statement (lib/sources/).
  *
  * A row left open before a later boot is a crash: nothing will close it, so
  * it is let go when that boot is read.
