@@ -3,16 +3,17 @@
  * the failed logins. What Node tools get today from `exec('who')` and a regex.
  */
 import * as fs from 'fs';
-import { BackwardCursor } from './backward-cursor';
-import type { EntryCursor } from './entry-cursor';
-import { FileOrStreamCursor } from './stream-cursor';
-import type { UtmpEntry } from './entry';
-import { argumentError, withAdvice } from './errors';
-import type { LayoutName } from './layouts';
-import { type DirectoryState, kernelBootSeconds, kernelBootSecondsAsync, liveDecision, logindUsers, logindUsersAsync } from './modern/logind';
-import { type UtmpSource, liveUtmpIsPlainFile, paths } from './platform';
+import { BackwardCursor } from './records/backward-cursor';
+import type { EntryCursor } from './records/entry-cursor';
+import { FileOrStreamCursor } from './records/stream-cursor';
+import type { UtmpEntry } from './model/entry';
+import { logindTakesNoPath, withAdvice } from './model/errors';
+import { killSaysAlive } from './platform/processes';
+import type { LayoutName } from './records/layouts';
+import { type DirectoryState, kernelBootSeconds, kernelBootSecondsAsync, liveDecision, logindUsers, logindUsersAsync } from './sources/logind';
+import { type UtmpReader, liveUtmpIsPlainFile, paths } from './platform/platform';
 import { UtmpFile } from './utmp-file';
-import { type WarningOptions, WarningSink } from './warnings';
+import { type WarningOptions, WarningSink } from './model/warnings';
 
 /** Options of `users()`, `bootTime()` and `runLevel()`. */
 export interface UtmpQueryOptions extends WarningOptions {
@@ -31,13 +32,13 @@ export interface UtmpQueryOptions extends WarningOptions {
    * through sd-login, the boot time from the kernel, no run level. `'utmp'`
    * forces utmp (with the reader above), `'logind'` forces logind (no `path`).
    */
-  source?: UtmpSource | 'utmp' | 'auto';
+  source?: UtmpReader | 'utmp' | 'auto';
 }
 
 /**
  * Where `users()`, `bootTime()` and `runLevel()` answer from with these
  * options: `'logind'` for the live database of a system that keeps no utmp
- * file and runs systemd-logind (see modern/logind.ts), or when forced;
+ * file and runs systemd-logind (see sources/logind.ts), or when forced;
  * `'utmp'` otherwise (any `path` is a utmp file).
  */
 export function liveSource(options: UtmpQueryOptions = {}): 'utmp' | 'logind' {
@@ -48,7 +49,7 @@ export function liveSource(options: UtmpQueryOptions = {}): 'utmp' | 'logind' {
 function decide(options: UtmpQueryOptions): { source: 'utmp' | 'logind'; dir?: DirectoryState | null } {
   const s = options.source ?? 'auto';
   if (s === 'logind') {
-    if (options.path !== undefined) throw argumentError('ERR_INCOMPATIBLE_OPTION_PAIR', 'source "logind" reads systemd-logind\'s sessions, not a file: give no path');
+    if (options.path !== undefined) throw logindTakesNoPath();
     return { source: 'logind' };
   }
   if (s !== 'auto' || options.path !== undefined) return { source: 'utmp' };
@@ -77,12 +78,7 @@ export function processExists(pid: number): boolean {
   // /proc/PID exists exactly while kill(PID, 0) finds the process (zombies and
   // other users' processes too), and asking costs no exception per dead pid.
   if (procMounted()) return fs.existsSync(`/proc/${pid}`);
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
+  return killSaysAlive(pid);
 }
 
 // Whether /proc lists every process: mounted, and without hidepid (which hides other users' processes).

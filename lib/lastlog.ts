@@ -16,14 +16,14 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
-import { MAX_DATE_MS, dateCanHold, devicePath } from './entry';
-import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2RowAsync, lastlog2Rows, lastlog2RowsAsync } from './modern/lastlog2';
-import type { DataSource } from './modern/source';
-import { isSqliteFile } from './modern/sqlite';
-import { native } from './native';
-import { argumentError, checkPathArgument, fileError } from './errors';
-import { LASTLOG2_PATH } from './platform';
-import { type UtmpWarning, type WarningOptions, WarningSink, lastlog2InvalidTime, timeOutOfRange } from './warnings';
+import { MAX_DATE_MS, dateCanHold, devicePath } from './model/entry';
+import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2RowAsync, lastlog2Rows, lastlog2RowsAsync } from './sources/lastlog2';
+import type { DataSource } from './model/data-source';
+import { isSqliteFile } from './sources/sqlite';
+import { type NativeLastlog, type NativeLastlogRead, native } from './platform/native';
+import { argumentError, checkPathArgument, fileError } from './model/errors';
+import { LASTLOG2_PATH, chooseLastlog } from './platform/platform';
+import { type UtmpWarning, type WarningOptions, WarningSink, lastlog2InvalidTime, timeOutOfRange, trailingBytes } from './model/warnings';
 
 /** One user's last login. */
 export interface LastlogEntry {
@@ -167,45 +167,10 @@ export function lastlogSource(path: string | undefined, source: LastlogFileOptio
   if (source !== 'auto' && source !== 'lastlog' && source !== 'lastlog2') {
     throw argumentError('ERR_INVALID_ARG_VALUE', `The "source" option must be 'lastlog', 'lastlog2' or 'auto'; received ${String(source)}`);
   }
-  if (source !== 'auto') return source;
-  if (path !== undefined) return isSqliteFile(path) ? 'lastlog2' : 'lastlog';
-  return fs.existsSync(LASTLOG2_PATH) ? 'lastlog2' : 'lastlog';
+  return chooseLastlog(path, source, isSqliteFile);
 }
 
-interface RawLastlog {
-  uid: number | null;
-  user: string | null;
-  time: number;
-  line: string;
-  host: string;
-}
-
-interface ReadResult {
-  /** The uid asked for or resolved from the name; null for an unknown name. */
-  uid: number | null;
-  record: RawLastlog | null;
-  fileSize: number;
-}
-
-interface ScanBatch {
-  records: RawLastlog[];
-  /** Byte offset to continue from. */
-  next: number;
-  done: boolean;
-  fileSize: number;
-}
-
-/** The addon's lastlog functions (src-native/lastlog_reader.h). */
-interface LastlogAddon {
-  readLastlog(path: string | undefined, key: LastlogKey, layout?: LastlogLayout): ReadResult;
-  readLastlogAsync(path: string | undefined, key: LastlogKey, layout?: LastlogLayout): Promise<ReadResult>;
-  scanLastlog(path: string | undefined, offset: number, maxRecords: number, names: boolean, layout?: LastlogLayout): ScanBatch;
-  scanLastlogAsync(path: string | undefined, offset: number, maxRecords: number, names: boolean, layout?: LastlogLayout): Promise<ScanBatch>;
-  lastlog: { recordSize: number; source: 'file' | 'utxdb' | 'getlastlogx' | 'none' };
-  paths: { lastlog: string };
-}
-
-const addon = (): LastlogAddon => native() as unknown as LastlogAddon;
+const addon = native;
 
 /** Records handed over per call of the addon: bounds memory, not speed. */
 const BATCH_RECORDS = 4096;
@@ -225,7 +190,7 @@ function checkKey(key: unknown): LastlogKey {
   throw argumentError('ERR_INVALID_ARG_TYPE', `The user must be a uid (number) or a user name (string); received ${typeof key}`);
 }
 
-function toLastlogEntry(raw: RawLastlog): LastlogEntry {
+function toLastlogEntry(raw: NativeLastlog): LastlogEntry {
   return {
     uid: raw.uid,
     user: raw.user,
@@ -428,7 +393,7 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
     return this.accountsRead;
   }
 
-  private settle(result: ReadResult): LastlogEntry | null {
+  private settle(result: NativeLastlogRead): LastlogEntry | null {
     const size = this.layout?.size ?? 0;
     if (result.record === null && result.uid !== null && size > 0) {
       const offset = result.uid * size;
@@ -445,12 +410,7 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
   private reportTail(fileSize: number): void {
     const size = this.layout?.size ?? 0;
     const trailing = fileSize % size;
-    this.sink.report({
-      code: 'TRAILING_BYTES',
-      message: `${trailing} bytes after the last whole lastlog record (a record is ${size} bytes): a partial record, not returned`,
-      path: this.path,
-      offset: fileSize - trailing,
-    });
+    this.sink.report(trailingBytes(trailing, size, this.path, fileSize - trailing, true));
   }
 }
 

@@ -15,20 +15,20 @@
  *   the entries coreutils' who makes of them, after a BOOT_TIME entry for the
  *   kernel's boot time. The rule is `chooseLiveSource` in platform.ts.
  */
-import { type UtmpEntry, dateCanHold, toEntry } from './entry';
-import { BackwardCursor } from './backward-cursor';
-import { type EntryCursor, type ReadProgress, SnapshotCursor } from './entry-cursor';
-import { LAYOUTS, type LayoutName } from './layouts';
-import { logindCursor, liveFacts } from './modern/logind';
-import { native, tryNative } from './native';
-import { argumentError, checkPathArgument } from './errors';
+import { type UtmpEntry, dateCanHold, toEntry } from './model/entry';
+import { BackwardCursor } from './records/backward-cursor';
+import { type EntryCursor, type ReadProgress, SnapshotCursor } from './records/entry-cursor';
+import { LAYOUTS, type LayoutName } from './records/layouts';
+import { logindCursor, liveFacts } from './sources/logind';
+import { native, tryNative } from './platform/native';
+import { argumentError, checkPathArgument, logindTakesNoPath, streamRewindError } from './model/errors';
 import {
-  LOGIND_SESSIONS_DIR, type UtmpSource, chooseLiveSource, chooseSource, defaultUtmpPath, numberingOf, utmpPathWithoutAddon,
-} from './platform';
-import type { CursorHints } from './forward-cursor';
+  LOGIND_SESSIONS_DIR, type UtmpReader, chooseLiveSource, chooseSource, defaultUtmpPath, numberingOf, utmpPathWithoutAddon,
+} from './platform/platform';
+import type { CursorHints } from './records/forward-cursor';
 import type { Readable } from 'stream';
-import { FileOrStreamCursor, type StreamInput, StreamCursor, openStreamInput } from './stream-cursor';
-import { type UtmpWarning, type WarningOptions, WarningSink, timeOutOfRange } from './warnings';
+import { FileOrStreamCursor, type StreamInput, StreamCursor, openStreamInput } from './records/stream-cursor';
+import { type UtmpWarning, type WarningOptions, WarningSink, timeOutOfRange, trailingBytes } from './model/warnings';
 
 export interface UtmpFileOptions extends WarningOptions {
   /**
@@ -36,7 +36,7 @@ export interface UtmpFileOptions extends WarningOptions {
    * utmp even where logind would answer (with the reader the rule picks);
    * `logind`: systemd-logind's sessions (no path).
    */
-  source?: UtmpSource | 'utmp' | 'auto';
+  source?: UtmpReader | 'utmp' | 'auto';
   /** Read the file as this layout instead of recognising it (implies the decoder). */
   layout?: LayoutName | 'auto';
   /** Newest first: the file read from its end back to its start, in constant memory (implies the decoder). */
@@ -70,12 +70,7 @@ function libcCursor(path: string | undefined, shownPath: string, sink: WarningSi
     });
     if (snapshot.trailingBytes > 0) {
       cursor.trailingBytes = snapshot.trailingBytes;
-      sink.report({
-        code: 'TRAILING_BYTES',
-        message: `${snapshot.trailingBytes} bytes after the last whole record (libc ignores them)`,
-        path: shownPath,
-        offset: snapshot.records.length * recordSize,
-      });
+      sink.report(trailingBytes(snapshot.trailingBytes, recordSize, shownPath, snapshot.records.length * recordSize, false, ' (libc ignores them)'));
     }
     return entries;
   }
@@ -100,7 +95,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
    * utmpx functions are stubs that find no records. `logind` where the
    * system keeps no utmp and systemd-logind's sessions are read instead.
    */
-  readonly source: UtmpSource;
+  readonly source: UtmpReader;
   private readonly givenPath: string | undefined;
   private readonly layoutOption: LayoutName | 'auto';
   private readonly sink: WarningSink;
@@ -135,7 +130,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     this.newestFirst = options.newestFirst === true;
     const requested = this.newestFirst ? 'decoder' : options.source ?? 'auto';
     if (requested === 'logind' && path !== undefined) {
-      throw argumentError('ERR_INCOMPATIBLE_OPTION_PAIR', 'source "logind" reads systemd-logind\'s sessions, not a file: give no path');
+      throw logindTakesNoPath();
     }
     if (requested === 'auto' && path === undefined && this.layoutOption === 'auto' && liveIsLogind()) {
       this.source = 'logind';
@@ -232,7 +227,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
   /** Back to the first record; a live database is read again on the next step. */
   rewind(): void {
     if (this.cursor && this.streamInput && typeof this.streamInput !== 'function') {
-      throw needsAsyncErrorRewind(this.path);
+      throw streamRewindError(this.path);
     }
     this.cursor?.release();
     this.cursor = null;
@@ -289,14 +284,6 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     }
     return this.cursor;
   }
-}
-
-// A Readable read once cannot be read again.
-function needsAsyncErrorRewind(path: string): NodeJS.ErrnoException {
-  const err: NodeJS.ErrnoException = new Error(`ERR_UTMPX_STREAM_REWIND: a stream cannot be rewound, '${path}' (read it again from a new stream)`);
-  err.code = 'ERR_UTMPX_STREAM_REWIND';
-  err.path = path;
-  return err;
 }
 
 const LAYOUT_NAMES = new Set<string>(Object.keys(LAYOUTS));

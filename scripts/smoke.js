@@ -11,7 +11,7 @@ const assert = require('assert');
 const { execFileSync } = require('child_process');
 const path = require('path');
 const utmpx = require('..');
-const { native } = require('../dist/native');
+const { native } = require('../dist/platform/native');
 
 const addon = native();
 const live = new utmpx.UtmpFile();

@@ -5,7 +5,9 @@
 import * as fs from 'fs';
 import { Writable } from 'stream';
 import { parseTime } from '../lib/cli/history';
-import { LineWriter, PROGRESS_MIN_BYTES, Progress, RecordEmitter, isoLocal, toJson } from '../lib/cli/output';
+import { LineWriter, RecordEmitter, toJson } from '../lib/cli/output';
+import { PROGRESS_MIN_BYTES, Progress } from '../lib/cli/progress';
+import { isoLocal } from '../lib/cli/time-format';
 import { main } from '../lib/cli/main';
 import { column, safe } from '../lib/cli/common';
 import * as path from 'path';

@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { UtmpFile } from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/platform/native';
 import { ROOT, digestEntries, withTimeout, writeSyntheticWtmp, writerCanLock } from './helpers/reliability';
 import { richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 

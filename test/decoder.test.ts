@@ -8,9 +8,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LAYOUTS, UtmpFile, type UtmpWarning } from '../lib';
-import { decodeString } from '../lib/decoder';
-import { devicePath } from '../lib/entry';
-import { intReader } from '../lib/layouts';
+import { decodeString } from '../lib/records/decoder';
+import { devicePath } from '../lib/model/entry';
+import { intReader } from '../lib/records/layouts';
 import { syntheticRecords } from './helpers/reliability';
 import { type DumpRecord, expectMatchesUtmpdump, readWithUtmpdump, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 import { have, testWith } from './helpers/tools';

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import { explainDenied, explainMissing } from '../lib/functions';
-import { withPath } from '../lib/errors';
+import { withPath } from '../lib/model/errors';
 import { UtmpFile } from '../lib';
 
 function fsError(): NodeJS.ErrnoException {

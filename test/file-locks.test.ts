@@ -10,8 +10,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { UtmpFile, users } from '../lib';
-import { lockAsync, lockSync, unlock } from '../lib/file-locks';
-import { native } from '../lib/native';
+import { lockAsync, lockSync, unlock } from '../lib/records/file-locks';
+import { native } from '../lib/platform/native';
 import { ROOT, writeSyntheticWtmp } from './helpers/reliability';
 import { richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 

@@ -13,7 +13,7 @@ import { ORACLE_ENV, nodeAsNobody, noLiveSessions, oracle, parseWho, whyNotAsNob
 import {
   type DumpRecord, asUtf8, dumpTime, expectMatchesUtmpdump, readWithUtmpdump, richFixture, tempDir, writeLiveWithUtmpdump, writeWithUtmpdump,
 } from './helpers/utmpdump';
-import { fileAddon } from '../lib/file-locks';
+import { fileAddon } from '../lib/records/file-locks';
 import { testUnless, testWith } from './helpers/tools';
 const nobodyTest = testUnless(whyNotAsNobody());
 

@@ -1,6 +1,6 @@
 /** The decoder's layout tables, held to the compiler's view of struct utmpx. */
 import { LAYOUTS, detectLayout, hostLayout } from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/platform/native';
 import { testUnless } from './helpers/tools';
 
 const glibc = native().platform === 'glibc';

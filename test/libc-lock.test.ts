@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
-import { native } from '../lib/native';
+import { native } from '../lib/platform/native';
 import { ROOT, runNodeWithKillTimer } from './helpers/reliability';
 import { richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 

@@ -11,11 +11,11 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   LogindEntry, kernelBootSeconds, logindEntries, logindSessions, parsePasswd, toLogindSession,
-} from '../lib/modern/logind';
-import { type LiveFacts, chooseLiveSource } from '../lib/platform';
-import { MAX_DATE_MS } from '../lib/entry';
-import type { NativeAddon, NativeLogindSession } from '../lib/native';
-import { native } from '../lib/native';
+} from '../lib/sources/logind';
+import { type LiveFacts, chooseLiveSource } from '../lib/platform/platform';
+import { MAX_DATE_MS } from '../lib/model/entry';
+import type { NativeAddon, NativeLogindSession } from '../lib/platform/native';
+import { native } from '../lib/platform/native';
 import { CLI } from './helpers/cli-run';
 
 const START = 1700000000123456; // µs

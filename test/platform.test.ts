@@ -9,7 +9,7 @@ import * as path from 'path';
 import { promisify } from 'util';
 import { UtmpFile, chooseSource, logindLibrary } from '../lib';
 import { noLiveSessions, noLiveUtmp } from './helpers/cli-run';
-import { native } from '../lib/native';
+import { native } from '../lib/platform/native';
 import { richFixture, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 import { describeUnless, testUnless } from './helpers/tools';
 

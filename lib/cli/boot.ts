@@ -1,10 +1,12 @@
 /** `utmpx boot`: when the system booted and its run level, as `who -b -r`. */
-import type { UtmpEntry } from '../entry';
+import type { UtmpEntry } from '../model/entry';
 import { type RunLevel, bootTime, explainMissing, liveSource, toRunLevel } from '../functions';
 import { UtmpFile } from '../utmp-file';
 import { type Command, safe } from './common';
 import { SOURCE_HELP, SOURCE_OPTION, noLiveDatabase, sourceOf } from './live';
-import { ISO_OPTION, parseCommand, toJson, whoTime } from './output';
+import { ISO_OPTION, parseCommand } from './args';
+import { toJson } from './output';
+import { whoTime } from './time-format';
 import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
 
 const bootLine = (time: Date, iso: boolean) => `${' '.repeat(9)}${'system boot'.padEnd(12)} ${whoTime(time, iso)}`;

@@ -1,5 +1,5 @@
 /** What every `utmpx` subcommand shares: usage errors, the command shape, escaping. */
-import { escapeForTerminal } from '../terminal';
+import { escapeForTerminal } from '../model/terminal';
 
 /** A mistake in the command line: exit code 2 with the usage text. */
 export class UsageError extends Error {}

@@ -1,11 +1,14 @@
 /** `utmpx dump`: every record of a database, every field, as utmpdump(1) lays them out. */
-import type { UtmpEntry } from '../entry';
+import type { UtmpEntry } from '../model/entry';
 import { explainMissing } from '../functions';
 import { UtmpFile } from '../utmp-file';
 import { type Command, UsageError, safe } from './common';
 import { cliInput } from './inputs';
 import { noLiveDatabase } from './live';
-import { type LineWriter, Progress, RecordEmitter, entryMs, parseCommand, writeIsoLocalMicros } from './output';
+import { parseCommand } from './args';
+import { type LineWriter, RecordEmitter, writeIsoLocalMicros } from './output';
+import { Progress } from './progress';
+import { entryMs } from './time-format';
 import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
 
 /**

@@ -7,7 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { UtmpFile } from '../utmp-file';
 import { UsageError, column, safe } from './common';
-import { ISO_OPTION, type LineWriter, type OptionSpec, type ParsedArgs, clock, ctimeStamp, isoLocal, lastStamp, msOf, p2, parseCommand } from './output';
+import { ISO_OPTION, type OptionSpec, type ParsedArgs, parseCommand } from './args';
+import { type LineWriter } from './output';
+import { clock, ctimeStamp, isoLocal, lastStamp, msOf, p2 } from './time-format';
 import { WARNING_HELP, WARNING_OPTIONS } from './warnings';
 
 /** The options of last/lastb, parsed. */

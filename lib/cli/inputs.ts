@@ -6,8 +6,8 @@
  * FIFO elsewhere stays refused (EFTYPE), as every reader refuses it.
  */
 import * as fs from 'fs';
-import { compressionOf } from '../compressed';
-import { fileHead } from '../file-source';
+import { compressionOf } from '../records/compressed';
+import { fileHead } from '../records/record-file';
 
 /** The file to open for `file` (`-` is /dev/stdin), and whether it must be read asynchronously as a stream. */
 export interface CliInput {

@@ -1,8 +1,9 @@
 /** `utmpx last`: login sessions from wtmp, newest first, as last(1). */
 import * as fs from 'fs';
-import { wtmpdbRows } from '../modern/wtmpdb';
-import { paths } from '../platform';
-import { BackwardSessionReader, type Session, type SessionsOptions, historySource, sessions, sessionsAsync, sessionsInto } from '../sessions';
+import { wtmpdbRows } from '../sources/wtmpdb';
+import { paths } from '../platform/platform';
+import { BackwardSessionReader, sessionsInto } from '../pairing/backward';
+import { type Session, type SessionsOptions, historySource, sessions, sessionsAsync } from '../sessions';
 import { UtmpFile } from '../utmp-file';
 import { cliInput } from './inputs';
 import { type Command, type CommandIO, UsageError, safe } from './common';
@@ -10,7 +11,10 @@ import {
   HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, ROW_OPTIONS, ROW_OPTIONS_HELP, type RowStyle, beginsLine, lastRow, nameAddress, named,
   parseHistoryArgs, parseTime, rowStyle, writeLastRow,
 } from './history';
-import { type Format, LineWriter, Progress, RecordEmitter, entryMs } from './output';
+import { type Format } from './args';
+import { LineWriter, RecordEmitter } from './output';
+import { Progress } from './progress';
+import { entryMs } from './time-format';
 import { WarningReport } from './warnings';
 import { WTMPDB_TIME_FORMATS, WtmpdbLast, type WtmpdbTimeFormat } from './wtmpdb-last';
 

@@ -1,7 +1,7 @@
 /** `utmpx lastb`: failed logins from btmp, newest first, as lastb(1). */
-import type { UtmpEntry } from '../entry';
+import type { UtmpEntry } from '../model/entry';
 import { explainDenied, explainNoBtmp } from '../functions';
-import { paths } from '../platform';
+import { paths } from '../platform/platform';
 import { UtmpFile } from '../utmp-file';
 import * as fs from 'fs';
 import { type Command, type CommandIO, safe } from './common';
@@ -10,7 +10,9 @@ import {
   type HistoryArgs, ROW_OPTIONS, type RowStyle, beginsLine, inWindow, lastRow, nameAddress, named,
   parseHistoryArgs, parseTime, rowStyle, writeLastRow,
 } from './history';
-import { Progress, RecordEmitter, entryMs } from './output';
+import { RecordEmitter } from './output';
+import { Progress } from './progress';
+import { entryMs } from './time-format';
 import { WARNING_HELP, WarningReport } from './warnings';
 
 export const lastb: Command = {

@@ -1,9 +1,11 @@
 /** `utmpx lastlog`: the last login of each user, in the columns of shadow's lastlog(8). */
-import { dateCanHold } from '../entry';
+import { dateCanHold } from '../model/entry';
 import { type LastlogEntry, LastlogFile, checkLastlog2Time } from '../lastlog';
-import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2Rows } from '../modern/lastlog2';
+import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2Rows } from '../sources/lastlog2';
 import { type Command, type CommandIO, UsageError, column, padBytes, safe } from './common';
-import { ISO_OPTION, LineWriter, RecordEmitter, isoLocal, lastStamp, p2, parseCommand, utcOffset } from './output';
+import { ISO_OPTION, parseCommand } from './args';
+import { LineWriter, RecordEmitter } from './output';
+import { isoLocal, lastStamp, p2, utcOffset } from './time-format';
 import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
 
 /**

@@ -1,6 +1,6 @@
 /** What the subcommands that read the live utmp share. */
 import { type CommandIO, UsageError } from './common';
-import type { ParsedArgs } from './output';
+import type { ParsedArgs } from './args';
 
 /** The `--source` option of who, users and boot. */
 export const SOURCE_OPTION = { source: { type: 'string' } } as const;

@@ -2,7 +2,8 @@
 import { users as currentUsers } from '../functions';
 import { type Command, UsageError, safe } from './common';
 import { SOURCE_HELP, SOURCE_OPTION, noLiveDatabase, sourceOf } from './live';
-import { LineWriter, parseCommand, toJson } from './output';
+import { parseCommand } from './args';
+import { LineWriter, toJson } from './output';
 import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
 
 export const users: Command = {

@@ -14,10 +14,11 @@
  *   were found than listed; these are data and `--quiet` leaves them;
  * - `--strict`: exit code 1 when anything was found (the output is complete).
  */
-import { isSqliteFile } from '../modern/sqlite';
-import type { UtmpWarning } from '../warnings';
+import { isSqliteFile } from '../sources/sqlite';
+import type { UtmpWarning } from '../model/warnings';
 import { type CommandIO, safe } from './common';
-import { type Format, type LineWriter, type OptionSpec, toJson } from './output';
+import { type Format, type OptionSpec } from './args';
+import { type LineWriter, toJson } from './output';
 
 /** The options every subcommand that reads a file takes. */
 export const WARNING_OPTIONS: OptionSpec = {

@@ -6,16 +6,18 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import { parseArgs } from 'util';
-import { paths } from '../platform';
+import { paths } from '../platform/platform';
 import { type WatchEvent, type WatchGap, type WatchItem, type WatchWarning } from '../watch/events';
 import { MAX_POSITION_BYTES, parsePosition, type WatchPosition } from '../watch/position';
-import { stateFileError } from '../errors';
+import { stateFileError } from '../model/errors';
 import { type WatchFileKind, type WatchOptions, type WatchSourceName, defaultSources, watch as startWatch } from '../watch/watch';
 
 const SOURCE_NAMES: WatchSourceName[] = ['wtmp', 'wtmpdb', 'btmp', 'utmp', 'logind'];
 import { type Command, UsageError, column, safe } from './common';
 import { parseTime } from './history';
-import { LineWriter, type OptionSpec, checkTokens, isoLocal, toJson, withAttachedValues } from './output';
+import { type OptionSpec, checkTokens, withAttachedValues } from './args';
+import { LineWriter, toJson } from './output';
+import { isoLocal } from './time-format';
 
 const ACTIONS: Record<WatchEvent['type'], string> = {
   login: 'logged-in', logout: 'logged-out', failed: 'login-failed', boot: 'system-boot', shutdown: 'system-shutdown',

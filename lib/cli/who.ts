@@ -2,12 +2,14 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as tty from 'tty';
-import type { UtmpEntry } from '../entry';
+import type { UtmpEntry } from '../model/entry';
 import { explainMissing, liveSource, processExists, toRunLevel, users } from '../functions';
 import { UtmpFile } from '../utmp-file';
 import { type Command, UsageError, safe } from './common';
 import { SOURCE_HELP, SOURCE_OPTION, noLiveDatabase, sourceOf } from './live';
-import { ISO_OPTION, type ParsedArgs, RecordEmitter, p2, parseCommand, whoTime } from './output';
+import { ISO_OPTION, type ParsedArgs, parseCommand } from './args';
+import { RecordEmitter } from './output';
+import { p2, whoTime } from './time-format';
 import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
 
 /** One line per session, in who(1)'s columns. */

@@ -13,10 +13,10 @@
  * (a negative time is far in the future), 0 for a cell that is not an integer,
  * printed by localtime/strftime whatever the year (294247 for INT64_MAX).
  */
-import type { WtmpdbRow } from '../modern/wtmpdb';
+import type { WtmpdbRow } from '../sources/wtmpdb';
 import { safe } from './common';
 import { localFields } from './local-time';
-import { clock, ctimeStamp, lastStamp, p2, utcOffset } from './output';
+import { clock, ctimeStamp, lastStamp, p2, utcOffset } from './time-format';
 
 /** `--time-format` of wtmpdb last. */
 export type WtmpdbTimeFormat = 'notime' | 'short' | 'full' | 'iso';

@@ -2,8 +2,8 @@
  * What a watch yields: login, logout, boot, shutdown and failed-login events
  * made from records, and warnings about a source that the watch goes on past.
  */
-import type { UtmpEntry } from '../entry';
-import type { DataSource } from '../modern/source';
+import type { UtmpEntry } from '../model/entry';
+import type { DataSource } from '../model/data-source';
 import type { WatchPosition } from './position';
 
 export type WatchEventType = 'login' | 'logout' | 'boot' | 'shutdown' | 'failed';

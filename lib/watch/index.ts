@@ -3,4 +3,4 @@ export { watch, Watch } from './watch';
 export type { WatchOptions, WatchFileKind, WatchSourceName } from './watch';
 export type { WatchEvent, WatchEventType, WatchWarning, WatchGap, WatchItem } from './events';
 export type { WatchPosition, SourcePosition, FilePosition, SlotsPosition } from './position';
-export type { WatchSource, SourceSink, StartPoint, WakeReason } from './source';
+export type { WatchFeed, WatchSource, SourceSink, StartPoint, WakeReason } from './feed';

@@ -8,7 +8,7 @@
  */
 import type { SourceEvent, SourceGap, SourceWarning, WatchItem } from './events';
 import type { SourcePosition, WatchPosition } from './position';
-import type { SourceSink } from './source';
+import type { SourceSink } from './feed';
 
 /** Items queued before sources wait for the consumer. */
 export const HIGH_WATER = 4096;

@@ -3,8 +3,8 @@
  * position of the last event it handled and passes it back to resume there,
  * without losing or repeating an event.
  */
-import { invalidArgValue } from '../errors';
-import { MAX_OPEN_ROWS } from '../modern/wtmpdb';
+import { invalidArgValue } from '../model/errors';
+import { MAX_OPEN_ROWS } from '../sources/wtmpdb';
 
 /** An append-only record file (wtmp, btmp): the byte after the last whole record read. */
 export interface FilePosition {

@@ -6,20 +6,20 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { LayoutName } from '../layouts';
-import { argumentError, checkPathArgument } from '../errors';
-import { paths } from '../platform';
+import type { LayoutName } from '../records/layouts';
+import { argumentError, checkPathArgument } from '../model/errors';
+import { paths } from '../platform/platform';
 import { failedEvent, historyEvent, type WatchItem } from './events';
-import { AppendFileSource } from './file-source';
+import { AppendFileFeed } from './file-feed';
 import { EventMerger } from './merge';
 import { DirectoryNotifier } from './notify';
 import { type WatchPosition, parsePosition } from './position';
-import { SlotFileSource } from './slots-source';
-import { WtmpdbSource } from './wtmpdb-source';
-import { LogindSource } from './logind-source';
-import { isSqliteFile } from '../modern/sqlite';
+import { SlotFileFeed } from './slots-feed';
+import { WtmpdbFeed } from './wtmpdb-feed';
+import { LogindFeed } from './logind-feed';
+import { isSqliteFile } from '../sources/sqlite';
 import { historySource } from '../sessions';
-import type { StartPoint, WakeReason, WatchSource } from './source';
+import type { StartPoint, WakeReason, WatchFeed } from './feed';
 
 /** The kinds of record file a watch reads (`wtmpdb`: a wtmp.db). */
 export type WatchFileKind = 'utmp' | 'wtmp' | 'btmp' | 'wtmpdb';
@@ -61,13 +61,13 @@ export interface WatchOptions {
 }
 
 /** The sources for a file the caller named. */
-function sourcesFor(file: string | { path: string; kind: WatchFileKind }, layout: LayoutName | 'auto'): WatchSource[] {
+function sourcesFor(file: string | { path: string; kind: WatchFileKind }, layout: LayoutName | 'auto'): WatchFeed[] {
   const p = typeof file === 'string' ? file : file.path;
   checkPathArgument(p);
   const abs = path.resolve(p);
   let kind = typeof file === 'string' ? undefined : file.kind;
   if (kind === undefined) {
-    if (isSqliteFile(abs)) return [new WtmpdbSource(abs)];
+    if (isSqliteFile(abs)) return [new WtmpdbFeed(abs)];
     let isDir = false;
     try {
       isDir = fs.statSync(abs).isDirectory();
@@ -78,21 +78,21 @@ function sourcesFor(file: string | { path: string; kind: WatchFileKind }, layout
     const name = path.basename(abs);
     kind = name.includes('btmp') ? 'btmp' : name.includes('utmp') ? 'utmp' : 'wtmp';
   }
-  if (kind === 'utmp') return [new SlotFileSource(abs, layout)];
-  if (kind === 'btmp') return [new AppendFileSource('btmp', abs, failedEvent, layout)];
-  if (kind === 'wtmp') return [new AppendFileSource('wtmp', abs, historyEvent, layout)];
-  if (kind === 'wtmpdb') return [new WtmpdbSource(abs)];
+  if (kind === 'utmp') return [new SlotFileFeed(abs, layout)];
+  if (kind === 'btmp') return [new AppendFileFeed('btmp', abs, failedEvent, layout)];
+  if (kind === 'wtmp') return [new AppendFileFeed('wtmp', abs, historyEvent, layout)];
+  if (kind === 'wtmpdb') return [new WtmpdbFeed(abs)];
   throw argumentError('ERR_INVALID_ARG_VALUE', `The "kind" of a watched file must be 'utmp', 'wtmp', 'btmp' or 'wtmpdb' (got ${String(kind)})`);
 }
 
 /** The sources a watch with these options reads. @internal */
-export function chooseSources(options: WatchOptions): WatchSource[] {
+export function chooseSources(options: WatchOptions): WatchFeed[] {
   const layout = options.layout ?? 'auto';
   if (options.files) return unique(options.files.flatMap((f) => sourcesFor(f, layout)));
   const names = options.sources ?? defaultSources();
-  return unique(names.flatMap((name): WatchSource[] => {
-    if (name === 'logind') return [new LogindSource()];
-    if (name === 'wtmpdb') return [new WtmpdbSource(historySource(undefined, { source: 'wtmpdb' }).path)];
+  return unique(names.flatMap((name): WatchFeed[] => {
+    if (name === 'logind') return [new LogindFeed()];
+    if (name === 'wtmpdb') return [new WtmpdbFeed(historySource(undefined, { source: 'wtmpdb' }).path)];
     if (name !== 'utmp' && name !== 'wtmp' && name !== 'btmp') {
       throw argumentError('ERR_INVALID_ARG_VALUE', `The "sources" option takes 'wtmp', 'wtmpdb', 'btmp', 'utmp' or 'logind' (got ${String(name)})`);
     }
@@ -105,7 +105,7 @@ export function defaultSources(): WatchSourceName[] {
   return [historySource(undefined).source, 'btmp'];
 }
 
-function unique(all: WatchSource[]): WatchSource[] {
+function unique(all: WatchFeed[]): WatchFeed[] {
   return all.filter((s, i) => all.findIndex((t) => t.key === s.key) === i);
 }
 
@@ -114,12 +114,12 @@ export class Watch implements AsyncIterableIterator<WatchItem> {
   private readonly merger = new EventMerger();
   private readonly notifier = new DirectoryNotifier();
   private readonly timer: NodeJS.Timeout;
-  private readonly running = new Map<WatchSource, { promise: Promise<void>; again: WakeReason | null }>();
+  private readonly running = new Map<WatchFeed, { promise: Promise<void>; again: WakeReason | null }>();
   private readonly unsubscribe: (() => void)[] = [];
   private closing: Promise<void> | null = null;
   private readonly onAbort = () => void this.close();
 
-  constructor(private readonly sources: WatchSource[], from: (s: WatchSource) => StartPoint, pollInterval: number, private readonly signal?: AbortSignal) {
+  constructor(private readonly sources: WatchFeed[], from: (s: WatchFeed) => StartPoint, pollInterval: number, private readonly signal?: AbortSignal) {
     for (const s of sources) {
       const sink = this.merger.sinkFor(s.key);
       try {
@@ -176,7 +176,7 @@ export class Watch implements AsyncIterableIterator<WatchItem> {
     return this.closing;
   }
 
-  private wake(s: WatchSource, reason: WakeReason): void {
+  private wake(s: WatchFeed, reason: WakeReason): void {
     if (this.closing) return;
     const r = this.running.get(s);
     if (r) {
@@ -219,7 +219,7 @@ export function watch(options: WatchOptions = {}): Watch {
   }
   const pollInterval = options.pollInterval ?? 2000;
   if (!(pollInterval >= 10 && pollInterval < 2 ** 31)) throw argumentError('ERR_OUT_OF_RANGE', 'The "pollInterval" option must be at least 10 (milliseconds)');
-  let from: (s: WatchSource) => StartPoint = () => ({ kind: 'now' });
+  let from: (s: WatchFeed) => StartPoint = () => ({ kind: 'now' });
   if (options.since !== undefined) {
     const time = options.since instanceof Date ? options.since.getTime() / 1000 : options.since;
     if (typeof time !== 'number' || Number.isNaN(time)) throw argumentError('ERR_INVALID_ARG_TYPE', 'The "since" option must be a Date or seconds since the epoch');

@@ -91,7 +91,7 @@ const u = require('/opt/utmpx');
 const os = require('os');
 const pick = (e) => ({ type: e.ut_type_code, pid: e.ut_pid, id: e.ut_id, user: e.ut_user, line: e.line, host: e.ut_host,
   address: e.address, session: e.ut_session, exit: e.ut_exit, time: e.ut_time });
-const native = require('/opt/utmpx/dist/native').native();
+const native = require('/opt/utmpx/dist/platform/native').native();
 const result = {
   arch: process.arch, endianness: os.endianness(),
   hostLayout: u.hostLayout()?.name ?? null,

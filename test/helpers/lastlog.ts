@@ -1,5 +1,5 @@
 /** Hand-made lastlog records, laid out as the addon was built to read them. */
-import { native } from '../../lib/native';
+import { native } from '../../lib/platform/native';
 
 /** sizeof(struct lastlog) as the addon was built for it (292 bytes on x86-64 glibc). */
 export const LASTLOG_RECORD = (native() as unknown as { lastlog: { recordSize: number } }).lastlog.recordSize;

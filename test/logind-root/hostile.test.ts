@@ -9,8 +9,8 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'child_process
 import * as fs from 'fs';
 import * as path from 'path';
 import { UtmpFile, logindLibrary, logindSessions, users, watch } from '../../lib';
-import { MAX_DATE_MS } from '../../lib/entry';
-import type { UtmpWarning } from '../../lib/warnings';
+import { MAX_DATE_MS } from '../../lib/model/entry';
+import type { UtmpWarning } from '../../lib/model/warnings';
 import { CLI, ORACLE_ENV } from '../helpers/cli-run';
 import { EventReader } from '../helpers/watch';
 

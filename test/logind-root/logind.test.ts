@@ -18,8 +18,8 @@ import * as path from 'path';
 import {
   UtmpFile, bootTime, bootTimeAsync, liveSource, logindLibrary, logindSessions, logindSessionsAsync, runLevel, users, usersAsync,
 } from '../../lib';
-import { kernelBootSeconds } from '../../lib/modern/logind';
-import { native } from '../../lib/native';
+import { kernelBootSeconds } from '../../lib/sources/logind';
+import { native } from '../../lib/platform/native';
 import { CLI, ORACLE_ENV } from '../helpers/cli-run';
 import { watch } from '../../lib';
 import { EventReader } from '../helpers/watch';

@@ -1,0 +1,218 @@
+/**
+ * Decodes records out of a Buffer by layout. Every read is bounded by the
+ * record and field sizes: nothing here can read past the bytes it was given.
+ */
+import { type IntField, type IntReader, type RecordLayout, intReader } from './layouts';
+import { Entry, type UtmpEntry, dateCanHold, devicePath } from '../model/entry';
+import { typeCode, typeName } from '../platform/platform';
+import { type WarningSink, timeOutOfRange } from '../model/warnings';
+
+declare global {
+  // Node's Buffer has these since v0.x; @types/node does not list them.
+  interface Buffer {
+    latin1Slice(start: number, end: number): string;
+    utf8Slice(start: number, end: number): string;
+  }
+}
+
+// Reused by decodeString to tell its caller about bad UTF-8 without allocating.
+let sawInvalidUtf8 = false;
+
+// The same few strings (lines, users, hosts, ids) fill a wtmp. Each ASCII
+// field is hashed while looking for its NUL, and a slot that holds the same
+// bytes hands back its string: no call into C++ to make a new one. Every hit
+// is checked byte for byte, so a collision only costs a miss.
+const SLOTS = 8192;
+const SLOT_BYTES = 256; // the longest string field of any layout
+const slotBytes = new Uint8Array(SLOTS * SLOT_BYTES);
+const slotLength = new Int32Array(SLOTS).fill(-1);
+const slotText: string[] = new Array<string>(SLOTS).fill('');
+// The device path of a line held in a slot, made the first time it is asked for.
+const slotDevicePath: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
+// The slot decodeString last answered from or filled; -1 when it used none.
+let lastSlot = -1;
+// The hash last missed in each slot: a string is kept only when seen a second
+// time, so strings that never repeat (tmux's host names) neither push out
+// the ones that do nor outlive their entry.
+const slotMissed = new Int32Array(SLOTS);
+
+/** A NUL-terminated, fixed-size field: bounded by `size`, cut at the first NUL. */
+export function decodeString(buf: Buffer, start: number, size: number): string {
+  let end = start;
+  const limit = start + size;
+  let high = 0;
+  let hash = size;
+  while (end < limit) {
+    const b = buf[end];
+    if (b === 0) break;
+    high |= b;
+    hash = (Math.imul(hash, 31) + b) | 0;
+    end++;
+  }
+  const length = end - start;
+  lastSlot = -1;
+  if (length === 0) return '';
+  if (high >= 0x80) {
+    const text = buf.utf8Slice(start, end);
+    if (text.includes('\uFFFD')) sawInvalidUtf8 = true;
+    return text;
+  }
+  if (length > SLOT_BYTES) return buf.latin1Slice(start, end);
+  const slot = (hash ^ (hash >>> 13)) & (SLOTS - 1);
+  const base = slot * SLOT_BYTES;
+  if (slotLength[slot] === length) {
+    let i = 0;
+    while (i < length && slotBytes[base + i] === buf[start + i]) i++;
+    if (i === length) {
+      lastSlot = slot;
+      return slotText[slot];
+    }
+  }
+  const text = buf.latin1Slice(start, end); // plain ASCII
+  if (slotMissed[slot] !== hash) {
+    slotMissed[slot] = hash;
+    return text;
+  }
+  for (let i = 0; i < length; i++) slotBytes[base + i] = buf[start + i];
+  slotLength[slot] = length;
+  slotText[slot] = text;
+  slotDevicePath[slot] = undefined;
+  lastSlot = slot;
+  return text;
+}
+
+/** Decodes whole records of one layout into entries, every field reader specialised once. */
+export class RecordDecoder {
+  private readonly type: IntReader;
+  private readonly pid: IntReader;
+  private readonly sec: IntReader;
+  private readonly usec: IntReader;
+  private readonly exitTermination: IntReader | null;
+  private readonly exitStatus: IntReader | null;
+  private readonly session: IntReader | null;
+
+  /** Bytes per record. */
+  readonly size: number;
+  private readonly userProcess: number | undefined;
+  constructor(private readonly layout: RecordLayout) {
+    this.size = layout.size;
+    const reader = (f: IntField | undefined) => (f ? intReader(f, layout.littleEndian) : null);
+    this.type = reader(layout.type)!;
+    this.pid = reader(layout.pid)!;
+    this.sec = reader(layout.sec)!;
+    this.usec = reader(layout.usec)!;
+    this.exitTermination = reader(layout.exitTermination);
+    this.exitStatus = reader(layout.exitStatus);
+    this.session = reader(layout.session);
+    this.userProcess = typeCode('USER_PROCESS', layout.numbering);
+  }
+
+  /**
+   * Whether the record at `at` is no USER_PROCESS and would decode without a
+   * warning (a known type other than EMPTY, ASCII strings): users() moves past
+   * such records undecoded, and so reports exactly what decoding them would.
+   */
+  quietNonUser(buf: Buffer, at: number): boolean {
+    const code = this.type(buf, at);
+    if (code === 0 || code === this.userProcess || typeName(code, this.layout.numbering) === 'UNKNOWN') return false;
+    const l = this.layout;
+    return isAscii(buf, at + l.line.offset, l.line.size) && isAscii(buf, at + l.id.offset, l.id.size) &&
+      isAscii(buf, at + l.user.offset, l.user.size) && isAscii(buf, at + l.host.offset, l.host.size);
+  }
+
+  /**
+   * The entry for the record at byte `at` of `buf`. `lean`: for a reader
+   * that uses no `ut_line` (device path), `ut_id` or `ut_exit` (sessions'
+   * pairing): those are left empty, but an id that is not ASCII is still
+   * decoded, so the warnings are the same.
+   */
+  entry(buf: Buffer, at: number, lean = false): UtmpEntry {
+    const l = this.layout;
+    const line = decodeString(buf, at + l.line.offset, l.line.size);
+    const slot = lastSlot;
+    const device = lean ? '' : slot < 0 ? devicePath(line) : (slotDevicePath[slot] ??= devicePath(line));
+    const id = lean && isAscii(buf, at + l.id.offset, l.id.size) ? '' : decodeString(buf, at + l.id.offset, l.id.size);
+    const user = decodeString(buf, at + l.user.offset, l.user.size);
+    const host = decodeString(buf, at + l.host.offset, l.host.size);
+    const e = new Entry();
+    e.setType(this.type(buf, at), l.numbering);
+    e.ut_pid = this.pid(buf, at);
+    e.line = line;
+    e.ut_line = device;
+    e.ut_id = id;
+    e.ut_user = user;
+    e.ut_host = host;
+    e.setTime(this.sec(buf, at), this.usec(buf, at));
+    if (this.exitStatus && !lean) e.setExit(this.exitTermination!(buf, at), this.exitStatus(buf, at));
+    if (this.session) e.ut_session = this.session(buf, at);
+    if (l.addr) e.setAddress(buf, at + l.addr.offset);
+    return e;
+  }
+}
+
+// Whether a NUL-terminated field holds only ASCII (no byte decodeString would read as UTF-8).
+function isAscii(buf: Buffer, start: number, size: number): boolean {
+  for (let i = start; i < start + size; i++) {
+    const b = buf[i];
+    if (b === 0) return true;
+    if (b >= 0x80) return false;
+  }
+  return true;
+}
+
+const decoders = new Map<RecordLayout, RecordDecoder>();
+
+/** The decoder of `layout`, made once. */
+export function recordDecoder(layout: RecordLayout): RecordDecoder {
+  let d = decoders.get(layout);
+  if (!d) decoders.set(layout, (d = new RecordDecoder(layout)));
+  return d;
+}
+
+function isAllZero(buf: Buffer, at: number, size: number): boolean {
+  for (let i = at; i < at + size; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * The entry for the record at byte `at` of `buf` (file offset `fileOffset`),
+ * its problems reported to `sink`: an unknown type, all zero bytes, a string
+ * that is not UTF-8.
+ */
+export function decodeAt(
+  decoder: RecordDecoder, buf: Buffer, at: number, fileOffset: number, path: string, sink: WarningSink, lean = false,
+): UtmpEntry {
+  sawInvalidUtf8 = false;
+  const entry = decoder.entry(buf, at, lean);
+  if (entry.ut_type === 'UNKNOWN') {
+    sink.report({ code: 'UNKNOWN_TYPE', message: `unknown record type ${entry.ut_type_code}`, path, offset: fileOffset });
+  } else if (entry.ut_type_code === 0 && entry.ut_time === 0 && isAllZero(buf, at, decoder.size)) {
+    sink.report({ code: 'ZERO_RECORD', message: 'record is all zero bytes', path, offset: fileOffset });
+  }
+  if (sawInvalidUtf8) {
+    sink.report({ code: 'INVALID_UTF8', message: 'string field is not valid UTF-8', path, offset: fileOffset });
+  }
+  if (!dateCanHold(entry.ut_time)) sink.report(timeOutOfRange(entry.ut_time, path, fileOffset));
+  return entry;
+}
+
+/**
+ * Decodes the whole records in `buf[0, length)`, which starts at file offset
+ * `fileOffset`, into `out`, reporting damaged records to `sink`. Returns the
+ * number of bytes consumed (a multiple of the record size).
+ */
+export function decodeChunk(
+  buf: Buffer,
+  length: number,
+  fileOffset: number,
+  layout: RecordLayout,
+  path: string,
+  sink: WarningSink,
+  out: UtmpEntry[],
+): number {
+  const size = layout.size;
+  const whole = Math.floor(length / size) * size;
+  const decoder = recordDecoder(layout);
+  for (let at = 0; at < whole; at += size) out.push(decodeAt(decoder, buf, at, fileOffset + at, path, sink));
+  return whole;
+}
