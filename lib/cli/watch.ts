@@ -13,43 +13,10 @@ import { stateFileError } from '../errors';
 import { type WatchFileKind, type WatchOptions, type WatchSourceName, defaultSources, watch as startWatch } from '../watch/watch';
 
 const SOURCE_NAMES: WatchSourceName[] = ['wtmp', 'wtmpdb', 'btmp', 'utmp', 'logind'];
+import { ecsDocument } from '../watch/ecs';
 import { type Command, UsageError, column, safe } from './common';
 import { parseTime } from './history';
 import { LineWriter, type OptionSpec, checkTokens, isoLocal, toJson, withAttachedValues } from './output';
-
-const ACTIONS: Record<WatchEvent['type'], string> = {
-  login: 'logged-in', logout: 'logged-out', failed: 'login-failed', boot: 'system-boot', shutdown: 'system-shutdown',
-};
-
-/** An event as an Elastic Common Schema document (authentication, or host for boot and shutdown). */
-export function ecsDocument(e: WatchEvent, hostname = os.hostname()): Record<string, unknown> {
-  const system = e.type === 'boot' || e.type === 'shutdown';
-  const event: Record<string, unknown> = {
-    kind: 'event',
-    category: [system ? 'host' : 'authentication'],
-    type: [e.type === 'logout' || e.type === 'shutdown' ? 'end' : 'start'],
-    action: ACTIONS[e.type],
-    module: 'utmpx',
-    dataset: `utmpx.${e.source}`,
-  };
-  if (!system) event.outcome = e.type === 'failed' ? 'failure' : 'success';
-  const doc: Record<string, unknown> = { '@timestamp': e.time.toISOString(), event, host: { hostname } };
-  if (e.user) doc.user = { name: e.user };
-  if (system) {
-    if (e.host) (doc.host as Record<string, unknown>).os = { kernel: e.host };
-  } else if (e.address || e.host) {
-    const source: Record<string, string> = {};
-    if (e.address) source.ip = e.address;
-    if (e.host) source.address = e.host;
-    doc.source = source;
-  }
-  if (e.pid) doc.process = { pid: e.pid };
-  if (e.path) doc.log = { file: { path: e.path } };
-  const utmpx: Record<string, unknown> = { type: e.type, source: e.source, line: e.line };
-  if (e.session) utmpx.session = e.session;
-  doc.utmpx = utmpx;
-  return doc;
-}
 
 /** An event's fields for --json/--ndjson: everything but the raw entry. */
 export function eventJson(e: WatchEvent): Record<string, unknown> {
@@ -212,7 +179,7 @@ are a gap: a line "utmpx: watch: gap: ..." on stderr, and with --json or
           continue;
         }
         if (format === 'human') await out.line(humanLine(item, Boolean(values.iso)));
-        else if (format === 'ecs') await out.line(toJson(ecsDocument(item, hostname)));
+        else if (format === 'ecs') await out.line(toJson(ecsDocument(item, { hostname })));
         else if (format === 'ndjson') await out.line(toJson(eventJson(item)));
         else await out.line((count === 0 ? '' : ',') + toJson(eventJson(item)));
         count++;
