@@ -202,3 +202,15 @@ describe('logind (sd-login faked as the logind tests fake it)', () => {
     expect(docs[3]).toMatchObject({ event: { action: 'user_logout', type: ['end'] }, user: { name: 'alice' } });
   });
 });
+
+test('a logout that names its login: event.start, event.end, event.duration in nanoseconds, user and source from the login', () => {
+  const login = { time: new Date('2024-03-01T09:00:00.250Z'), user: 'alice', line: 'pts/1', host: '192.0.2.5', address: '192.0.2.5', pid: 4242 };
+  const logout = {
+    type: 'logout', time: new Date('2024-03-01T10:30:00.000Z'), user: '', line: 'pts/1', host: '', address: null, source: 'wtmp',
+    position: { version: 1, sources: {} }, login, ended: 'logout',
+  } as unknown as WatchEvent;
+  const d = ecsDocument(logout, { hostname: 'h', uidOf: () => null }) as Record<string, any>;
+  expect(ecsProblems(d)).toEqual([]);
+  expect(d.event).toMatchObject({ start: '2024-03-01T09:00:00.250Z', end: '2024-03-01T10:30:00.000Z', duration: (5400_000 - 250) * 1e6 });
+  expect(d).toMatchObject({ user: { name: 'alice' }, source: { ip: '192.0.2.5' }, process: { pid: 4242 }, related: { user: ['alice'], ip: ['192.0.2.5'] }, utmpx: { ended: 'logout' } });
+});
