@@ -109,6 +109,7 @@ export function toJson(value: unknown): string {
 }
 
 const FLUSH_AT = 64 * 1024;
+const SMALL_FLUSH = 4096;
 
 /**
  * Writes lines in batches and waits for 'drain' when the stream asks to, so
@@ -304,9 +305,15 @@ export class LineWriter {
 
   async flush(): Promise<void> {
     if (this.pos === 0) return;
-    // The stream may keep the bytes until written: a new buffer for what follows.
-    const chunk = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(2 * FLUSH_AT);
+    // The stream may keep the bytes until written: a new buffer for what follows, or (a line
+    // or a few, as watch flushes each event) a copy of them, which is far cheaper than 128 KiB.
+    let chunk: Buffer;
+    if (this.pos <= SMALL_FLUSH) {
+      chunk = Buffer.from(this.buf.subarray(0, this.pos));
+    } else {
+      chunk = this.buf.subarray(0, this.pos);
+      this.buf = Buffer.allocUnsafe(2 * FLUSH_AT);
+    }
     this.pos = 0;
     if (!this.out.write(chunk)) await once(this.out as NodeJS.EventEmitter, 'drain');
   }

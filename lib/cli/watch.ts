@@ -159,6 +159,7 @@ are a gap: a line "utmpx: watch: gap: ..." on stderr, and with --json or
     const out = new LineWriter(io.out);
     const hostname = os.hostname();
     let count = 0;
+    let flushing = false;
     const w = startWatch(options);
     try {
       if (format === 'json') await out.line('[');
@@ -183,9 +184,19 @@ are a gap: a line "utmpx: watch: gap: ..." on stderr, and with --json or
         else if (format === 'ndjson') await out.line(toJson(eventJson(item)));
         else await out.line((count === 0 ? '' : ',') + toJson(eventJson(item)));
         count++;
-        // Events come one by one: each is shown at once, not when a batch fills.
-        await out.flush();
-        if (stateFile !== undefined) storePosition(stateFile, item.position);
+        // Events come one by one: each is shown at once, not when a batch fills. A burst (events
+        // already read) is written together, once the watch waits for more: a write per event
+        // would cost more than the events. With --state, the position is stored after its line is out.
+        if (stateFile !== undefined) {
+          await out.flush();
+          storePosition(stateFile, item.position);
+        } else if (!flushing) {
+          flushing = true;
+          setImmediate(() => {
+            flushing = false;
+            out.flush().catch(() => undefined); // a failed write fails the next awaited one
+          });
+        }
       }
       if (format === 'json') await out.line(']');
       await out.flush();
