@@ -11,9 +11,9 @@ import { type WatchEvent, type WatchGap, type WatchItem, type WatchWarning } fro
 import { MAX_POSITION_BYTES, parsePosition, type WatchPosition } from '../watch/position';
 import { stateFileError } from '../errors';
 import { type WatchFileKind, type WatchOptions, type WatchSourceName, defaultSources, watch as startWatch } from '../watch/watch';
+import { ecsDocument } from '../watch/ecs';
 
 const SOURCE_NAMES: WatchSourceName[] = ['wtmp', 'wtmpdb', 'btmp', 'utmp', 'logind'];
-import { ecsDocument } from '../watch/ecs';
 import { type Command, UsageError, column, safe } from './common';
 import { parseTime } from './history';
 import { LineWriter, type OptionSpec, checkTokens, isoLocal, toJson, withAttachedValues } from './output';
