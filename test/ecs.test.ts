@@ -214,3 +214,26 @@ test('a logout that names its login: event.start, event.end, event.duration in n
   expect(d.event).toMatchObject({ start: '2024-03-01T09:00:00.250Z', end: '2024-03-01T10:30:00.000Z', duration: (5400_000 - 250) * 1e6 });
   expect(d).toMatchObject({ user: { name: 'alice' }, source: { ip: '192.0.2.5' }, process: { pid: 4242 }, related: { user: ['alice'], ip: ['192.0.2.5'] }, utmpx: { ended: 'logout' } });
 });
+
+test('a remote host is source.ip only as an address, source.domain only as a DNS name, else utmpx.host', () => {
+  const doc = (host: string, address: string | null = null) => ecsDocument({
+    type: 'failed', time: new Date(0), user: 'u', line: 'ssh:notty', host, address, source: 'btmp', position: { version: 1, sources: {} },
+  } as unknown as WatchEvent, { hostname: 'h', uidOf: () => null }) as Record<string, any>;
+  const cases: [string, string | null, unknown, string | undefined][] = [
+    ['2001:db8::7', null, { ip: '2001:db8::7' }, undefined],
+    ['gw.example.net', '192.0.2.1', { ip: '192.0.2.1', domain: 'gw.example.net' }, undefined],
+    ['xn--bcher-kva.example.', null, { domain: 'xn--bcher-kva.example.' }, undefined],
+    [':0', null, undefined, ':0'],
+    ['localhost:10.0', null, undefined, 'localhost:10.0'],
+    ['tmux(4004).%0', null, undefined, 'tmux(4004).%0'],
+    ['bob@192.0.2.1', null, undefined, 'bob@192.0.2.1'],
+    ['-bad.example', null, undefined, '-bad.example'],
+    [`${'a'.repeat(64)}.example`, null, undefined, `${'a'.repeat(64)}.example`],
+    ['a'.repeat(300), null, undefined, 'a'.repeat(300)],
+  ];
+  for (const [host, address, source, kept] of cases) {
+    const d = doc(host, address);
+    expect([host, d.source, d.utmpx?.host]).toEqual([host, source, kept]);
+    expect(ecsProblems(d)).toEqual([]);
+  }
+});

@@ -29,8 +29,22 @@ const MESSAGES: Record<WatchEvent['type'], string> = {
   login: 'Login', logout: 'Logout', failed: 'Failed login', boot: 'System boot', shutdown: 'System shutdown',
 };
 
-// A DNS name (letters, digits, hyphens, dots): not an X display (`:0`), a tmux pane (`tmux(4004).%0`) or `user@host`.
-const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const LABEL = /^[A-Za-z0-9-]{1,63}$/;
+
+/** An IP address as text; anything longer than one can be (with a zone) is not, and never meets Node's slow IPv6 pattern. */
+const isAddress = (s: string) => s.length <= 64 && (s.includes('.') || s.includes(':')) && isIP(s) !== 0;
+
+/**
+ * A DNS name (labels of letters, digits and inner hyphens, dots between): not
+ * an X display (`:0`), a tmux pane (`tmux(4004).%0`) or `user@host`. Checked
+ * label by label, in time linear in its length (a host name comes from whoever
+ * controls the client's reverse DNS).
+ */
+function isHostName(s: string): boolean {
+  if (s.length === 0 || s.length > 253) return false;
+  const labels = (s.endsWith('.') ? s.slice(0, -1) : s).split('.');
+  return labels.every((l) => LABEL.test(l) && l[0] !== '-' && l[l.length - 1] !== '-');
+}
 
 /** /etc/passwd, read again when it changed, looked at no more than once a minute. */
 let accounts: { accounts: Accounts; mtimeMs: number; checked: number } | null = null;
@@ -93,8 +107,9 @@ export function ecsDocument(e: WatchEvent, options: EcsOptions = {}): Record<str
     const user = e.user || login?.user || '';
     const remote = e.host || login?.host || '';
     const address = e.address ?? login?.address ?? null;
-    const ip = address !== null && isIP(address) ? address : isIP(remote) ? remote : null;
-    const domain = remote !== '' && !isIP(remote) && HOST_NAME.test(remote) ? remote : null;
+    const remoteIsAddress = isAddress(remote);
+    const ip = address !== null && isAddress(address) ? address : remoteIsAddress ? remote : null;
+    const domain = !remoteIsAddress && isHostName(remote) ? remote : null;
     let uid: number | null = null;
     if (user !== '') {
       uid = (options.uidOf ?? passwdUid)(user);
