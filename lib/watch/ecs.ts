@@ -65,9 +65,14 @@ function passwdUid(user: string): number | null {
 
 /**
  * An event as an ECS document (plain JSON data: `JSON.stringify` it for one
- * NDJSON line). Logins, logouts and failed logins are `authentication`
- * events, boots and shutdowns `host` events. A logout that names the login it
- * ends (`event.login`) has `event.start`, `event.end` and `event.duration`.
+ * NDJSON line; its strings are the records' own, untrusted). Logins, logouts
+ * and failed logins are `authentication` events, boots and shutdowns `host`
+ * events. A logout that names the login it ends (its `login`) has
+ * `event.start`, `event.end` and `event.duration`.
+ *
+ * ```ts
+ * for await (const e of watch({ signal })) if (e.type !== 'warning' && e.type !== 'gap') ship(ecsDocument(e));
+ * ```
  */
 export function ecsDocument(e: WatchEvent, options: EcsOptions = {}): Record<string, unknown> {
   const system = e.type === 'boot' || e.type === 'shutdown';
