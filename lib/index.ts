@@ -27,7 +27,8 @@ export type { LogindSession } from './sources/logind';
 export type { DataSource } from './model/data-source';
 export { liveSource } from './functions';
 export type { UsersOptions, UtmpQueryOptions, RunLevel, FailedLoginsOptions } from './functions';
-export { watch, Watch } from './watch';
+export { watch, Watch, ecsDocument, ECS_VERSION } from './watch';
+export type { EcsOptions, WatchLogin } from './watch';
 export type {
   WatchOptions, WatchFileKind, WatchEvent, WatchEventType, WatchWarning, WatchGap, WatchItem, WatchPosition, WatchFeed, WatchSource,
 } from './watch';

@@ -222,10 +222,13 @@ describe('exit codes and messages', () => {
   });
 
   // Only where the system has no utmp, so the machine's database is never read.
-  testUnless(noLiveSessions ? null : 'this machine has a utmp or logind sessions')('a machine with no utmp: said on stderr, nothing on stdout, exit 0', () => {
-    for (const c of [['who'], ['users'], ['boot'], ['dump'], ['who', '--json']]) {
+  testUnless(noLiveSessions ? null : 'this machine has a utmp or logind sessions')('a machine with no utmp: said on stderr, nothing on stdout but an empty --json list, exit 0', () => {
+    // A script that parses --json gets an empty array (nobody is logged in that utmpx can see), --ndjson no line.
+    const printed: [string[], string][] = [[['who'], ''], [['users'], ''], [['boot'], ''], [['dump'], ''], [['who', '--json'], '[]\n'],
+      [['users', '--json'], '[]\n'], [['who', '--ndjson'], ''], [['users', '--ndjson'], '']];
+    for (const [c, stdout] of printed) {
       const r = utmpx(...c);
-      expect([c, r.status, r.stdout]).toEqual([c, 0, '']);
+      expect([c, r.status, r.stdout]).toEqual([c, 0, stdout]);
       expect(r.stderr).toMatch(/^utmpx: ENOENT: no utmp database at '.*utmp', and no systemd-logind sessions .*records no current sessions\n$/);
     }
   });

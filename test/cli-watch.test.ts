@@ -100,15 +100,15 @@ test('--format ecs: Elastic Common Schema authentication events', async () => {
     const [login, logout, failed] = r.lines.map((l) => JSON.parse(l));
     expect(login).toMatchObject({
       '@timestamp': isoOf(loginRecord(1).time),
-      event: { kind: 'event', category: ['authentication'], type: ['start'], action: 'logged-in', outcome: 'success' },
-      user: { name: 'user1' }, source: { ip: '10.0.0.1', address: '10.0.0.1' }, process: { pid: 10001 },
+      ecs: { version: '9.4.0' }, event: { kind: 'event', category: ['authentication'], type: ['start'], action: 'user_login', outcome: 'success' },
+      user: { name: 'user1' }, source: { ip: '10.0.0.1' }, related: { ip: ['10.0.0.1'], user: ['user1'] }, process: { pid: 10001 },
       log: { file: { path: wtmp } },
     });
     expect(typeof login.host.hostname).toBe('string');
-    expect(logout.event).toMatchObject({ type: ['end'], action: 'logged-out', outcome: 'success' });
+    expect(logout.event).toMatchObject({ type: ['end'], action: 'user_logout' });
     expect(logout.user).toBeUndefined(); // sshd's DEAD record names no user
     expect(failed).toMatchObject({
-      event: { category: ['authentication'], type: ['start'], action: 'login-failed', outcome: 'failure' },
+      event: { category: ['authentication'], type: ['start'], action: 'user_login', outcome: 'failure' },
       user: { name: 'admin' }, source: { ip: '203.0.113.9' }, process: { pid: 77 },
     });
   } finally {

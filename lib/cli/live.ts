@@ -22,10 +22,13 @@ export function sourceOf(command: string, opts: ParsedArgs): 'auto' | 'utmp' | '
  * A system with no utmp database (containers, systemd-logind-only
  * distributions) is not an error of the command, and not "nobody is logged
  * in": it is said on stderr, stdout stays empty, and the exit code is 0.
+ * Only a list asked for as --json (`emptyJson`) is printed, empty (`[]`):
+ * a script parsing it needs no special case.
  * Returns the exit code, or rethrows any other error.
  */
-export function noLiveDatabase(err: unknown, file: string | undefined, io: CommandIO): number {
+export function noLiveDatabase(err: unknown, file: string | undefined, io: CommandIO, emptyJson = false): number {
   if (file !== undefined || (err as NodeJS.ErrnoException)?.code !== 'ENOENT') throw err;
   io.err.write(`utmpx: ${(err as Error).message}\n`);
+  if (emptyJson) io.out.write('[]\n');
   return 0;
 }

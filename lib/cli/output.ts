@@ -12,16 +12,21 @@ import { DAY_BYTES, MONTH_BYTES, offsetText, p2 } from './time-format';
 // Characters JSON.stringify leaves raw that a terminal may act on: DEL, C1
 // controls (U+009B is CSI), bidi and zero-width format characters.
 const JSON_UNSAFE = /[\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const HAS_JSON_UNSAFE = /[\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
 
 /**
  * JSON.stringify, with the characters above written as \uXXXX escapes: the
  * same JSON value, so strings are still carried exactly, but safe to print.
  */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value).replace(JSON_UNSAFE, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  const json = JSON.stringify(value);
+  // Looking costs a fifth of replacing where there is nothing to replace (nearly always).
+  if (!HAS_JSON_UNSAFE.test(json)) return json;
+  return json.replace(JSON_UNSAFE, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
 const FLUSH_AT = 64 * 1024;
+const SMALL_FLUSH = 4096;
 
 /**
  * Writes lines in batches and waits for 'drain' when the stream asks to, so
@@ -217,9 +222,15 @@ export class LineWriter {
 
   async flush(): Promise<void> {
     if (this.pos === 0) return;
-    // The stream may keep the bytes until written: a new buffer for what follows.
-    const chunk = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(2 * FLUSH_AT);
+    // The stream may keep the bytes until written: a new buffer for what follows, or (a line
+    // or a few, as watch flushes each event) a copy of them, which is far cheaper than 128 KiB.
+    let chunk: Buffer;
+    if (this.pos <= SMALL_FLUSH) {
+      chunk = Buffer.from(this.buf.subarray(0, this.pos));
+    } else {
+      chunk = this.buf.subarray(0, this.pos);
+      this.buf = Buffer.allocUnsafe(2 * FLUSH_AT);
+    }
     this.pos = 0;
     if (!this.out.write(chunk)) await once(this.out as NodeJS.EventEmitter, 'drain');
   }

@@ -26,7 +26,7 @@ ${SOURCE_HELP}${WARNING_HELP}`,
     try {
       names = currentUsers({ path: file, source, onWarning: report.onWarning }).map((u) => u.ut_user).sort();
     } catch (e) {
-      return noLiveDatabase(e, file, io);
+      return noLiveDatabase(e, file, io, opts.format === 'json');
     }
     if (opts.format === 'json') io.out.write(toJson(names) + '\n');
     else if (opts.format === 'ndjson') io.out.write(names.map((n) => toJson(n) + '\n').join(''));

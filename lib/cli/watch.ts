@@ -11,6 +11,7 @@ import { type WatchEvent, type WatchGap, type WatchItem, type WatchWarning } fro
 import { MAX_POSITION_BYTES, parsePosition, type WatchPosition } from '../watch/position';
 import { stateFileError } from '../model/errors';
 import { type WatchFileKind, type WatchOptions, type WatchSourceName, defaultSources, watch as startWatch } from '../watch/watch';
+import { ecsDocument } from '../watch/ecs';
 
 const SOURCE_NAMES: WatchSourceName[] = ['wtmp', 'wtmpdb', 'btmp', 'utmp', 'logind'];
 import { type Command, UsageError, column, safe } from './common';
@@ -18,40 +19,6 @@ import { parseTime } from './history';
 import { type OptionSpec, checkTokens, withAttachedValues } from './args';
 import { LineWriter, toJson } from './output';
 import { isoLocal } from './time-format';
-
-const ACTIONS: Record<WatchEvent['type'], string> = {
-  login: 'logged-in', logout: 'logged-out', failed: 'login-failed', boot: 'system-boot', shutdown: 'system-shutdown',
-};
-
-/** An event as an Elastic Common Schema document (authentication, or host for boot and shutdown). */
-export function ecsDocument(e: WatchEvent, hostname = os.hostname()): Record<string, unknown> {
-  const system = e.type === 'boot' || e.type === 'shutdown';
-  const event: Record<string, unknown> = {
-    kind: 'event',
-    category: [system ? 'host' : 'authentication'],
-    type: [e.type === 'logout' || e.type === 'shutdown' ? 'end' : 'start'],
-    action: ACTIONS[e.type],
-    module: 'utmpx',
-    dataset: `utmpx.${e.source}`,
-  };
-  if (!system) event.outcome = e.type === 'failed' ? 'failure' : 'success';
-  const doc: Record<string, unknown> = { '@timestamp': e.time.toISOString(), event, host: { hostname } };
-  if (e.user) doc.user = { name: e.user };
-  if (system) {
-    if (e.host) (doc.host as Record<string, unknown>).os = { kernel: e.host };
-  } else if (e.address || e.host) {
-    const source: Record<string, string> = {};
-    if (e.address) source.ip = e.address;
-    if (e.host) source.address = e.host;
-    doc.source = source;
-  }
-  if (e.pid) doc.process = { pid: e.pid };
-  if (e.path) doc.log = { file: { path: e.path } };
-  const utmpx: Record<string, unknown> = { type: e.type, source: e.source, line: e.line };
-  if (e.session) utmpx.session = e.session;
-  doc.utmpx = utmpx;
-  return doc;
-}
 
 /** An event's fields for --json/--ndjson: everything but the raw entry. */
 export function eventJson(e: WatchEvent): Record<string, unknown> {
@@ -194,6 +161,7 @@ are a gap: a line "utmpx: watch: gap: ..." on stderr, and with --json or
     const out = new LineWriter(io.out);
     const hostname = os.hostname();
     let count = 0;
+    let flushing = false;
     const w = startWatch(options);
     try {
       if (format === 'json') await out.line('[');
@@ -214,13 +182,23 @@ are a gap: a line "utmpx: watch: gap: ..." on stderr, and with --json or
           continue;
         }
         if (format === 'human') await out.line(humanLine(item, Boolean(values.iso)));
-        else if (format === 'ecs') await out.line(toJson(ecsDocument(item, hostname)));
+        else if (format === 'ecs') await out.line(toJson(ecsDocument(item, { hostname })));
         else if (format === 'ndjson') await out.line(toJson(eventJson(item)));
         else await out.line((count === 0 ? '' : ',') + toJson(eventJson(item)));
         count++;
-        // Events come one by one: each is shown at once, not when a batch fills.
-        await out.flush();
-        if (stateFile !== undefined) storePosition(stateFile, item.position);
+        // Events come one by one: each is shown at once, not when a batch fills. A burst (events
+        // already read) is written together, once the watch waits for more: a write per event
+        // would cost more than the events. With --state, the position is stored after its line is out.
+        if (stateFile !== undefined) {
+          await out.flush();
+          storePosition(stateFile, item.position);
+        } else if (!flushing) {
+          flushing = true;
+          setImmediate(() => {
+            flushing = false;
+            out.flush().catch(() => undefined); // a failed write fails the next awaited one
+          });
+        }
       }
       if (format === 'json') await out.line(']');
       await out.flush();

@@ -185,7 +185,7 @@ ${SOURCE_HELP}${WARNING_HELP}`,
         }
       }
     } catch (e) {
-      return noLiveDatabase(e, file, io);
+      return noLiveDatabase(e, file, io, opts.format === 'json');
     }
     // -q counts everyone whatever -m says, as coreutils' who does.
     if ((opts.values.me || amI) && !view.count) {

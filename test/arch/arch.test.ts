@@ -20,6 +20,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { expectMatchesUtmpdump, parseDumpLine } from '../helpers/utmpdump';
 
 const ARCH = process.env.UTMPX_ARCH ?? '';
@@ -292,3 +293,17 @@ maybe(`utmpx on ${ARCH}, against this architecture's own writers and tools`, () 
     for (const [name, text] of Object.entries(oracles)) fs.writeFileSync(path.join(dir, name), text, 'latin1');
   });
 });
+
+// Auditbeat's .arm test files are aarch64 records (test/fixtures/peers/auditbeat/README.md): the
+// committed bytes are what this machine's own `utmpdump -r` makes of their text.
+if (ARCH === 'arm64') {
+  maybe('Auditbeat\'s .arm test files', () => {
+    test('rebuilt by arm64\'s utmpdump -r: the committed bytes', () => {
+      const dir = path.resolve(__dirname, '../fixtures/peers/auditbeat');
+      for (const name of ['wtmp.arm', 'btmp.arm', 'wtmp.arm.appended']) {
+        const made = Buffer.from(out(['utmpdump', '-r'], fs.readFileSync(path.join(dir, `${name}.txt`), 'latin1')), 'latin1');
+        expect([name, made.equals(zlib.gunzipSync(fs.readFileSync(path.join(dir, `${name}.bin.gz`))))]).toEqual([name, true]);
+      }
+    });
+  });
+}

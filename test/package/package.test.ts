@@ -161,7 +161,7 @@ test('the tarball holds the build, types, sources of the addon, prebuild, docs a
   const allowed = [
     /^package\.json$/, /^README\.md$/, /^LICENSE$/, /^CHANGELOG\.md$/, /^binding\.gyp$/,
     /^dist\/.+\.(js|mjs|d\.ts|d\.mts|js\.map)$/, /^lib\/.+\.ts$/, /^src-native\/[\w-]+\.(cc|h)$/,
-    /^prebuilds\/[\w+-]+\/[\w.]+\.node$/, /^man\/utmpx(-[a-z]+)?\.1$/,
+    /^prebuilds\/[\w+-]+\/[\w.]+\.node$/, /^man\/utmpx(-[a-z]+)?\.1$/, /^schema\/[a-z]+\.schema\.json$/,
   ];
   expect(packed.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);
   expect(packed.filter((f) => /(^|\/)(test|tests|__tests__|fixtures?|bench)(\/|$)|\.test\./.test(f))).toEqual([]);
