@@ -9,18 +9,18 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { ECS_VERSION, type WatchEvent, ecsDocument } from '../lib';
-import { toLogindSession } from '../lib/modern/logind';
-import type { NativeLogindSession } from '../lib/native';
-import { LogindSource } from '../lib/watch/logind-source';
+import { toLogindSession } from '../lib/sources/logind';
+import type { NativeLogindSession } from '../lib/platform/native';
+import { LogindFeed } from '../lib/watch/logind-feed';
 import type { SourceEvent } from '../lib/watch/events';
 import type { SourcePosition } from '../lib/watch/position';
-import type { SourceSink } from '../lib/watch/source';
+import type { SourceSink } from '../lib/watch/feed';
 import { CUSTOM, ECS_PACKAGE_VERSION, ecsProblems, freeOfEcs, watchLines } from './helpers/ecs';
 import { type DumpRecord, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
-jest.mock('../lib/modern/logind', () => ({ ...jest.requireActual('../lib/modern/logind'), logindSessionsAsync: jest.fn() }));
+jest.mock('../lib/sources/logind', () => ({ ...jest.requireActual('../lib/sources/logind'), logindSessionsAsync: jest.fn() }));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const logindMock = require('../lib/modern/logind') as { logindSessionsAsync: jest.Mock };
+const logindMock = require('../lib/sources/logind') as { logindSessionsAsync: jest.Mock };
 
 let dir: string;
 let cleanup: () => void;
@@ -171,14 +171,14 @@ describe('logind (sd-login faked as the logind tests fake it)', () => {
   const raw = (fields: Partial<NativeLogindSession>): NativeLogindSession =>
     ({ id: '3', uid: 1000, user: 'alice', class: 'user', state: 'active', startUsec: START, leader: 4242, fromFile: [], ...fields });
 
-  /** The events a LogindSource makes as sd-login answers `rounds` in turn (its first read starts from no session). */
+  /** The events a LogindFeed makes as sd-login answers `rounds` in turn (its first read starts from no session). */
   async function logindEvents(rounds: NativeLogindSession[][]): Promise<SourceEvent[]> {
     const events: SourceEvent[] = [];
     const sink: SourceSink = {
       event: (e) => events.push(e), warning: () => undefined, gap: () => undefined, progress: () => undefined,
       room: async () => undefined, stopped: false,
     };
-    const src = new LogindSource(dir);
+    const src = new LogindFeed(dir);
     src.start({ kind: 'position', saved: { kind: 'logind', sessions: [] } as SourcePosition }, sink);
     for (const round of rounds) {
       logindMock.logindSessionsAsync.mockResolvedValueOnce(round.map((s) => toLogindSession(s, () => undefined)));

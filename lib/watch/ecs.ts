@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import { isIP } from 'net';
 import * as os from 'os';
-import { Accounts } from '../modern/lastlog2';
+import { Accounts } from '../platform/accounts';
 import type { WatchEvent } from './events';
 
 /** The ECS version the documents conform to (`ecs.version`). */
