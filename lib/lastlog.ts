@@ -27,7 +27,7 @@ import { type UtmpWarning, type WarningOptions, WarningSink, lastlog2InvalidTime
 
 /** One user's last login. */
 export interface LastlogEntry {
-  /** The user id. `null` only on FreeBSD, for a record whose user name has no account any more. */
+  /** The user id; `null` where the record names a user with no account (a lastlog2 row, a FreeBSD record). */
   uid: number | null;
   /** The account name of `uid` (`getpwuid_r`), or `null` when no account has this uid. */
   user: string | null;

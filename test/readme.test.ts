@@ -155,3 +155,33 @@ describe('the README blocks that read only files they name run', () => {
     if (/console\.log/.test(code)) expect(r.stdout).toContain('alice');
   }, 90_000);
 });
+
+describe('the README names what the package has', () => {
+  const readme = fs.readFileSync(README, 'utf8');
+  // Named: as an identifier inside some `code span` of the README.
+  const spans = [...readme.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]);
+  const named = (name: string) => spans.some((span) => new RegExp(`(^|[^\\w$])${name}($|[^\\w$])`).test(span));
+
+  test('every export of the package', () => {
+    const exports = Object.keys(require(path.join(ROOT, 'dist', 'index.js'))).filter((n) => n !== '__esModule' && n !== 'default');
+    expect(exports.length).toBeGreaterThan(30);
+    expect(exports.filter((n) => !named(n))).toEqual([]);
+  });
+
+  // The options and fields of the public shapes, as their types declare them (inherited ones too).
+  const shapes = ['UtmpFileOptions', 'UsersOptions', 'FailedLoginsOptions', 'SessionsOptions', 'LastlogFileOptions', 'WatchOptions',
+    'UtmpEntry', 'Session', 'LastlogEntry'];
+  let program: ts.Program;
+  beforeAll(() => {
+    program = ts.createProgram([path.join(ROOT, 'lib', 'index.ts')], { strict: true, module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16, types: ['node'] });
+  }, 60_000);
+  test.each(shapes)('every member of %s', (shape) => {
+    const checker = program.getTypeChecker();
+    const index = checker.getSymbolAtLocation(program.getSourceFile(path.join(ROOT, 'lib', 'index.ts'))!)!;
+    const symbol = checker.getExportsOfModule(index).find((s) => s.name === shape)!;
+    const type = checker.getDeclaredTypeOfSymbol(checker.getAliasedSymbol(symbol));
+    const members = checker.getPropertiesOfType(type).map((p) => p.name);
+    expect(members.length).toBeGreaterThan(2);
+    expect(members.filter((n) => !named(n))).toEqual([]);
+  });
+});
