@@ -185,3 +185,10 @@ describe('the README names what the package has', () => {
     expect(members.filter((n) => !named(n))).toEqual([]);
   });
 });
+
+test('every npm script the package has is named in the README', () => {
+  const readme = fs.readFileSync(README, 'utf8');
+  const scripts = Object.keys(require(path.join(ROOT, 'package.json')).scripts as Record<string, string>)
+    .filter((s) => !['install', 'prepare', 'start', 'test'].includes(s)); // npm's own lifecycle names, said as npm install/start/test
+  expect(scripts.filter((s) => !readme.includes(`npm run ${s}`))).toEqual([]);
+});
