@@ -123,6 +123,7 @@ export function hostLayoutName(): LayoutName | null {
 
 // ---------------------------------------------------------------- which reader `auto` picks
 
+/** The reader a `UtmpFile` uses (its `source`), not the database that answered (that is a `DataSource`). */
 export type UtmpSource = 'libc' | 'decoder' | 'logind';
 
 /**

@@ -68,6 +68,7 @@ export interface LogindSession {
   guessedPty: string | null;
   /** Fields not from an sd-login getter, and where they came from (libsystemd older than 254). */
   fallbacks: Partial<Record<'user' | 'leader' | 'startTime', 'session-file' | 'passwd'>>;
+  /** Which database answered (a `DataSource`): always logind. */
   source: 'logind';
 }
 
