@@ -10,7 +10,7 @@ import type { UtmpEntry } from './model/entry';
 import { logindTakesNoPath, withAdvice } from './model/errors';
 import { killSaysAlive } from './platform/processes';
 import type { LayoutName } from './records/layouts';
-import { type DirectoryState, kernelBootSeconds, kernelBootSecondsAsync, liveDecision, logindUsers, logindUsersAsync } from './sources/logind';
+import { type DirectoryState, kernelBootSeconds, kernelBootSecondsAsync, liveDecision, logindUsers, logindUsersAsync, whyNoLogind } from './sources/logind';
 import { type UtmpReader, liveUtmpIsPlainFile, paths } from './platform/platform';
 import { UtmpFile } from './utmp-file';
 import { type WarningOptions, WarningSink } from './model/warnings';
@@ -96,9 +96,13 @@ function procHidesPids(): boolean {
 
 /** The live database missing is not "nobody is logged in": says where sessions live instead. @internal */
 export function explainMissing(err: unknown, db: UtmpFile, path: string | undefined): unknown {
-  return withAdvice(err, (e) => path === undefined && e.code === 'ENOENT', () =>
-    `ENOENT: no utmp database at '${db.path}', and no systemd-logind sessions to read instead ` +
-    '(no /run/systemd/sessions, or no libsystemd): this system (a container?) records no current sessions');
+  return withAdvice(err, (e) => path === undefined && e.code === 'ENOENT', () => {
+    const why = whyNoLogind();
+    // Nothing missing: logind was passed over because the utmp source was asked for.
+    if (why.length === 0) return `ENOENT: no utmp database at '${db.path}'; systemd-logind keeps the sessions here (read them with source 'logind' or 'auto')`;
+    return `ENOENT: no utmp database at '${db.path}', and no systemd-logind sessions to read instead ` +
+      `(${why.join('; ')}): this system (a container?) records no current sessions`;
+  });
 }
 
 function stalePolicy(options: UsersOptions): (u: UtmpEntry) => boolean {

@@ -21,13 +21,13 @@ import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2RowAsync, lastlog2Rows
 import type { DataSource } from './model/data-source';
 import { isSqliteFile } from './sources/sqlite';
 import { type NativeLastlog, type NativeLastlogRead, native } from './platform/native';
-import { argumentError, checkPathArgument, fileError } from './model/errors';
+import { argumentError, checkPathArgument, fileError, missingDatabase } from './model/errors';
 import { LASTLOG2_PATH, chooseLastlog } from './platform/platform';
 import { type UtmpWarning, type WarningOptions, WarningSink, lastlog2InvalidTime, timeOutOfRange, trailingBytes } from './model/warnings';
 
 /** One user's last login. */
 export interface LastlogEntry {
-  /** The user id. `null` only on FreeBSD, for a record whose user name has no account any more. */
+  /** The user id; `null` where the record names a user with no account (a lastlog2 row, a FreeBSD record). */
   uid: number | null;
   /** The account name of `uid` (`getpwuid_r`), or `null` when no account has this uid. */
   user: string | null;
@@ -309,10 +309,11 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
   lookup(userOrUid: LastlogKey): { uid: number | null; entry: LastlogEntry | null } {
     if (this.source === 'lastlog2') {
       const key = this.lastlog2Key(checkKey(userOrUid));
-      const row = key.name === null ? null : lastlog2Row(this.path, key.name);
+      const row = key.name === null ? null : this.explained(() => lastlog2Row(this.path, key.name!));
       return { uid: key.uid, entry: row && fromLastlog2(row, this.accounts(), this.sink, this.path) };
     }
-    const result = addon().readLastlog(this.givenPath, checkKey(userOrUid), this.foreign);
+    const key = checkKey(userOrUid);
+    const result = this.explained(() => addon().readLastlog(this.givenPath, key, this.foreign));
     return { uid: result.uid, entry: this.settle(result) };
   }
 
@@ -325,10 +326,11 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
   async lookupAsync(userOrUid: LastlogKey): Promise<{ uid: number | null; entry: LastlogEntry | null }> {
     if (this.source === 'lastlog2') {
       const key = this.lastlog2Key(checkKey(userOrUid));
-      const row = key.name === null ? null : await lastlog2RowAsync(this.path, key.name);
+      const row = key.name === null ? null : await this.explainedAsync(() => lastlog2RowAsync(this.path, key.name!));
       return { uid: key.uid, entry: row && fromLastlog2(row, this.accounts(), this.sink, this.path) };
     }
-    const result = await addon().readLastlogAsync(this.givenPath, checkKey(userOrUid), this.foreign);
+    const key = checkKey(userOrUid);
+    const result = await this.explainedAsync(() => addon().readLastlogAsync(this.givenPath, key, this.foreign));
     return { uid: result.uid, entry: this.settle(result) };
   }
 
@@ -336,15 +338,20 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
   *[Symbol.iterator](): Generator<LastlogEntry, void, undefined> {
     this.sink.clear();
     if (this.source === 'lastlog2') {
-      for (const row of lastlog2Rows(this.path)) {
-        const e = fromLastlog2(row, this.accounts(), this.sink, this.path);
-        if (e) yield e;
+      const rows = lastlog2Rows(this.path);
+      try {
+        for (let r = this.explained(() => rows.next()); !r.done; r = this.explained(() => rows.next())) {
+          const e = fromLastlog2(r.value, this.accounts(), this.sink, this.path);
+          if (e) yield e;
+        }
+      } finally {
+        rows.return();
       }
       return;
     }
     let offset = 0;
     for (;;) {
-      const batch = addon().scanLastlog(this.givenPath, offset, BATCH_RECORDS, this.resolveUsers, this.foreign);
+      const batch = this.explained(() => addon().scanLastlog(this.givenPath, offset, BATCH_RECORDS, this.resolveUsers, this.foreign));
       for (const raw of batch.records) yield toLastlogEntry(raw);
       if (batch.done) return this.checkTail(batch.fileSize);
       offset = batch.next;
@@ -355,18 +362,40 @@ export class LastlogFile implements Iterable<LastlogEntry>, AsyncIterable<Lastlo
   async *[Symbol.asyncIterator](): AsyncGenerator<LastlogEntry, void, undefined> {
     this.sink.clear();
     if (this.source === 'lastlog2') {
-      for await (const row of lastlog2RowsAsync(this.path)) {
-        const e = fromLastlog2(row, this.accounts(), this.sink, this.path);
-        if (e) yield e;
+      const rows = lastlog2RowsAsync(this.path);
+      try {
+        for (let r = await this.explainedAsync(() => rows.next()); !r.done; r = await this.explainedAsync(() => rows.next())) {
+          const e = fromLastlog2(r.value, this.accounts(), this.sink, this.path);
+          if (e) yield e;
+        }
+      } finally {
+        await rows.return?.();
       }
       return;
     }
     let offset = 0;
     for (;;) {
-      const batch = await addon().scanLastlogAsync(this.givenPath, offset, BATCH_RECORDS, this.resolveUsers, this.foreign);
+      const batch = await this.explainedAsync(() => addon().scanLastlogAsync(this.givenPath, offset, BATCH_RECORDS, this.resolveUsers, this.foreign));
       for (const raw of batch.records) yield toLastlogEntry(raw);
       if (batch.done) return this.checkTail(batch.fileSize);
       offset = batch.next;
+    }
+  }
+
+  // A read's error; a missing file the caller did not name may be a database this system does not keep.
+  private explained<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (e) {
+      throw missingDatabase(e, this.givenPath !== undefined);
+    }
+  }
+
+  private async explainedAsync<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (e) {
+      throw missingDatabase(e, this.givenPath !== undefined);
     }
   }
 

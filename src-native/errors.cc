@@ -24,7 +24,8 @@ std::string ErrnoName(int errnum) {
 // A hint on what to do, for the errors users meet most.
 const char* Advice(int errnum) {
   switch (errnum) {
-    case ENOENT: return " (no such file: this system may keep no such database)";
+    // ENOENT: none here. Whether "this system may keep no such database" applies
+    // depends on who named the file, which the JS side knows (missingDatabase).
     case EACCES:
     case EPERM: return " (permission denied: btmp and some wtmp files are readable only by root)";
     case EISDIR: return " (it is a directory: pass the path of a record file)";

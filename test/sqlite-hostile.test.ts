@@ -146,7 +146,9 @@ c.execute("CREATE VIEW Lastlog2 AS ${ENDLESS} SELECT 'u' || i AS Name, i AS Time
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Signalled once it has reported (a fixed pause raced a slow start on a loaded machine).
+      const reported = Date.now() + 20000;
+      while (!stderr.includes(NOT_A_TABLE) && Date.now() < reported) await new Promise((resolve) => setTimeout(resolve, 50));
       child.kill(signal);
       const deadline = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 8000).unref());
       const outcome = await Promise.race([exited, deadline]);

@@ -1,6 +1,7 @@
 /** `utmpx lastlog`: the last login of each user, in the columns of shadow's lastlog(8). */
 import { dateCanHold } from '../model/entry';
 import { type LastlogEntry, LastlogFile, checkLastlog2Time } from '../lastlog';
+import { missingDatabase } from '../model/errors';
 import { Accounts, type Lastlog2Row, lastlog2Row, lastlog2Rows } from '../sources/lastlog2';
 import { type Command, type CommandIO, UsageError, column, padBytes, safe } from './common';
 import { ISO_OPTION, parseCommand } from './args';
@@ -95,7 +96,9 @@ ${WARNING_HELP}`,
     const db = new LastlogFile(opts.file, { source, onWarning: report.onWarning });
     const spec = opts.values.user as string | undefined;
     if (db.source === 'lastlog2' && (recent !== null || older !== null)) throw new UsageError('lastlog: -b and -t read a lastlog file (this is lastlog2)');
-    if (db.source === 'lastlog2' && opts.format === 'human') return lastlog2Table(db.path, spec, Boolean(opts.values.service), io, report);
+    if (db.source === 'lastlog2' && opts.format === 'human') {
+      return lastlog2Table(db.path, spec, Boolean(opts.values.service), io, report).catch((e) => { throw missingDatabase(e, opts.file !== undefined); });
+    }
     const selection = spec === undefined ? null : select(db, spec);
     if (spec !== undefined && selection === null) {
       io.err.write(`utmpx lastlog: Unknown user or range: ${safe(spec)}\n`);

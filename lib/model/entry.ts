@@ -62,6 +62,12 @@ export interface UtmpEntry {
   address?: string | null;
   /** The line exactly as recorded (`pts/0`, `~`). */
   line: string;
+  /**
+   * Which database answered (a `DataSource`): `'logind'` on entries made from
+   * systemd-logind's sessions (where the system keeps no utmp); absent on
+   * entries read from a utmp, wtmp or btmp file.
+   */
+  readonly source?: 'logind';
 }
 
 /** The furthest a Date reaches from the epoch, either way: 8.64e15 ms (±100,000,000 days). */

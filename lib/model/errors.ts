@@ -86,6 +86,15 @@ export function withAdvice(err: unknown, applies: (e: NodeJS.ErrnoException) => 
   return isErrno(err) && applies(err) ? restated(err, advice(err)) : err;
 }
 
+/**
+ * A database missing: ENOENT where the caller named no file (the system's own
+ * path) says that this system may keep no such database; a file the caller
+ * named is only missing, and its error says no more. Anything else as it is.
+ */
+export function missingDatabase(err: unknown, callerNamedIt: boolean): unknown {
+  return callerNamedIt ? err : withAdvice(err, (e) => e.code === 'ENOENT', (e) => `${e.message} (this system may keep no such database)`);
+}
+
 /** The codes of argument errors, as Node's own argument checks use them. */
 export type ArgumentErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE' | 'ERR_INCOMPATIBLE_OPTION_PAIR';
 
@@ -147,7 +156,7 @@ function sqliteAdvice(code: string, busyMs: number): [text: string | null, advic
     case 'EPERM':
       return ['permission denied', 'this database is readable only by root: run as root, or read a copy'];
     case 'ENOENT':
-      return ['no such file or directory', 'this system may keep no such database'];
+      return ['no such file or directory', null]; // the hint only where no file was named: missingDatabase
     case 'EISDIR':
       return ['illegal operation on a directory', 'pass the path of a database file'];
     case 'EFTYPE':

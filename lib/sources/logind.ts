@@ -71,6 +71,7 @@ export interface LogindSession {
   guessedPty: string | null;
   /** Fields not from an sd-login getter, and where they came from (libsystemd older than 254). */
   fallbacks: Partial<Record<'user' | 'leader' | 'startTime', 'session-file' | 'passwd'>>;
+  /** Which database answered (a `DataSource`): always logind. */
   source: 'logind';
 }
 
@@ -291,6 +292,28 @@ function gatherFacts(utmpPath: string, addon: NativeAddon | null): { facts: Live
     }
   }
   return { facts, dir };
+}
+
+/**
+ * Why logind cannot answer for the live database here, each missing piece
+ * named (the rule is `chooseLiveSource`); empty when it can.
+ */
+export function whyNoLogind(addon: NativeAddon | null = tryNative()): string[] {
+  const why: string[] = [];
+  if (logindLibrary(addon) === null) why.push('no libsystemd (neither libsystemd.so.0 nor libelogind.so.0 loads)');
+  const booted = fs.existsSync(SYSTEMD_BOOTED_DIR);
+  if (!booted) why.push(`no ${SYSTEMD_BOOTED_DIR} (not booted with systemd)`);
+  let listed = false;
+  try {
+    listed = fs.readdirSync(LOGIND_SESSIONS_DIR).some((n) => /^[A-Za-z0-9]+$/.test(n));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      why.push(`no session directory ${LOGIND_SESSIONS_DIR} (logind is not running)`);
+      return why;
+    }
+  }
+  if (!booted && !listed) why.push(`${LOGIND_SESSIONS_DIR} lists no session`);
+  return why;
 }
 
 /** Gathers `LiveFacts` from this machine (a few stat calls). */
