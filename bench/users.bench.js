@@ -100,7 +100,7 @@ async function measure(sessions) {
     }
     // A live utmp changes at logins and logouts, and is polled in between:
     // usersAsync() trusts a stat of the file only once its last change is two
-    // seconds old (lib/small-file-reads.ts, Stamp), so poll it from then on.
+    // seconds old (lib/records/small-file-reads.ts, Stamp), so poll it from then on.
     const age = Date.now() - fs.statSync(file).ctimeMs;
     if (age < 2100) await new Promise((resolve) => setTimeout(resolve, 2100 - age));
     for (let i = 0; i < 500; i++) await usersAsync({ path: file });

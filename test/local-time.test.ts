@@ -8,7 +8,7 @@
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 
-const OUTPUT = path.resolve(__dirname, '../dist/cli/output.js');
+const OUTPUT = path.resolve(__dirname, '../dist/cli/time-format.js');
 
 // Run in the child: our stamps against ones built from Date's getters, for random and for consecutive times.
 const CHECK = `
