@@ -39,6 +39,21 @@ export interface WatchEvent {
   position: WatchPosition;
   /** The record it was made from (file sources). */
   entry?: UtmpEntry;
+  /** A logout: the login it ends, paired as `last` pairs them (absent when the watch never saw that login, even across `--state`). */
+  login?: WatchLogin;
+  /** A logout: how the session ended, as `last` says it: by a logout record, by a boot while it was open (`crash`), or by a shutdown (`down`). */
+  ended?: 'logout' | 'crash' | 'down';
+}
+
+/** The login a logout ends. */
+export interface WatchLogin {
+  time: Date;
+  user: string;
+  line: string;
+  host: string;
+  address: string | null;
+  pid?: number;
+  sessionId?: string;
 }
 
 /**
