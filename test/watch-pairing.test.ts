@@ -217,3 +217,28 @@ describe('since filters the replay only', () => {
     }
   });
 });
+
+describe('utmp slots', () => {
+  testWith('utmpdump')('a DEAD_PROCESS names the login its slot held; a slot reused without one ends that login at the new login\'s time', async () => {
+    const utmp = path.join(dir, 'utmp');
+    fs.writeFileSync(utmp, binary([loginRecord(1), loginRecord(2)]));
+    const w = watch({ files: [{ path: utmp, kind: 'utmp' }] });
+    const r = new EventReader(w);
+    try {
+      expect(await r.within(300)).toEqual([]);
+      fs.writeFileSync(utmp, binary([{ ...logoutRecord(1), line: loginRecord(1).line }, loginRecord(2)]));
+      const [out] = await r.events(1);
+      expect(out).toMatchObject({ type: 'logout', ended: 'logout', user: 'user1', host: '10.0.0.1', address: '10.0.0.1' });
+      expect(out.login).toEqual({ time: new Date(Math.floor(dumpSeconds(loginRecord(1).time) * 1000)), user: 'user1', line: 'pts/1', host: '10.0.0.1', address: '10.0.0.1', pid: 10001 });
+      const next = { ...loginRecord(5), line: loginRecord(2).line };
+      fs.writeFileSync(utmp, binary([{ ...logoutRecord(1), line: loginRecord(1).line }, next]));
+      const [ended, began] = await r.events(2);
+      expect(ended).toMatchObject({ type: 'logout', ended: 'logout', user: 'user2', line: 'pts/2' });
+      expect(ended.login?.user).toBe('user2');
+      expect(ended.time.getTime()).toBe(Math.floor(dumpSeconds(next.time) * 1000));
+      expect(began).toMatchObject({ type: 'login', user: 'user5' });
+    } finally {
+      await w.close();
+    }
+  });
+});
