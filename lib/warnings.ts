@@ -111,7 +111,7 @@ export function unorderedRows(path: string): UtmpWarning {
 export function openLoginsDropped(user: string, line: string): { code: string; message: string } {
   return {
     code: 'ERR_UTMPX_WATCH_OPEN_LOGINS',
-    message: `more logins are open at once than a watch keeps (${MAX_OPEN_LOGINS_KEPT}, or 256 KB of them): the oldest (${user} on ${line}) is let go, and its logout will not name it`,
+    message: `more logins are open at once than a watch keeps (${MAX_OPEN_LOGINS_KEPT}, or 256 KB of them): the oldest are let go, the first ${user} on ${line}, and their logouts will not name them (said once)`,
   };
 }
 

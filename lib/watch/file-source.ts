@@ -148,6 +148,8 @@ export class AppendFileSource implements WatchSource {
   private replay = { ino: -1, size: 0 };
   /** History (wtmp): the open logins, so that a logout names the login it ends. */
   private logins: OpenLogins | null;
+  /** Said once: a burst of logins past the cap is one warning, not thousands. */
+  private droppedLogins = false;
   /** The code of the problem last reported: the same one is not repeated. */
   private warned: string | null = null;
   private buf = Buffer.alloc(0);
@@ -395,7 +397,8 @@ export class AppendFileSource implements WatchSource {
         const ev = this.map(entry, this.source, c.file);
         // Pairing sees every record, those before `since` too: a logout after it names a login before it.
         const paired = this.logins?.record(entry, ev, (login, how) => this.ended(login, how, entry, c.file));
-        if (paired?.dropped) sink.warning({ type: 'warning', source: this.source, path: this.path, ...openLoginsDropped(paired.dropped.user, paired.dropped.line) }, positionOf(c));
+        if (paired?.dropped && !this.droppedLogins) sink.warning({ type: 'warning', source: this.source, path: this.path, ...openLoginsDropped(paired.dropped.user, paired.dropped.line) }, positionOf(c));
+        if (paired?.dropped) this.droppedLogins = true;
         if (entry.ut_time < this.minTime && c.ino === this.replay.ino && c.offset <= this.replay.size) continue;
         if (paired) for (const end of paired.before) sink.event(end, positionOf(c));
         if (ev) sink.event(ev, positionOf(c));
