@@ -35,6 +35,8 @@ export type {
 // addon parameter, a test hook, stays out on purpose (typedoc.json intentionallyNotExported).
 export type { WatchSourceName, SourcePosition, FilePosition, SlotsPosition, SourceSink, StartPoint, WakeReason } from './watch';
 export type { SourceEvent, SourceGap, SourceWarning } from './watch/events';
+export type { WatchLogin } from './watch/events';
+export type { StoredLogin } from './watch/pairing';
 export type { ReadProgress } from './entry-cursor';
 export { historySource } from './sessions';
 export { LASTLOG_LAYOUTS, detectLastlogLayout, lastlogSource } from './lastlog';
