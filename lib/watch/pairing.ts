@@ -93,6 +93,7 @@ export class OpenLogins {
 
   private open(l: StoredLogin): StoredLogin | null {
     const size = Buffer.byteLength(JSON.stringify(l));
+    if (this.byLine.has(l.line)) this.close(l.line); // a stored list that names a line twice: the later one
     this.byLine.set(l.line, l);
     this.sizes.set(l.line, size);
     this.bytes += size;
