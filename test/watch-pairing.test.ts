@@ -167,7 +167,7 @@ describe('across a restart', () => {
       const host = '\x01'.repeat(200);
       const logins = Array.from({ length: MAX_OPEN_LOGINS + 5 }, (_, i) => ({ ...loginRecord(i), line: `tty${i}`, host }));
       appendWithUtmpdump(wtmp, logins);
-      const events = await r.events(logins.length);
+      const events = await r.events(logins.length, 60_000);
       expect(r.warnings.map((x) => x.code)).toContain('ERR_UTMPX_WATCH_OPEN_LOGINS');
       const position = JSON.stringify(events[events.length - 1].position);
       expect(position.length).toBeLessThan(MAX_POSITION_BYTES / 2);
