@@ -113,6 +113,49 @@ describe('pairing, with last(1) as the oracle', () => {
   });
 });
 
+describe('pairing, with last(1) as the oracle, on a seeded random history', () => {
+  testWith('utmpdump', 'last')('300 records on a few lines (logins, logouts, boots, shutdowns): every session last ends is one named logout', async () => {
+    let seed = 20;
+    const random = () => { // mulberry32: the same history on every run
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const lines = ['pts/0', 'pts/1', 'pts/2', 'pts/3', 'tty1'];
+    const records: DumpRecord[] = [];
+    let t = Date.UTC(2024, 2, 1);
+    for (let i = 0; i < 300; i++) {
+      t += 60_000 + Math.floor(random() * 3_600_000);
+      const time = dumpTime(t);
+      const line = lines[Math.floor(random() * lines.length)];
+      const r = random();
+      if (r < 0.5) records.push({ type: 7, pid: 2000 + i, id: line.slice(-4), user: `u${i}`, line, host: `h${i}.example`, addr: '0.0.0.0', time });
+      else if (r < 0.9) records.push({ type: 8, pid: 2000 + i, id: '', user: '', line, host: '', addr: '0.0.0.0', time });
+      else if (r < 0.95) records.push({ ...boot('00:00:00'), time });
+      else records.push({ ...shutdown('00:00:00'), time });
+    }
+    records.push(login('sentinel', 'pts/9', 'sentinel.example', '00:00:00', 1));
+    records[records.length - 1].time = dumpTime(t + 60_000);
+    const wtmp = path.join(dir, 'wtmp');
+    fs.writeFileSync(wtmp, binary(records));
+    const oracle = lastSessions(wtmp);
+    expect(oracle.length).toBeGreaterThan(50);
+    const w = watch({ files: [wtmp], since: 0 });
+    try {
+      const events = await eventsUntil(new EventReader(w), (e) => e.type === 'login' && e.user === 'sentinel');
+      const named = events.filter((e) => e.type === 'logout' && e.login);
+      const key = (user: string, line: string, login: number, end: string, duration: string) => `${user} ${line} ${login} ${end} ${duration}`;
+      const got = named.map((e) => key(e.login!.user, e.login!.line, Math.floor(e.login!.time.getTime() / 1000) * 1000, e.ended === 'logout' ? String(Math.floor(e.time.getTime() / 1000) * 1000) : e.ended!,
+        lastDuration(Math.floor(e.time.getTime() / 1000) - Math.floor(e.login!.time.getTime() / 1000))));
+      const want = oracle.map((s) => key(s.user, s.line, s.login, s.how === 'logout' ? String(s.logout) : s.how, s.duration));
+      expect(got.sort()).toEqual(want.sort());
+    } finally {
+      await w.close();
+    }
+  });
+});
+
 describe('across a restart', () => {
   testWith('utmpdump')('a logout after a restart from the stored position names the login read before it', async () => {
     const wtmp = path.join(dir, 'wtmp');
