@@ -285,3 +285,20 @@ describe('utmp slots', () => {
     }
   });
 });
+
+test('a stored position whose open logins are not ones (hand-edited, another program\'s) is read without them', async () => {
+  const wtmp = path.join(dir, 'wtmp');
+  fs.writeFileSync(wtmp, '');
+  let w = watch({ files: [wtmp] });
+  const stored = JSON.parse(JSON.stringify(w.position));
+  await w.close();
+  stored.sources[`wtmp:${wtmp}`].open = [{ line: 5, user: null }, 'x'];
+  w = watch({ files: [wtmp], position: JSON.stringify(stored) });
+  try {
+    fs.appendFileSync(wtmp, binary([loginRecord(1), logoutRecord(1)]));
+    const [a, b] = await new EventReader(w).events(2);
+    expect([a.type, b.type, b.user, b.login?.user]).toEqual(['login', 'logout', 'user1', 'user1']);
+  } finally {
+    await w.close();
+  }
+});
