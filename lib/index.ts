@@ -36,6 +36,7 @@ export type {
 // addon parameter, a test hook, stays out on purpose (typedoc.json intentionallyNotExported).
 export type { WatchSourceName, SourcePosition, FilePosition, SlotsPosition, SourceSink, StartPoint, WakeReason } from './watch';
 export type { SourceEvent, SourceGap, SourceWarning } from './watch/events';
+export type { StoredLogin } from './watch/pairing';
 export type { ReadProgress } from './records/entry-cursor';
 export { historySource } from './sessions';
 export { LASTLOG_LAYOUTS, detectLastlogLayout, lastlogSource } from './lastlog';

@@ -80,7 +80,9 @@ test('--ndjson: one line per event as it is appended; SIGTERM ends it with statu
     expect(login).toMatchObject({ type: 'login', user: 'user1', line: 'pts/1', host: '10.0.0.1', address: '10.0.0.1', pid: 10001, source: 'wtmp', path: wtmp });
     expect(login.time).toBe(isoOf(loginRecord(1).time));
     expect(login.position.version).toBe(1);
-    expect(logout).toMatchObject({ type: 'logout', user: '', line: 'pts/1', pid: 10001 });
+    // sshd's DEAD record names only its line: the logout names the login it ends (issue 20).
+    expect(logout).toMatchObject({ type: 'logout', user: 'user1', line: 'pts/1', pid: 10001, ended: 'logout' });
+    expect(logout.login).toEqual({ time: login.time, user: 'user1', line: 'pts/1', host: '10.0.0.1', address: '10.0.0.1', pid: 10001 });
   } finally {
     expect(await r.stop()).toBe(0);
   }
@@ -105,8 +107,8 @@ test('--format ecs: Elastic Common Schema authentication events', async () => {
       log: { file: { path: wtmp } },
     });
     expect(typeof login.host.hostname).toBe('string');
-    expect(logout.event).toMatchObject({ type: ['end'], action: 'user_logout' });
-    expect(logout.user).toBeUndefined(); // sshd's DEAD record names no user
+    expect(logout.event).toMatchObject({ type: ['end'], action: 'user_logout', outcome: 'success' });
+    expect(logout.user).toMatchObject({ name: 'user1' }); // sshd's DEAD record names no user: its login does
     expect(failed).toMatchObject({
       event: { category: ['authentication'], type: ['start'], action: 'user_login', outcome: 'failure' },
       user: { name: 'admin' }, source: { ip: '203.0.113.9' }, process: { pid: 77 },
@@ -147,6 +149,31 @@ test('--state: a restarted watch goes on after the last event it printed', async
   try {
     await r.until(() => r.lines.length === 2, 'the two logins written while stopped');
     expect(r.lines.map((l) => JSON.parse(l).pid)).toEqual([10002, 10003]);
+  } finally {
+    expect(await r.stop()).toBe(0);
+  }
+});
+
+test('--state: a logout after a restart names the login printed before it', async () => {
+  const wtmp = path.join(dir, 'wtmp');
+  const state = path.join(dir, 'state.json');
+  fs.writeFileSync(wtmp, '');
+  let r = await started(['--ndjson', '--state', state, '-f', wtmp]);
+  let login: { time: string };
+  try {
+    appendWithUtmpdump(wtmp, [loginRecord(1)]);
+    await r.until(() => r.lines.length === 1, 'the login');
+    login = JSON.parse(r.lines[0]);
+  } finally {
+    expect(await r.stop()).toBe(0);
+  }
+  appendWithUtmpdump(wtmp, [logoutRecord(1)]);
+  r = await started(['--ndjson', '--state', state, '-f', wtmp]);
+  try {
+    await r.until(() => r.lines.length === 1, 'the logout written while stopped');
+    const logout = JSON.parse(r.lines[0]);
+    expect(logout).toMatchObject({ type: 'logout', user: 'user1', host: '10.0.0.1', ended: 'logout' });
+    expect(logout.login).toEqual({ time: login.time, user: 'user1', line: 'pts/1', host: '10.0.0.1', address: '10.0.0.1', pid: 10001 });
   } finally {
     expect(await r.stop()).toBe(0);
   }

@@ -210,3 +210,68 @@ test('started and stopped 300 times: no descriptor or watcher left behind', asyn
   expect(fds()).toBeLessThanOrEqual(before); // a leak would add up over 300 cycles; others in this process may close one meanwhile
   expect(handles()).toBeLessThanOrEqual(handlesBefore); // jest's own timers may end meanwhile
 });
+
+describe('a logout names its login (issue 20)', () => {
+  test('the row\'s own login: user, line, host, address and Login time, as Python reads the row', async () => {
+    const db = newDb();
+    const w = watch({ files: [db] });
+    const r = new EventReader(w);
+    try {
+      expect(await r.within(300)).toEqual([]);
+      sql(db, logout('alice', BASE + 180 * S));
+      const [out] = await r.events(1);
+      const [, , user, loginUs, , tty, host] = rowsOf(db).find((row) => row[0] === out.rowId)!;
+      expect(out).toMatchObject({ type: 'logout', ended: 'logout', user });
+      expect(out.login).toEqual({ time: new Date(Math.floor(loginUs / 1000)), user, line: tty, host, address: host });
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('a user row still open at a later boot crashed: a logout at the boot\'s time, before the boot, and a resume after it does not repeat it', async () => {
+    const db = newDb();
+    const w = watch({ files: [db] });
+    const r = new EventReader(w);
+    let stored: string;
+    try {
+      expect(await r.within(300)).toEqual([]);
+      sql(db, login(1, 'reboot', BASE + 500 * S, '~', '6.12.0', null)); // no shutdown, no logout: alice's session crashed
+      const [crash, boot] = await r.events(2);
+      const rows = rowsOf(db);
+      const alice = rows.find((row) => row[2] === 'alice')!;
+      const reboot = rows[rows.length - 1];
+      expect(crash).toMatchObject({ type: 'logout', ended: 'crash', user: 'alice', line: 'pts/0', rowId: alice[0] });
+      expect(crash.time.getTime()).toBe(Math.floor(reboot[3] / 1000));
+      expect(crash.login?.time.getTime()).toBe(Math.floor(alice[3] / 1000));
+      expect(boot).toMatchObject({ type: 'boot', rowId: reboot[0] });
+      // Stored after the crash's logout, before the boot: the boot comes again, the crash does not.
+      stored = JSON.stringify(crash.position);
+    } finally {
+      await w.close();
+    }
+    const again = watch({ files: [db], position: stored });
+    const ra = new EventReader(again);
+    try {
+      const [again1] = await ra.events(1);
+      expect(again1).toMatchObject({ type: 'boot' });
+      expect(await ra.within(300)).toEqual([]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  test('since filters the replay only: a row added live with an old Login is an event', async () => {
+    const db = newDb();
+    const w = watch({ files: [db], since: new Date((BASE + 3600 * S) / 1000) });
+    const r = new EventReader(w);
+    try {
+      expect(await r.within(300)).toEqual([]);
+      sql(db, login(3, 'old', 0, 'pts/7', null, 'sshd'));
+      const [e] = await r.events(1);
+      expect(e).toMatchObject({ type: 'login', user: 'old', line: 'pts/7' });
+      expect(e.time.getTime()).toBe(0);
+    } finally {
+      await w.close();
+    }
+  });
+});

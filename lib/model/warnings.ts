@@ -60,6 +60,8 @@ export class UtmpRecordError extends Error {
 
 /** How many warnings a reader keeps in its `warnings` list; `warningCount` counts them all. */
 export const MAX_KEPT_WARNINGS = 1000;
+/** Open logins a watch keeps per source (lib/watch/pairing.ts). */
+export const MAX_OPEN_LOGINS_KEPT = 1000;
 
 /**
  * The warning for a torn tail: `bytes` after the last whole record (of
@@ -114,6 +116,14 @@ export function unorderedRows(path: string): UtmpWarning {
   return {
     code: 'UNORDERED_ROWS', path, offset: 0,
     message: 'too many rows out of login order to hold: the whole table was read into memory and sorted',
+  };
+}
+
+/** watch: more logins open at once than a watch keeps; the oldest is let go, and its logout will not name it. */
+export function openLoginsDropped(user: string, line: string): { code: string; message: string } {
+  return {
+    code: 'ERR_UTMPX_WATCH_OPEN_LOGINS',
+    message: `more logins are open at once than a watch keeps (${MAX_OPEN_LOGINS_KEPT}, or 256 KB of them): the oldest are let go, the first ${user} on ${line}, and their logouts will not name them (said once)`,
   };
 }
 

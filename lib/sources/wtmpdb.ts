@@ -445,6 +445,11 @@ export const wtmpdbQueries = {
     const sql = `SELECT ${ROW_COLUMNS} FROM wtmp WHERE ID IN (${ids.map(() => '?').join(',')}) AND Logout IS NOT NULL ORDER BY Logout, ID`;
     return rowsOf(await readRowsAsync(path, sql, ids, ids.length), path);
   },
+  /** The rows among `ids` (at most 500) still open (Logout NULL), by ID: those a later boot ends as a crash. */
+  async stillOpen(path: string, ids: number[]): Promise<WtmpdbRow[]> {
+    const sql = `SELECT ${ROW_COLUMNS} FROM wtmp WHERE ID IN (${ids.map(() => '?').join(',')}) AND Logout IS NULL ORDER BY ID`;
+    return rowsOf(await readRowsAsync(path, sql, ids, ids.length), path);
+  },
 };
 
 /** Options of {@link wtmpdbRows}. */

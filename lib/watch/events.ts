@@ -142,6 +142,13 @@ export function failedEvent(e: UtmpEntry, source: DataSource, path?: string): So
   return fromEntry('failed', e, source, path);
 }
 
+/** The login a utmp slot held. */
+function slotLogin(e: UtmpEntry): WatchLogin {
+  const login: WatchLogin = { time: e.date, user: e.ut_user, line: e.line, host: e.ut_host, address: e.address ?? null };
+  if (e.ut_pid) login.pid = e.ut_pid;
+  return login;
+}
+
 const sameSession = (a: UtmpEntry, b: UtmpEntry) =>
   a.ut_pid === b.ut_pid && a.line === b.line && a.ut_user === b.ut_user && a.ut_time === b.ut_time;
 
@@ -154,14 +161,26 @@ export function slotEvents(before: UtmpEntry | null, after: UtmpEntry, path: str
   if (after.ut_type === 'USER_PROCESS') {
     if (wasUser && sameSession(before, after)) return [];
     const out: SourceEvent[] = [];
-    if (wasUser) out.push(fromEntry('logout', before, 'utmp', path)); // replaced without a DEAD record
+    if (wasUser) { // replaced without a DEAD record: the old login ends now
+      const end = fromEntry('logout', before, 'utmp', path);
+      end.time = after.date;
+      end.ended = 'logout';
+      end.login = slotLogin(before);
+      out.push(end);
+    }
     out.push(fromEntry('login', after, 'utmp', path));
     return out;
   }
   if (after.ut_type === 'DEAD_PROCESS') {
     if (before !== null && !wasUser) return []; // nobody was logged in there
     const ev = fromEntry('logout', after, 'utmp', path);
-    if (ev.user === '' && wasUser) ev.user = before.ut_user; // sshd's DEAD record names no user
+    ev.ended = 'logout';
+    if (wasUser) { // sshd's DEAD record names no user: the slot's login does
+      ev.login = slotLogin(before);
+      if (ev.user === '') ev.user = before.ut_user;
+      if (ev.host === '') ev.host = before.ut_host;
+      if (ev.address === null) ev.address = before.address ?? null;
+    }
     return [ev];
   }
   if (after.ut_type === 'BOOT_TIME') return before && before.ut_type === 'BOOT_TIME' && before.ut_time === after.ut_time ? [] : [fromEntry('boot', after, 'utmp', path)];

@@ -21,6 +21,8 @@ import type { DataSource } from '../model/data-source';
 import { WarningSink } from '../model/warnings';
 import type { SourceEvent } from './events';
 import { type FilePosition, digest, digest32, hex, isFilePosition } from './position';
+import { OpenLogins, type StoredLogin, isStoredLogins, nameLogout, toWatchLogin } from './pairing';
+import { openLoginsDropped } from '../model/warnings';
 import { type Sibling, byCreation, fileId, findCopy, findRenamed, rotatedSiblings } from './rotation';
 import type { SourceSink, StartPoint, WakeReason, WatchFeed } from './feed';
 
@@ -137,6 +139,12 @@ export class AppendFileFeed implements WatchFeed {
   /** New siblings found and not yet read or let go. */
   private fresh: Sibling[] = [];
   private minTime = -Infinity;
+  /** With `since`: the file read first and its size then; records past it were written live, and are never filtered. */
+  private replay = { ino: -1, size: 0 };
+  /** History (wtmp): the open logins, so that a logout names the login it ends. */
+  private logins: OpenLogins | null;
+  /** Said once: a burst of logins past the cap is one warning, not thousands. */
+  private droppedLogins = false;
   /** The code of the problem last reported: the same one is not repeated. */
   private warned: string | null = null;
   private buf = Buffer.alloc(0);
@@ -144,8 +152,9 @@ export class AppendFileFeed implements WatchFeed {
   private sink: SourceSink | null = null;
   private readonly warnings: WarningSink;
 
-  constructor(readonly source: DataSource, readonly path: string, private readonly map: RecordMapper, layout: LayoutName | 'auto' = 'auto') {
+  constructor(readonly source: DataSource, readonly path: string, private readonly map: RecordMapper, layout: LayoutName | 'auto' = 'auto', pairLogins = false) {
     this.key = `${source}:${path}`;
+    this.logins = pairLogins ? new OpenLogins() : null;
     this.paths = [path];
     this.layoutOption = layout === 'auto' ? null : LAYOUTS[layout];
     this.gone = { kind: 'file', path, dev: 0, ino: 0, offset: 0, last: null, layout: '' };
@@ -165,9 +174,11 @@ export class AppendFileFeed implements WatchFeed {
     const c = this.cur;
     if (from.kind === 'since') {
       this.minTime = from.time;
+      if (c) this.replay = { ino: c.ino, size: fs.fstatSync(c.fd).size };
       return;
     }
     const saved = from.kind === 'position' ? from.saved : undefined;
+    if (this.logins && isFilePosition(saved) && isStoredLogins(saved.open)) this.logins = new OpenLogins(saved.open);
     if (!isFilePosition(saved)) {
       if (c) this.skipToEndSync(c); // from now
       return;
@@ -193,8 +204,14 @@ export class AppendFileFeed implements WatchFeed {
 
   position(): FilePosition {
     const c = this.cur;
-    if (!c) return this.gone;
-    return { kind: 'file', path: this.path, dev: c.dev, ino: c.ino, offset: c.offset, last: c.last, layout: c.layout?.name ?? '' };
+    if (!c) return this.withLogins({ ...this.gone });
+    return this.withLogins({ kind: 'file', path: this.path, dev: c.dev, ino: c.ino, offset: c.offset, last: c.last, layout: c.layout?.name ?? '' });
+  }
+
+  /** A position with the open logins as they stand (wtmp). */
+  private withLogins(p: FilePosition): FilePosition {
+    if (this.logins) p.open = this.logins.snapshot();
+    return p;
   }
 
   async readNew(sink: SourceSink, reason: WakeReason): Promise<void> {
@@ -372,8 +389,13 @@ export class AppendFileFeed implements WatchFeed {
         c.offset += size;
         c.last = hex(d);
         remember(c, d);
-        if (entry.ut_time < this.minTime) continue;
         const ev = this.map(entry, this.source, c.file);
+        // Pairing sees every record, those before `since` too: a logout after it names a login before it.
+        const paired = this.logins?.record(entry, ev, (login, how) => this.ended(login, how, entry, c.file));
+        if (paired?.dropped && !this.droppedLogins) sink.warning({ type: 'warning', source: this.source, path: this.path, ...openLoginsDropped(paired.dropped.user, paired.dropped.line) }, positionOf(c));
+        if (paired?.dropped) this.droppedLogins = true;
+        if (entry.ut_time < this.minTime && c.ino === this.replay.ino && c.offset <= this.replay.size) continue;
+        if (paired) for (const end of paired.before) sink.event(end, positionOf(c));
         if (ev) sink.event(ev, positionOf(c));
       }
       sink.progress(positionOf(c));
@@ -382,7 +404,13 @@ export class AppendFileFeed implements WatchFeed {
   }
 
   private positionOf(c: Cursor): FilePosition {
-    return { kind: 'file', path: this.path, dev: c.dev, ino: c.ino, offset: c.offset, last: c.last, layout: c.layout!.name };
+    return this.withLogins({ kind: 'file', path: this.path, dev: c.dev, ino: c.ino, offset: c.offset, last: c.last, layout: c.layout!.name });
+  }
+
+  /** The logout of an open login that `entry` ends without being its logout: another login on its line, a boot, a shutdown. */
+  private ended(login: StoredLogin, how: 'logout' | 'crash' | 'down', entry: UtmpEntry, file: string): SourceEvent {
+    const ev: SourceEvent = { type: 'logout', time: entry.date, user: '', line: login.line, host: '', address: null, source: this.source, path: file };
+    return nameLogout(ev, toWatchLogin(login), how);
   }
 
   /**

@@ -16,7 +16,8 @@ import { LOGIND_SESSIONS_DIR } from '../platform/platform';
 import { dateCanHold } from '../model/entry';
 import { type LogindSession, logindSessionsAsync, logindSessions, startDate } from '../sources/logind';
 import { timeOutOfRange } from '../model/warnings';
-import type { SourceEvent, WatchEventType } from './events';
+import type { SourceEvent, WatchEventType, WatchLogin } from './events';
+import { nameLogout } from './pairing';
 import { problem } from './file-feed';
 import type { SourcePosition } from './position';
 import type { SourceSink, StartPoint, WakeReason, WatchFeed } from './feed';
@@ -57,6 +58,13 @@ function event(type: WatchEventType, s: SeenSession, time: Date): SourceEvent {
   if (s.pid) e.pid = s.pid;
   if (s.service !== null) e.service = s.service;
   return e;
+}
+
+/** The login a session's logout ends: the session as it began. */
+function loginOf(s: SeenSession): WatchLogin {
+  const login: WatchLogin = { time: s.start ? startDate(s.start) : new Date(0), user: s.user, line: s.line, host: s.host, address: isIP(s.host) ? s.host : null, sessionId: s.id };
+  if (s.pid) login.pid = s.pid;
+  return login;
 }
 
 export class LogindFeed implements WatchFeed {
@@ -121,7 +129,7 @@ export class LogindFeed implements WatchFeed {
       const cur = byId.get(id);
       if (cur && (cur.start === old.start || cur.start === 0 || old.start === 0)) continue;
       this.sessions.delete(id);
-      sink.event(event('logout', old, noticed), this.position());
+      sink.event(nameLogout(event('logout', old, noticed), loginOf(old), 'logout'), this.position());
     }
     const fresh = now.filter((s) => !this.sessions.has(s.id)).sort((a, b) => a.start - b.start);
     for (const s of fresh) {

@@ -5,6 +5,7 @@
  */
 import { invalidArgValue } from '../model/errors';
 import { MAX_OPEN_ROWS } from '../sources/wtmpdb';
+import type { StoredLogin } from './pairing';
 
 /** An append-only record file (wtmp, btmp): the byte after the last whole record read. */
 export interface FilePosition {
@@ -17,6 +18,8 @@ export interface FilePosition {
   /** Digest of the record just before `offset`: a file truncated or rewritten in place no longer has it there. */
   last: string | null;
   layout: string;
+  /** History (wtmp): the logins still open, so that their logouts name them after a restart (absent in older positions). */
+  open?: StoredLogin[];
 }
 
 /** A file rewritten in place (utmp): a digest of every slot as last seen. */

@@ -128,6 +128,7 @@ export class SlotFileFeed implements WatchFeed {
     }
     this.digests.length = count; // slots cut off (a new, shorter utmp) are forgotten
     this.bytes = snap.buf;
+    this.minTime = -Infinity; // `since` filters the replay (this first read) only: slots rewritten live are events whatever their time
     sink.progress(this.position());
   }
 

@@ -80,7 +80,7 @@ function sourcesFor(file: string | { path: string; kind: WatchFileKind }, layout
   }
   if (kind === 'utmp') return [new SlotFileFeed(abs, layout)];
   if (kind === 'btmp') return [new AppendFileFeed('btmp', abs, failedEvent, layout)];
-  if (kind === 'wtmp') return [new AppendFileFeed('wtmp', abs, historyEvent, layout)];
+  if (kind === 'wtmp') return [new AppendFileFeed('wtmp', abs, historyEvent, layout, true)];
   if (kind === 'wtmpdb') return [new WtmpdbFeed(abs)];
   throw argumentError('ERR_INVALID_ARG_VALUE', `The "kind" of a watched file must be 'utmp', 'wtmp', 'btmp' or 'wtmpdb' (got ${String(kind)})`);
 }

@@ -7,13 +7,17 @@
  * (login, boot events, in ID order; a row already closed gives its logout
  * right after). Every read is a short read-only statement (lib/sources/).
  *
- * A row left open before a later boot is a crash: nothing will close it, so
- * it is let go when that boot is read.
+ * A row left open before a later boot is a crash (as `wtmpdb last` shows
+ * it): nothing will close it, so it ends there, a logout event with `ended:
+ * 'crash'` at the boot's time.
+ *
+ * A logout names its row's login (`login`): the row holds both.
  */
 import * as fs from 'fs';
 import { isIP } from 'net';
 import { MAX_OPEN_ROWS, WTMPDB_BOOT_TIME, WTMPDB_USER_PROCESS, type WtmpdbRow, wtmpdbQueries } from '../sources/wtmpdb';
-import type { SourceEvent, WatchEventType } from './events';
+import type { SourceEvent, WatchEventType, WatchLogin } from './events';
+import { nameLogout } from './pairing';
 import { problem } from './file-feed';
 import type { SourcePosition } from './position';
 import type { SourceSink, StartPoint, WakeReason, WatchFeed } from './feed';
@@ -93,6 +97,7 @@ export class WtmpdbFeed implements WatchFeed {
       await this.checkSameFile(sink);
       await this.readLogouts(sink);
       await this.readRows(sink);
+      this.minTime = -Infinity; // `since` filters the replay (the first read) only: rows added later are events whatever their time
       this.warned = null;
     } catch (err) {
       this.report(sink, err);
@@ -122,9 +127,10 @@ export class WtmpdbFeed implements WatchFeed {
       if (sink.stopped) return;
       const rows = await wtmpdbQueries.after(this.path, this.maxId, BATCH);
       for (const row of rows) {
+        // Rows still open from before this boot crashed (ended before the boot's ID is taken: a resume reads the boot again).
+        if (row.type === WTMPDB_BOOT_TIME) await this.crashed(sink, row);
         this.maxId = row.id;
         const open = row.logout === null && (row.type === WTMPDB_USER_PROCESS || row.type === WTMPDB_BOOT_TIME);
-        if (row.type === WTMPDB_BOOT_TIME) this.open = []; // rows still open from before this boot crashed
         if (open) {
           this.open.push(row.id);
           if (this.open.length > MAX_OPEN_ROWS) this.open.shift();
@@ -144,6 +150,19 @@ export class WtmpdbFeed implements WatchFeed {
       await sink.room();
       if (rows.length === 0) return; // a batch may stop short of BATCH (a byte cap) with rows left
     }
+  }
+
+  /** The user rows still open when `boot` was written: they crashed, and end at the boot's time. */
+  private async crashed(sink: SourceSink, boot: WtmpdbRow): Promise<void> {
+    const asked = this.open.slice();
+    for (let i = 0; i < asked.length && !sink.stopped; i += IDS_PER_QUERY) {
+      for (const row of await wtmpdbQueries.stillOpen(this.path, asked.slice(i, i + IDS_PER_QUERY))) {
+        if (row.type !== WTMPDB_USER_PROCESS) continue;
+        this.open = this.open.filter((id) => id !== row.id);
+        this.emit(sink, nameLogout(event('logout', row, boot.login, this.path), loginOf(row), 'crash'), boot.login);
+      }
+    }
+    this.open = [];
   }
 
   /**
@@ -202,9 +221,15 @@ function beginEvent(row: WtmpdbRow, path: string): SourceEvent | null {
   return null;
 }
 
-/** A closed row's second event: its logout, or (a boot row) the shutdown. */
+/** The login a user row records: the one its logout ends. */
+function loginOf(row: WtmpdbRow): WatchLogin {
+  const host = row.host ?? '';
+  return { time: new Date(Math.floor(row.login / 1000)), user: row.user, line: row.line ?? '', host, address: isIP(host) ? host : null };
+}
+
+/** A closed row's second event: its logout (naming its login), or (a boot row) the shutdown. */
 function endEvent(row: WtmpdbRow, path: string): SourceEvent {
-  if (row.type !== WTMPDB_BOOT_TIME) return event('logout', row, row.logout!, path);
+  if (row.type !== WTMPDB_BOOT_TIME) return nameLogout(event('logout', row, row.logout!, path), loginOf(row), 'logout');
   const e = event('shutdown', row, row.logout!, path);
   e.user = 'shutdown'; // as the legacy wtmp names it
   return e;

@@ -240,8 +240,12 @@ describe('watch() on the system databases while sshd and tmux write them', () =>
       expect(e).toMatchObject({ user: USER, line: entry.line, host: '127.0.0.1', address: '127.0.0.1', pid: entry.ut_pid });
       expect(e.time.getTime()).toBe(entry.date.getTime());
     }
-    // utmp's logout names the user its slot held; sshd's wtmp DEAD record names none.
-    expect(all.find((e) => e.source === 'utmp' && e.type === 'logout')!.user).toBe(USER);
+    // sshd's wtmp DEAD record names no user: both logouts name the login they end (issue 20).
+    for (const e of all.filter((x) => x.type === 'logout')) {
+      expect(e).toMatchObject({ user: USER, ended: 'logout' });
+      expect(e.login).toMatchObject({ user: USER, line: entry.line, host: '127.0.0.1', address: '127.0.0.1', pid: entry.ut_pid });
+      expect(e.login!.time.getTime()).toBe(entry.date.getTime());
+    }
     for (const e of all.filter((x) => x.type === 'logout')) expect(e.time.getTime()).toBeGreaterThanOrEqual(entry.date.getTime());
   }, 40_000);
 
@@ -281,7 +285,8 @@ test('utmpx watch --ndjson prints an ssh login and its logout as they happen', a
     ssh.stdin!.end('\n');
     expect(await exitOf(ssh)).toBe(0);
     const events = await waitFor(() => { const m = mine(); return m.length >= 2 && m; }, 10_000, () => `the logout line; stdout ${out}`);
-    expect(events[1]).toMatchObject({ type: 'logout', line: login.line, pid: login.pid });
+    expect(events[1]).toMatchObject({ type: 'logout', line: login.line, pid: login.pid, user: USER, ended: 'logout' });
+    expect(events[1].login).toEqual({ time: login.time, user: USER, line: login.line, host: '127.0.0.1', address: '127.0.0.1', pid: login.pid });
   } finally {
     cli.kill('SIGTERM');
     expect(await exitOf(cli)).toBe(0);

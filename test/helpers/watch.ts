@@ -6,14 +6,14 @@ import { type DumpRecord, dumpLine, dumpTime, utmpdumpReverse } from './utmpdump
 /** A login (USER_PROCESS) numbered `i`: its pid is 10000 + i, so order can be checked. */
 export function loginRecord(i: number, base = Date.UTC(2024, 0, 15, 9, 0, 0)): DumpRecord {
   return {
-    type: 7, pid: 10000 + i, id: `${i % 1000}`, user: `user${i}`, line: `pts/${i % 64}`, host: `10.0.${(i >> 8) & 255}.${i & 255}`,
+    type: 7, pid: 10000 + i, id: `${i % 1000}`, user: `user${i}`, line: `pts/${i}`, host: `10.0.${(i >> 8) & 255}.${i & 255}`,
     addr: `10.0.${(i >> 8) & 255}.${i & 255}`, time: dumpTime(base + i * 1000, i % 1_000_000),
   };
 }
 
 /** The logout (DEAD_PROCESS) of login `i`, as sshd writes it to wtmp: no user, no id. */
 export function logoutRecord(i: number, base = Date.UTC(2024, 0, 15, 10, 0, 0)): DumpRecord {
-  return { type: 8, pid: 10000 + i, id: '', user: '', line: `pts/${i % 64}`, host: '', addr: '0.0.0.0', time: dumpTime(base + i * 1000) };
+  return { type: 8, pid: 10000 + i, id: '', user: '', line: `pts/${i}`, host: '', addr: '0.0.0.0', time: dumpTime(base + i * 1000) };
 }
 
 /** The binary records `utmpdump -r` makes of `records`. */

@@ -21,7 +21,7 @@ import {
 import { kernelBootSeconds } from '../../lib/sources/logind';
 import { native } from '../../lib/platform/native';
 import { CLI, ORACLE_ENV } from '../helpers/cli-run';
-import { watch } from '../../lib';
+import { type WatchEvent, watch } from '../../lib';
 import { EventReader } from '../helpers/watch';
 
 const RUN_SYSTEMD = '/run/systemd';
@@ -253,12 +253,13 @@ describeRoot('logind sessions through sd-login, in a private mount namespace', (
   test('watch({ sources: [\'logind\'] }): a session logind adds is one login, its removal one logout, also across a resume', async () => {
     const gone = (id: string) => { fs.rmSync(path.join(SESSIONS, id)); fs.rmSync(path.join(SESSIONS, `${id}.ref`)); };
     let stored = '';
+    let login: WatchEvent;
     let w = watch({ sources: ['logind'] });
     let r = new EventReader(w);
     try {
       expect(await r.within(300)).toEqual([]); // the sessions there at the start are no events
       writeSession('21', common(0, 'root', { ID: 21, TTY: 'pts/21', REMOTE: 1, REMOTE_HOST: '198.51.100.4', SERVICE: 'sshd', LEADER: leaders.tty, REALTIME: 1700000000654321 }));
-      const [login] = await r.events(1);
+      [login] = await r.events(1);
       expect(login).toMatchObject({ type: 'login', sessionId: '21', user: 'root', line: 'pts/21', host: '198.51.100.4', address: '198.51.100.4', pid: leaders.tty, service: 'sshd', source: 'logind' });
       expect(login.time.getTime()).toBe(1700000000654);
       stored = JSON.stringify(login.position);
@@ -273,6 +274,9 @@ describeRoot('logind sessions through sd-login, in a private mount namespace', (
     try {
       const [logout, login22] = await r.events(2);
       expect(logout).toMatchObject({ type: 'logout', sessionId: '21', user: 'root', line: 'pts/21', host: '198.51.100.4', source: 'logind' });
+      // It names its session as it began, across the resume (issue 20).
+      expect(logout.ended).toBe('logout');
+      expect(logout.login).toEqual({ time: login.time, user: 'root', line: 'pts/21', host: '198.51.100.4', address: '198.51.100.4', pid: leaders.tty, sessionId: '21' });
       expect(login22).toMatchObject({ type: 'login', sessionId: '22', line: 'pts/22', source: 'logind' });
       const t = Date.now();
       gone('22');

@@ -192,6 +192,9 @@ describe('after the logout', () => {
     const at = (us: number) => new Date(Math.floor(us / 1000)).toISOString();
     const base = { source: 'wtmpdb', line: row.TTY, host: row.RemoteHost, service: row.Service ?? undefined, rowId: row.ID };
     expect(got).toEqual([{ type: 'login', ...base, time: at(row.Login) }, { type: 'logout', ...base, time: at(row.Logout) }]);
+    // The logout names the login pam_wtmpdb recorded in its row (issue 20).
+    expect(mine()[1].ended).toBe('logout');
+    expect(mine()[1].login).toEqual({ time: at(row.Login), user: bed.READER, line: row.TTY, host: row.RemoteHost, address: '127.0.0.1' });
     expect(watched).toContain('"shutdown"'); // wtmpdb shutdown closed the boot row
     expect(watched).not.toContain('"source":"wtmp"');
   });
