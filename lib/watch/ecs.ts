@@ -90,7 +90,8 @@ export function ecsDocument(e: WatchEvent, options: EcsOptions = {}): Record<str
   if (login) {
     event.start = login.time.toISOString();
     event.end = e.time.toISOString();
-    event.duration = Math.max(0, e.time.getTime() - login.time.getTime()) * 1e6;
+    const nanoseconds = Math.max(0, e.time.getTime() - login.time.getTime()) * 1e6;
+    if (nanoseconds < 2 ** 63) event.duration = nanoseconds; // a long; only times no clock wrote go past it
   }
   const doc: Record<string, unknown> = {
     '@timestamp': e.time.toISOString(),

@@ -9,6 +9,9 @@
  */
 import type { UtmpEntry } from '../model/entry';
 import type { SourceEvent, WatchLogin } from './events';
+import type { StoredLogin } from './position';
+
+export type { StoredLogin };
 import { MAX_OPEN_LOGINS_KEPT } from '../model/warnings';
 
 /** Open logins a source keeps (and stores in its position) at most: about 150 bytes each. */
@@ -16,15 +19,6 @@ export const MAX_OPEN_LOGINS = MAX_OPEN_LOGINS_KEPT;
 /** And at most this many bytes of them as JSON (a 256-byte host of control characters takes 1.5 KB): a position stays far below MAX_POSITION_BYTES. */
 export const MAX_OPEN_LOGIN_BYTES = 256 * 1024;
 
-/** An open login as a position stores it: the time in milliseconds. */
-export type StoredLogin = {
-  line: string;
-  user: string;
-  host: string;
-  address: string | null;
-  time: number;
-  pid?: number;
-};
 
 /** What a record is to last(1), after its own fix-ups of writers' mistakes (the `~` line, an empty user). */
 export type LastKind = 'login' | 'logout' | 'boot' | 'shutdown' | null;

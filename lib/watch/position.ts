@@ -5,7 +5,16 @@
  */
 import { invalidArgValue } from '../model/errors';
 import { MAX_OPEN_ROWS } from '../sources/wtmpdb';
-import type { StoredLogin } from './pairing';
+
+/** An open login as a position stores it: the time in milliseconds. */
+export type StoredLogin = {
+  line: string;
+  user: string;
+  host: string;
+  address: string | null;
+  time: number;
+  pid?: number;
+};
 
 /** An append-only record file (wtmp, btmp): the byte after the last whole record read. */
 export interface FilePosition {
