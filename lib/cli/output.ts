@@ -8,6 +8,7 @@ import { parseArgs } from 'util';
 import { MAX_DATE_MS } from '../entry';
 import { UsageError, column, safe } from './common';
 import { localFields } from './local-time';
+import { cTimeLocale } from './locale';
 
 export type Format = 'human' | 'json' | 'ndjson';
 
@@ -416,9 +417,10 @@ let isoMonth = NaN;
 let isoDay = NaN;
 let isoDate = '';
 
-/** `YYYY-MM-DD HH:MM` in local time, as who(1) prints it. */
+/** `YYYY-MM-DD HH:MM` in local time, as who(1) prints it; `Nov 22 05:20` (`%b %e %H:%M`) where LC_TIME is C, as who prints it there. */
 export function localMinutes(d: Time): string {
   const f = localFields(msOf(d));
+  if (cTimeLocale()) return `${MONTHS[f.month - 1]} ${DAY_OF_MONTH[f.day]} ${p2(f.hours)}:${p2(f.minutes)}`;
   return `${f.year}-${p2(f.month)}-${p2(f.day)} ${p2(f.hours)}:${p2(f.minutes)}`;
 }
 
