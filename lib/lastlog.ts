@@ -27,7 +27,11 @@ import { type UtmpWarning, type WarningOptions, WarningSink, lastlog2InvalidTime
 
 /** One user's last login. */
 export interface LastlogEntry {
-  /** The user id; `null` where the record names a user with no account (a lastlog2 row, a FreeBSD record). */
+  /**
+   * The user id. `null` for a record whose user name has no account (any
+   * more): a lastlog2 row (lastlog2 is keyed by name; uids come from
+   * /etc/passwd) and, on FreeBSD, a `utx.lastlogin` record.
+   */
   uid: number | null;
   /** The account name of `uid` (`getpwuid_r`), or `null` when no account has this uid. */
   user: string | null;
@@ -222,7 +226,8 @@ function fromLastlog2(row: Lastlog2Row, accounts: Accounts, sink: WarningSink, p
     uid: accounts.uid(row.user),
     user: row.user,
     line,
-    ut_line: devicePath(line),
+    // pam_lastlog2 records an ssh login's PAM_TTY, the pseudo-line `ssh`: no device.
+    ut_line: line === 'ssh' ? line : devicePath(line),
     host: row.host ?? '',
     time: row.time,
     // The nearest Date to a time none can hold (reported above), never an Invalid Date.

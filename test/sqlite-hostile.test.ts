@@ -10,7 +10,7 @@ import { type SpawnSyncReturns, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
-import { CLI, ORACLE_ENV } from './helpers/cli-run';
+import { CLI, ORACLE_ENV, checkOutput } from './helpers/cli-run';
 import { tempDir } from './helpers/utmpdump';
 import { testUnless } from './helpers/tools';
 
@@ -95,6 +95,7 @@ const db = process.argv[1];
 /** The CLI with a deadline and a bound on its output (a reader that never ends is killed, not waited for). */
 function cli(args: string[], ms = 30000) {
   const r = spawnSync(process.execPath, [CLI, ...args], { env: ORACLE_ENV, encoding: 'utf8', timeout: ms, killSignal: 'SIGKILL', maxBuffer: 32 << 20 });
+  checkOutput(args, r.stdout ?? '', r.stderr ?? '');
   return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
 }
 

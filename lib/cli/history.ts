@@ -82,18 +82,18 @@ export const ROW_OPTIONS_HELP = `  -F, --fulltimes     full login and logout tim
   -i, --ip            the recorded IP address instead of the host (not wtmpdb)
   -d, --dns           that address's host name where it has one (not wtmpdb)
   -p, --present TIME  only sessions open at TIME (not wtmpdb)
-      --time-format short|full|iso   (notime too, from wtmpdb)
+      --time-format notime|short|full|iso
 `;
 
-/** -F, -R, -a and --time-format short|full|iso on a wtmp or btmp file (notime is wtmpdb's only). */
+/** -F, -R, -a and --time-format notime|short|full|iso on a wtmp or btmp file. */
 export function rowStyle(command: string, a: HistoryArgs): RowStyle {
   const format = a.values['time-format'] as string | undefined;
-  if (format !== undefined && format !== 'short' && format !== 'full' && format !== 'iso') {
-    throw new UsageError(`${command}: invalid time format '${format}' for a ${command === 'lastb' ? 'btmp' : 'wtmp'} file (short, full or iso)`);
+  if (format !== undefined && format !== 'notime' && format !== 'short' && format !== 'full' && format !== 'iso') {
+    throw new UsageError(`${command}: invalid time format '${format}' for a ${command === 'lastb' ? 'btmp' : 'wtmp'} file (notime, short, full or iso)`);
   }
   return {
     iso: a.iso || format === 'iso', wide: a.wide, full: Boolean(a.values.fulltimes) || format === 'full',
-    noHost: Boolean(a.values.nohostname), hostLast: Boolean(a.values.hostlast),
+    noHost: Boolean(a.values.nohostname), hostLast: Boolean(a.values.hostlast), noTime: format === 'notime' && !a.iso,
   };
 }
 
@@ -219,10 +219,13 @@ export interface RowStyle {
   noHost?: boolean;
   /** -a: the host in the last column, whole. */
   hostLast?: boolean;
+  /** --time-format notime: no login or logout time (util-linux prints them 0 wide), and no "begins" line. */
+  noTime?: boolean;
 }
 
 /** One row of last(1)'s table (`%-8s %-12s %-16s login logout length`). */
 export function lastRow(user: string, line: string, host: string, t: LastTimes, a: RowStyle): string {
+  if (a.noTime) return noTimeRow(user, line, host, t, a);
   const iso = a.iso;
   const full = a.full === true && !iso;
   const longWords = iso || full; // the long forms of "gone" and "still ..."
@@ -250,11 +253,32 @@ export function lastRow(user: string, line: string, host: string, t: LastTimes, 
   }
   const outLen = longWords ? inLen + 2 : 7;
   if (out.length < outLen) out = out.padEnd(outLen);
+  return finishRow(user, line, host, login + ' ' + out + ' ', len, a);
+}
+
+/** The row's columns around the times: user, line and host, then the length (with -a: cut to 12, then the host). */
+function finishRow(user: string, line: string, host: string, times: string, len: string, a: RowStyle): string {
   const hostColumn = a.noHost || a.hostLast ? '' : column(host, 16, a.wide) + ' ';
-  const tail = a.hostLast && !a.noHost ? `${len.padEnd(12)} ${safe(host)}` : len;
-  const row = column(user, 8, a.wide) + ' ' + column(line, 12, a.wide) + ' ' + hostColumn + login + ' ' + out + ' ' + tail;
+  const tail = a.hostLast && !a.noHost ? `${len.slice(0, 12).padEnd(12)} ${safe(host)}` : len;
+  const row = column(user, 8, a.wide) + ' ' + column(line, 12, a.wide) + ' ' + hostColumn + times + tail;
   const c = row.charCodeAt(row.length - 1);
   return c > 0x20 && c < 0x7f ? row : row.trimEnd(); // last trims the line too
+}
+
+/**
+ * A row under `--time-format notime`: util-linux prints the login and logout
+ * columns 0 wide (`%-0.0s`), so only the length is left, or the word that
+ * stands for it ("running", "logged in", "no logout").
+ */
+function noTimeRow(user: string, line: string, host: string, t: LastTimes, a: RowStyle): string {
+  const logout = t.logout;
+  let len = '';
+  if (typeof logout === 'number' || logout instanceof Date) len = length(msOf(t.login), msOf(logout));
+  else if (logout === 'crash' || logout === 'down') len = t.end !== undefined && t.end !== null ? length(msOf(t.login), msOf(t.end)) : '';
+  else if (logout === 'gone') len = 'no logout';
+  else if (logout === 'still running') len = 'running';
+  else if (logout === 'still logged in') len = 'logged in';
+  return finishRow(user, line, host, '  ', len, a);
 }
 
 /**
@@ -264,7 +288,7 @@ export function lastRow(user: string, line: string, host: string, t: LastTimes, 
  */
 export function writeLastRow(w: LineWriter, user: string, line: string, host: string, t: LastTimes, a: RowStyle): Promise<void> | undefined {
   const logout = t.logout;
-  if (a.iso || a.full || a.hostLast || a.noHost || typeof logout !== 'number') return w.line(lastRow(user, line, host, t, a));
+  if (a.iso || a.full || a.hostLast || a.noHost || a.noTime || typeof logout !== 'number') return w.line(lastRow(user, line, host, t, a));
   const loginMs = t.login as number;
   w.column(user, 8, a.wide);
   w.ascii(' ');

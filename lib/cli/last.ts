@@ -172,7 +172,8 @@ async function lastOfWtmp(a: HistoryArgs, given: string, io: CommandIO, report: 
     if (a.values.dns) for (const s of newest.list()) await nameAddress(s.address ?? '0.0.0.0', names);
     for (const s of newest.list()) await out.emit(s);
   }
-  if (a.format === 'human') {
+  // --time-format notime prints no "begins" line, as util-linux's last.
+  if (a.format === 'human' && !style.noTime) {
     const first = input.stream ? earliest ?? new Date() : input.async ? (await firstEntry(file))?.date ?? fs.statSync(file).ctime : undefined;
     await out.writer.line(beginsLine(input.stream ? given : file, style.iso, first));
   }

@@ -39,8 +39,8 @@ ${WARNING_HELP}  -F, --fulltimes     full times and dates
   -i, --ip            the recorded IP address instead of the host
   -d, --dns           that address's host name where it has one
   -p, --present TIME  only failed logins at TIME (to the second)
-      --time-format short|full|iso
-                      the time column: short (default), full (as -F) or iso
+      --time-format notime|short|full|iso
+                      the time column: none, short (default), full (as -F) or iso
 `,
   async run(args, io) {
     const a = parseHistoryArgs('lastb', args, ROW_OPTIONS);
@@ -77,7 +77,7 @@ ${WARNING_HELP}  -F, --fulltimes     full times and dates
       progress?.done();
       db.close();
     }
-    if (a.format === 'human') await out.writer.line(beginsLine(file, rows.style.iso));
+    if (a.format === 'human' && !rows.style.noTime) await out.writer.line(beginsLine(file, rows.style.iso));
     await out.end();
     return report.finish(io, 0, out.writer);
   },
@@ -106,7 +106,7 @@ async function lastbForwards(a: HistoryArgs, rows: Rows, file: string, stream: b
     if (rows.dns && a.format === 'human') await rows.nameOf(u);
     await out.emit(u);
   }
-  if (a.format === 'human') await out.writer.line(beginsLine(file, rows.style.iso, first ?? (stream ? new Date() : fs.statSync(file).ctime)));
+  if (a.format === 'human' && !rows.style.noTime) await out.writer.line(beginsLine(file, rows.style.iso, first ?? (stream ? new Date() : fs.statSync(file).ctime)));
   await out.end();
   return report.finish(io, 0, out.writer);
 }

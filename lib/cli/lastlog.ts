@@ -1,4 +1,6 @@
 /** `utmpx lastlog`: the last login of each user, in the columns of shadow's lastlog(8). */
+import * as fs from 'fs';
+import * as path from 'path';
 import { dateCanHold } from '../model/entry';
 import { type LastlogEntry, LastlogFile, checkLastlog2Time } from '../lastlog';
 import { missingDatabase } from '../model/errors';
@@ -53,14 +55,17 @@ function select(db: LastlogFile, spec: string): Selection | null {
 
 export const lastlog: Command = {
   summary: 'lastlog [-f FILE] [-u USER] [--json|--ndjson] last login of each user',
-  help: `Usage: utmpx lastlog [-f FILE] [-u USER] [--json | --ndjson] [--iso]
-Prints the last login of each user who has logged in, in uid order (as
-lastlog -a, but taken from the file, so uids without an account show too), or
-of one user, in the columns of shadow's lastlog(8). Huge sparse files (high
-uids) are read in milliseconds. From lastlog2, the output is that of
-lastlog2(8): users by name, -u by name.
+  help: `Usage: utmpx lastlog [-f FILE] [-R DIR] [-u USER] [--json | --ndjson] [--iso]
+Prints the last login of every account in /etc/passwd, in its order, as
+shadow's lastlog(8) does: "${NEVER}" for those without one; a uid
+with no account is not printed. --json and --ndjson give the file's entries
+instead, in uid order, accounts or not. Huge sparse files (high uids) are read
+in milliseconds. From lastlog2, the output is that of lastlog2(8): users by
+name, -u by name.
 
   -f, --file FILE  read FILE instead of the system's lastlog
+  -R, --root DIR   DIR/etc/passwd's accounts and DIR/var/log/lastlog (read,
+                   not chrooted into)
       --source S   lastlog2, lastlog or auto (default): auto reads a FILE as
                    what its header says; without -f, lastlog2's database
                    (/var/lib/lastlog/lastlog2.db) where it exists, else lastlog
@@ -77,6 +82,7 @@ ${WARNING_HELP}`,
     const opts = parseCommand('lastlog', args, {
       user: { type: 'string', short: 'u' },
       source: { type: 'string' },
+      root: { type: 'string', short: 'R' },
       service: { type: 'boolean', short: 's' },
       before: { type: 'string', short: 'b' },
       time: { type: 'string', short: 't' },
@@ -93,42 +99,112 @@ ${WARNING_HELP}`,
       throw new UsageError(`lastlog: --source must be lastlog2, lastlog or auto, not ${source}`);
     }
     const report = new WarningReport('lastlog', opts.format, opts.values);
-    const db = new LastlogFile(opts.file, { source, onWarning: report.onWarning });
+    // -R DIR as shadow's lastlog takes it: DIR's accounts and lastlog file (read, not chrooted into).
+    const root = opts.values.root as string | undefined;
+    if (root === '') throw new UsageError('lastlog: -R needs a directory');
+    const file = opts.file ?? (root === undefined ? undefined : path.join(root, 'var/log/lastlog'));
+    const db = new LastlogFile(file, { source, onWarning: report.onWarning });
     const spec = opts.values.user as string | undefined;
     if (db.source === 'lastlog2' && (recent !== null || older !== null)) throw new UsageError('lastlog: -b and -t read a lastlog file (this is lastlog2)');
     if (db.source === 'lastlog2' && opts.format === 'human') {
       return lastlog2Table(db.path, spec, Boolean(opts.values.service), io, report).catch((e) => { throw missingDatabase(e, opts.file !== undefined); });
+    }
+    if (opts.format === 'human') {
+      const accounts = new AccountList(root === undefined ? '/etc/passwd' : path.join(root, 'etc/passwd'), root === undefined ? db : null);
+      return shadowListing(db, accounts, spec, kept, opts.iso, io, report);
     }
     const selection = spec === undefined ? null : select(db, spec);
     if (spec !== undefined && selection === null) {
       io.err.write(`utmpx lastlog: Unknown user or range: ${safe(spec)}\n`);
       return 1;
     }
-    // shadow prints the header before its first row; its full listing (and -b)
-    // always has rows (every account, logged in or not), so the header comes
-    // even from an empty file.
-    let header = true;
-    const withHeader = (row: string) => {
-      if (!header) return row;
-      header = false;
-      return `${LASTLOG_HEADER}\n${row}`;
-    };
-    const emitter = new RecordEmitter<LastlogEntry>(io.out, opts.format, (e) => withHeader(formatLastlog(nameOf(e), e, opts.iso)));
+    // JSON carries the file's entries (accounts or not), in uid order.
+    const emitter = new RecordEmitter<LastlogEntry>(io.out, opts.format, (e) => formatLastlog(nameOf(e), e, opts.iso));
     if (selection?.kind === 'one') {
-      if (selection.entry) {
-        if (kept(selection.entry.time)) await emitter.emit(selection.entry);
-      // JSON carries entries only: a user who never logged in has none.
-      } else if (opts.format === 'human' && kept(0)) await emitter.writer.line(withHeader(formatLastlog(selection.name, null)));
+      if (selection.entry && kept(selection.entry.time)) await emitter.emit(selection.entry);
     } else {
       const inRange = (e: LastlogEntry) =>
         selection?.kind !== 'range' || (e.uid !== null && e.uid >= selection.min && e.uid <= selection.max);
       for await (const e of db) if (inRange(e) && kept(e.time)) await emitter.emit(e);
-      if (opts.format === 'human' && header && selection === null && recent === null) await emitter.writer.line(withHeader('').trimEnd());
     }
     await emitter.end();
     return report.finish(io, 0, emitter.writer);
   },
 };
+
+/** The accounts of a passwd(5) file in its order, as getpwent gives them; names and uids looked up as getpwnam/getpwuid. */
+class AccountList {
+  readonly all: Array<{ name: string; uid: number }> = [];
+  private readonly table: Accounts;
+
+  /** `native`: also ask the system (NSS) for what the file does not hold; null under -R. */
+  constructor(file: string, private readonly native: LastlogFile | null) {
+    let text = '';
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      // No accounts: nothing to list.
+    }
+    for (const line of text.split('\n')) {
+      const [name, , uid] = line.split(':');
+      if (name && uid !== undefined && /^\d+$/.test(uid) && Number(uid) <= 0xffffffff) this.all.push({ name, uid: Number(uid) });
+    }
+    this.table = new Accounts(file);
+  }
+
+  uid(name: string): number | null {
+    return this.table.uid(name) ?? (this.native ? this.native.lookup(name).uid : null);
+  }
+
+  name(uid: number): string | null {
+    return this.table.name(uid) ?? this.native?.lookup(uid).entry?.user ?? null;
+  }
+}
+
+/**
+ * shadow's lastlog(8) listing: every account in passwd order (-u RANGE: those
+ * in the range; -u USER or a single uid: that account only), `**Never logged
+ * in**` without a login, -t/-b applied to every row (a login never made is
+ * time 0), the header before the first row. A uid with no account is not printed.
+ */
+async function shadowListing(db: LastlogFile, accounts: AccountList, spec: string | undefined, kept: (time: number) => boolean,
+  iso: boolean, io: CommandIO, report: WarningReport): Promise<number> {
+  let rows = accounts.all;
+  if (spec !== undefined) {
+    const byName = accounts.uid(spec);
+    const range = byName !== null ? { min: byName, max: byName } : uidRange(spec);
+    if (range === null) {
+      io.err.write(`utmpx lastlog: Unknown user or range: ${safe(spec)}\n`);
+      return 1;
+    }
+    if (range.min === range.max) {
+      const name = accounts.name(range.min);
+      rows = name === null ? [] : [{ name, uid: range.min }];
+    } else {
+      rows = rows.filter((a) => a.uid >= range.min && a.uid <= range.max);
+    }
+  }
+  const writer = new LineWriter(io.out);
+  let header = true;
+  for (const account of rows) {
+    const entry = db.get(account.uid);
+    if (!kept(entry ? entry.time : 0)) continue;
+    if (header) await writer.line(LASTLOG_HEADER);
+    header = false;
+    await writer.line(formatLastlog(account.name, entry, iso));
+  }
+  await writer.flush();
+  return report.finish(io, 0, writer);
+}
+
+/** A uid or a range as shadow's getrange takes them (N, MIN-MAX, -MAX, MIN-), or null. */
+function uidRange(spec: string): { min: number; max: number } | null {
+  const m = /^(\d*)(-?)(\d*)$/.exec(spec);
+  if (!m || (m[1] === '' && m[3] === '') || (m[2] === '' && m[3] !== '')) return null;
+  const min = m[1] === '' ? 0 : Number(m[1]);
+  const max = m[2] === '' ? min : m[3] === '' ? Infinity : Number(m[3]);
+  return min > 0xffffffff ? null : { min, max };
+}
 
 /** -b/-t DAYS: a whole number of days, or null when not given. */
 function daysOption(value: string | boolean | undefined, letter: string): number | null {

@@ -1,6 +1,7 @@
 /** Time formats that who(1), last(1) and utmpdump users know. */
 import { MAX_DATE_MS } from '../model/entry';
 import { localFields } from './local-time';
+import { cTimeLocale } from './locale';
 
 /** Two digits, as strftime's %H, %M, %S, %d, %m print them. */
 export const p2 = (n: number) => (n >= 0 && n < 100 ? TWO_DIGITS[n] : String(n).padStart(2, '0'));
@@ -46,8 +47,10 @@ export function isoLocal(d: Time): string {
   return `${f.year}-${p2(f.month)}-${p2(f.day)}T${p2(f.hours)}:${p2(f.minutes)}:${p2(f.seconds)}` + offsetText(f.offsetMinutes, ':');
 }
 
+/** `YYYY-MM-DD HH:MM` in local time, as who(1) prints it; `Nov 22 05:20` (`%b %e %H:%M`) where LC_TIME is C, as who prints it there. */
 export function localMinutes(d: Time): string {
   const f = localFields(msOf(d));
+  if (cTimeLocale()) return `${MONTHS[f.month - 1]} ${DAY_OF_MONTH[f.day]} ${p2(f.hours)}:${p2(f.minutes)}`;
   return `${f.year}-${p2(f.month)}-${p2(f.day)} ${p2(f.hours)}:${p2(f.minutes)}`;
 }
 

@@ -7,6 +7,7 @@ import { explainMissing, liveSource, processExists, toRunLevel, users } from '..
 import { UtmpFile } from '../utmp-file';
 import { type Command, UsageError, safe } from './common';
 import { SOURCE_HELP, SOURCE_OPTION, noLiveDatabase, sourceOf } from './live';
+import { cTimeLocale } from './locale';
 import { ISO_OPTION, type ParsedArgs, parseCommand } from './args';
 import { RecordEmitter } from './output';
 import { p2, whoTime } from './time-format';
@@ -45,7 +46,7 @@ function viewOf(v: ParsedArgs['values'], iso: boolean): WhoView {
 
 /** who.c's print_line: fixed columns, then trailing spaces removed. */
 function whoLine(view: WhoView, user: string, state: string, line: string, time: string, idle: string, pid: string, comment: string, exit: string): string {
-  const timeWidth = view.iso ? 25 : 16;
+  const timeWidth = view.iso ? 25 : cTimeLocale() ? 12 : 16; // who.c's time_format_width
   const text = `${user.padEnd(8)}${view.mesg ? ` ${state}` : ''} ${line.padEnd(12)} ${time.padEnd(timeWidth)}` +
     `${view.idle && view.long ? ` ${idle.padEnd(6)}` : ''}${view.long ? ` ${pid.padStart(10)}` : ''} ${comment.padEnd(8)}` +
     `${view.exit ? ` ${exit.padEnd(12)}` : ''}`;

@@ -137,6 +137,14 @@ export function addressText(bytes: Uint8Array, start = 0): string | null {
   return text;
 }
 
+/** `ut_tv` as stored, where its tv_usec is outside 0 to 999,999 (then `ut_time` carries it into seconds). @internal */
+export interface StoredTime {
+  sec: number;
+  usec: number;
+}
+/** The key of an entry's `StoredTime` (not enumerable: not in JSON or spreads). @internal */
+export const STORED_TV = Symbol('ut_tv as stored');
+
 /**
  * The entry class. A reader makes one with `new Entry()` and sets its
  * record's fields on it in one order (the setters below do the fields that
@@ -174,6 +182,8 @@ export class Entry implements UtmpEntry {
   /** `ut_time` from whole seconds and microseconds. */
   setTime(sec: number, usec: number): void {
     this.ut_time = sec + usec / 1e6;
+    // A tv_usec that is no microsecond count is kept as stored, for `utmpx dump` (as utmpdump prints it).
+    if (usec < 0 || usec > 999999) Object.defineProperty(this, STORED_TV, { value: { sec, usec }, configurable: true });
   }
 
   /** `ut_exit` and `ut_exit_code` (Linux). */
@@ -202,6 +212,8 @@ export class Entry implements UtmpEntry {
     c.ut_user_process = this.ut_user_process;
     c.line = this.line;
     c.ut_time = this.ut_time;
+    const stored = (this as { [STORED_TV]?: StoredTime })[STORED_TV];
+    if (stored) Object.defineProperty(c, STORED_TV, { value: stored, configurable: true });
     if (this.ut_exit !== undefined) {
       c.ut_exit_code = this.ut_exit_code;
       c.ut_exit = { e_termination: this.ut_exit.e_termination, e_exit: this.ut_exit.e_exit };

@@ -30,10 +30,28 @@ export function utmpx(...args: string[]): CliResult {
   return utmpxIn(ORACLE_ENV, ...args);
 }
 
-/** `node dist/cli/main.js ...args` with this environment. */
+/** `node dist/cli/main.js ...args` with this environment; its output may hold no sign of a value JavaScript lost (see checkOutput). */
 export function utmpxIn(env: NodeJS.ProcessEnv, ...args: string[]): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], { env, maxBuffer: 1 << 30 });
-  return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), raw: r.stdout };
+  const result = { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), raw: r.stdout };
+  checkOutput(args, result.stdout, result.stderr);
+  return result;
+}
+
+/** What a value JavaScript could not hold or print turns into on the way out. */
+export const LOST_VALUE = /\bNaN\b|\bundefined\b|Invalid Date|\[object Object\]/;
+
+/** Throws (failing the test) when the CLI's stdout or stderr shows `NaN`, `undefined`, `Invalid Date` or `[object Object]`. */
+export function checkOutput(args: readonly string[], stdout: string, stderr: string): void {
+  // An argument the test gave may come back quoted in a message: only what the CLI made counts.
+  if (args.some((a) => LOST_VALUE.test(a))) return;
+  for (const [name, text] of [['stdout', stdout], ['stderr', stderr]]) {
+    const m = LOST_VALUE.exec(text);
+    if (m) {
+      const at = text.lastIndexOf('\n', m.index) + 1;
+      throw new Error(`utmpx ${args.join(' ')}: ${name} holds ${JSON.stringify(m[0])}: ${JSON.stringify(text.slice(at, at + 200))}`);
+    }
+  }
 }
 
 /** A real program's stdout in UTC, as UTF-8 (it must exit 0). */

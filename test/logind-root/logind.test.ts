@@ -20,7 +20,7 @@ import {
 } from '../../lib';
 import { kernelBootSeconds } from '../../lib/sources/logind';
 import { native } from '../../lib/platform/native';
-import { CLI, ORACLE_ENV } from '../helpers/cli-run';
+import { CLI, ORACLE_ENV, checkOutput } from '../helpers/cli-run';
 import { type WatchEvent, watch } from '../../lib';
 import { EventReader } from '../helpers/watch';
 
@@ -207,6 +207,7 @@ describeRoot('logind sessions through sd-login, in a private mount namespace', (
   test('the CLI: who, users and boot answer from logind', () => {
     const run = (...args: string[]) => {
       const r = spawnSync(process.execPath, [CLI, ...args], { env: ORACLE_ENV, encoding: 'utf8' });
+      checkOutput(args, r.stdout, r.stderr);
       expect([args, r.status, r.stderr]).toEqual([args, 0, '']);
       return r.stdout;
     };
