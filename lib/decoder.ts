@@ -124,9 +124,10 @@ export class RecordDecoder {
    * The entry for the record at byte `at` of `buf`. `lean`: for a reader
    * that uses no `ut_line` (device path), `ut_id` or `ut_exit` (sessions'
    * pairing): those are left empty, but an id that is not ASCII is still
-   * decoded, so the warnings are the same.
+   * decoded, so the warnings are the same. `addressText` false: `address`
+   * is left null (see CursorHints.noAddressText).
    */
-  entry(buf: Buffer, at: number, lean = false): UtmpEntry {
+  entry(buf: Buffer, at: number, lean = false, addressText = true): UtmpEntry {
     const l = this.layout;
     const line = decodeString(buf, at + l.line.offset, l.line.size);
     const slot = lastSlot;
@@ -145,7 +146,7 @@ export class RecordDecoder {
     e.setTime(this.sec(buf, at), this.usec(buf, at));
     if (this.exitStatus && !lean) e.setExit(this.exitTermination!(buf, at), this.exitStatus(buf, at));
     if (this.session) e.ut_session = this.session(buf, at);
-    if (l.addr) e.setAddress(buf, at + l.addr.offset);
+    if (l.addr) e.setAddress(buf, at + l.addr.offset, addressText);
     return e;
   }
 }
@@ -180,10 +181,10 @@ function isAllZero(buf: Buffer, at: number, size: number): boolean {
  * that is not UTF-8.
  */
 export function decodeAt(
-  decoder: RecordDecoder, buf: Buffer, at: number, fileOffset: number, path: string, sink: WarningSink, lean = false,
+  decoder: RecordDecoder, buf: Buffer, at: number, fileOffset: number, path: string, sink: WarningSink, lean = false, addressText = true,
 ): UtmpEntry {
   sawInvalidUtf8 = false;
-  const entry = decoder.entry(buf, at, lean);
+  const entry = decoder.entry(buf, at, lean, addressText);
   if (entry.ut_type === 'UNKNOWN') {
     sink.report({ code: 'UNKNOWN_TYPE', message: `unknown record type ${entry.ut_type_code}`, path, offset: fileOffset });
   } else if (entry.ut_type_code === 0 && entry.ut_time === 0 && isAllZero(buf, at, decoder.size)) {

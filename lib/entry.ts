@@ -176,10 +176,10 @@ export class Entry implements UtmpEntry {
     this.ut_exit = { e_termination: termination, e_exit: status };
   }
 
-  /** `ut_addr` and `address` from the 16 address bytes at `start` of `bytes` (Linux). */
-  setAddress(bytes: Uint8Array, start: number): void {
+  /** `ut_addr` and `address` from the 16 address bytes at `start` of `bytes` (Linux); `address` null without `text`. */
+  setAddress(bytes: Uint8Array, start: number, text = true): void {
     this.ut_addr = ((bytes[start] << 24) | (bytes[start + 1] << 16) | (bytes[start + 2] << 8) | bytes[start + 3]) >>> 0;
-    this.address = addressText(bytes, start);
+    this.address = text ? addressText(bytes, start) : null;
   }
 
   /** A copy: the same own fields in the same order, with its own `ut_exit`. @internal */

@@ -33,6 +33,8 @@ export interface CursorHints {
   keepOpen?: boolean;
   /** The entries only feed sessions' pairing, and never leave the library: lean ones will do (see `RecordDecoder.entry`). */
   pairingOnly?: boolean;
+  /** Nobody reads `address` (a CLI row without -i): it is left null, its text never made (`ut_addr` is still set). */
+  noAddressText?: boolean;
 }
 
 /** A position in a record file, advanced by whole records. */
@@ -137,7 +139,7 @@ export class RecordFileCursor implements EntryCursor {
     this.at = at + this.decoder!.size;
     const entry = this.replay
       ? this.replay[this.replayed++].copy()
-      : decodeAt(this.decoder!, this.chunk!, at, this.chunkOffset + at, this.path, this.sink, this.hints.pairingOnly === true);
+      : decodeAt(this.decoder!, this.chunk!, at, this.chunkOffset + at, this.path, this.sink, this.hints.pairingOnly === true, this.hints.noAddressText !== true);
     // A copy: the caller may change the entry it gets.
     this.recording?.push((entry as Entry).copy());
     this.skipQuiet();
