@@ -31,6 +31,7 @@ async function child(variant, file) {
   const u = require(DIST);
   let n = 0;
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   if (variant === 'iterate') {
     // Full entries: every field, the address as text.
     for (const e of new u.UtmpFile(file)) if (e.address !== undefined && e.ut_user.length >= 0) n++;
@@ -44,7 +45,8 @@ async function child(variant, file) {
   } else {
     throw new Error(`unknown variant ${variant}`);
   }
-  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, n };
+  const cpu = process.cpuUsage(cpu0);
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, cpuMs: (cpu.user + cpu.system) / 1000, n };
 }
 
 // ---------------------------------------------------------------- the files
@@ -208,18 +210,19 @@ int main(int argc, char **argv) {
 `;
 
 // ---------------------------------------------------------------- the parent side
-// Wall time and peak RSS of a command, its output thrown away (python's RUSAGE_CHILDREN).
+// Wall time, CPU time (user + system) and peak RSS of a command, its output thrown away (python's RUSAGE_CHILDREN).
 const TIMER = `
 import resource, subprocess, sys, time
 t = time.monotonic()
 r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 ms = (time.monotonic() - t) * 1000
-print(r.returncode, ms, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(r.returncode, ms, u.ru_maxrss / 1024, (u.ru_utime + u.ru_stime) * 1000)
 `;
 function timeCommand(...argv) {
   const out = execFileSync('python3', ['-c', TIMER, ...argv], { env: { ...process.env, TZ: 'UTC' } }).toString().trim().split(' ');
   if (out[0] !== '0') throw new Error(`${argv.join(' ')} exited ${out[0]}`);
-  return { ms: Number(out[1]), rss: Number(out[2]) };
+  return { ms: Number(out[1]), rss: Number(out[2]), cpuMs: Number(out[3]) };
 }
 const runVariant = (variant, file) => runChild(__filename, [variant, file]);
 
@@ -306,14 +309,19 @@ function main() {
     }
     const m = {};
     for (const [k, list] of Object.entries(r)) {
-      m[k] = { ms: median(list.map((x) => x.ms)), rss: Math.max(...list.map((x) => x.rss ?? x.maxRssMB)) };
+      m[k] = { ms: median(list.map((x) => x.ms)), cpuMs: median(list.map((x) => x.cpuMs)), rss: Math.max(...list.map((x) => x.rss ?? x.maxRssMB)) };
     }
     console.log(`\nmedians of ${RUNS} runs; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}\n`);
-    console.log(`  ${'work'.padEnd(46)}${'ms'.padStart(9)}${'RSS MB'.padStart(9)}`);
-    for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(46)}${v.ms.toFixed(0).padStart(9)}${v.rss.toFixed(0).padStart(9)}`);
+    console.log(`  ${'work'.padEnd(46)}${'ms'.padStart(9)}${'CPU ms'.padStart(9)}${'RSS MB'.padStart(9)}`);
+    for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(46)}${v.ms.toFixed(0).padStart(9)}${v.cpuMs.toFixed(0).padStart(9)}${v.rss.toFixed(0).padStart(9)}`);
     console.log('');
 
-    const ratio = (a, b) => m[a].ms / m[b].ms;
+    // Judged on wall time; on a machine busier than its cores (BENCH_CPU=1, or the load
+    // above the core count), on CPU time, which a neighbour's work does not stretch. Both printed.
+    const byCpu = process.env.BENCH_CPU === '1' || os.loadavg()[0] > os.cpus().length;
+    const wallRatio = (a, b) => m[a].ms / m[b].ms;
+    const cpuRatio = (a, b) => m[a].cpuMs / m[b].cpuMs;
+    const ratio = (a, b) => [byCpu ? cpuRatio(a, b) : wallRatio(a, b), wallRatio(a, b), cpuRatio(a, b)];
     // Issue 18's margins (issue 10's goals were 0.4x, 2x, 0.6x, 1x and 100 MB).
     const targets = [
       ['iteration, wtmp <= 0.33x last -f', ratio('iterate wtmp', 'last'), 0.33],
@@ -333,10 +341,11 @@ function main() {
       ['usersAsync() <= 2x users()', ratio('usersAsync', 'users'), 2],
     ];
     let failed = 0;
-    for (const [name, value, limit] of targets) {
+    console.log(`  judged on ${byCpu ? 'CPU' : 'wall'} time${' '.repeat(43)}wall     CPU`);
+    for (const [name, [value, wall, cpu], limit] of targets) {
       const ok = value <= limit;
       if (!ok) failed++;
-      console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(50)} ${value.toFixed(2)}x`);
+      console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(50)} ${wall.toFixed(2)}x   ${cpu.toFixed(2)}x`);
     }
     // Peak RSS of the CLI (the target is set at RSS_RECORDS, 4,000,000): from the runs above
     // when they read that many, else once each over files of that size made for it.
