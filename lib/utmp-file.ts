@@ -279,7 +279,7 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
           : this.streamInput
             ? new StreamCursor(this.streamInput, this.path, this.layoutOption, this.sink)
             : this.newestFirst
-              ? new BackwardCursor(this.path, this.layoutOption, this.sink)
+              ? new BackwardCursor(this.path, this.layoutOption, this.sink, this.hints)
               : new FileOrStreamCursor(this.path, this.layoutOption, this.sink, this.hints);
     }
     return this.cursor;

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { LAYOUTS, UtmpFile, type UtmpWarning } from '../lib';
 import { decodeString } from '../lib/records/decoder';
-import { devicePath } from '../lib/model/entry';
+import { addressText, devicePath } from '../lib/model/entry';
 import { intReader } from '../lib/records/layouts';
 import { syntheticRecords } from './helpers/reliability';
 import { type DumpRecord, expectMatchesUtmpdump, readWithUtmpdump, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
@@ -175,4 +175,29 @@ test('16- and 32-bit fields read as Buffer reads them, signed and unsigned, both
     }
   }
   expect(Object.keys(LAYOUTS)).toContain(layout);
+});
+
+describe('addressText', () => {
+  // The WHATWG URL serializer writes IPv6 as RFC 5952 does (lowercase, no leading
+  // zeros, the first longest run of two or more zero words as '::'): an oracle
+  // independent of ours, over addresses dense in zero bytes and words.
+  test('IPv6 as URL writes it, IPv4 as its four bytes, over 20,000 seeded addresses', () => {
+    let seed = 12345;
+    const byte = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      const r = seed >>> 16;
+      return r % 3 === 0 ? 0 : r & 255;
+    };
+    const b = Buffer.alloc(20);
+    for (let n = 0; n < 20000; n++) {
+      for (let i = 2; i < 18; i++) b[i] = byte();
+      if (n % 4 === 0) b.fill(0, 6, 18); // IPv4: only the first word set
+      if (n % 5 === 0) for (let i = 2; i < 18; i += 2) if (byte() === 0) b[i] = b[i + 1] = 0; // zero words
+      const tail = b.subarray(6, 18).some((x) => x !== 0);
+      const head = b.subarray(2, 6).some((x) => x !== 0);
+      const words = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(2 + 2 * i).toString(16));
+      const expected = tail ? new URL(`http://[${words.join(':')}]/`).hostname.slice(1, -1) : head ? Array.from(b.subarray(2, 6)).join('.') : null;
+      expect(addressText(b, 2)).toBe(expected);
+    }
+  });
 });

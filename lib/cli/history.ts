@@ -288,7 +288,9 @@ function noTimeRow(user: string, line: string, host: string, t: LastTimes, a: Ro
  */
 export function writeLastRow(w: LineWriter, user: string, line: string, host: string, t: LastTimes, a: RowStyle): Promise<void> | undefined {
   const logout = t.logout;
-  if (a.iso || a.full || a.hostLast || a.noHost || a.noTime || typeof logout !== 'number') return w.line(lastRow(user, line, host, t, a));
+  // A login a boot or shutdown ended, with its length (a third of a busy server's rows): written here too.
+  const ended = (logout === 'crash' || logout === 'down') && typeof t.end === 'number';
+  if (a.iso || a.full || a.hostLast || a.noHost || (typeof logout !== 'number' && !ended)) return w.line(lastRow(user, line, host, t, a));
   const loginMs = t.login as number;
   w.column(user, 8, a.wide);
   w.ascii(' ');
@@ -297,10 +299,15 @@ export function writeLastRow(w: LineWriter, user: string, line: string, host: st
   w.column(host, 16, a.wide);
   w.ascii(' ');
   w.lastStamp(loginMs); // 16 characters, as the column
+  if (ended) {
+    w.ascii(logout === 'crash' ? ' - crash ' : ' - down  ');
+    w.ascii(length(loginMs, t.end as number));
+    return w.endLine();
+  }
   w.ascii(' - ');
-  w.clock(logout);
+  w.clock(logout as number);
   w.ascii(' ');
-  w.ascii(length(loginMs, logout)); // never empty: nothing to trim
+  w.ascii(length(loginMs, logout as number)); // never empty: nothing to trim
   return w.endLine();
 }
 

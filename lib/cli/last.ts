@@ -220,6 +220,7 @@ async function printNewestFirst(
     shown++;
     wait = writeLastRow(writer, e.ut_user, line, ip ? e.address ?? '0.0.0.0' : e.ut_host, times, style) ?? wait;
   });
+  if (!ip) reader.skipAddressText(); // the host column: the address only for -i
   try {
     while (shown < a.limit && reader.step()) {
       progress ??= new Progress(io.err as NodeJS.WriteStream, safe(file), reader.progress.size);

@@ -50,6 +50,8 @@ ${WARNING_HELP}  -F, --fulltimes     full times and dates
     const report = new WarningReport('lastb', a.format, a.values);
     if (input.async) return lastbForwards(a, rows, file, input.stream, io, report);
     const db = new UtmpFile(file, { newestFirst: true, onWarning: report.onWarning });
+    // Rows read no ut_line, ut_id or ut_exit, and the address only for -i or -d: not decoded.
+    if (a.format === 'human') db.hint({ pairingOnly: true, noAddressText: !a.values.ip && !a.values.dns });
     const times = { login: 0, logout: 0 }; // one object for every row: lastRow only reads it
     const out = new RecordEmitter<UtmpEntry>(io.out, a.format, (u) => rows.row(u));
     const windowed = a.since !== -Infinity || a.until !== Infinity;

@@ -104,7 +104,12 @@ export function addressText(bytes: Uint8Array, start = 0): string | null {
     const slot = Math.imul(v4, 0x9e3779b1) >>> 20; // 12 bits: V4_SLOTS
     let text = v4Texts[slot];
     if (text === undefined || v4Keys[slot] !== v4) {
-      text = `${v4 >>> 24}.${(v4 >>> 16) & 255}.${(v4 >>> 8) & 255}.${v4 & 255}`;
+      let p = decimalByte(0, v4 >>> 24);
+      for (let i = 1; i < 4; i++) {
+        addressBytes[p++] = 0x2e; // .
+        p = decimalByte(p, bytes[start + i]);
+      }
+      text = addressBytes.latin1Slice(0, p);
       v4Keys[slot] = v4;
       v4Texts[slot] = text;
     }
@@ -124,17 +129,37 @@ export function addressText(bytes: Uint8Array, start = 0): string | null {
       run = 0;
     }
   }
-  let text = '';
+  // Its characters go into addressBytes, made a string once (no string a word).
+  let p = 0;
   for (let i = 0; i < 8; i++) {
     if (i === bestStart) {
-      text += '::';
+      addressBytes[p++] = 0x3a;
+      addressBytes[p++] = 0x3a; // ::
       i += bestLen - 1;
       continue;
     }
-    if (text !== '' && !text.endsWith(':')) text += ':';
-    text += ((bytes[start + 2 * i] << 8) | bytes[start + 2 * i + 1]).toString(16);
+    if (p !== 0 && addressBytes[p - 1] !== 0x3a) addressBytes[p++] = 0x3a;
+    p = hexWord(p, (bytes[start + 2 * i] << 8) | bytes[start + 2 * i + 1]);
   }
-  return text;
+  return addressBytes.latin1Slice(0, p);
+}
+
+// Room for the longest address text (39 characters of IPv6).
+const addressBytes = Buffer.alloc(48);
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
+// Writes `n` (0-255) in decimal at `p` of addressBytes; returns where it ends.
+function decimalByte(p: number, n: number): number {
+  if (n >= 100) addressBytes[p++] = 0x30 + ((n / 100) | 0);
+  if (n >= 10) addressBytes[p++] = 0x30 + (((n / 10) | 0) % 10);
+  addressBytes[p++] = 0x30 + (n % 10);
+  return p;
+}
+
+// Writes `w` (0-0xffff) in lowercase hex without leading zeros at `p` of addressBytes; returns where it ends.
+function hexWord(p: number, w: number): number {
+  for (let shift = w >= 0x1000 ? 12 : w >= 0x100 ? 8 : w >= 0x10 ? 4 : 0; shift >= 0; shift -= 4) addressBytes[p++] = HEX_DIGITS[(w >>> shift) & 15];
+  return p;
 }
 
 /** `ut_tv` as stored, where its tv_usec is outside 0 to 999,999 (then `ut_time` carries it into seconds). @internal */
@@ -192,10 +217,10 @@ export class Entry implements UtmpEntry {
     this.ut_exit = { e_termination: termination, e_exit: status };
   }
 
-  /** `ut_addr` and `address` from the 16 address bytes at `start` of `bytes` (Linux). */
-  setAddress(bytes: Uint8Array, start: number): void {
+  /** `ut_addr` and `address` from the 16 address bytes at `start` of `bytes` (Linux); `address` null without `text`. */
+  setAddress(bytes: Uint8Array, start: number, text = true): void {
     this.ut_addr = ((bytes[start] << 24) | (bytes[start + 1] << 16) | (bytes[start + 2] << 8) | bytes[start + 3]) >>> 0;
-    this.address = addressText(bytes, start);
+    this.address = text ? addressText(bytes, start) : null;
   }
 
   /** A copy: the same own fields in the same order, with its own `ut_exit`. @internal */

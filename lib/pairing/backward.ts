@@ -6,6 +6,7 @@ import { argumentError, checkPathArgument } from '../model/errors';
 import { WarningSink } from '../model/warnings';
 import { BackwardCursor, countRecords } from '../records/backward-cursor';
 import type { ReadProgress } from '../records/entry-cursor';
+import type { CursorHints } from '../records/forward-cursor';
 import type { LayoutName } from '../records/layouts';
 import type { SessionsOptions } from '../sources/history';
 import { newSession } from './forward';
@@ -38,6 +39,8 @@ export class BackwardSessionReader {
   private k: number;
   private cursor: BackwardCursor;
   private done = false;
+  // The entries only feed the pairing and `found`, which reads no ut_line, ut_id or ut_exit.
+  private readonly hints: CursorHints = { pairingOnly: true };
 
   constructor(private readonly files: readonly string[], options: SessionsOptions, found: FoundSession) {
     if (options.stream) throw argumentError('ERR_INCOMPATIBLE_OPTION_PAIR', '"newestFirst" reads a file backwards: a stream can only be read forwards');
@@ -49,7 +52,13 @@ export class BackwardSessionReader {
     // Rotated files no longer grow: their sizes give the offsets of the files after them.
     for (let i = 0; i + 1 < files.length; i++) this.before.push(this.before[i] + countRecords(files[i], this.layout));
     this.k = files.length - 1;
-    this.cursor = new BackwardCursor(files[this.k], this.layout, this.sink);
+    this.cursor = new BackwardCursor(files[this.k], this.layout, this.sink, this.hints);
+  }
+
+  /** The entries handed to `found` carry no `address` (CursorHints.noAddressText): for a caller that never reads it. */
+  skipAddressText(): this {
+    this.hints.noAddressText = true;
+    return this;
   }
 
   /** Pairs the next record back; false once the first record of the first file was read. */
@@ -94,7 +103,7 @@ export class BackwardSessionReader {
   private previous(): void {
     this.cursor.release();
     if (this.k === 0) this.done = true;
-    else this.cursor = new BackwardCursor(this.files[--this.k], this.layout, this.sink);
+    else this.cursor = new BackwardCursor(this.files[--this.k], this.layout, this.sink, this.hints);
   }
 }
 

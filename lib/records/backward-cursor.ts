@@ -9,7 +9,7 @@ import type { EntryCursor, ReadProgress } from './entry-cursor';
 import { LAYOUTS, type LayoutName } from './layouts';
 import { RecordFile, openRecordFileSync } from './record-file';
 import * as fs from 'fs';
-import { CHUNK_BYTES } from './forward-cursor';
+import { CHUNK_BYTES, type CursorHints } from './forward-cursor';
 import { type WarningSink, trailingBytes } from '../model/warnings';
 
 /** A cursor that walks a record file from its end to its start, reading under the read lock as forward cursors do. */
@@ -32,6 +32,7 @@ export class BackwardCursor implements EntryCursor {
     readonly path: string,
     layout: LayoutName | 'auto',
     private readonly sink: WarningSink,
+    private readonly hints: CursorHints = {},
   ) {
     this.source = new RecordFile(path, layout === 'auto' ? null : LAYOUTS[layout]);
   }
@@ -90,7 +91,8 @@ export class BackwardCursor implements EntryCursor {
 
   take(): UtmpEntry {
     const at = (this.left -= this.decoder!.size);
-    return decodeAt(this.decoder!, this.chunk!, at, this.end + at, this.path, this.sink);
+    const h = this.hints;
+    return decodeAt(this.decoder!, this.chunk!, at, this.end + at, this.path, this.sink, h.pairingOnly === true, h.noAddressText !== true);
   }
 
   /** Bytes after the last whole record (reported when the file is opened). */

@@ -35,6 +35,12 @@ let lastSlot = -1;
 // time, so strings that never repeat (tmux's host names) neither push out
 // the ones that do nor outlive their entry.
 const slotMissed = new Int32Array(SLOTS);
+// Lookups in each slot since its string was last used. A held string gives way only
+// after many: where strings seldom repeat (a busy server's thousands of users and
+// addresses), replacing on every second sighting made each new string outlive its
+// entry and fill the old generation with garbage (twice the peak RSS and +40% CPU).
+const slotIdle = new Int32Array(SLOTS);
+const IDLE_BEFORE_REPLACED = 64;
 
 /** A NUL-terminated, fixed-size field: bounded by `size`, cut at the first NUL. */
 export function decodeString(buf: Buffer, start: number, size: number): string {
@@ -65,14 +71,17 @@ export function decodeString(buf: Buffer, start: number, size: number): string {
     while (i < length && slotBytes[base + i] === buf[start + i]) i++;
     if (i === length) {
       lastSlot = slot;
+      slotIdle[slot] = 0;
       return slotText[slot];
     }
   }
   const text = buf.latin1Slice(start, end); // plain ASCII
-  if (slotMissed[slot] !== hash) {
+  const held = slotLength[slot] !== -1 && ++slotIdle[slot] <= IDLE_BEFORE_REPLACED;
+  if (slotMissed[slot] !== hash || held) {
     slotMissed[slot] = hash;
     return text;
   }
+  slotIdle[slot] = 0;
   for (let i = 0; i < length; i++) slotBytes[base + i] = buf[start + i];
   slotLength[slot] = length;
   slotText[slot] = text;
@@ -124,9 +133,10 @@ export class RecordDecoder {
    * The entry for the record at byte `at` of `buf`. `lean`: for a reader
    * that uses no `ut_line` (device path), `ut_id` or `ut_exit` (sessions'
    * pairing): those are left empty, but an id that is not ASCII is still
-   * decoded, so the warnings are the same.
+   * decoded, so the warnings are the same. `addressText` false: `address`
+   * is left null (see CursorHints.noAddressText).
    */
-  entry(buf: Buffer, at: number, lean = false): UtmpEntry {
+  entry(buf: Buffer, at: number, lean = false, addressText = true): UtmpEntry {
     const l = this.layout;
     const line = decodeString(buf, at + l.line.offset, l.line.size);
     const slot = lastSlot;
@@ -145,7 +155,7 @@ export class RecordDecoder {
     e.setTime(this.sec(buf, at), this.usec(buf, at));
     if (this.exitStatus && !lean) e.setExit(this.exitTermination!(buf, at), this.exitStatus(buf, at));
     if (this.session) e.ut_session = this.session(buf, at);
-    if (l.addr) e.setAddress(buf, at + l.addr.offset);
+    if (l.addr) e.setAddress(buf, at + l.addr.offset, addressText);
     return e;
   }
 }
@@ -180,10 +190,10 @@ function isAllZero(buf: Buffer, at: number, size: number): boolean {
  * that is not UTF-8.
  */
 export function decodeAt(
-  decoder: RecordDecoder, buf: Buffer, at: number, fileOffset: number, path: string, sink: WarningSink, lean = false,
+  decoder: RecordDecoder, buf: Buffer, at: number, fileOffset: number, path: string, sink: WarningSink, lean = false, addressText = true,
 ): UtmpEntry {
   sawInvalidUtf8 = false;
-  const entry = decoder.entry(buf, at, lean);
+  const entry = decoder.entry(buf, at, lean, addressText);
   if (entry.ut_type === 'UNKNOWN') {
     sink.report({ code: 'UNKNOWN_TYPE', message: `unknown record type ${entry.ut_type_code}`, path, offset: fileOffset });
   } else if (entry.ut_type_code === 0 && entry.ut_time === 0 && isAllZero(buf, at, decoder.size)) {

@@ -31,6 +31,8 @@ export interface CursorHints {
   keepOpen?: boolean;
   /** The entries only feed sessions' pairing, and never leave the library: lean ones will do (see `RecordDecoder.entry`). */
   pairingOnly?: boolean;
+  /** Nobody reads `address` (a CLI row without -i): it is left null, its text never made (`ut_addr` is still set). */
+  noAddressText?: boolean;
 }
 
 /** A position in a record file, advanced by whole records. */
@@ -130,7 +132,7 @@ export class RecordFileCursor implements EntryCursor {
     const polled = this.polled;
     const entry = polled?.replaying
       ? polled.next()
-      : decodeAt(this.decoder!, this.chunk!, at, this.chunkOffset + at, this.path, this.sink, this.hints.pairingOnly === true);
+      : decodeAt(this.decoder!, this.chunk!, at, this.chunkOffset + at, this.path, this.sink, this.hints.pairingOnly === true, this.hints.noAddressText !== true);
     polled?.record(entry as Entry);
     this.skipQuiet();
     return entry;
