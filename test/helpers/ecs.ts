@@ -30,7 +30,7 @@ function typeProblem(type: string, v: unknown): string | null {
     case 'keyword': case 'constant_keyword': case 'wildcard': case 'match_only_text': case 'text':
       return typeof v === 'string' ? null : 'not a string';
     case 'long':
-      return Number.isInteger(v) && Math.abs(v) < 2 ** 63 ? null : 'not an integer'; // a long: any int64 (a double past 2^53 is still a whole number)
+      return Number.isInteger(v) && Math.abs(v as number) < 2 ** 63 ? null : 'not an integer'; // a long: any int64 (a double past 2^53 is still a whole number)
     case 'float': case 'scaled_float': case 'double':
       return typeof v === 'number' && Number.isFinite(v) ? null : 'not a number';
     case 'boolean':
