@@ -79,4 +79,17 @@ function writeUtmpRecord(buf, at, r) {
   if (r.addr) for (let i = 0; i < r.addr.length; i++) buf[at + 348 + i] = r.addr[i];
 }
 
-module.exports = { median, tempDir, writeWithUtmpdump, lastlogRecord, childOrMain, runChild, writeUtmpRecord };
+/** Milliseconds, for timing. */
+const hr = () => Number(process.hrtime.bigint()) / 1e6;
+/** The p-th quantile (0..1) of `xs`. */
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+
+/** `lines` (utmpdump's text) through `utmpdump -r`, repeated to fill `count` records of 384 bytes. */
+function tiledRecords(lines, count) {
+  const bin = execFileSync('utmpdump', ['-r'], { input: lines.join('\n') + '\n', stdio: ['pipe', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
+  const out = Buffer.alloc(count * 384);
+  for (let at = 0; at < out.length; at += bin.length) bin.copy(out, at, 0, Math.min(bin.length, out.length - at));
+  return out;
+}
+
+module.exports = { median, tempDir, writeWithUtmpdump, lastlogRecord, childOrMain, runChild, writeUtmpRecord, hr, pct, tiledRecords };

@@ -7,8 +7,8 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { execFileSync, spawn } = require('child_process');
-const { median, tempDir } = require('./common');
+const { spawn } = require('child_process');
+const { hr, median, pct, tempDir, tiledRecords } = require('./common');
 
 const DIST = path.join(__dirname, '..', 'dist');
 const CLI = path.join(DIST, 'cli', 'main.js');
@@ -29,14 +29,8 @@ function records(count) {
     lines.push(`[${login ? 7 : 8}] [${String(10000 + i).padStart(5, '0')}] [ts/1] [${(login ? `user${i % 50}` : '').padEnd(8)}] ` +
       `[pts/${i % 64}       ] [${(login ? host : '').padEnd(20)}] [${(login ? ip : '0.0.0.0').padEnd(15)}] [${t}]`);
   }
-  const bin = execFileSync('utmpdump', ['-r'], { input: lines.join('\n') + '\n', stdio: ['pipe', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
-  const out = Buffer.alloc(count * 384);
-  for (let at = 0; at < out.length; at += bin.length) bin.copy(out, at, 0, Math.min(bin.length, out.length - at));
-  return out;
+  return tiledRecords(lines, count);
 }
-
-const hr = () => Number(process.hrtime.bigint()) / 1e6;
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `utmpx watch -f wtmp FORMAT...` with stdout to `stdout`; resolves once its first read is done (a missing btmp reported). */

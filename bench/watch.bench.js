@@ -11,8 +11,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { execFileSync } = require('child_process');
-const { childOrMain, runChild, tempDir } = require('./common');
+const { childOrMain, hr, pct, runChild, tempDir, tiledRecords } = require('./common');
 
 const { watch, UtmpFile } = require(path.join(__dirname, '..', 'dist'));
 const LATENCY_EVENTS = Number(process.env.BENCH_WATCH_EVENTS || 1000);
@@ -28,14 +27,8 @@ function records(count) {
     const t = new Date(Date.UTC(2024, 0, 15) + i * 1000).toISOString().replace(/\.\d+Z$/, ',000000+00:00');
     lines.push(`[7] [${String(10000 + i).padStart(5, '0')}] [ts/1] [user${i % 50}   ] [pts/${i % 64}       ] [${ip.padEnd(20)}] [${ip.padEnd(15)}] [${t}]`);
   }
-  const bin = execFileSync('utmpdump', ['-r'], { input: lines.join('\n') + '\n', stdio: ['pipe', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
-  const out = Buffer.alloc(count * 384);
-  for (let at = 0; at < out.length; at += bin.length) bin.copy(out, at, 0, Math.min(bin.length, out.length - at));
-  return out;
+  return tiledRecords(lines, count);
 }
-
-const hr = () => Number(process.hrtime.bigint()) / 1e6;
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
 async function latency(dir) {
   const wtmp = path.join(dir, 'wtmp');

@@ -290,7 +290,7 @@ export function writeLastRow(w: LineWriter, user: string, line: string, host: st
   const logout = t.logout;
   // A login a boot or shutdown ended, with its length (a third of a busy server's rows): written here too.
   const ended = (logout === 'crash' || logout === 'down') && typeof t.end === 'number';
-  if (a.iso || a.full || a.hostLast || a.noHost || (typeof logout !== 'number' && !ended)) return w.line(lastRow(user, line, host, t, a));
+  if (a.iso || a.full || a.hostLast || a.noHost || a.noTime || (typeof logout !== 'number' && !ended)) return w.line(lastRow(user, line, host, t, a));
   const loginMs = t.login as number;
   w.column(user, 8, a.wide);
   w.ascii(' ');
