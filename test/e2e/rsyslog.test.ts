@@ -119,7 +119,7 @@ ruleset(name="utmpx") {
   expect(linesOf(failed)).toEqual([]);
   const docs = linesOf(received).map((l) => JSON.parse(l));
   const keys = docs.map((d) => `${d.event.action} ${d.process.pid}`);
-  const expected = records(0, 2500).map((r) => `${r.type === 7 ? 'logged-in' : 'logged-out'} ${r.pid}`);
+  const expected = records(0, 2500).map((r) => `${r.type === 7 ? 'user_login' : 'user_logout'} ${r.pid}`);
   expect(new Set(keys).size).toBe(keys.length); // none twice
   expect([...keys].sort()).toEqual([...expected].sort()); // none lost
   // What rsyslog parsed is the document utmpx wrote: the file's lines, field for field.
