@@ -75,7 +75,7 @@ describe('pairing, with last(1) as the oracle', () => {
       boot('10:47:00'), // no shutdown: erin crashed
       login('frank', 'tty1', 'frank.example', '10:50:00', 106), logout('tty1', '11:20:00', 106),
       logout('pts/9', '11:25:00', 109), // a logout whose login is not in the file
-      login('gina', 'pts/6', 'gina.example', '11:30:00', process.pid), // still logged in
+      login('gina', 'pts/6', 'gina.example', '11:30:00', 1), // still logged in: pid 1 runs while the test does (last asks kill(pid, 0)); a fixed pid keeps the committed fixture the same
     ];
     fs.writeFileSync(wtmp, binary(records));
     const oracle = lastSessions(wtmp);
