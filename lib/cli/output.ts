@@ -7,7 +7,7 @@ import { once } from 'events';
 import type { Format } from './args';
 import { column, safe } from './common';
 import { localFields } from './local-time';
-import { DAY_BYTES, MONTH_BYTES, offsetText, p2 } from './time-format';
+import { DAY_BYTES, MONTH_BYTES } from './time-format';
 
 // Characters JSON.stringify leaves raw that a terminal may act on: DEL, C1
 // controls (U+009B is CSI), bidi and zero-width format characters.
@@ -270,29 +270,4 @@ export class RecordEmitter<T> {
     await this.writer.flush();
   }
 }
-
-/** `YYYY-MM-DDTHH:MM:SS,uuuuuu+HH:MM`, utmpdump's time, into `w`: `usec` (0-999999) as six digits after the seconds. */
-export function writeIsoLocalMicros(w: LineWriter, ms: number, usec: number): void {
-  const f = localFields(ms);
-  if (f.year !== isoYear || f.month !== isoMonth || f.day !== isoDay) {
-    isoYear = f.year;
-    isoMonth = f.month;
-    isoDay = f.day;
-    isoDate = `${f.year}-${p2(f.month)}-${p2(f.day)}T`; // the year as a number prints, as isoLocal
-  }
-  w.ascii(isoDate);
-  w.two(f.hours);
-  w.ascii(':');
-  w.two(f.minutes);
-  w.ascii(':');
-  w.two(f.seconds);
-  w.ascii(',');
-  w.six(usec);
-  w.ascii(f.offsetMinutes === 0 ? '+00:00' : offsetText(f.offsetMinutes, ':'));
-}
-// The date writeIsoLocalMicros last wrote (rows come in time order: the same day again and again).
-let isoYear = NaN;
-let isoMonth = NaN;
-let isoDay = NaN;
-let isoDate = '';
 
