@@ -10,6 +10,7 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { LastlogFile, type WtmpdbRow, sessions, wtmpdbRows, wtmpdbRowsAsync } from '../lib';
 import { utmpx } from './helpers/cli-run';
+import { schemaProblems } from './helpers/json-schema';
 import { describeWith } from './helpers/tools';
 import { tempDir } from './helpers/utmpdump';
 
@@ -90,6 +91,7 @@ describeWith('python3')('times beyond 2^53, written by Python\'s sqlite3', () =>
       const entries = (format === '--json' ? JSON.parse(out) : out.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => 'user' in e)) as
         { user: string; time: number; exactTime?: string }[];
       expect([format, entries.map((e) => [e.user, exactOrNumber(e.exactTime, e.time)]).sort()]).toEqual([format, stored]);
+      expect(schemaProblems(path.join(__dirname, '../schema/lastlog.schema.json'), entries)).toEqual([]);
     }
   });
 
