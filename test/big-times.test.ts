@@ -77,14 +77,14 @@ describeWith('python3')('times beyond 2^53, written by Python\'s sqlite3', () =>
   afterAll(() => cleanup());
 
   test('LastlogFile: exactTime beside time where time is rounded, and only there', () => {
-    const stored = query(lastlog2, 'SELECT Name, Time FROM Lastlog2 ORDER BY Name');
+    const stored = query(lastlog2, 'SELECT Name, Time FROM Lastlog2').sort();
     const entries = new LastlogFile(lastlog2, { onWarning: () => {} }).toArray();
     expect(entries.map((e) => [e.user!, exactOrNumber(e.exactTime, e.time)]).sort()).toEqual(stored);
     expect(entries.filter((e) => e.exactTime !== undefined).map((e) => e.user).sort()).toEqual(['daemon', 'dan', 'root']);
   });
 
   test('utmpx lastlog --json and --ndjson carry exactTime', () => {
-    const stored = query(lastlog2, 'SELECT Name, Time FROM Lastlog2 ORDER BY Name');
+    const stored = query(lastlog2, 'SELECT Name, Time FROM Lastlog2').sort();
     for (const format of ['--json', '--ndjson']) {
       const out = utmpx('lastlog', format, '-f', lastlog2).stdout;
       // --ndjson: the entries, then a line for each warning.
