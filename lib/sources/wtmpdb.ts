@@ -567,7 +567,7 @@ class WtmpdbSessions {
       const digits = [row.exactLogin, logout === row.logout ? row.exactLogout : undefined] as const;
       out.push(this.session(row, boot ? 'reboot' : 'login', boot ? 'system boot' : row.line ?? '', row.login, logout, end, digits));
       if (boot && this.options.system && row.logout !== null && next !== null) {
-        const s = this.session(row, 'shutdown', 'system down', row.logout, next, 'logout');
+        const s = this.session(row, 'shutdown', 'system down', row.logout, next, 'logout', [row.exactLogout]);
         s.user = 'shutdown';
         out.push(s);
       }
