@@ -43,6 +43,12 @@ export interface LastlogEntry {
   host: string;
   /** Seconds since the epoch. */
   time: number;
+  /**
+   * `time` exactly, in decimal, where `time` is rounded: a lastlog2 Time
+   * beyond ±2^53 s (a 64-bit column; liblastlog2's own tests write
+   * INT64_MAX − 1000). Absent otherwise: then `String(time)` is exact.
+   */
+  exactTime?: string;
   /** `time` as a Date. */
   date: Date;
   /** The PAM service of the login (`sshd`, `login`), from lastlog2; null elsewhere. */
@@ -230,6 +236,7 @@ function fromLastlog2(row: Lastlog2Row, accounts: Accounts, sink: WarningSink, p
     ut_line: line === 'ssh' ? line : devicePath(line),
     host: row.host ?? '',
     time: row.time,
+    ...(row.exactTime === undefined ? {} : { exactTime: row.exactTime }),
     // The nearest Date to a time none can hold (reported above), never an Invalid Date.
     date: new Date(Math.max(-MAX_DATE_MS, Math.min(MAX_DATE_MS, row.time * 1000))),
     service: row.service,

@@ -79,6 +79,8 @@ constexpr int kDeny = 1;
 constexpr int kMaxValueBytes = 4 << 20;       // a bigger value is ERR_UTMPX_SQLITE_TOO_BIG
 constexpr size_t kMaxBatchBytes = 8 << 20;    // a batch this full stops early (complete: false)
 constexpr size_t kMaxSharedBytes = 1024;      // longer strings are not looked up among those seen
+// The largest integer a double holds exactly, with every smaller one (2^53).
+constexpr int64_t kMaxExactInteger = int64_t{1} << 53;
 // Work: VM instructions between two rows (or before the first), counted by
 // thousands through the progress handler, and the wall time of a batch (a
 // function can do much work in one instruction). A real batch needs a few
@@ -571,8 +573,16 @@ void RunQuery(const Library& lib, const Query& q, Batch& out) {
         out.numbers.push_back(std::numeric_limits<double>::quiet_NaN());
         out.texts.push_back(-1);
       } else if (type == kInteger) {
-        out.numbers.push_back(static_cast<double>(api.column_int64(stmt, c)));
-        out.texts.push_back(-1);
+        const int64_t v = api.column_int64(stmt, c);
+        out.numbers.push_back(static_cast<double>(v));
+        // Beyond 2^53 a double rounds it: its exact digits go beside it, as a string.
+        if (v > kMaxExactInteger || v < -kMaxExactInteger) {
+          out.texts.push_back(static_cast<int32_t>(out.strings.size()));
+          out.strings.push_back(std::to_string(v));
+          bytes += 20;
+        } else {
+          out.texts.push_back(-1);
+        }
       } else if (type == kFloat) {
         out.numbers.push_back(api.column_double(stmt, c));
         out.texts.push_back(-1);

@@ -12,7 +12,8 @@ namespace utmpx_addon {
 // One short-lived read-only connection and one statement: at most maxRows
 // rows of `sql` (fewer, with complete false, once the batch holds 8 MB), cell
 // (r, c) at r * columns + c; only real tables may be read (see sqlite.cc). A
-// number cell has its value in `numbers` and -1 in `texts`; a text (or blob)
+// number cell has its value in `numbers` and -1 in `texts` (an INTEGER beyond
+// 2^53, which a double rounds, also its exact decimal digits); a text (or blob)
 // cell has NaN in `numbers` and the index of its string in `strings` (each
 // distinct short string once); NULL has NaN and -1. Errors carry code, path, syscall and, from SQLite,
 // sqliteCode.

@@ -13,7 +13,7 @@
  * (a negative time is far in the future), 0 for a cell that is not an integer,
  * printed by localtime/strftime whatever the year (294247 for INT64_MAX).
  */
-import type { WtmpdbRow } from '../sources/wtmpdb';
+import { type WtmpdbRow, exactLogin, exactLogout } from '../sources/wtmpdb';
 import { safe } from './common';
 import { localFields } from './local-time';
 import { clock, ctimeStamp, lastStamp, p2, utcOffset } from './time-format';
@@ -77,9 +77,9 @@ function field(s: string, width: number, precision: number | null): string {
   return pad > 0 ? text + ' '.repeat(pad) : text;
 }
 
-/** calc_time_length: the length column, with wtmpdb's unsigned 64-bit arithmetic (times are integers). */
-function duration(startUs: number, stopUs: number): string {
-  const secs = BigInt.asUintN(64, BigInt(stopUs) - BigInt(startUs)) / 1000000n;
+/** calc_time_length: the length column, with wtmpdb's unsigned 64-bit arithmetic on the exact times. */
+function duration(startUs: bigint, stopUs: bigint): string {
+  const secs = BigInt.asUintN(64, stopUs - startUs) / 1000000n;
   const mins = p2(Number((secs / 60n) % 60n));
   const hours = Number((secs / 3600n) % 24n);
   const days = BigInt.asIntN(64, secs / 86400n);
@@ -88,8 +88,12 @@ function duration(startUs: number, stopUs: number): string {
   return ` (00:${mins})`;
 }
 
-/** Seconds of libwtmpdb's unsigned 64-bit microseconds. */
-const sec = (us: number) => Math.floor((us < 0 ? us + 18446744073709551616 : us) / 1e6);
+/** Seconds of libwtmpdb's unsigned 64-bit microseconds (exact, from the digits beyond 2^53). */
+const sec = (us: number, digits?: string) => (digits === undefined
+  ? Math.floor((us < 0 ? us + 18446744073709551616 : us) / 1e6)
+  : Number(BigInt.asUintN(64, BigInt(digits)) / 1000000n));
+
+const usSec = (us: bigint) => Number(BigInt.asUintN(64, us) / 1000000n);
 
 type TimeFormats = [TimeFmt, number, TimeFmt, number];
 
@@ -102,7 +106,7 @@ export class WtmpdbLast {
   private readonly times: TimeFormats;
   private start = Infinity;
   private afterReboot = false;
-  private newerBoot = 0;
+  private newerBoot = 0n;
   private printed = 0;
 
   constructor(private readonly o: WtmpdbLastOptions) {
@@ -136,7 +140,7 @@ export class WtmpdbLast {
     const o = this.o;
     if (this.done) return [];
     const [loginFmt, , logoutFmt] = this.times;
-    const loginSec = sec(row.login);
+    const loginSec = sec(row.login, row.exactLogin);
     if (loginSec < this.start) this.start = loginSec;
     if (loginSec < o.since || loginSec > o.until) return [];
     let tty = row.line ?? '?';
@@ -147,8 +151,8 @@ export class WtmpdbLast {
     let length: string;
     const hhmm = logoutFmt === 'hhmm';
     if (row.logout !== null) {
-      logout = formatTime(logoutFmt, sec(row.logout));
-      length = duration(row.login, row.logout);
+      logout = formatTime(logoutFmt, sec(row.logout, row.exactLogout));
+      length = duration(exactLogin(row), exactLogout(row)!);
     } else if (this.afterReboot) {
       [logout, length] = ['crash', ''];
     } else if (row.type === 3) {
@@ -163,13 +167,13 @@ export class WtmpdbLast {
       this.afterReboot = true;
     }
     const out = [this.line(row.user, tty, host, row.service ?? '', login, logout, length)];
-    const logoutUs = row.logout ?? 0;
     if (o.system && row.type === 1) {
-      if (this.newerBoot !== 0 && logoutUs !== 0) {
-        out.push(this.line('shutdown', 'system down', host, row.service ?? '', formatTime(loginFmt, sec(logoutUs)),
-          formatTime(logoutFmt, sec(this.newerBoot)), duration(logoutUs, this.newerBoot)));
+      const logoutUs = exactLogout(row) ?? 0n;
+      if (this.newerBoot !== 0n && logoutUs !== 0n) {
+        out.push(this.line('shutdown', 'system down', host, row.service ?? '', formatTime(loginFmt, usSec(logoutUs)),
+          formatTime(logoutFmt, usSec(this.newerBoot)), duration(logoutUs, this.newerBoot)));
       }
-      this.newerBoot = row.login;
+      this.newerBoot = exactLogin(row);
     }
     this.printed++;
     return out;

@@ -184,7 +184,11 @@ export interface SqliteBatch {
   complete: boolean;
   /** INTEGER/REAL cells; NaN for text and NULL. */
   numbers: Float64Array;
-  /** The index in `strings` of a TEXT cell; -1 for numbers and NULL. */
+  /**
+   * The index in `strings` of a TEXT cell; -1 for numbers and NULL, but for
+   * an INTEGER beyond ±2^53 (which `numbers` rounds), the index of its exact
+   * decimal digits.
+   */
   texts: Int32Array;
   /** Each distinct string of the batch once. */
   strings: string[];

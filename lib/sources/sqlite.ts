@@ -45,9 +45,21 @@ export class Rows {
 
   /** A TEXT cell, or null (NULL or a number). */
   text(row: number, column: number): string | null {
-    const i = this.raw.texts[row * this.columns + column];
-    return i < 0 ? null : this.raw.strings[i];
+    const cell = row * this.columns + column;
+    const i = this.raw.texts[cell];
+    return i < 0 || !Number.isNaN(this.raw.numbers[cell]) ? null : this.raw.strings[i];
   }
+
+  /** An INTEGER cell's exact decimal digits when {@link number} rounds it (beyond ±2^53), else null. */
+  exact(row: number, column: number): string | null {
+    return exactDigits(this.raw, row * this.columns + column);
+  }
+}
+
+/** The exact digits of an INTEGER cell that a double rounds (the addon hands them beside the number), else null. */
+export function exactDigits(raw: SqliteBatch, cell: number): string | null {
+  const i = raw.texts[cell];
+  return i < 0 || Number.isNaN(raw.numbers[cell]) ? null : raw.strings[i];
 }
 
 export type Param = number | string;

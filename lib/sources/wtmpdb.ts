@@ -21,7 +21,7 @@ import type { HistorySource } from './history';
 import { WTMPDB_PATH } from '../platform/platform';
 import { MAX_DATE_MS } from '../model/entry';
 import { type UtmpWarning, type WarningOptions, WarningSink, rowsDeleted, wtmpdbInvalidTime, timeOutOfRange, unorderedRows } from '../model/warnings';
-import { type Param, type Rows, batchedAsync, readRows, readRowsAsync } from './sqlite';
+import { type Param, type Rows, batchedAsync, exactDigits, readRows, readRowsAsync } from './sqlite';
 
 
 /** wtmpdb's row types (the utmp numbers). */
@@ -42,6 +42,10 @@ export interface WtmpdbRow {
   login: number;
   /** Microseconds since the epoch, or null while the session is open (a REAL or TEXT cell: 0). */
   logout: number | null;
+  /** `login` exactly, in decimal, where `login` is rounded (beyond 2^53 µs, after the year 2255); absent otherwise. */
+  exactLogin?: string;
+  /** `logout` exactly, in decimal, where `logout` is rounded; absent otherwise. */
+  exactLogout?: string;
   /** The line as recorded (column `TTY`): `pts/0`, `~` for a boot. */
   line: string | null;
   /** The remote host (column `RemoteHost`); the kernel release for a boot. */
@@ -371,10 +375,15 @@ class NewestScan {
     const loginB = oddB ? oddB.login : b.login;
     if (loginA !== loginB) return loginA < loginB ? 1 : -1;
     if (loginA === Infinity && oddA!.loginText !== oddB!.loginText) return oddA!.loginText < oddB!.loginText ? 1 : -1;
+    // Equal as numbers beyond 2^53: the exact values decide, as SQLite orders them.
+    const byLogin = oddA || oddB ? 0 : compareExact(a.login, a.exactLogin, b.login, b.exactLogin);
+    if (byLogin !== 0) return -byLogin;
     const logoutA = oddA ? oddA.logout : a.logout ?? -Infinity;
     const logoutB = oddB ? oddB.logout : b.logout ?? -Infinity;
     if (logoutA !== logoutB) return logoutA < logoutB ? -1 : 1;
     if (logoutA === Infinity && oddA!.logoutText !== oddB!.logoutText) return oddA!.logoutText < oddB!.logoutText ? -1 : 1;
+    const byLogout = oddA || oddB || a.logout === null ? 0 : compareExact(a.logout, a.exactLogout, b.logout!, b.exactLogout);
+    if (byLogout !== 0) return byLogout;
     return a.id - b.id;
   };
 
@@ -413,8 +422,31 @@ function rowsOf(rows: Rows, path: string, report?: Report): WtmpdbRow[] {
       host: str(i + 6),
       service: str(i + 7),
     };
+    // A time a number rounds also comes as its digits (seldom: after the year 2255).
+    if (texts[i + 3] >= 0 || texts[i + 4] >= 0) addExactTimes(out[r], rows, i);
   }
   return out;
+}
+
+function addExactTimes(row: WtmpdbRow, rows: Rows, cell: number): void {
+  const login = exactDigits(rows.raw, cell + 3);
+  const logout = exactDigits(rows.raw, cell + 4);
+  if (login !== null) row.exactLogin = login;
+  if (logout !== null) row.exactLogout = logout;
+}
+
+/** A row's Login in microseconds, exactly. */
+export const exactLogin = (row: WtmpdbRow): bigint => BigInt(row.exactLogin ?? row.login);
+
+/** A row's Logout in microseconds, exactly (null while open). */
+export const exactLogout = (row: WtmpdbRow): bigint | null => (row.logout === null ? null : BigInt(row.exactLogout ?? row.logout));
+
+/** -1, 0 or 1 as the exact values of two times that are equal as numbers compare (one may carry its digits). */
+function compareExact(a: number, aDigits: string | undefined, b: number, bDigits: string | undefined): number {
+  if (aDigits === bDigits) return 0;
+  const x = BigInt(aDigits ?? a);
+  const y = BigInt(bDigits ?? b);
+  return x === y ? 0 : x < y ? -1 : 1;
 }
 
 /**
@@ -531,9 +563,11 @@ class WtmpdbSessions {
       if (logout !== null) end = boot ? 'down' : 'logout';
       else if (next !== null) [end, logout] = ['crash', next];
       else end = boot ? 'still running' : 'still logged in';
-      out.push(this.session(row, boot ? 'reboot' : 'login', boot ? 'system boot' : row.line ?? '', row.login, logout, end));
+      // The row's own times exactly (a crash ends at a boot time, a number).
+      const digits = [row.exactLogin, logout === row.logout ? row.exactLogout : undefined] as const;
+      out.push(this.session(row, boot ? 'reboot' : 'login', boot ? 'system boot' : row.line ?? '', row.login, logout, end, digits));
       if (boot && this.options.system && row.logout !== null && next !== null) {
-        const s = this.session(row, 'shutdown', 'system down', row.logout, next, 'logout');
+        const s = this.session(row, 'shutdown', 'system down', row.logout, next, 'logout', [row.exactLogout]);
         s.user = 'shutdown';
         out.push(s);
       }
@@ -548,7 +582,8 @@ class WtmpdbSessions {
     return next;
   }
 
-  private session(row: WtmpdbRow, kind: SessionKind, line: string, login: number, logout: number | null, end: SessionEnd): Session {
+  private session(row: WtmpdbRow, kind: SessionKind, line: string, login: number, logout: number | null, end: SessionEnd,
+    [loginDigits, logoutDigits]: readonly (string | undefined)[] = []): Session {
     const host = row.host ?? '';
     let ip = this.ipHosts.get(host);
     if (ip === undefined) {
@@ -558,18 +593,25 @@ class WtmpdbSessions {
     }
     return {
       kind, user: row.user, line, host, address: ip ? host : null, pid: 0,
-      login: this.date(login, row.id), logout: logout === null ? null : this.date(logout, row.id), end, index: row.id,
+      login: this.date(login, row.id, loginDigits), logout: logout === null ? null : this.date(logout, row.id, logoutDigits), end, index: row.id,
       service: row.service, source: 'wtmpdb',
     };
   }
 
   /** A Date of microseconds; beyond a Date's range the nearest one, with a TIME_OUT_OF_RANGE warning. */
-  private date(us: number, id: number): Date {
-    const ms = Math.floor(us / 1000);
+  private date(us: number, id: number, digits?: string): Date {
+    const ms = digits === undefined ? Math.floor(us / 1000) : exactMs(digits);
     if (ms <= MAX_DATE_MS && ms >= -MAX_DATE_MS) return new Date(ms);
     this.sink.report(timeOutOfRange(us / 1e6, this.path, id));
     return new Date(ms > 0 ? MAX_DATE_MS : -MAX_DATE_MS);
   }
+}
+
+/** Milliseconds of exact microseconds, rounded down (as Math.floor), as a number. */
+function exactMs(digits: string): number {
+  const us = BigInt(digits);
+  const ms = us / 1000n; // toward zero
+  return Number(us < 0n && ms * 1000n !== us ? ms - 1n : ms);
 }
 
 /** The first boot after `login` (µs), or null: binary search in the ascending boot times. */
