@@ -11,7 +11,8 @@ import { type WatchEvent, type WatchGap, type WatchItem, type WatchWarning } fro
 import { MAX_POSITION_BYTES, parsePosition, type WatchPosition } from '../watch/position';
 import { stateFileError } from '../model/errors';
 import { type WatchFileKind, type WatchOptions, type WatchSourceName, defaultSources, watch as startWatch } from '../watch/watch';
-import { ecsDocument } from '../watch/ecs';
+import { ecsFields } from '../watch/ecs';
+import { ecsLine } from './watch-ecs';
 
 const SOURCE_NAMES: WatchSourceName[] = ['wtmp', 'wtmpdb', 'btmp', 'utmp', 'logind'];
 import { type Command, UsageError, column, safe } from './common';
@@ -159,7 +160,7 @@ are a gap: a line "utmpx: watch: gap: ..." on stderr, and with --json or
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     const out = new LineWriter(io.out);
-    const hostname = os.hostname();
+    const ecsOptions = { hostname: os.hostname() };
     let count = 0;
     let flushing = false;
     const w = startWatch(options);
@@ -181,10 +182,13 @@ are a gap: a line "utmpx: watch: gap: ..." on stderr, and with --json or
           if (stateFile !== undefined) storePosition(stateFile, item.position);
           continue;
         }
-        if (format === 'human') await out.line(humanLine(item, Boolean(values.iso)));
-        else if (format === 'ecs') await out.line(toJson(ecsDocument(item, { hostname })));
-        else if (format === 'ndjson') await out.line(toJson(eventJson(item)));
-        else await out.line((count === 0 ? '' : ',') + toJson(eventJson(item)));
+        let text: string;
+        if (format === 'human') text = humanLine(item, Boolean(values.iso));
+        else if (format === 'ecs') text = ecsLine(ecsFields(item, ecsOptions));
+        else if (format === 'ndjson') text = toJson(eventJson(item));
+        else text = (count === 0 ? '' : ',') + toJson(eventJson(item));
+        const full = out.line(text); // a promise only when a batch went out: no await (a microtask) an event
+        if (full) await full;
         count++;
         // Events come one by one: each is shown at once, not when a batch fills. A burst (events
         // already read) is written together, once the watch waits for more: a write per event

@@ -64,6 +64,112 @@ function passwdUid(user: string): number | null {
 }
 
 /**
+ * What an event's ECS document says, worked out once: ecsDocument() builds
+ * the document from it, and `utmpx watch --format ecs` writes it as JSON
+ * directly (lib/cli/watch-ecs.ts), without the document's objects. A field
+ * that is null or '' is left out.
+ */
+export interface EcsFields {
+  timestamp: string;
+  system: boolean;
+  end: boolean;
+  action: string;
+  dataset: string;
+  outcome: 'success' | 'failure' | null;
+  /** A logout that names its login: when the login was, and the nanoseconds between (null past a long). */
+  loginStart: string | null;
+  duration: number | null;
+  hostname: string;
+  kernel: string;
+  pid: number | null;
+  user: string;
+  uid: number | null;
+  ip: string | null;
+  domain: string | null;
+  message: string;
+  path: string;
+  /** Under `utmpx`: the line, a remote host that is no address or name, the session, ... */
+  terminal: string;
+  otherHost: string;
+  session: number | null;
+  sessionId: string;
+  service: string;
+  ended: string;
+}
+
+/** toISOString, with the date part kept from the last call (events come many a day): the time of day is arithmetic. */
+let isoDay = NaN;
+let isoDate = '';
+const DAY_MS = 86_400_000;
+const two = (n: number) => (n < 10 ? '0' : '') + n;
+export function isoTime(d: Date): string {
+  const ms = d.getTime();
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== isoDay) {
+    const iso = d.toISOString(); // throws for an invalid Date, as before
+    isoDay = day;
+    isoDate = iso.slice(0, iso.indexOf('T') + 1); // a year past 9999 is longer
+    return iso;
+  }
+  let rest = ms - day * DAY_MS;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  const milli = rest - seconds * 1000;
+  return `${isoDate}${two(hours)}:${two(minutes)}:${two(seconds)}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+}
+
+/** The facts of an event's ECS document (see ecsDocument()). */
+export function ecsFields(e: WatchEvent, options: EcsOptions = {}): EcsFields {
+  const system = e.type === 'boot' || e.type === 'shutdown';
+  const login = e.login;
+  const timestamp = isoTime(e.time);
+  let loginStart: string | null = null;
+  let duration: number | null = null;
+  if (login) {
+    loginStart = isoTime(login.time);
+    const nanoseconds = Math.max(0, e.time.getTime() - login.time.getTime()) * 1e6;
+    if (nanoseconds < 2 ** 63) duration = nanoseconds; // a long; only times no clock wrote go past it
+  }
+  const line = e.line || login?.line || '';
+  const terminal = line !== '' && line !== '~' ? line : '';
+  const pid = e.pid ?? login?.pid;
+  let user = '';
+  let uid: number | null = null;
+  let ip: string | null = null;
+  let domain: string | null = null;
+  let otherHost = '';
+  let message = MESSAGES[e.type];
+  if (!system) {
+    user = e.user || login?.user || '';
+    const remote = e.host || login?.host || '';
+    const address = e.address ?? login?.address ?? null;
+    const remoteIsAddress = isAddress(remote);
+    ip = address !== null && isAddress(address) ? address : remoteIsAddress ? remote : null;
+    domain = !remoteIsAddress && isHostName(remote) ? remote : null;
+    if (user !== '') uid = (options.uidOf ?? passwdUid)(user);
+    if (remote !== '' && remote !== ip && remote !== domain) otherHost = remote; // an X display, a tmux pane
+    message += ` by user ${user || '(unknown)'}`;
+    if (uid !== null) message += ` (UID: ${uid})`;
+    if (terminal !== '') message += ` on ${line}`;
+    if (pid) message += ` (PID: ${pid})`;
+    if (remote !== '') message += ` from ${remote}`;
+    if (ip !== null && ip !== remote) message += ` (IP: ${ip})`;
+  }
+  return {
+    timestamp, system, end: e.type === 'logout' || e.type === 'shutdown', action: ACTIONS[e.type], dataset: `utmpx.${e.source}`,
+    outcome: e.type === 'login' ? 'success' : e.type === 'failed' ? 'failure' : null,
+    loginStart, duration,
+    hostname: options.hostname ?? os.hostname(),
+    kernel: system ? e.host || '' : '', // boot records carry the kernel release there
+    pid: pid || null, user, uid, ip, domain, message, path: e.path || '',
+    terminal, otherHost, session: e.session || null, sessionId: (e.sessionId ?? login?.sessionId) || '', service: e.service || '', ended: e.ended || '',
+  };
+}
+
+/**
  * An event as an ECS document (plain JSON data: `JSON.stringify` it for one
  * NDJSON line; its strings are the records' own, untrusted). Logins, logouts
  * and failed logins are `authentication` events, boots and shutdowns `host`
@@ -75,76 +181,46 @@ function passwdUid(user: string): number | null {
  * ```
  */
 export function ecsDocument(e: WatchEvent, options: EcsOptions = {}): Record<string, unknown> {
-  const system = e.type === 'boot' || e.type === 'shutdown';
-  const login = e.login;
+  const f = ecsFields(e, options);
   const event: Record<string, unknown> = {
     kind: 'event',
-    category: [system ? 'host' : 'authentication'],
-    type: [e.type === 'logout' || e.type === 'shutdown' ? 'end' : 'start'],
-    action: ACTIONS[e.type],
+    category: [f.system ? 'host' : 'authentication'],
+    type: [f.end ? 'end' : 'start'],
+    action: f.action,
     module: 'utmpx',
-    dataset: `utmpx.${e.source}`,
+    dataset: f.dataset,
   };
-  if (e.type === 'login') event.outcome = 'success';
-  else if (e.type === 'failed') event.outcome = 'failure';
-  if (login) {
-    event.start = login.time.toISOString();
-    event.end = e.time.toISOString();
-    const nanoseconds = Math.max(0, e.time.getTime() - login.time.getTime()) * 1e6;
-    if (nanoseconds < 2 ** 63) event.duration = nanoseconds; // a long; only times no clock wrote go past it
+  if (f.outcome !== null) event.outcome = f.outcome;
+  if (f.loginStart !== null) {
+    event.start = f.loginStart;
+    event.end = f.timestamp;
+    if (f.duration !== null) event.duration = f.duration;
   }
-  const doc: Record<string, unknown> = {
-    '@timestamp': e.time.toISOString(),
-    ecs: { version: ECS_VERSION },
-    event,
-  };
-  const host: Record<string, unknown> = { hostname: options.hostname ?? os.hostname() };
-  doc.host = host;
-  const utmpx: Record<string, unknown> = {};
-  const line = e.line || login?.line || '';
-  if (line !== '' && line !== '~') utmpx.terminal = line;
-  const pid = e.pid ?? login?.pid;
-  if (pid) doc.process = { pid };
-
-  let sentence = MESSAGES[e.type];
-  if (system) {
-    if (e.host) host.os = { kernel: e.host }; // boot records carry the kernel release there
-  } else {
-    const user = e.user || login?.user || '';
-    const remote = e.host || login?.host || '';
-    const address = e.address ?? login?.address ?? null;
-    const remoteIsAddress = isAddress(remote);
-    const ip = address !== null && isAddress(address) ? address : remoteIsAddress ? remote : null;
-    const domain = !remoteIsAddress && isHostName(remote) ? remote : null;
-    let uid: number | null = null;
-    if (user !== '') {
-      uid = (options.uidOf ?? passwdUid)(user);
-      doc.user = uid === null ? { name: user } : { name: user, id: String(uid) };
-    }
-    if (ip !== null || domain !== null) {
-      const source: Record<string, string> = {};
-      if (ip !== null) source.ip = ip;
-      if (domain !== null) source.domain = domain;
-      doc.source = source;
-    }
-    if (remote !== '' && remote !== ip && remote !== domain) utmpx.host = remote; // an X display, a tmux pane
+  const doc: Record<string, unknown> = { '@timestamp': f.timestamp, ecs: { version: ECS_VERSION }, event };
+  doc.host = f.kernel !== '' ? { hostname: f.hostname, os: { kernel: f.kernel } } : { hostname: f.hostname };
+  if (f.pid !== null) doc.process = { pid: f.pid };
+  if (f.user !== '') doc.user = f.uid === null ? { name: f.user } : { name: f.user, id: String(f.uid) };
+  if (f.ip !== null || f.domain !== null) {
+    const source: Record<string, string> = {};
+    if (f.ip !== null) source.ip = f.ip;
+    if (f.domain !== null) source.domain = f.domain;
+    doc.source = source;
+  }
+  if (f.user !== '' || f.ip !== null) {
     const related: Record<string, string[]> = {};
-    if (user !== '') related.user = [user];
-    if (ip !== null) related.ip = [ip];
-    if (user !== '' || ip !== null) doc.related = related;
-    sentence += ` by user ${user || '(unknown)'}`;
-    if (uid !== null) sentence += ` (UID: ${uid})`;
-    if (utmpx.terminal !== undefined) sentence += ` on ${line}`;
-    if (pid) sentence += ` (PID: ${pid})`;
-    if (remote !== '') sentence += ` from ${remote}`;
-    if (ip !== null && ip !== remote) sentence += ` (IP: ${ip})`;
+    if (f.user !== '') related.user = [f.user];
+    if (f.ip !== null) related.ip = [f.ip];
+    doc.related = related;
   }
-  doc.message = sentence;
-  if (e.path) doc.log = { file: { path: e.path } };
-  if (e.session) utmpx.session = e.session;
-  if (e.sessionId ?? login?.sessionId) utmpx.session_id = e.sessionId ?? login?.sessionId;
-  if (e.service) utmpx.service = e.service;
-  if (e.ended) utmpx.ended = e.ended;
+  doc.message = f.message;
+  if (f.path !== '') doc.log = { file: { path: f.path } };
+  const utmpx: Record<string, unknown> = {};
+  if (f.terminal !== '') utmpx.terminal = f.terminal;
+  if (f.otherHost !== '') utmpx.host = f.otherHost;
+  if (f.session !== null) utmpx.session = f.session;
+  if (f.sessionId !== '') utmpx.session_id = f.sessionId;
+  if (f.service !== '') utmpx.service = f.service;
+  if (f.ended !== '') utmpx.ended = f.ended;
   if (Object.keys(utmpx).length > 0) doc.utmpx = utmpx;
   return doc;
 }
