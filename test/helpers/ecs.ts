@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'child_process';
 import { isIP } from 'net';
 import { EcsFlat } from '@elastic/ecs/build/commonjs/ecs_flat';
 import { CLI, ORACLE_ENV } from './cli-run';
+import { toJson } from '../../lib/cli/output';
 
 type FieldDef = {
   type: string;
@@ -119,5 +120,7 @@ export async function watchLines(args: string[], n: number, ms = 20_000): Promis
     child.kill('SIGTERM');
   }
   const status = await exited;
+  // Each line is exactly what toJson makes of the object it parses to (watch writes --format ecs by hand).
+  for (const line of lines()) expect(toJson(JSON.parse(line))).toBe(line);
   return { lines: lines(), stderr, status };
 }
