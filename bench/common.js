@@ -92,4 +92,20 @@ function tiledRecords(lines, count) {
   return out;
 }
 
-module.exports = { median, tempDir, writeWithUtmpdump, lastlogRecord, childOrMain, runChild, writeUtmpRecord, hr, pct, tiledRecords };
+/**
+ * Latency from an append to its event: appends the records of `bin` (384 bytes
+ * each) to `file` one at a time, `count` of them, each once `arrived(i)` has
+ * resolved for the one before (the watch delivered event i); milliseconds, median and p99.
+ */
+async function appendLatency(file, bin, count, arrived) {
+  const ms = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = hr();
+    fs.appendFileSync(file, bin.subarray(i * 384, (i + 1) * 384));
+    await arrived(i);
+    ms.push(hr() - t0);
+  }
+  return { median: pct(ms, 0.5), p99: pct(ms, 0.99) };
+}
+
+module.exports = { median, tempDir, writeWithUtmpdump, lastlogRecord, childOrMain, runChild, writeUtmpRecord, hr, pct, tiledRecords, appendLatency };

@@ -11,7 +11,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { childOrMain, hr, pct, runChild, tempDir, tiledRecords } = require('./common');
+const { appendLatency, childOrMain, hr, runChild, tempDir, tiledRecords } = require('./common');
 
 const { watch, UtmpFile } = require(path.join(__dirname, '..', 'dist'));
 const LATENCY_EVENTS = Number(process.env.BENCH_WATCH_EVENTS || 1000);
@@ -33,21 +33,15 @@ function records(count) {
 async function latency(dir) {
   const wtmp = path.join(dir, 'wtmp');
   fs.writeFileSync(wtmp, '');
-  const bin = records(LATENCY_EVENTS);
   const w = watch({ files: [wtmp] });
-  const ms = [];
   try {
-    for (let i = 0; i < LATENCY_EVENTS; i++) {
-      const t0 = hr();
-      fs.appendFileSync(wtmp, bin.subarray(i * 384, (i + 1) * 384));
+    return await appendLatency(wtmp, records(LATENCY_EVENTS), LATENCY_EVENTS, async () => {
       const r = await w.next();
       if (r.done || r.value.type !== 'login') throw new Error('unexpected item');
-      ms.push(hr() - t0);
-    }
+    });
   } finally {
     await w.close();
   }
-  return { median: pct(ms, 0.5), p99: pct(ms, 0.99) };
 }
 
 async function idle(dir) {
