@@ -15,9 +15,9 @@ import { isIP } from 'net';
 import { LOGIND_SESSIONS_DIR } from '../platform/platform';
 import { dateCanHold } from '../model/entry';
 import { type LogindSession, logindSessionsAsync, logindSessions, startDate } from '../sources/logind';
-import { timeOutOfRange } from '../model/warnings';
+import { openLoginsDropped, timeOutOfRange } from '../model/warnings';
 import type { SourceEvent, WatchEventType, WatchLogin } from './events';
-import { nameLogout } from './pairing';
+import { MAX_OPEN_LOGINS, MAX_OPEN_LOGIN_BYTES, jsonBytes, nameLogout } from './pairing';
 import { problem } from './file-feed';
 import type { SourcePosition } from './position';
 import type { SourceSink, StartPoint, WakeReason, WatchFeed } from './feed';
@@ -51,6 +51,10 @@ function seen(s: LogindSession): SeenSession {
   };
 }
 
+/** About the bytes a session takes in the position, as JSON. */
+const storedBytes = (s: SeenSession) =>
+  100 + jsonBytes(s.id) + jsonBytes(s.user) + jsonBytes(s.line) + jsonBytes(s.host) + jsonBytes(s.service ?? '');
+
 function event(type: WatchEventType, s: SeenSession, time: Date): SourceEvent {
   const e: SourceEvent = {
     type, time, user: s.user, line: s.line, host: s.host, address: isIP(s.host) ? s.host : null, source: 'logind', sessionId: s.id,
@@ -72,7 +76,17 @@ export class LogindFeed implements WatchFeed {
   readonly key = 'logind';
   /** The directory is watched by `subscribe` (a change inside it does not show on its parent). */
   readonly paths: readonly string[] = [];
+  /** The sessions seen, oldest first: at most MAX_OPEN_LOGINS, and MAX_OPEN_LOGIN_BYTES of them, as the open logins of a history. */
   private sessions = new Map<string, SeenSession>();
+  private sizes = new Map<string, number>();
+  private bytes = 0;
+  /**
+   * Sessions let go to stay within those (id to start), while logind still
+   * lists them: they are no login again, and their end is no event (nothing
+   * is left to name it). Only in memory, and only as many as logind lists.
+   */
+  private letGo = new Map<string, number>();
+  private droppedWarned = false;
   private minTime: number | null = null;
   private warned: string | null = null;
 
@@ -100,11 +114,11 @@ export class LogindFeed implements WatchFeed {
     }
     const saved = from.kind === 'position' ? from.saved : undefined;
     if (isLogindPosition(saved)) {
-      for (const s of saved.sessions) this.sessions.set(s.id, s);
+      for (const s of saved.sessions) this.keep(s, sink);
       return;
     }
     try {
-      for (const s of logindSessions()) if (isPersonal(s)) this.sessions.set(s.id, seen(s));
+      for (const s of logindSessions()) if (isPersonal(s)) this.keep(seen(s), sink);
     } catch (err) {
       this.report(sink, err);
     }
@@ -125,15 +139,16 @@ export class LogindFeed implements WatchFeed {
     }
     const noticed = new Date();
     const byId = new Map(now.map((s) => [s.id, s]));
+    const same = (cur: SeenSession | undefined, start: number) => !!cur && (cur.start === start || cur.start === 0 || start === 0);
     for (const [id, old] of [...this.sessions]) {
-      const cur = byId.get(id);
-      if (cur && (cur.start === old.start || cur.start === 0 || old.start === 0)) continue;
-      this.sessions.delete(id);
+      if (same(byId.get(id), old.start)) continue;
+      this.forget(id);
       sink.event(nameLogout(event('logout', old, noticed), loginOf(old), 'logout'), this.position());
     }
-    const fresh = now.filter((s) => !this.sessions.has(s.id)).sort((a, b) => a.start - b.start);
+    for (const [id, start] of [...this.letGo]) if (!same(byId.get(id), start)) this.letGo.delete(id);
+    const fresh = now.filter((s) => !this.sessions.has(s.id) && !this.letGo.has(s.id)).sort((a, b) => a.start - b.start);
     for (const s of fresh) {
-      this.sessions.set(s.id, s);
+      this.keep(s, sink);
       const time = s.start ? startDate(s.start) : noticed;
       if (!dateCanHold(s.start / 1e6)) {
         sink.warning({ type: 'warning', source: 'logind', ...timeOutOfRange(s.start / 1e6, `${this.dir}/${s.id}`, 0) }, this.position());
@@ -143,6 +158,30 @@ export class LogindFeed implements WatchFeed {
     }
     this.minTime = null;
     await sink.room();
+  }
+
+  /** Adds a session; lets the oldest go (said once) past MAX_OPEN_LOGINS or MAX_OPEN_LOGIN_BYTES. */
+  private keep(s: SeenSession, sink: SourceSink): void {
+    const size = storedBytes(s);
+    this.forget(s.id);
+    this.sessions.set(s.id, s);
+    this.sizes.set(s.id, size);
+    this.bytes += size;
+    while (this.sessions.size > 1 && (this.sessions.size > MAX_OPEN_LOGINS || this.bytes > MAX_OPEN_LOGIN_BYTES)) {
+      const oldest = this.sessions.values().next().value as SeenSession;
+      this.forget(oldest.id);
+      this.letGo.set(oldest.id, oldest.start);
+      if (!this.droppedWarned) {
+        this.droppedWarned = true;
+        sink.warning({ type: 'warning', source: 'logind', path: `${this.dir}/${oldest.id}`, ...openLoginsDropped(oldest.user, oldest.line) }, this.position());
+      }
+    }
+  }
+
+  private forget(id: string): void {
+    if (!this.sessions.delete(id)) return;
+    this.bytes -= this.sizes.get(id) ?? 0;
+    this.sizes.delete(id);
   }
 
   close(): void {

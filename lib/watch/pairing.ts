@@ -72,7 +72,7 @@ export function nameLogout(ev: SourceEvent, login: WatchLogin | undefined, ended
 }
 
 /** At most the bytes `s` takes as a JSON string (6, `\uXXXX`, for any character that is not plain ASCII), without making it (JSON.stringify per login halved a burst's events/s). */
-function jsonBytes(s: string): number {
+export function jsonBytes(s: string): number {
   let n = 2;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
