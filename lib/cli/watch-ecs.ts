@@ -9,8 +9,14 @@ import { toJson } from './output';
 // What JSON.stringify escapes (controls, '"', '\', lone surrogates: any surrogate is looked at), and what toJson adds.
 const NEEDS_ESCAPE = /[\u0000-\u001f"\\\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]/;
 
-/** A string as toJson writes it: most need no escape at all; those that do go through toJson itself. */
-const str = (s: string): string => (NEEDS_ESCAPE.test(s) ? toJson(s) : `"${s}"`);
+/** A string as toJson writes it: most are printable ASCII and need no escape; the others go through toJson itself. */
+function str(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) return NEEDS_ESCAPE.test(s) ? toJson(s) : `"${s}"`;
+  }
+  return `"${s}"`;
+}
 
 const ECS = `"ecs":{"version":${str(ECS_VERSION)}}`;
 
