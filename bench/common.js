@@ -92,6 +92,16 @@ function tiledRecords(lines, count) {
   return out;
 }
 
+/** `count` logins on lines of their own: one event each (a login on a line still open would end that login too: two). */
+function loginsOnOwnLines(count) {
+  const lines = [];
+  for (let i = 0; i < count; i++) {
+    const ip = `10.1.${(i >> 8) & 255}.${i & 255}`;
+    const t = new Date(Date.UTC(2024, 0, 15) + i * 1000).toISOString().replace(/\.\d+Z$/, ',000000+00:00');
+    lines.push(`[7] [${String(10000 + i).padStart(5, '0')}] [ts/1] [${`user${i % 50}`.padEnd(8)}] [${`pts/${i}`.padEnd(12)}] [${ip.padEnd(20)}] [${ip.padEnd(15)}] [${t}]`);
+  }
+  return tiledRecords(lines, count);
+}
 /**
  * Latency from an append to its event: appends the records of `bin` (384 bytes
  * each) to `file` one at a time, `count` of them, each once `arrived(i)` has
@@ -108,4 +118,4 @@ async function appendLatency(file, bin, count, arrived) {
   return { median: pct(ms, 0.5), p99: pct(ms, 0.99) };
 }
 
-module.exports = { median, tempDir, writeWithUtmpdump, lastlogRecord, childOrMain, runChild, writeUtmpRecord, hr, pct, tiledRecords, appendLatency };
+module.exports = { median, tempDir, writeWithUtmpdump, lastlogRecord, childOrMain, runChild, writeUtmpRecord, hr, pct, tiledRecords, appendLatency, loginsOnOwnLines };

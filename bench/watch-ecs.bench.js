@@ -10,7 +10,7 @@ const fs = require('fs');
 const path = require('path');
 const { spawn } = require('child_process');
 const os = require('os');
-const { appendLatency, hr, median, tempDir, tiledRecords } = require('./common');
+const { appendLatency, hr, loginsOnOwnLines, median, tempDir, tiledRecords } = require('./common');
 
 const DIST = path.join(__dirname, '..', 'dist');
 const CLI = path.join(DIST, 'cli', 'main.js');
@@ -33,16 +33,6 @@ function records(count) {
     const login = i % 4 !== 3;
     lines.push(`[${login ? 7 : 8}] [${String(10000 + i).padStart(5, '0')}] [ts/1] [${(login ? `user${i % 50}` : '').padEnd(8)}] ` +
       `[pts/${i % 64}       ] [${(login ? host : '').padEnd(20)}] [${(login ? ip : '0.0.0.0').padEnd(15)}] [${t}]`);
-  }
-  return tiledRecords(lines, count);
-}
-/** `count` logins on lines of their own: one event each (a login on a line still open would end that login too: two). */
-function loginsOnOwnLines(count) {
-  const lines = [];
-  for (let i = 0; i < count; i++) {
-    const ip = `10.1.${(i >> 8) & 255}.${i & 255}`;
-    const t = new Date(Date.UTC(2024, 0, 15) + i * 1000).toISOString().replace(/\.\d+Z$/, ',000000+00:00');
-    lines.push(`[7] [${String(10000 + i).padStart(5, '0')}] [ts/1] [${`user${i % 50}`.padEnd(8)}] [${`pts/${i}`.padEnd(12)}] [${ip.padEnd(20)}] [${ip.padEnd(15)}] [${t}]`);
   }
   return tiledRecords(lines, count);
 }

@@ -11,7 +11,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { appendLatency, childOrMain, hr, runChild, tempDir, tiledRecords } = require('./common');
+const { appendLatency, childOrMain, hr, loginsOnOwnLines, runChild, tempDir, tiledRecords } = require('./common');
 
 const { watch, UtmpFile } = require(path.join(__dirname, '..', 'dist'));
 const LATENCY_EVENTS = Number(process.env.BENCH_WATCH_EVENTS || 1000);
@@ -35,7 +35,7 @@ async function latency(dir) {
   fs.writeFileSync(wtmp, '');
   const w = watch({ files: [wtmp] });
   try {
-    return await appendLatency(wtmp, records(LATENCY_EVENTS), LATENCY_EVENTS, async () => {
+    return await appendLatency(wtmp, loginsOnOwnLines(LATENCY_EVENTS), LATENCY_EVENTS, async () => {
       const r = await w.next();
       if (r.done || r.value.type !== 'login') throw new Error('unexpected item');
     });
