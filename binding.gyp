@@ -9,6 +9,8 @@
         "src-native/utmpx_reader.cc",
         "src-native/lastlog_reader.cc",
         "src-native/logind.cc",
+        "src-native/processes.cc",
+        "src-native/small_file.cc",
         "src-native/sqlite.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

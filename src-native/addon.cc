@@ -9,6 +9,8 @@
 #include "platform.h"
 #include "lastlog_reader.h"
 #include "logind.h"
+#include "processes.h"
+#include "small_file.h"
 #include "sqlite.h"
 #include "utmpx_reader.h"
 

@@ -16,9 +16,5 @@ Napi::Value ReadLogindAsync(const Napi::CallbackInfo& info);
 // logindInfo() -> { library: string | null, missing: string[] }: which
 // library was loaded and which of the getters used it lacks.
 Napi::Value LogindInfo(const Napi::CallbackInfo& info);
-// leadersAlive(pids: Int32Array) -> Uint8Array: whether each process is still
-// running, as who's kill(pid, 0) tells (pids <= 0 count as alive); nothing is
-// held between calls.
-Napi::Value LeadersAliveJs(const Napi::CallbackInfo& info);
 
 }  // namespace utmpx_addon

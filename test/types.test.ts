@@ -6,13 +6,27 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { UtmpFile, type UtmpEntry, type UtmpType } from '../lib';
+import { UtmpFile, type UtmpEntry, type UtmpType, type WatchLogin } from '../lib';
 import { PEER_SAMPLES, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 
 // Compiles only while these fields are required (no `undefined` in their types).
 function requiredFields(u: UtmpEntry): [UtmpType, number, number, string] {
   return [u.ut_type, u.ut_type_code, u.ut_pid + 0, u.ut_id.trim()];
 }
+
+// WatchLogin is derived from WatchEvent: its shape stays the one it was declared with.
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+interface DeclaredWatchLogin {
+  time: Date;
+  user: string;
+  line: string;
+  host: string;
+  address: string | null;
+  pid?: number;
+  sessionId?: string;
+}
+const watchLoginShape: Same<WatchLogin, DeclaredWatchLogin> = true;
+void watchLoginShape;
 
 function sampleFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];

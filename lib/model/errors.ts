@@ -45,15 +45,6 @@ export function streamRewindError(path: string): NodeJS.ErrnoException {
   return err;
 }
 
-/** A watched path that is no regular file (`what`: 'a directory', 'a FIFO', ...). */
-export function watchNotAFile(path: string, what: string): NodeJS.ErrnoException {
-  const err: NodeJS.ErrnoException = new Error(`'${path}' is ${what}, not a record file: pass the path of a utmp, wtmp or btmp file`);
-  err.code = what === 'a directory' ? 'EISDIR' : 'ERR_UTMPX_NOT_A_FILE';
-  err.syscall = 'open';
-  err.path = path;
-  return err;
-}
-
 /** Neither libsystemd nor libelogind could be loaded: logind cannot be asked. */
 export function sdLoginUnavailable(): NodeJS.ErrnoException {
   const e = new Error('ENOSYS: sd-login is not available: neither libsystemd.so.0 nor libelogind.so.0 could be loaded') as NodeJS.ErrnoException;

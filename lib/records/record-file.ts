@@ -9,7 +9,7 @@ import { promisify } from 'util';
 import { type DescriptorHolder, closed, keeping } from './descriptors';
 import { CompressedInput, compressionOf } from './compressed';
 import { fileError, withPath } from '../model/errors';
-import { MAX_CONFIRMING_READS, lockAsync, lockSync, unlock } from './file-locks';
+import { readLockedAsync, readLockedSync } from './file-locks';
 import { type RecordLayout, detectLayout } from './layouts';
 
 const readAsync = promisify(fs.read);
@@ -58,18 +58,64 @@ export interface OpenedRecordFile {
   layout: RecordLayout | null;
 }
 
-// Open without blocking: a FIFO with no writer would block open() (a libuv thread, for async opens).
-const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
-
-// Compressed bytes are no records (forward readers then read the file as a stream: stream-cursor.ts).
-function refuseCompressed(head: Buffer, n: number, path: string): void {
-  const compression = compressionOf(head, n);
-  if (compression) throw new CompressedInput(compression, path);
-}
+/** Open without blocking: a FIFO with no writer would block open() (a libuv thread, for async opens). */
+export const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
 
 function checkRegular(st: fs.Stats, path: string): void {
   if (st.isDirectory()) throw isDirectoryError(path);
   if (!st.isFile()) throw notRegularFileError(path, st);
+}
+
+/**
+ * The layout of a file of `size` bytes from its first `n` bytes in `head`.
+ * Compressed bytes are no records: refused (forward readers then read the
+ * file as a stream: stream-cursor.ts).
+ */
+function layoutOfHead(head: Buffer, n: number, size: number, path: string): RecordLayout {
+  refuseCompressed(head, n, path);
+  return detectLayout(head.subarray(0, n), size);
+}
+
+/** Throws CompressedInput when the first `n` bytes of `head` say that the file is compressed. */
+export function refuseCompressed(head: Buffer, n: number, path: string): void {
+  const compression = compressionOf(head, n);
+  if (compression) throw new CompressedInput(compression, path);
+}
+
+/** A buffer for the head of a file of `size` bytes. */
+const headBuffer = (size: number) => Buffer.allocUnsafe(Math.min(HEAD_BYTES, size));
+
+/** The layout of the open file `fd` of `size` bytes, recognised from its head (a compressed file is refused). */
+export async function recogniseAsync(fd: number, size: number, path: string): Promise<RecordLayout> {
+  const head = headBuffer(size);
+  return layoutOfHead(head, (await readAsync(fd, head, 0, head.length, 0)).bytesRead, size, path);
+}
+
+/**
+ * What opening a record file decides, written once for the sync and the
+ * async open (which only make the system calls): the file's type, whether
+ * its head is read to recognise the layout, the layout, and the error.
+ */
+class OpenPlan {
+  constructor(private readonly path: string, private readonly layout: RecordLayout | null, private readonly detectAbove: number) {}
+
+  /** After fstat: the buffer to read the head into, or null when no layout is to be recognised. */
+  head(st: fs.Stats): Buffer | null {
+    checkRegular(st, this.path);
+    return !this.layout && st.size > this.detectAbove ? headBuffer(st.size) : null;
+  }
+
+  /** The file opened, `n` bytes of `head` read (when there is one). */
+  opened(fd: number, st: fs.Stats, head: Buffer | null, n: number): OpenedRecordFile {
+    const layout = head ? layoutOfHead(head, n, st.size, this.path) : this.layout;
+    return { fd, size: st.size, dev: st.dev, ino: st.ino, layout };
+  }
+
+  /** The error thrown, naming the path; `fd`, when open, closed. */
+  failed(fd: number | null, err: unknown): unknown {
+    if (fd !== null) fs.closeSync(fd);
+    return withPath(err, this.path);
+  }
 }
 
 /**
@@ -80,7 +126,7 @@ function checkRegular(st: fs.Stats, path: string): void {
 export function fileHead(path: string, n: number): Buffer | null {
   let fd: number;
   try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    fd = fs.openSync(path, OPEN_FLAGS);
   } catch {
     return null;
   }
@@ -100,44 +146,33 @@ export function fileHead(path: string, n: number): Buffer | null {
  * that is not a regular one EFTYPE; every error names the path. Without a
  * `layout`, one is recognised from the first bytes when the file is larger
  * than `detectAbove` (smaller files are recognised from their first, whole
- * read instead). By default the layout is always recognised.
+ * read instead); a compressed file is then refused (CompressedInput). By
+ * default the layout is always recognised.
  */
 export function openRecordFileSync(path: string, layout: RecordLayout | null, detectAbove = -1): OpenedRecordFile {
+  const plan = new OpenPlan(path, layout, detectAbove);
   let fd: number | null = null;
   try {
     fd = fs.openSync(path, OPEN_FLAGS);
     const st = fs.fstatSync(fd);
-    checkRegular(st, path);
-    if (!layout && st.size > detectAbove) {
-      const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, st.size));
-      const n = fs.readSync(fd, head, 0, head.length, 0);
-      refuseCompressed(head, n, path);
-      layout = detectLayout(head.subarray(0, n), st.size);
-    }
-    return { fd, size: st.size, dev: st.dev, ino: st.ino, layout };
+    const head = plan.head(st);
+    return plan.opened(fd, st, head, head ? fs.readSync(fd, head, 0, head.length, 0) : 0);
   } catch (err) {
-    if (fd !== null) fs.closeSync(fd);
-    throw withPath(err, path);
+    throw plan.failed(fd, err);
   }
 }
 
 /** `openRecordFileSync`, with the file system work off the main thread. */
 export async function openRecordFileAsync(path: string, layout: RecordLayout | null, detectAbove = -1): Promise<OpenedRecordFile> {
+  const plan = new OpenPlan(path, layout, detectAbove);
   let fd: number | null = null;
   try {
     fd = await openAsync(path, OPEN_FLAGS);
     const st = await fstatAsync(fd);
-    checkRegular(st, path);
-    if (!layout && st.size > detectAbove) {
-      const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, st.size));
-      const { bytesRead } = await readAsync(fd, head, 0, head.length, 0);
-      refuseCompressed(head, bytesRead, path);
-      layout = detectLayout(head.subarray(0, bytesRead), st.size);
-    }
-    return { fd, size: st.size, dev: st.dev, ino: st.ino, layout };
+    const head = plan.head(st);
+    return plan.opened(fd, st, head, head ? (await readAsync(fd, head, 0, head.length, 0)).bytesRead : 0);
   } catch (err) {
-    if (fd !== null) fs.closeSync(fd);
-    throw withPath(err, path);
+    throw plan.failed(fd, err);
   }
 }
 
@@ -198,23 +233,13 @@ export class RecordFile implements DescriptorHolder {
   /** Reads up to `length` bytes at `position` into `buf`: the bytes read (fewer at the end of the file). */
   readAt(buf: Buffer, length: number, position: number): number {
     this.openSync();
-    const fd = this.fd!;
-    const locked = lockSync(fd);
     try {
-      let n = fs.readSync(fd, buf, 0, length, position);
       // A read ahead may still be writing to the confirm buffer: a fresh one.
-      const again = this.pending ? Buffer.allocUnsafe(length) : this.confirmBuffer(length);
-      for (let i = 0; !locked && i < MAX_CONFIRMING_READS && n > 0; i++) {
-        const m = fs.readSync(fd, again, 0, n, position);
-        if (confirmed(buf, again, n, m)) break;
-        n = m;
-      }
+      const n = readLockedSync(this.fd!, buf, length, position, (m) => (this.pending ? Buffer.allocUnsafe(m) : this.confirmBuffer(m)));
       keeping(this);
       return n;
     } catch (err) {
       throw withPath(err, this.path);
-    } finally {
-      if (locked) unlock(fd);
     }
   }
 
@@ -232,21 +257,12 @@ export class RecordFile implements DescriptorHolder {
   private async readPending(buf: Buffer, length: number, position: number): Promise<number> {
     await this.openAsync();
     const fd = this.fd!;
-    const locked = await lockAsync(fd);
     try {
-      let n = (await readAsync(fd, buf, 0, length, position)).bytesRead;
-      for (let i = 0; !locked && i < MAX_CONFIRMING_READS && n > 0; i++) {
-        const again = this.confirmBuffer(length);
-        const m = (await readAsync(fd, again, 0, n, position)).bytesRead;
-        if (confirmed(buf, again, n, m)) break;
-        n = m;
-      }
+      const n = await readLockedAsync(fd, buf, length, position, (m) => this.confirmBuffer(m));
       if (this.fd === fd) keeping(this);
       return n;
     } catch (err) {
       throw withPath(err, this.path);
-    } finally {
-      if (locked) unlock(fd);
     }
   }
 
@@ -278,12 +294,3 @@ export class RecordFile implements DescriptorHolder {
     this.release();
   }
 }
-
-// Whether a second read (m bytes in `again`) agrees with the first (n bytes
-// in buf); if not, the second one replaces the first.
-function confirmed(buf: Buffer, again: Buffer, n: number, m: number): boolean {
-  if (m === n && again.compare(buf, 0, n, 0, n) === 0) return true;
-  again.copy(buf, 0, 0, m);
-  return false;
-}
-

@@ -45,16 +45,8 @@ export interface WatchEvent {
   ended?: 'logout' | 'crash' | 'down';
 }
 
-/** The login a logout ends. */
-export interface WatchLogin {
-  time: Date;
-  user: string;
-  line: string;
-  host: string;
-  address: string | null;
-  pid?: number;
-  sessionId?: string;
-}
+/** The login a logout ends: the fields of its login event. */
+export type WatchLogin = Pick<WatchEvent, 'time' | 'user' | 'line' | 'host' | 'address' | 'pid' | 'sessionId'>;
 
 /**
  * A problem with one source (its file disappeared, cannot be read, holds a

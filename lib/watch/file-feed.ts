@@ -15,8 +15,9 @@ import * as nodePath from 'path';
 import { promisify } from 'util';
 import { decodeAt, recordDecoder } from '../records/decoder';
 import type { UtmpEntry } from '../model/entry';
-import { watchNotAFile } from '../model/errors';
-import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout } from '../records/layouts';
+import { LAYOUTS, type LayoutName, type RecordLayout } from '../records/layouts';
+import { type OpenedRecordFile, openRecordFileAsync, openRecordFileSync, recogniseAsync } from '../records/record-file';
+import { readLockedAsync, readLockedSync } from '../records/file-locks';
 import type { DataSource } from '../model/data-source';
 import { WarningSink } from '../model/warnings';
 import type { SourceEvent } from './events';
@@ -28,14 +29,9 @@ import type { SourceSink, StartPoint, WakeReason, WatchFeed } from './feed';
 
 const fstatAsync = promisify(fs.fstat);
 const statAsync = promisify(fs.stat);
-const openAsync = promisify(fs.open);
-const readAsync = promisify(fs.read);
 
-/** Opening never blocks (a FIFO named by mistake); only regular files are read. */
-export const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
 /** Bytes read at most per chunk (between two looks at the consumer's backlog). */
 const CHUNK_BYTES = 256 * 1024;
-const HEAD_BYTES = 64 * 1024;
 /** How long a file renamed away is still read for records its writers wrote late (until the next wake after this). */
 const LATE_WRITES_MS = 1000;
 /** How long a file renamed away that ends in part of a record waits for its writer to finish it (then a gap). */
@@ -94,24 +90,24 @@ function alignedAtOrBelow(limit: number, size: number, recordSize: number): numb
   return Math.max(0, limit - ((((limit - size) % recordSize) + recordSize) % recordSize));
 }
 
-/** The error for a path that is no regular file (a FIFO, a device, a socket). */
-export const notAFile = watchNotAFile;
-
-function kindOf(st: fs.Stats): string {
-  return st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device';
-}
+/** Reads under the readers' lock, as the reading wing does (file-locks.ts). */
+const readAt = (fd: number, buf: Buffer, length: number, position: number) =>
+  readLockedAsync(fd, buf, length, position, (n) => Buffer.allocUnsafe(n));
 
 /** A problem as a warning: the code of the error, its message, and what to do for the common ones. */
 export function problem(err: unknown, source: DataSource, path: string): { code: string; message: string; error?: Error } {
   const e = err as NodeJS.ErrnoException;
   const code = typeof e?.code === 'string' ? e.code : 'ERR_UTMPX_WATCH';
-  let message = e instanceof Error ? e.message : String(err);
+  // By shape, not instanceof: fs errors may come from another realm (a vm context, jest).
+  const isError = typeof e?.message === 'string';
+  let message = isError ? e.message : String(err);
   if (code === 'ENOENT') message = `${path} does not exist (removed, or not created yet): watching for it to appear`;
+  if (code === 'ERR_UTMPX_COMPRESSED') message += `; a watch reads only the uncompressed file its writers append to: watching for ${path} to be one`;
   if (code === 'EACCES' || code === 'EPERM') {
     message += source === 'btmp' ? ' (btmp is readable by root only): watching for it to become readable'
       : ': watching for it to become readable';
   }
-  return { code, message, error: e instanceof Error ? e : undefined };
+  return { code, message, error: isError ? e : undefined };
 }
 
 /** A file renamed away or removed, still open: drained, then read a moment longer for late writers. */
@@ -335,7 +331,7 @@ export class AppendFileFeed implements WatchFeed {
       try {
         if (c.dev !== s.st.dev || c.ino !== s.st.ino) continue;
         const bytes = (await fstatAsync(c.fd)).size;
-        if (!c.layout && bytes > 0) c.layout = await this.detect(c.fd, bytes);
+        if (!c.layout && bytes > 0) c.layout = await recogniseAsync(c.fd, bytes, c.file);
         if (next && c.layout && (await this.sameFirstRecord(c, next, c.layout.size))) continue;
         await this.drain(sink, c);
       } finally {
@@ -347,8 +343,8 @@ export class AppendFileFeed implements WatchFeed {
   private async sameFirstRecord(a: Cursor, b: Cursor, size: number): Promise<boolean> {
     const x = Buffer.alloc(size);
     const y = Buffer.alloc(size);
-    const [ra, rb] = await Promise.all([readAsync(a.fd, x, 0, size, 0), readAsync(b.fd, y, 0, size, 0)]);
-    return ra.bytesRead === size && rb.bytesRead === size && x.equals(y);
+    const [na, nb] = await Promise.all([readAt(a.fd, x, size, 0), readAt(b.fd, y, size, 0)]);
+    return na === size && nb === size && x.equals(y);
   }
 
   /** Reads every whole record after the cursor, in chunks, handing over their events (each with `positionOf` the cursor). */
@@ -363,7 +359,8 @@ export class AppendFileFeed implements WatchFeed {
       }
       if (!c.layout) {
         if (st.size === 0) return;
-        c.layout = this.layoutOption ?? (await this.detect(c.fd, st.size));
+        const found = await recogniseAsync(c.fd, st.size, c.file); // a compressed file is refused, whatever layout was given
+        c.layout = this.layoutOption ?? found;
         if (sink.stopped) return;
       }
       const size = c.layout.size;
@@ -373,7 +370,7 @@ export class AppendFileFeed implements WatchFeed {
       const want = Math.min(Math.floor(CHUNK_BYTES / size) * size, Math.floor((st.size - c.offset) / size) * size) + back;
       if (this.buf.length < want) this.buf = Buffer.alloc(Math.max(want, Math.min(CHUNK_BYTES + size, 2 * this.buf.length)));
       const buf = this.buf;
-      const { bytesRead } = await readAsync(c.fd, buf, 0, want, c.offset - back);
+      const bytesRead = await readAt(c.fd, buf, want, c.offset - back);
       if (sink.stopped) return;
       if (back && (bytesRead < size || digest(buf, 0, size) !== c.last)) {
         await this.truncated(sink, c, positionOf);
@@ -451,7 +448,7 @@ export class AppendFileFeed implements WatchFeed {
     let last: string | null = null;
     if (at >= size) {
       const rec = Buffer.alloc(size);
-      const { bytesRead } = await readAsync(c.fd, rec, 0, size, at - size);
+      const bytesRead = await readAt(c.fd, rec, size, at - size);
       if (bytesRead === size) last = digest(rec, 0, size);
     }
     moveTo(c, at, last);
@@ -475,7 +472,7 @@ export class AppendFileFeed implements WatchFeed {
     let k = 0;
     scan: while (k < c.count && c.base + (k + 1) * size <= fileSize) {
       const n = Math.min(chunk.length / size, c.count - k, Math.floor((fileSize - c.base) / size) - k);
-      const { bytesRead } = await readAsync(c.fd, chunk, 0, n * size, c.base + k * size);
+      const bytesRead = await readAt(c.fd, chunk, n * size, c.base + k * size);
       for (let i = 0; i + size <= bytesRead; i += size, k++) {
         if (digest32(chunk, i, i + size) !== c.digests[k]) break scan;
       }
@@ -530,40 +527,18 @@ export class AppendFileFeed implements WatchFeed {
     sink.warning({ type: 'warning', ...p, source: this.source, path: this.path }, this.position());
   }
 
+  // Opened as the reading wing opens record files (records/record-file.ts): its errors, and a
+  // compressed file refused; the layout given is used, else the one recognised (once the file is not empty).
   private openSync(file: string): Cursor {
-    const fd = fs.openSync(file, OPEN_FLAGS);
-    try {
-      const st = fs.fstatSync(fd);
-      if (!st.isFile()) throw notAFile(file, kindOf(st));
-      let layout = this.layoutOption;
-      if (!layout && st.size > 0) {
-        const head = Buffer.alloc(Math.min(HEAD_BYTES, st.size));
-        const n = fs.readSync(fd, head, 0, head.length, 0);
-        layout = detectLayout(head.subarray(0, n), st.size);
-      }
-      return cursor(file, fd, st, layout);
-    } catch (err) {
-      fs.closeSync(fd);
-      throw err;
-    }
+    return this.cursorOf(file, openRecordFileSync(file, null, 0));
   }
 
   private async openAsync(file: string): Promise<Cursor> {
-    const fd = await openAsync(file, OPEN_FLAGS);
-    try {
-      const st = await fstatAsync(fd);
-      if (!st.isFile()) throw notAFile(file, kindOf(st));
-      return cursor(file, fd, st, this.layoutOption);
-    } catch (err) {
-      fs.closeSync(fd);
-      throw err;
-    }
+    return this.cursorOf(file, await openRecordFileAsync(file, null, 0));
   }
 
-  private async detect(fd: number, size: number): Promise<RecordLayout> {
-    const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
-    const { bytesRead } = await readAsync(fd, head, 0, head.length, 0);
-    return detectLayout(head.subarray(0, bytesRead), size);
+  private cursorOf(file: string, f: OpenedRecordFile): Cursor {
+    return cursor(file, f.fd, f, f.layout && (this.layoutOption ?? f.layout));
   }
 
   /** From now: after the last whole record (a record being written now is still to come). */
@@ -573,7 +548,7 @@ export class AppendFileFeed implements WatchFeed {
     const end = Math.floor(fs.fstatSync(c.fd).size / size) * size;
     if (end === 0) return;
     const rec = Buffer.alloc(size);
-    if (fs.readSync(c.fd, rec, 0, size, end - size) !== size) return;
+    if (readLockedSync(c.fd, rec, size, end - size, (n) => Buffer.allocUnsafe(n)) !== size) return;
     moveTo(c, end, digest(rec, 0, size));
   }
 }

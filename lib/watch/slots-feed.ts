@@ -8,17 +8,16 @@
 import * as fs from 'fs';
 import { promisify } from 'util';
 import { decodeAt, recordDecoder } from '../records/decoder';
-import { lockAsync, unlock } from '../records/file-locks';
+import { readLockedAsync, readLockedSync } from '../records/file-locks';
+import { type OpenedRecordFile, openRecordFileAsync, openRecordFileSync, refuseCompressed } from '../records/record-file';
 import { LAYOUTS, type LayoutName, type RecordLayout, detectLayout, hostLayout } from '../records/layouts';
 import { WarningSink } from '../model/warnings';
 import { slotEvents } from './events';
-import { OPEN_FLAGS, notAFile, problem } from './file-feed';
+import { problem } from './file-feed';
 import { type SlotsPosition, digest, isSlotsPosition } from './position';
 import type { SourceSink, StartPoint, WakeReason, WatchFeed } from './feed';
 
-const openAsync = promisify(fs.open);
 const fstatAsync = promisify(fs.fstat);
-const readAsync = promisify(fs.read);
 const statAsync = promisify(fs.stat);
 
 /** A utmp larger than this is not one (it holds one slot per terminal line). */
@@ -143,37 +142,35 @@ export class SlotFileFeed implements WatchFeed {
     for (let at = 0; size > 0 && at + size <= snap.buf.length; at += size) this.digests.push(digest(snap.buf, at, at + size));
   }
 
+  // Opened as the reading wing opens record files (records/record-file.ts), with its errors; read
+  // whole under the readers' lock so that no slot comes back half rewritten; a compressed file refused.
   private readSync(): Snapshot {
-    const fd = fs.openSync(this.path, OPEN_FLAGS);
+    const f = openRecordFileSync(this.path, null, Infinity);
     try {
-      const st = fs.fstatSync(fd);
-      if (!st.isFile()) throw notAFile(this.path, st.isDirectory() ? 'a directory' : 'no regular file');
-      const buf = Buffer.alloc(Math.min(st.size, MAX_UTMP_BYTES));
-      const n = fs.readSync(fd, buf, 0, buf.length, 0);
-      return { buf: buf.subarray(0, n), dev: st.dev, ino: st.ino, stamp: stampOf(st) };
+      const before = fs.fstatSync(f.fd);
+      const buf = Buffer.alloc(Math.min(before.size, MAX_UTMP_BYTES));
+      return this.snapshot(f, buf, readLockedSync(f.fd, buf, buf.length, 0, (n) => Buffer.allocUnsafe(n)), before);
     } finally {
-      fs.closeSync(fd);
+      fs.closeSync(f.fd);
     }
   }
 
-  /** The whole file, read under the readers' lock so that no slot comes back half rewritten. */
   private async readAsync(): Promise<Snapshot> {
-    const fd = await openAsync(this.path, OPEN_FLAGS);
-    let locked = false;
+    const f = await openRecordFileAsync(this.path, null, Infinity);
     try {
-      const st = await fstatAsync(fd);
-      if (!st.isFile()) throw notAFile(this.path, st.isDirectory() ? 'a directory' : 'no regular file');
-      locked = await lockAsync(fd).catch(() => false);
-      // Stat under the lock: a rewrite after it changes the times, and the next poll reads again.
-      const now = await fstatAsync(fd);
-      const size = Math.min(now.size, MAX_UTMP_BYTES);
-      const buf = Buffer.alloc(size);
-      const { bytesRead } = await readAsync(fd, buf, 0, size, 0);
-      return { buf: buf.subarray(0, bytesRead), dev: st.dev, ino: st.ino, stamp: stampOf(now) };
+      const before = await fstatAsync(f.fd);
+      const buf = Buffer.alloc(Math.min(before.size, MAX_UTMP_BYTES));
+      const n = await readLockedAsync(f.fd, buf, buf.length, 0, (m) => Buffer.allocUnsafe(m));
+      return this.snapshot(f, buf, n, before);
     } finally {
-      if (locked) unlock(fd);
-      fs.closeSync(fd);
+      fs.closeSync(f.fd);
     }
+  }
+
+  // The stamp is taken before the read: a rewrite after it changes the times, and the next poll reads again.
+  private snapshot(f: OpenedRecordFile, buf: Buffer, n: number, before: fs.Stats): Snapshot {
+    refuseCompressed(buf, n, this.path);
+    return { buf: buf.subarray(0, n), dev: f.dev, ino: f.ino, stamp: stampOf(before) };
   }
 
   private report(sink: SourceSink, err: unknown): void {
