@@ -8,6 +8,7 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { type UtmpWarning, type WatchEvent, type WtmpdbRow, sessions, sessionsAsync, watch, wtmpdbRows, wtmpdbRowsAsync } from '../lib';
+import { readRows } from '../lib/sources/sqlite';
 import { utmpx } from './helpers/cli-run';
 import { describeWith } from './helpers/tools';
 import { tempDir } from './helpers/utmpdump';
@@ -97,6 +98,13 @@ describeWith('python3')('wtmp.db row IDs beyond 2^53, written by Python\'s sqlit
     expect([...sessions(db, { onWarning, newestFirst: true })].map((s) => s.user)).toEqual(newest);
     expect((await collect(sessionsAsync(db, { onWarning, newestFirst: true }))).map((s) => s.user)).toEqual(newest);
     expect(warnings).toEqual([]);
+  });
+
+  test('the addon binds a bigint exactly as a 64-bit integer, and refuses one that does not fit', () => {
+    const id = 2n ** 62n + 12345n;
+    const rows = readRows(db, 'SELECT ID, User FROM wtmp WHERE ID = ?1', [id], 2);
+    expect([rows.length, rows.exact(0, 0), rows.text(0, 1)]).toEqual([1, String(id), query(db, `SELECT User FROM wtmp WHERE ID = ${id}`)[0][0]]);
+    expect(() => readRows(db, 'SELECT ?1', [2n ** 63n], 1)).toThrow(/fit 64 bits/);
   });
 
   test('utmpx last -f: every row, newest first, and no false ROWS_DELETED', () => {
