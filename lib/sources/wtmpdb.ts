@@ -30,7 +30,7 @@ export const WTMPDB_USER_PROCESS = 3;
 
 /** One row of the wtmp table, as stored. */
 export interface WtmpdbRow {
-  /** The row's ID; beyond 2^53 a number rounds it: then {@link exactId} holds it. */
+  /** The row's ID; beyond 2^53 a number rounds it: then `exactId` holds it. */
   id: number;
   /** `id` exactly, in decimal, where `id` is rounded (a writer chose an ID beyond 2^53); absent otherwise. */
   exactId?: string;
