@@ -384,9 +384,11 @@ std::string FileUri(const std::string& path, OpenMode mode) {
   return uri;
 }
 
-// A bound parameter: a number, or a text when `is_text`.
+// A bound parameter: a number, a text when `is_text`, a 64-bit integer (a JS bigint) when `is_integer`.
 struct Param {
   bool is_text = false;
+  bool is_integer = false;
+  int64_t integer = 0;
   double number = 0;
   std::string text;
 };
@@ -547,6 +549,7 @@ void RunQuery(const Library& lib, const Query& q, Batch& out) {
     int index = static_cast<int>(i) + 1;
     // SQLITE_TRANSIENT: SQLite copies the text.
     if (p.is_text) api.bind_text(stmt, index, p.text.data(), static_cast<int>(p.text.size()), reinterpret_cast<void (*)(void*)>(-1));
+    else if (p.is_integer) api.bind_int64(stmt, index, p.integer);
     else if (std::trunc(v) == v && std::fabs(v) < 9.2e18) api.bind_int64(stmt, index, static_cast<int64_t>(v));
     else api.bind_double(stmt, index, v);
   }
@@ -683,8 +686,13 @@ Query QueryArgs(const Napi::CallbackInfo& info) {
     } else if (v.IsString()) {
       p.is_text = true;
       p.text = v.As<Napi::String>().Utf8Value();
+    } else if (v.IsBigInt()) {
+      bool lossless = false;
+      p.is_integer = true;
+      p.integer = v.As<Napi::BigInt>().Int64Value(&lossless);
+      if (!lossless) throw Napi::RangeError::New(env, "sqliteRead: a bigint param must fit 64 bits");
     } else {
-      throw Napi::TypeError::New(env, "sqliteRead: params must be numbers or strings");
+      throw Napi::TypeError::New(env, "sqliteRead: params must be numbers, strings or bigints");
     }
     q.params.push_back(std::move(p));
   }

@@ -121,6 +121,28 @@ describe('a usage error: one line as util-linux words it, then a hint', () => {
   });
 });
 
+describe('options util-linux refuses together', () => {
+  /** util-linux's `command` (last or lastb, one program) refuses `opts`: its first stderr line, as utmpx words it. */
+  function refused(command: string, opts: string[]): string {
+    const r = spawnSync(command, ['-f', wtmp, ...opts], { env: ORACLE_ENV, encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toBe('');
+    return `utmpx: ${r.stderr.split('\n')[0]}`;
+  }
+
+  testWith('last', 'lastb').each([
+    ['last', ['-F', '--time-format', 'iso']],
+    ['last', ['--time-format=notime', '-F']],
+    ['last', ['-xF', '--time-format', 'full']],
+    ['lastb', ['--fulltimes', '--time-format', 'short']],
+  ])('%s %j: refused in util-linux\'s words', (command, opts) => {
+    const r = utmpx(command as string, '-f', wtmp, ...(opts as string[]));
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n')[0]).toBe(refused(command as string, opts as string[]));
+  });
+});
+
 test('watch: a warning whose message begins with its code says the code once', () => {
   const w = { type: 'warning', code: 'EACCES', message: "EACCES: permission denied, open '/var/log/btmp'", path: '/var/log/btmp' };
   expect(warningLine(w as never)).toBe("utmpx: watch: EACCES: permission denied, open '/var/log/btmp'\n");

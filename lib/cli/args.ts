@@ -11,6 +11,8 @@ export interface ParsedArgs {
   iso: boolean;
   values: Record<string, string | boolean | undefined>;
   positionals: string[];
+  /** The options' names in the order given (which of two that set one thing came last: `wtmpdb last -F --time-format iso`). */
+  order: string[];
 }
 
 export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
@@ -43,6 +45,7 @@ export function parseCommand(command: string, args: string[], extra: OptionSpec 
     iso: Boolean(v.iso),
     values: v,
     positionals: parsed.positionals,
+    order: (parsed.tokens ?? []).flatMap((t) => (t.kind === 'option' ? [t.name] : [])),
   };
 }
 

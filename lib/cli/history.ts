@@ -91,6 +91,8 @@ export function rowStyle(command: string, a: HistoryArgs): RowStyle {
   if (format !== undefined && format !== 'notime' && format !== 'short' && format !== 'full' && format !== 'iso') {
     throw new UsageError(`${command}: invalid time format '${format}' for a ${command === 'lastb' ? 'btmp' : 'wtmp'} file (notime, short, full or iso)`);
   }
+  // util-linux's last and lastb refuse both, in these words (wtmpdb last takes the later one, see last.ts).
+  if (format !== undefined && a.values.fulltimes) throw new UsageError(`${command}: mutually exclusive arguments: --fulltimes --time-format`);
   return {
     iso: a.iso || format === 'iso', wide: a.wide, full: Boolean(a.values.fulltimes) || format === 'full',
     noHost: Boolean(a.values.nohostname), hostLast: Boolean(a.values.hostlast), noTime: format === 'notime' && !a.iso,

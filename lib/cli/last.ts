@@ -263,7 +263,9 @@ async function lastFromWtmpdb(a: HistoryArgs, file: string, io: CommandIO, repor
   if (a.format !== 'human') return jsonFromWtmpdb(a, file, a.format, io, report);
   const printer = new WtmpdbLast({
     names: a.names, limit: a.limit === Infinity ? 0 : a.limit, wide: a.wide, system,
-    timeFormat: a.iso ? 'iso' : timeFormat as WtmpdbTimeFormat | undefined, fullTimes: Boolean(a.values.fulltimes),
+    timeFormat: a.iso ? 'iso' : timeFormat as WtmpdbTimeFormat | undefined,
+    // wtmpdb last takes -F and --time-format together: the later one sets the rows' times.
+    fullTimes: Boolean(a.values.fulltimes) && !a.iso && a.order.lastIndexOf('fulltimes') > a.order.lastIndexOf('time-format'),
     since: since ? a.since : -Infinity, until: until ? a.until : Infinity, label: a.file ?? 'wtmpdb',
     noHost: Boolean(a.values.nohostname), hostLast: Boolean(a.values.hostlast), service: Boolean(a.values.service),
   });

@@ -33,7 +33,7 @@ export interface WtmpdbLastOptions {
   system: boolean;
   /** --time-format, if given. */
   timeFormat?: WtmpdbTimeFormat;
-  /** -F: full login and logout times (the begins line keeps its ctime format). */
+  /** -F given after any --time-format: full login and logout times for the rows (the begins line follows --time-format alone). */
   fullTimes: boolean;
   /** Seconds since the epoch; -Infinity/Infinity when not given. */
   since: number;
@@ -110,7 +110,7 @@ export class WtmpdbLast {
   private printed = 0;
 
   constructor(private readonly o: WtmpdbLastOptions) {
-    this.format = o.timeFormat ?? (o.fullTimes ? 'full' : 'short');
+    this.format = o.fullTimes ? 'full' : o.timeFormat ?? 'short';
     this.times = this.format === 'notime' ? ['notime', 0, 'notime', 0]
       : this.format === 'full' ? ['ctime', 24, 'ctime', 24]
         : this.format === 'iso' ? ['iso', 25, 'iso', 25]
@@ -182,7 +182,7 @@ export class WtmpdbLast {
   /** The closing lines: "LABEL begins ..." (the earliest login read), or "LABEL has no entries". */
   end(): string[] {
     if (this.start === Infinity) return [`${safe(this.o.label)} has no entries`];
-    if (this.format === 'notime') return [];
+    if (this.o.timeFormat === 'notime') return []; // --time-format notime, even with a later -F
     // The closing line's format follows --time-format only: -F keeps ctime.
     const beginsFmt: TimeFmt = this.o.timeFormat === 'short' ? 'short' : this.o.timeFormat === 'iso' ? 'iso' : 'ctime';
     return ['', `${safe(this.o.label)} begins ${formatTime(beginsFmt, this.start)}`];

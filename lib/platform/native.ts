@@ -133,9 +133,9 @@ export interface NativeAddon {
    * At most `maxRows` rows of `sql` from a SQLite database, read-only, with
    * one short connection (src-native/sqlite.h); lib/sources/sqlite.ts wraps it.
    */
-  sqliteRead(path: string, sql: string, params: (number | string)[], maxRows: number, busyMs: number): SqliteBatch;
+  sqliteRead(path: string, sql: string, params: (number | string | bigint)[], maxRows: number, busyMs: number): SqliteBatch;
   /** `sqliteRead` on the libuv pool. */
-  sqliteReadAsync(path: string, sql: string, params: (number | string)[], maxRows: number, busyMs: number): Promise<SqliteBatch>;
+  sqliteReadAsync(path: string, sql: string, params: (number | string | bigint)[], maxRows: number, busyMs: number): Promise<SqliteBatch>;
   /** Whether libsqlite3 could be loaded (with dlopen, at the first call). */
   sqliteInfo(): { available: boolean; library: string | null; version: string | null; error: string | null };
 }

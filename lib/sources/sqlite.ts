@@ -62,7 +62,7 @@ export function exactDigits(raw: SqliteBatch, cell: number): string | null {
   return i < 0 || Number.isNaN(raw.numbers[cell]) ? null : raw.strings[i];
 }
 
-export type Param = number | string;
+export type Param = number | string | bigint;
 
 const addon = native;
 

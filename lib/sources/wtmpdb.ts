@@ -30,7 +30,10 @@ export const WTMPDB_USER_PROCESS = 3;
 
 /** One row of the wtmp table, as stored. */
 export interface WtmpdbRow {
+  /** The row's ID; beyond 2^53 a number rounds it: then `exactId` holds it. */
   id: number;
+  /** `id` exactly, in decimal, where `id` is rounded (a writer chose an ID beyond 2^53); absent otherwise. */
+  exactId?: string;
   /** 0 EMPTY, 1 BOOT_TIME, 2 RUNLEVEL, 3 USER_PROCESS. */
   type: number;
   user: string;
@@ -76,19 +79,48 @@ const COUNT_SQL = 'SELECT max(ID), count(*) FROM wtmp';
 /** Boot times above ?2, ascending: paged on the time (a batch stops at 8 MB; equal times are one boot to the pairing). */
 const BOOTS_SQL = 'SELECT Login FROM wtmp WHERE Type = 1 AND ID <= ?1 AND Login > ?2 ORDER BY Login';
 const ROW_COLUMNS = 'ID, Type, User, Login, Logout, TTY, RemoteHost, Service';
+const ROW_CELLS = 8;
 const ROWS_SQL = `SELECT ${ROW_COLUMNS} FROM wtmp WHERE ID > ?1 AND ID <= ?2 ORDER BY ID LIMIT ?3`;
-const ROWS_DESC_SQL = `SELECT ${ROW_COLUMNS} FROM wtmp WHERE ID < ?1 ORDER BY ID DESC LIMIT ?2`;
-const KEYS_DESC_SQL = 'SELECT ID, Login FROM wtmp WHERE ID < ?1 ORDER BY ID DESC LIMIT ?2';
+const ROWS_DESC_SQL = `SELECT ${ROW_COLUMNS} FROM wtmp WHERE ID < ?1 AND ID <= ?2 ORDER BY ID DESC LIMIT ?3`;
+const KEYS_DESC_SQL = 'SELECT ID, Login FROM wtmp WHERE ID < ?1 AND ID <= ?2 ORDER BY ID DESC LIMIT ?3';
 const rowsByIdSql = (n: number) => `SELECT ${ROW_COLUMNS} FROM wtmp WHERE ID IN (${new Array(n).fill('?').join(',')}) ORDER BY ID`;
 /** IDs per `ID IN (...)` statement (SQLite's default limit on parameters is 999 before 3.32). */
 const IDS_PER_READ = 500;
 /** Rows still open since the last boot (an open row before it is a crash: nothing will close it). */
 const OPEN_SQL = 'SELECT ID FROM wtmp WHERE Logout IS NULL AND Type IN (1, 3) AND ID <= ?1 AND ' +
-  'ID >= coalesce((SELECT max(ID) FROM wtmp WHERE Type = 1 AND ID <= ?1), 0) ORDER BY ID DESC';
+  'ID >= coalesce((SELECT max(ID) FROM wtmp WHERE Type = 1 AND ID <= ?1), -9223372036854775808) ORDER BY ID DESC';
 /** Open rows a watch follows at most (they are in every position; the oldest are let go). */
 export const MAX_OPEN_ROWS = 10_000;
-/** The lowest key a statement starts above. */
-const BELOW_EVERY_ID = -9e18;
+/** Bounds below and above every ID (bound as REAL infinities, which SQLite orders around every integer). */
+const BELOW_EVERY_ID = -Infinity;
+const ABOVE_EVERY_ID = Infinity;
+
+/**
+ * A row's ID exactly: a number up to 2^53, beyond it its decimal digits (IDs
+ * are 64-bit and a writer may choose them; a number rounds them). Each ID has
+ * one form, so Sets and Maps key on it.
+ */
+export type RowId = number | string;
+
+/** A row's {@link RowId}. */
+export const rowIdOf = (row: WtmpdbRow): RowId => row.exactId ?? row.id;
+
+/** An ID as a statement's parameter, exactly (digits as a bigint, bound as a 64-bit integer). */
+const idParam = (id: RowId): Param => (typeof id === 'number' ? id : BigInt(id));
+
+/** -1, 0 or 1 as two IDs compare. */
+export function compareIds(a: RowId, b: RowId): number {
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** The ID in cell `cell` of a batch (an ID is never NULL or text). */
+const idAt = (rows: Rows, cell: number): RowId => {
+  const t = rows.raw.texts[cell];
+  return t < 0 ? rows.raw.numbers[cell] : rows.raw.strings[t];
+};
 
 interface Step {
   sql: string;
@@ -107,9 +139,9 @@ interface OddKeys {
 }
 
 /** The next key above the last row of a batch that is not complete (a batch that is not complete holds a row). */
-function lastIdOf(rows: Rows, out: WtmpdbRow[]): number {
+function lastIdOf(rows: Rows, out: WtmpdbRow[]): RowId {
   if (out.length === 0) throw new Error(`a read of ${rows.length} rows returned none before its end`);
-  return out[out.length - 1].id;
+  return rowIdOf(out[out.length - 1]);
 }
 
 /**
@@ -118,8 +150,8 @@ function lastIdOf(rows: Rows, out: WtmpdbRow[]): number {
  * `accept()` takes its rows.
  */
 class RowScan {
-  private lastId = BELOW_EVERY_ID;
-  private maxId: number | null = null;
+  private lastId: RowId = BELOW_EVERY_ID;
+  private maxId: RowId | null = null;
   private finished = false;
   /** Rows up to maxId when the read began, and those this read saw. */
   private countAtStart = 0;
@@ -137,14 +169,14 @@ class RowScan {
     if (this.maxId === null) return { sql: COUNT_SQL, params: [], maxRows: 1 };
     if (this.boots === null) {
       const after = this.bootsSoFar.length ? this.bootsSoFar[this.bootsSoFar.length - 1] : -9e18;
-      return { sql: BOOTS_SQL, params: [this.maxId, after], maxRows: 1e7 };
+      return { sql: BOOTS_SQL, params: [idParam(this.maxId), after], maxRows: 1e7 };
     }
-    return { sql: ROWS_SQL, params: [this.lastId, this.maxId, BATCH_ROWS], maxRows: BATCH_ROWS };
+    return { sql: ROWS_SQL, params: [idParam(this.lastId), idParam(this.maxId), BATCH_ROWS], maxRows: BATCH_ROWS };
   }
 
   accept(rows: Rows): WtmpdbRow[] {
     if (this.maxId === null) {
-      const max = rows.length ? rows.number(0, 0) : null;
+      const max = rows.length && rows.number(0, 0) !== null ? idAt(rows, 0) : null;
       if (max === null) this.finished = true; // an empty table
       this.maxId = max ?? 0;
       this.countAtStart = rows.length ? rows.number(0, 1) ?? 0 : 0;
@@ -194,16 +226,16 @@ class RowScan {
  */
 class NewestScan {
   private phase: 'count' | 'keys' | 'held' | 'rows' | 'all' | 'done' = 'count';
-  private maxId = 0;
+  private maxId: RowId = 0;
   private countAtStart = 0;
   private seen = 0;
-  /** The rows below this ID are still to be read (descending); in the 'all' pass, above. */
-  private cursor = 0;
+  /** The rows below this ID (up to maxId) are still to be read (descending); in the 'all' pass, above. */
+  private cursor: RowId = ABOVE_EVERY_ID;
   /** The lowest Login of the in-order rows so far, and how many in-order rows in a row have it. */
   private lowest = Infinity;
   private sameLogin = 0;
-  private heldIds: number[] = [];
-  private heldSet: Set<number> | null = null;
+  private heldIds: RowId[] = [];
+  private heldSet: Set<RowId> | null = null;
   private heldRead = 0;
   private held: WtmpdbRow[] = [];
   private heldNext = 0;
@@ -216,20 +248,20 @@ class NewestScan {
    * number and TEXT above. Other rows' keys are their times (an open row's
    * Logout -Infinity: NULL first).
    */
-  private readonly oddKeys = new Map<number, OddKeys>();
+  private readonly oddKeys = new Map<RowId, OddKeys>();
 
   constructor(private readonly path: string, private readonly report?: Report) {}
 
   step(): Step | null {
     switch (this.phase) {
       case 'count': return { sql: MAX_ID_SQL, params: [], maxRows: 1 };
-      case 'keys': return { sql: KEYS_DESC_SQL, params: [this.cursor, KEY_PAGE_ROWS], maxRows: KEY_PAGE_ROWS };
+      case 'keys': return { sql: KEYS_DESC_SQL, params: [idParam(this.cursor), idParam(this.maxId), KEY_PAGE_ROWS], maxRows: KEY_PAGE_ROWS };
       case 'held': {
         const ids = this.heldIds.slice(this.heldRead, this.heldRead + IDS_PER_READ);
-        return { sql: rowsByIdSql(ids.length), params: ids, maxRows: ids.length };
+        return { sql: rowsByIdSql(ids.length), params: ids.map(idParam), maxRows: ids.length };
       }
-      case 'rows': return { sql: ROWS_DESC_SQL, params: [this.cursor, NEWEST_BATCH_ROWS], maxRows: NEWEST_BATCH_ROWS };
-      case 'all': return { sql: ROWS_SQL, params: [this.cursor, this.maxId, BATCH_ROWS], maxRows: BATCH_ROWS };
+      case 'rows': return { sql: ROWS_DESC_SQL, params: [idParam(this.cursor), idParam(this.maxId), NEWEST_BATCH_ROWS], maxRows: NEWEST_BATCH_ROWS };
+      case 'all': return { sql: ROWS_SQL, params: [idParam(this.cursor), idParam(this.maxId), BATCH_ROWS], maxRows: BATCH_ROWS };
       default: return null;
     }
   }
@@ -238,11 +270,10 @@ class NewestScan {
   accept(rows: Rows): WtmpdbRow[] {
     switch (this.phase) {
       case 'count': {
-        const max = rows.length ? rows.number(0, 0) : null;
-        if (max === null) {
+        if (rows.length === 0 || rows.number(0, 0) === null) {
           this.phase = 'done'; // an empty table
         } else {
-          [this.maxId, this.cursor, this.phase] = [max, max + 1, 'keys'];
+          [this.maxId, this.cursor, this.phase] = [idAt(rows, 0), ABOVE_EVERY_ID, 'keys'];
         }
         return [];
       }
@@ -255,11 +286,11 @@ class NewestScan {
   }
 
   private acceptKeys(rows: Rows): void {
-    const { numbers } = rows.raw;
+    const { numbers, texts, strings } = rows.raw;
     let id = this.cursor;
     this.countAtStart += rows.length; // the rows there when the read began (no count(*): one pass over the table is enough)
     for (let i = 0; i < rows.length * 2; i += 2) {
-      id = numbers[i];
+      id = texts[i] < 0 ? numbers[i] : strings[texts[i]]; // an ID beyond 2^53 as its digits (see RowId)
       const login = numbers[i + 1];
       if (!isInt64(login) || login > this.lowest) {
         this.heldIds.push(id);
@@ -279,7 +310,7 @@ class NewestScan {
     } else {
       this.heldIds.reverse(); // ascending, as the held rows are read back
       this.heldSet = new Set(this.heldIds);
-      [this.phase, this.cursor] = [this.heldIds.length ? 'held' : 'rows', this.maxId + 1];
+      [this.phase, this.cursor] = [this.heldIds.length ? 'held' : 'rows', ABOVE_EVERY_ID];
     }
   }
 
@@ -298,11 +329,11 @@ class NewestScan {
   private acceptRows(rows: Rows): WtmpdbRow[] {
     const heldSet = this.heldSet!;
     // The held rows were read (and their warnings told) before.
-    const got = this.rowsOf(rows, this.report && ((w) => heldSet.has(w.offset) || this.report!(w)), heldSet);
+    const got = this.rowsOf(rows, this.report, heldSet);
     const out: WtmpdbRow[] = [];
     const run = this.run;
     for (const row of got) {
-      if (heldSet.size !== 0 && heldSet.has(row.id)) continue;
+      if (heldSet.size !== 0 && heldSet.has(rowIdOf(row))) continue;
       this.seen++;
       if (run.length !== 0 && this.loginKey(row) !== this.loginKey(run[0])) this.flushRun(out);
       run.push(row);
@@ -349,28 +380,28 @@ class NewestScan {
   }
 
   /** {@link rowsOf}, keeping the order keys of cells that are not integers (not for the rows in `skip`). */
-  private rowsOf(rows: Rows, report: Report | undefined, skip?: Set<number>): WtmpdbRow[] {
-    const out = rowsOf(rows, this.path, report);
+  private rowsOf(rows: Rows, report: Report | undefined, skip?: Set<RowId>): WtmpdbRow[] {
+    const out = rowsOf(rows, this.path, report, skip);
     const { numbers, texts, strings } = rows.raw;
     const key = (i: number) => (Number.isNaN(numbers[i]) ? (texts[i] < 0 ? -Infinity : Infinity) : numbers[i]);
     const text = (i: number) => (texts[i] < 0 ? '' : strings[texts[i]]);
     for (let r = 0, i = 0; r < out.length; r++, i += 8) {
       if (isInt64(numbers[i + 3]) && (isInt64(numbers[i + 4]) || (Number.isNaN(numbers[i + 4]) && texts[i + 4] < 0))) continue;
-      if (skip?.has(out[r].id)) continue;
-      this.oddKeys.set(out[r].id, { login: key(i + 3), logout: key(i + 4), loginText: text(i + 3), logoutText: text(i + 4) });
+      if (skip?.has(rowIdOf(out[r]))) continue;
+      this.oddKeys.set(rowIdOf(out[r]), { login: key(i + 3), logout: key(i + 4), loginText: text(i + 3), logoutText: text(i + 4) });
     }
     return out;
   }
 
   private loginKey(row: WtmpdbRow): number {
-    const odd = this.oddKeys.size === 0 ? undefined : this.oddKeys.get(row.id);
+    const odd = this.oddKeys.size === 0 ? undefined : this.oddKeys.get(rowIdOf(row));
     return odd ? odd.login : row.login;
   }
 
   /** `wtmpdb last`'s order: Login descending, then Logout ascending (NULL first), then ID. */
   private readonly order = (a: WtmpdbRow, b: WtmpdbRow): number => {
-    const oddA = this.oddKeys.size === 0 ? undefined : this.oddKeys.get(a.id);
-    const oddB = this.oddKeys.size === 0 ? undefined : this.oddKeys.get(b.id);
+    const oddA = this.oddKeys.size === 0 ? undefined : this.oddKeys.get(rowIdOf(a));
+    const oddB = this.oddKeys.size === 0 ? undefined : this.oddKeys.get(rowIdOf(b));
     const loginA = oddA ? oddA.login : a.login;
     const loginB = oddB ? oddB.login : b.login;
     if (loginA !== loginB) return loginA < loginB ? 1 : -1;
@@ -384,7 +415,7 @@ class NewestScan {
     if (logoutA === Infinity && oddA!.logoutText !== oddB!.logoutText) return oddA!.logoutText < oddB!.logoutText ? -1 : 1;
     const byLogout = oddA || oddB || a.logout === null ? 0 : compareExact(a.logout, a.exactLogout, b.logout!, b.exactLogout);
     if (byLogout !== 0) return byLogout;
-    return a.id - b.id;
+    return compareIds(rowIdOf(a), rowIdOf(b));
   };
 
   private finish(): void {
@@ -396,8 +427,8 @@ class NewestScan {
 /** A cell that libwtmpdb reads as a time: an integer that fits 64 bits (NaN is NULL or TEXT). */
 const isInt64 = (v: number) => Number.isInteger(v) && v <= 9223372036854775807 && v >= -9223372036854775808;
 
-/** The rows of a read of ROW_COLUMNS. */
-function rowsOf(rows: Rows, path: string, report?: Report): WtmpdbRow[] {
+/** The rows of a read of ROW_COLUMNS (no warning told for the rows in `quiet`: told before). */
+function rowsOf(rows: Rows, path: string, report?: Report, quiet?: Set<RowId>): WtmpdbRow[] {
   const out: WtmpdbRow[] = new Array(rows.length);
   // The cells read straight from the batch's arrays: this loop runs once a row.
   const { numbers, texts, strings } = rows.raw;
@@ -407,6 +438,7 @@ function rowsOf(rows: Rows, path: string, report?: Report): WtmpdbRow[] {
   const time = (i: number, id: number, column: string) => {
     const v = numbers[i];
     if (isInt64(v)) return v;
+    if (quiet?.size && quiet.has(idAt(rows, i - (i % ROW_CELLS)))) return 0; // the row's first cell is its ID
     report?.(wtmpdbInvalidTime(column, texts[i] >= 0 ? strings[texts[i]] : Number.isNaN(v) ? null : v, path, id));
     return 0;
   };
@@ -422,7 +454,8 @@ function rowsOf(rows: Rows, path: string, report?: Report): WtmpdbRow[] {
       host: str(i + 6),
       service: str(i + 7),
     };
-    // A time a number rounds also comes as its digits (seldom: after the year 2255).
+    // An ID or a time a number rounds also comes as its digits (seldom: an ID a writer chose, after the year 2255).
+    if (texts[i] >= 0) out[r].exactId = strings[texts[i]];
     if (texts[i + 3] >= 0 || texts[i + 4] >= 0) addExactTimes(out[r], rows, i);
   }
   return out;
@@ -455,32 +488,32 @@ function compareExact(a: number, aDigits: string | undefined, b: number, bDigits
  */
 export const wtmpdbQueries = {
   /** The largest ID, and the open rows (Logout NULL, user or boot) since the last boot: those a logout may still close. */
-  start(path: string): { maxId: number; open: number[] } {
+  start(path: string): { maxId: RowId; open: RowId[] } {
     const max = readRows(path, MAX_ID_SQL, [], 1);
-    const maxId = (max.length ? max.number(0, 0) : null) ?? 0;
-    const open = readRows(path, OPEN_SQL, [maxId], MAX_OPEN_ROWS);
-    const ids: number[] = [];
-    for (let r = open.length - 1; r >= 0; r--) ids.push(open.number(r, 0)!); // the newest, ascending
+    const maxId = max.length && max.number(0, 0) !== null ? idAt(max, 0) : 0;
+    const open = readRows(path, OPEN_SQL, [idParam(maxId)], MAX_OPEN_ROWS);
+    const ids: RowId[] = [];
+    for (let r = open.length - 1; r >= 0; r--) ids.push(idAt(open, r)); // the newest, ascending
     return { maxId, open: ids };
   },
   /** The largest ID now (0 for an empty table). */
-  async maxId(path: string): Promise<number> {
+  async maxId(path: string): Promise<RowId> {
     const max = await readRowsAsync(path, MAX_ID_SQL, [], 1);
-    return (max.length ? max.number(0, 0) : null) ?? 0;
+    return max.length && max.number(0, 0) !== null ? idAt(max, 0) : 0;
   },
   /** At most `limit` rows with ID > `afterId`, in ID order. */
-  async after(path: string, afterId: number, limit: number): Promise<WtmpdbRow[]> {
-    return rowsOf(await readRowsAsync(path, ROWS_SQL, [afterId, 9e15, limit], limit), path);
+  async after(path: string, afterId: RowId, limit: number): Promise<WtmpdbRow[]> {
+    return rowsOf(await readRowsAsync(path, ROWS_SQL, [idParam(afterId), ABOVE_EVERY_ID, limit], limit), path);
   },
   /** The rows among `ids` (at most 500) whose Logout is set, by Logout then ID. */
-  async closed(path: string, ids: number[]): Promise<WtmpdbRow[]> {
+  async closed(path: string, ids: RowId[]): Promise<WtmpdbRow[]> {
     const sql = `SELECT ${ROW_COLUMNS} FROM wtmp WHERE ID IN (${ids.map(() => '?').join(',')}) AND Logout IS NOT NULL ORDER BY Logout, ID`;
-    return rowsOf(await readRowsAsync(path, sql, ids, ids.length), path);
+    return rowsOf(await readRowsAsync(path, sql, ids.map(idParam), ids.length), path);
   },
   /** The rows among `ids` (at most 500) still open (Logout NULL), by ID: those a later boot ends as a crash. */
-  async stillOpen(path: string, ids: number[]): Promise<WtmpdbRow[]> {
+  async stillOpen(path: string, ids: RowId[]): Promise<WtmpdbRow[]> {
     const sql = `SELECT ${ROW_COLUMNS} FROM wtmp WHERE ID IN (${ids.map(() => '?').join(',')}) AND Logout IS NULL ORDER BY ID`;
-    return rowsOf(await readRowsAsync(path, sql, ids, ids.length), path);
+    return rowsOf(await readRowsAsync(path, sql, ids.map(idParam), ids.length), path);
   },
 };
 

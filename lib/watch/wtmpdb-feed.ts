@@ -15,7 +15,7 @@
  */
 import * as fs from 'fs';
 import { isIP } from 'net';
-import { MAX_OPEN_ROWS, WTMPDB_BOOT_TIME, WTMPDB_USER_PROCESS, type WtmpdbRow, wtmpdbQueries } from '../sources/wtmpdb';
+import { MAX_OPEN_ROWS, type RowId, WTMPDB_BOOT_TIME, WTMPDB_USER_PROCESS, type WtmpdbRow, compareIds, rowIdOf, wtmpdbQueries } from '../sources/wtmpdb';
 import type { SourceEvent, WatchEventType, WatchLogin } from './events';
 import { nameLogout } from './pairing';
 import { problem } from './file-feed';
@@ -26,18 +26,21 @@ import type { SourceSink, StartPoint, WakeReason, WatchFeed } from './feed';
 export type WtmpdbPosition = {
   kind: 'wtmpdb';
   path: string;
-  /** The highest row ID read. */
-  maxId: number;
+  /** The highest row ID read (beyond 2^53 its decimal digits, see RowId). */
+  maxId: RowId;
   /** IDs of rows read whose Logout was not set yet, ascending. */
-  open: number[];
+  open: RowId[];
   /** The database file's inode (0: unknown): another one at the path is a new database, read from its start. */
   ino: number;
 };
 
 export function isWtmpdbPosition(p: SourcePosition | undefined): p is WtmpdbPosition {
-  return !!p && p.kind === 'wtmpdb' && Number.isSafeInteger(p.maxId) && Array.isArray(p.open) &&
-    (p.open as unknown[]).every((i) => Number.isSafeInteger(i));
+  return !!p && p.kind === 'wtmpdb' && isRowId(p.maxId) && Array.isArray(p.open) && (p.open as unknown[]).every(isRowId);
 }
+
+/** A saved ID: a safe integer, or the digits of a 64-bit one beyond. */
+const isRowId = (v: unknown): boolean => Number.isSafeInteger(v) ||
+  (typeof v === 'string' && /^-?[1-9]\d{15,18}$/.test(v) && BigInt(v) <= 2n ** 63n - 1n && BigInt(v) >= -(2n ** 63n));
 
 /** Rows per statement (between two looks at the consumer's backlog). */
 const BATCH = 1024;
@@ -48,8 +51,8 @@ export class WtmpdbFeed implements WatchFeed {
   readonly source = 'wtmpdb' as const;
   readonly key: string;
   readonly paths: readonly string[];
-  private maxId = 0;
-  private open: number[] = [];
+  private maxId: RowId = 0;
+  private open: RowId[] = [];
   private ino = 0;
   /** Replaying: events before this time (seconds) are passed over. */
   private minTime = -Infinity;
@@ -75,7 +78,7 @@ export class WtmpdbFeed implements WatchFeed {
     const saved = from.kind === 'position' ? from.saved : undefined;
     if (isWtmpdbPosition(saved)) {
       this.maxId = saved.maxId;
-      this.open = [...saved.open].sort((a, b) => a - b);
+      this.open = [...saved.open].sort(compareIds);
       this.ino = typeof saved.ino === 'number' ? saved.ino : 0;
       return;
     }
@@ -114,7 +117,7 @@ export class WtmpdbFeed implements WatchFeed {
     for (let i = 0; i < asked.length && !sink.stopped; i += IDS_PER_QUERY) {
       const closed = await wtmpdbQueries.closed(this.path, asked.slice(i, i + IDS_PER_QUERY));
       for (const row of closed) {
-        this.open = this.open.filter((id) => id !== row.id);
+        this.open = this.open.filter((id) => id !== rowIdOf(row));
         this.emit(sink, endEvent(row, this.path), row.logout!);
       }
       await sink.room();
@@ -129,10 +132,10 @@ export class WtmpdbFeed implements WatchFeed {
       for (const row of rows) {
         // Rows still open from before this boot crashed (ended before the boot's ID is taken: a resume reads the boot again).
         if (row.type === WTMPDB_BOOT_TIME) await this.crashed(sink, row);
-        this.maxId = row.id;
+        this.maxId = rowIdOf(row);
         const open = row.logout === null && (row.type === WTMPDB_USER_PROCESS || row.type === WTMPDB_BOOT_TIME);
         if (open) {
-          this.open.push(row.id);
+          this.open.push(this.maxId);
           if (this.open.length > MAX_OPEN_ROWS) this.open.shift();
         }
         const begin = beginEvent(row, this.path);
@@ -140,7 +143,7 @@ export class WtmpdbFeed implements WatchFeed {
           sink.progress(this.position()); // a run level, an unknown type
           continue;
         }
-        if (row.logout !== null) this.open.push(row.id); // until its logout is handed over
+        if (row.logout !== null) this.open.push(this.maxId); // until its logout is handed over
         this.emit(sink, begin, row.login);
         if (row.logout !== null) {
           this.open.pop();
@@ -158,7 +161,7 @@ export class WtmpdbFeed implements WatchFeed {
     for (let i = 0; i < asked.length && !sink.stopped; i += IDS_PER_QUERY) {
       for (const row of await wtmpdbQueries.stillOpen(this.path, asked.slice(i, i + IDS_PER_QUERY))) {
         if (row.type !== WTMPDB_USER_PROCESS) continue;
-        this.open = this.open.filter((id) => id !== row.id);
+        this.open = this.open.filter((id) => id !== rowIdOf(row));
         this.emit(sink, nameLogout(event('logout', row, boot.login, this.path), loginOf(row), 'crash'), boot.login);
       }
     }
@@ -174,11 +177,12 @@ export class WtmpdbFeed implements WatchFeed {
   private async checkSameFile(sink: SourceSink): Promise<void> {
     // The IDs first, then the inode: a file replaced between the two is then
     // seen by its inode, never taken for the old one.
-    const largestId = this.maxId > 0 ? await wtmpdbQueries.maxId(this.path) : 0;
+    const readSome = compareIds(this.maxId, 0) > 0;
+    const largestId = readSome ? await wtmpdbQueries.maxId(this.path) : 0;
     const { ino } = await fs.promises.stat(this.path);
-    const idsWentBack = this.ino === ino && largestId < this.maxId;
+    const idsWentBack = this.ino === ino && compareIds(largestId, this.maxId) < 0;
     if (this.ino === ino && !idsWentBack) return;
-    if ((this.ino !== 0 || idsWentBack) && (this.maxId > 0 || this.open.length > 0)) {
+    if ((this.ino !== 0 || idsWentBack) && (readSome || this.open.length > 0)) {
       sink.warning({
         type: 'warning', code: 'ERR_UTMPX_WATCH_REPLACED', source: 'wtmpdb', path: this.path,
         message: `${this.path} is another database than the one read before (replaced): reading it from its start`,

@@ -57,7 +57,7 @@ function chrootArgs(argv: string[], options: RunOptions): string[] {
 
 /** Runs argv inside the root and waits for it. */
 export function run(argv: string[], options: RunOptions = {}): Result {
-  const r = spawnSync('chroot', chrootArgs(argv, options), { input: options.input ?? '', encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('chroot', chrootArgs(argv, options), { input: options.input ?? '', encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 28 });
   if (r.error) throw r.error;
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }

@@ -93,3 +93,37 @@ describe.each(bed.NODES)('$name', ({ bin }) => {
     expect(rows).toEqual(sqliteText(WTMP, 'SELECT User, Login FROM wtmp ORDER BY ID'));
   });
 });
+
+/**
+ * Row IDs a number rounds: 20,000 rows with IDs from 2^62 (Python's sqlite3
+ * choosing them, as any writer may) lost a row and made `utmpx last` warn of
+ * deletions; `wtmpdb last -f` is the oracle.
+ */
+describe('row IDs beyond 2^53', () => {
+  const BIG_IDS = '/tmp/big-ids-wtmp.db';
+  beforeAll(() => {
+    bed.out(['rm', '-f', BIG_IDS]);
+    bed.out(['python3', '-c', `
+import sqlite3, sys
+S = 1000000
+BASE = 1700000000 * S
+rows = [(2**62 + i, 1 if i % 5000 == 4999 else 3, 'u%d' % i, BASE + i * S if i % 997 else BASE - i * S,
+         None if i % 7 == 0 else BASE + i * S + 60 * S, '~' if i % 5000 == 4999 else 'pts/%d' % (i % 50), '10.0.0.1', 'sshd')
+        for i in range(20000)]
+w = sqlite3.connect(sys.argv[1])
+w.execute("CREATE TABLE wtmp(ID INTEGER PRIMARY KEY, Type INTEGER, User TEXT NOT NULL, Login INTEGER, Logout INTEGER, TTY TEXT, RemoteHost TEXT, Service TEXT) STRICT")
+w.executemany("INSERT INTO wtmp VALUES (?,?,?,?,?,?,?,?)", rows)
+w.commit()
+`, BIG_IDS]);
+  });
+
+  test.each(bed.NODES.flatMap(({ name, bin }) => [[name, bin, []], [name, bin, ['-x']]] as [string, string, string[]][]))(
+    '%s (%s): utmpx last -f DB %j prints what wtmpdb last -f prints, and warns of nothing', (_, bin, flags) => {
+      const oracle = bed.out(['wtmpdb', 'last', '-f', BIG_IDS, ...flags]);
+      expect(oracle.split('\n').filter((l) => l.startsWith('u')).length).toBe(20000); // every row (the boots too are named u<i>)
+      const mine = bed.utmpx(bin, ['last', '-f', BIG_IDS, ...flags]);
+      expect(mine.stderr).toBe('');
+      expect(mine.status).toBe(0);
+      expect(mine.stdout).toBe(oracle);
+    });
+});

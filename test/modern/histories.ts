@@ -51,6 +51,9 @@ export const LASTLOG: Lastlog2Row[] = [
 /** `last` argument lists compared line for line (the CLI forms of wtmpdb last). */
 export const LAST_ARGS: string[][] = [
   [], ['-x'], ['-n', '3'], ['-w'], ['--time-format', 'iso'], ['-x', '--time-format', 'iso'], ['alice'], ['reboot'], ['-x', '-w', '-n', '4'],
+  // -F and --time-format together (util-linux's last refuses them; wtmpdb last takes the later one for the rows)
+  ['-F', '--time-format', 'iso'], ['--time-format', 'iso', '-F'], ['--time-format', 'notime', '-F'], ['-F', '--time-format', 'notime'],
+  ['--time-format', 'short', '-F'],
 ];
 
 /** `lastlog2` argument lists compared line for line. */
