@@ -211,7 +211,7 @@ int main(int argc, char **argv) {
 
 // ---------------------------------------------------------------- the parent side
 // Wall time, CPU time (user + system) and peak RSS of a command, its output thrown away (python's RUSAGE_CHILDREN,
-// counted from u0: python3 is often a shim (pyenv) whose own children, ~0.35 s of CPU here, that would pad every command alike).
+// counted from u0: python3 is often a shim (pyenv) whose own children, ~0.35 s of CPU here, would pad every command alike).
 const TIMER = `
 import resource, subprocess, sys, time
 u0 = resource.getrusage(resource.RUSAGE_CHILDREN)

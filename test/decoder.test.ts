@@ -146,6 +146,29 @@ test('interned strings: every field decodes as the plain decoder would, whatever
   expect(wrong).toEqual([]);
 });
 
+test('a field read four bytes at a time: every NUL position, a high byte anywhere, aligned or not, as Buffer decodes it', () => {
+  // decodeString reads aligned fields a word at a time: the NUL or a byte >= 0x80 may fall on any byte of a word.
+  const backing = Buffer.alloc(4 + 64 + 8);
+  const wrong: string[] = [];
+  for (const shift of [0, 1, 2, 3]) {
+    const buf = backing.subarray(shift); // byteOffset 0..3: the word path and the byte path
+    for (const [start, size] of [[4, 32], [8, 4], [12, 16], [5, 12]]) {
+      for (let length = 0; length <= size; length++) {
+        for (let high = -1; high < length; high++) {
+          buf.fill(0x7a); // junk that would count if the NUL were missed
+          for (let i = 0; i < length; i++) buf[start + i] = 0x61 + ((length + i) % 26);
+          if (high >= 0) buf[start + high] = 0xe9; // latin-1 é: not UTF-8 on its own
+          if (length < size) buf[start + length] = 0;
+          const expected = buf.toString('utf8', start, start + length);
+          const got = decodeString(buf, start, size);
+          if (got !== expected) wrong.push(`shift ${shift} at ${start}/${size} length ${length} high ${high}: ${JSON.stringify(got)}`);
+        }
+      }
+    }
+  }
+  expect(wrong).toEqual([]);
+});
+
 test('ut_line is the device path of line for every entry', () => {
   for (const e of new UtmpFile(goodFile, { layout }).toArray()) expect(e.ut_line).toBe(devicePath(e.line));
 });
