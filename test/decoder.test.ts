@@ -169,6 +169,28 @@ test('a field read four bytes at a time: every NUL position, a high byte anywher
   expect(wrong).toEqual([]);
 });
 
+test('interned strings that differ only in the bytes after their last whole word: never taken for each other', () => {
+  // 'user' and one to three more characters: the first word is the same in all, the rest sits in the
+  // masked last word. Each is read three times in a row (so it is held), and 30,000 of them share
+  // a few thousand slots: a string often meets one of its length held in its slot.
+  const chars = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  let seed = 12345;
+  const pick = () => chars[(seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % chars.length];
+  const texts = Array.from({ length: 30_000 }, (_, i) => `user${pick()}${i % 3 ? pick() : ''}${i % 3 === 2 ? pick() : ''}`);
+  const buf = Buffer.alloc(32);
+  const wrong: string[] = [];
+  for (const text of texts) {
+    buf.fill(0x2a); // junk after the NUL
+    buf.write(text, 0, 'latin1');
+    buf[text.length] = 0;
+    for (let k = 0; k < 3; k++) {
+      const got = decodeString(buf, 0, 32);
+      if (got !== text) wrong.push(`${text} read as ${got}`);
+    }
+  }
+  expect(wrong).toEqual([]);
+});
+
 test('ut_line is the device path of line for every entry', () => {
   for (const e of new UtmpFile(goodFile, { layout }).toArray()) expect(e.ut_line).toBe(devicePath(e.line));
 });

@@ -25,6 +25,7 @@ let sawInvalidUtf8 = false;
 const SLOTS = 8192;
 const SLOT_BYTES = 256; // the longest string field of any layout
 const slotBytes = new Uint8Array(SLOTS * SLOT_BYTES);
+const slotWords = new Int32Array(slotBytes.buffer); // the same bytes, for decodeString's word path
 const slotLength = new Int32Array(SLOTS).fill(-1);
 const slotText: string[] = new Array<string>(SLOTS).fill('');
 // The device path of a line held in a slot, made the first time it is asked for.
@@ -61,7 +62,8 @@ export function decodeString(buf: Buffer, start: number, size: number): string {
   const limit = start + size;
   let high = 0;
   let hash = size;
-  if (((start | size) & 3) === 0 && limit <= words.length << 2) {
+  const aligned = ((start | size) & 3) === 0 && limit <= words.length << 2;
+  if (aligned) {
     // Whole words while no byte is NUL ((w - 0x01..) & ~w & 0x80.. marks the first
     // one exactly), then the bytes before the NUL of the last word, masked.
     for (let i = start >>> 2; end < limit; i++) {
@@ -103,14 +105,10 @@ export function decodeString(buf: Buffer, start: number, size: number): string {
   if (length > SLOT_BYTES) return buf.latin1Slice(start, end);
   const slot = (hash ^ (hash >>> 13)) & (SLOTS - 1);
   const base = slot * SLOT_BYTES;
-  if (slotLength[slot] === length) {
-    let i = 0;
-    while (i < length && slotBytes[base + i] === buf[start + i]) i++;
-    if (i === length) {
-      lastSlot = slot;
-      slotIdle[slot] = 0;
-      return slotText[slot];
-    }
+  if (slotLength[slot] === length && (aligned ? sameWords(start >>> 2, base >>> 2, length) : sameBytes(buf, start, base, length))) {
+    lastSlot = slot;
+    slotIdle[slot] = 0;
+    return slotText[slot];
   }
   const text = buf.latin1Slice(start, end); // plain ASCII
   const held = slotLength[slot] !== -1 && ++slotIdle[slot] <= IDLE_BEFORE_REPLACED;
@@ -125,6 +123,20 @@ export function decodeString(buf: Buffer, start: number, size: number): string {
   slotDevicePath[slot] = undefined;
   lastSlot = slot;
   return text;
+}
+
+// Whether the `length` bytes at word `at` of `words` are those at word `slotAt` of slotWords (the last word masked).
+function sameWords(at: number, slotAt: number, length: number): boolean {
+  const whole = length >>> 2;
+  for (let i = 0; i < whole; i++) if (words[at + i] !== slotWords[slotAt + i]) return false;
+  const rest = length & 3;
+  return rest === 0 || ((words[at + whole] ^ slotWords[slotAt + whole]) & ((1 << (8 * rest)) - 1)) === 0;
+}
+
+// Whether the `length` bytes at `start` of `buf` are those at `base` of slotBytes.
+function sameBytes(buf: Buffer, start: number, base: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (slotBytes[base + i] !== buf[start + i]) return false;
+  return true;
 }
 
 /** Decodes whole records of one layout into entries, every field reader specialised once. */
