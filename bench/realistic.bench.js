@@ -210,14 +210,16 @@ int main(int argc, char **argv) {
 `;
 
 // ---------------------------------------------------------------- the parent side
-// Wall time, CPU time (user + system) and peak RSS of a command, its output thrown away (python's RUSAGE_CHILDREN).
+// Wall time, CPU time (user + system) and peak RSS of a command, its output thrown away (python's RUSAGE_CHILDREN,
+// counted from u0: python3 is often a shim (pyenv) whose own children, ~0.35 s of CPU here, would pad every command alike).
 const TIMER = `
 import resource, subprocess, sys, time
+u0 = resource.getrusage(resource.RUSAGE_CHILDREN)
 t = time.monotonic()
 r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 ms = (time.monotonic() - t) * 1000
 u = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(r.returncode, ms, u.ru_maxrss / 1024, (u.ru_utime + u.ru_stime) * 1000)
+print(r.returncode, ms, u.ru_maxrss / 1024, (u.ru_utime + u.ru_stime - u0.ru_utime - u0.ru_stime) * 1000)
 `;
 function timeCommand(...argv) {
   const out = execFileSync('python3', ['-c', TIMER, ...argv], { env: { ...process.env, TZ: 'UTC' } }).toString().trim().split(' ');

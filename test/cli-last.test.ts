@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { oracle, utmpx } from './helpers/cli-run';
+import { ORACLE_ENV, oracle, oracleIn, utmpx, utmpxIn } from './helpers/cli-run';
 import { type DumpRecord, tempDir, writeWithUtmpdump } from './helpers/utmpdump';
 import { testWith } from './helpers/tools';
 
@@ -106,6 +106,28 @@ describe('utmpx last', () => {
     const expected = oracle('last', '-f', wtmp, ...theirs);
     expect(expected.split('\n').length).toBeGreaterThan(3);
     expect(r.stdout).toBe(expected);
+  });
+
+  lastTest('local times of a zone whose offset is no whole minutes, and lengths below zero or over days, as last prints them', () => {
+    // Africa/Monrovia was UTC-0:44:30 until 1972: 12:00:20 and 12:00:40 UTC, one UTC minute, are 11:15 and 11:16 there.
+    const at = (hms: string, day = 1) => `1971-03-${String(day).padStart(2, '0')}T${hms},000000+00:00`;
+    const odd = writeWithUtmpdump(path.join(dir, 'wtmp-odd-zone'), [
+      rec(2, 0, 'reboot', '~', '6.1.0-18-amd64', at('08:00:00')),
+      rec(7, 100, 'alice', 'pts/1', '10.0.0.5', at('12:00:20')),
+      rec(8, 100, '', 'pts/1', '', at('12:00:40')),
+      rec(7, 101, 'bob', 'pts/2', '10.0.0.6', at('12:10:00')),
+      rec(8, 101, '', 'pts/2', '', at('11:58:30')), // the clock went back: a length below zero
+      rec(7, 102, 'carol', 'pts/3', '10.0.0.7', at('12:30:00')),
+      rec(8, 102, '', 'pts/3', '', at('01:05:00', 4)), // over days
+      rec(7, 103, 'dave', 'pts/4', '10.0.0.8', at('13:00:00', 4)),
+      rec(2, 0, 'reboot', '~', '6.1.0-18-amd64', at('12:00:00', 5)), // dave: crash, a length over a day
+    ]);
+    for (const TZ of ['Africa/Monrovia', 'UTC']) {
+      const env = { ...ORACLE_ENV, TZ };
+      const theirs = oracleIn(env, 'last', '-f', odd);
+      expect(theirs).toContain('alice');
+      expect(utmpxIn(env, 'last', '-f', odd).stdout).toBe(theirs);
+    }
   });
 
   lastTest('-d names an address that has a name (127.0.0.1 in /etc/hosts), as last -d does', () => {

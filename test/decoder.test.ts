@@ -146,6 +146,51 @@ test('interned strings: every field decodes as the plain decoder would, whatever
   expect(wrong).toEqual([]);
 });
 
+test('a field read four bytes at a time: every NUL position, a high byte anywhere, aligned or not, as Buffer decodes it', () => {
+  // decodeString reads aligned fields a word at a time: the NUL or a byte >= 0x80 may fall on any byte of a word.
+  const backing = Buffer.alloc(4 + 64 + 8);
+  const wrong: string[] = [];
+  for (const shift of [0, 1, 2, 3]) {
+    const buf = backing.subarray(shift); // byteOffset 0..3: the word path and the byte path
+    for (const [start, size] of [[4, 32], [8, 4], [12, 16], [5, 12]]) {
+      for (let length = 0; length <= size; length++) {
+        for (let high = -1; high < length; high++) {
+          buf.fill(0x7a); // junk that would count if the NUL were missed
+          for (let i = 0; i < length; i++) buf[start + i] = 0x61 + ((length + i) % 26);
+          if (high >= 0) buf[start + high] = 0xe9; // latin-1 é: not UTF-8 on its own
+          if (length < size) buf[start + length] = 0;
+          const expected = buf.toString('utf8', start, start + length);
+          const got = decodeString(buf, start, size);
+          if (got !== expected) wrong.push(`shift ${shift} at ${start}/${size} length ${length} high ${high}: ${JSON.stringify(got)}`);
+        }
+      }
+    }
+  }
+  expect(wrong).toEqual([]);
+});
+
+test('interned strings that differ only in the bytes after their last whole word: never taken for each other', () => {
+  // 'user' and one to three more characters: the first word is the same in all, the rest sits in the
+  // masked last word. Each is read three times in a row (so it is held), and 30,000 of them share
+  // a few thousand slots: a string often meets one of its length held in its slot.
+  const chars = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  let seed = 12345;
+  const pick = () => chars[(seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % chars.length];
+  const texts = Array.from({ length: 30_000 }, (_, i) => `user${pick()}${i % 3 ? pick() : ''}${i % 3 === 2 ? pick() : ''}`);
+  const buf = Buffer.alloc(32);
+  const wrong: string[] = [];
+  for (const text of texts) {
+    buf.fill(0x2a); // junk after the NUL
+    buf.write(text, 0, 'latin1');
+    buf[text.length] = 0;
+    for (let k = 0; k < 3; k++) {
+      const got = decodeString(buf, 0, 32);
+      if (got !== text) wrong.push(`${text} read as ${got}`);
+    }
+  }
+  expect(wrong).toEqual([]);
+});
+
 test('ut_line is the device path of line for every entry', () => {
   for (const e of new UtmpFile(goodFile, { layout }).toArray()) expect(e.ut_line).toBe(devicePath(e.line));
 });

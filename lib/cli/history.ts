@@ -199,6 +199,29 @@ export interface LastTimes {
  * login (the clock went back) ` (-H:MM)` (printf's %02d of negative hours)
  * or ` (-00:MM)` under an hour.
  */
+/** length(fromMs, toMs), written into `w` (no string made). */
+function writeLength(w: LineWriter, fromMs: number, toMs: number): void {
+  const secs = Math.floor(toMs / 1000) - Math.floor(fromMs / 1000);
+  const mins = Math.abs(Math.trunc(secs / 60) % 60);
+  const hours = Math.trunc(secs / 3600) % 24;
+  const days = Math.trunc(secs / 86400);
+  if (days) {
+    w.ascii('(');
+    w.int(days);
+    w.ascii('+');
+    w.two(Math.abs(hours));
+  } else if (hours) {
+    w.ascii(' (');
+    if (hours < 0) w.int(hours);
+    else w.two(hours);
+  } else {
+    w.ascii(secs >= 0 ? ' (00' : ' (-00');
+  }
+  w.ascii(':');
+  w.two(mins);
+  w.ascii(')');
+}
+
 function length(fromMs: number, toMs: number): string {
   const secs = Math.floor(toMs / 1000) - Math.floor(fromMs / 1000);
   const mins = Math.trunc(secs / 60) % 60;
@@ -303,13 +326,13 @@ export function writeLastRow(w: LineWriter, user: string, line: string, host: st
   w.lastStamp(loginMs); // 16 characters, as the column
   if (ended) {
     w.ascii(logout === 'crash' ? ' - crash ' : ' - down  ');
-    w.ascii(length(loginMs, t.end as number));
+    writeLength(w, loginMs, t.end as number);
     return w.endLine();
   }
   w.ascii(' - ');
   w.clock(logout as number);
   w.ascii(' ');
-  w.ascii(length(loginMs, logout as number)); // never empty: nothing to trim
+  writeLength(w, loginMs, logout as number); // never empty: nothing to trim
   return w.endLine();
 }
 

@@ -22,12 +22,14 @@ export interface LocalFields {
   offsetMinutes: number;
   /** Local time minus UTC in ms (NaN where a Date was asked instead). */
   offsetMs: number;
+  /** Whether that offset holds for the whole hour of the time (the hour is cached). */
+  steady: boolean;
 }
 
 const HOUR_MS = 3600_000;
 const DAY_MS = 86400_000;
 
-const fields: LocalFields = { year: 1970, month: 1, day: 1, weekday: 4, hours: 0, minutes: 0, seconds: 0, offsetMinutes: 0, offsetMs: 0 };
+const fields: LocalFields = { year: 1970, month: 1, day: 1, weekday: 4, hours: 0, minutes: 0, seconds: 0, offsetMinutes: 0, offsetMs: 0, steady: false };
 
 // Hours looked up (direct-mapped: a login and its logout may fall in different
 // hours, and rows alternate between them), their offset from UTC (ms, local
@@ -78,7 +80,8 @@ export function localFields(ms: number): LocalFields {
   }
   if (Number.isNaN(offsetMs)) return fromDate(ms); // at the ends of a Date's range
   fields.offsetMs = offsetMs;
-  if (slotHour[slot] === hour) {
+  fields.steady = slotHour[slot] === hour;
+  if (fields.steady) {
     lastHour = hour;
     lastOffsetMs = offsetMs;
   }
@@ -109,6 +112,7 @@ function fromDate(ms: number): LocalFields {
   fields.seconds = d.getSeconds();
   fields.offsetMinutes = -d.getTimezoneOffset();
   fields.offsetMs = NaN;
+  fields.steady = false;
   return fields;
 }
 
@@ -122,6 +126,7 @@ function beyondDate(ms: number): LocalFields {
   const offsetMs = offsetAt(nearest);
   fields.offsetMinutes = -new Date(nearest).getTimezoneOffset();
   fields.offsetMs = NaN;
+  fields.steady = false;
   const local = ms + offsetMs;
   const day = Math.floor(local / DAY_MS);
   const inDay = local - day * DAY_MS;

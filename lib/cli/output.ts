@@ -148,36 +148,22 @@ export class LineWriter {
 
   /** lastStamp(ms) (`Mon Jan 15 09:30`, 16 bytes), from the time's fields. */
   lastStamp(ms: number): void {
-    const f = localFields(ms);
-    if (this.pos + 16 > this.buf.length) this.makeRoom(16);
-    const b = this.buf;
-    const p = this.pos;
-    const d = f.weekday * 3;
-    const m = (f.month - 1) * 3;
-    b[p] = DAY_BYTES[d];
-    b[p + 1] = DAY_BYTES[d + 1];
-    b[p + 2] = DAY_BYTES[d + 2];
-    b[p + 3] = 0x20;
-    b[p + 4] = MONTH_BYTES[m];
-    b[p + 5] = MONTH_BYTES[m + 1];
-    b[p + 6] = MONTH_BYTES[m + 2];
-    b[p + 7] = 0x20;
-    const tens = (f.day / 10) | 0;
-    b[p + 8] = tens === 0 ? 0x20 : 0x30 + tens; // %e
-    b[p + 9] = 0x30 + f.day - 10 * tens;
-    b[p + 10] = 0x20;
-    this.pos = p + 11;
-    this.two(f.hours);
-    this.ascii(':');
-    this.two(f.minutes);
+    this.stampBytes(ms, 0, 16);
   }
 
   /** clock(ms) (`09:30`). */
   clock(ms: number): void {
-    const f = localFields(ms);
-    this.two(f.hours);
-    this.ascii(':');
-    this.two(f.minutes);
+    this.stampBytes(ms, 11, 16);
+  }
+
+  // Bytes [from, to) of lastStamp(ms), from the minute's cached stamp.
+  private stampBytes(ms: number, from: number, to: number): void {
+    const at = stampOf(ms);
+    if (this.pos + 16 > this.buf.length) this.makeRoom(16);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = from; i < to; i++) b[p++] = STAMP_BYTES[at + i];
+    this.pos = p;
   }
 
   /** Six digits (0-999999), as `%06d`. */
@@ -241,6 +227,45 @@ export class LineWriter {
     this.buf.copy(larger, 0, 0, this.pos);
     this.buf = larger;
   }
+}
+
+// lastStamp's 16 bytes per minute of time, direct-mapped: a row's login and logout and
+// the rows near it fall in few minutes, and each stamp costs a localFields() and 16
+// stores. A minute is kept only where it is one local minute (its hour's offset steady,
+// in whole minutes); the slot is still where stampOf() leaves the bytes of this call.
+const STAMP_SLOTS = 256;
+const stampMinute = new Float64Array(STAMP_SLOTS).fill(NaN);
+const STAMP_BYTES = new Uint8Array(STAMP_SLOTS * 16);
+
+// Where in STAMP_BYTES lastStamp(ms)'s 16 bytes are.
+function stampOf(ms: number): number {
+  const minute = Math.floor(ms / 60_000);
+  const slot = minute & (STAMP_SLOTS - 1);
+  const at = slot * 16;
+  if (stampMinute[slot] === minute) return at;
+  const f = localFields(ms);
+  const b = STAMP_BYTES;
+  const d = f.weekday * 3;
+  const m = (f.month - 1) * 3;
+  b[at] = DAY_BYTES[d];
+  b[at + 1] = DAY_BYTES[d + 1];
+  b[at + 2] = DAY_BYTES[d + 2];
+  b[at + 3] = 0x20;
+  b[at + 4] = MONTH_BYTES[m];
+  b[at + 5] = MONTH_BYTES[m + 1];
+  b[at + 6] = MONTH_BYTES[m + 2];
+  b[at + 7] = 0x20;
+  const tens = (f.day / 10) | 0;
+  b[at + 8] = tens === 0 ? 0x20 : 0x30 + tens; // %e
+  b[at + 9] = 0x30 + f.day - 10 * tens;
+  b[at + 10] = 0x20;
+  b[at + 11] = 0x30 + ((f.hours / 10) | 0);
+  b[at + 12] = 0x30 + (f.hours % 10);
+  b[at + 13] = 0x3a; // :
+  b[at + 14] = 0x30 + ((f.minutes / 10) | 0);
+  b[at + 15] = 0x30 + (f.minutes % 10);
+  stampMinute[slot] = f.steady && f.offsetMs % 60_000 === 0 ? minute : NaN;
+  return at;
 }
 
 /**

@@ -25,6 +25,7 @@ let sawInvalidUtf8 = false;
 const SLOTS = 8192;
 const SLOT_BYTES = 256; // the longest string field of any layout
 const slotBytes = new Uint8Array(SLOTS * SLOT_BYTES);
+const slotWords = new Int32Array(slotBytes.buffer); // the same bytes, for decodeString's word path
 const slotLength = new Int32Array(SLOTS).fill(-1);
 const slotText: string[] = new Array<string>(SLOTS).fill('');
 // The device path of a line held in a slot, made the first time it is asked for.
@@ -42,23 +43,61 @@ const slotMissed = new Int32Array(SLOTS);
 const slotIdle = new Int32Array(SLOTS);
 const IDLE_BEFORE_REPLACED = 64;
 
+// The fields of every layout start 4-aligned in the record and every record
+// buffer does, so on a little-endian host decodeString reads four bytes at a
+// time through an Int32Array over the buffer (made once per buffer: the
+// cursors reuse theirs); elsewhere, a byte at a time.
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const NO_WORDS = new Int32Array(0);
+let wordsOf: Buffer | null = null;
+let words: Int32Array<ArrayBufferLike> = NO_WORDS;
+
 /** A NUL-terminated, fixed-size field: bounded by `size`, cut at the first NUL. */
 export function decodeString(buf: Buffer, start: number, size: number): string {
+  if (buf !== wordsOf) {
+    wordsOf = buf;
+    words = LITTLE_ENDIAN_HOST && (buf.byteOffset & 3) === 0 ? new Int32Array(buf.buffer, buf.byteOffset, buf.length >>> 2) : NO_WORDS;
+  }
   let end = start;
   const limit = start + size;
   let high = 0;
   let hash = size;
-  while (end < limit) {
-    const b = buf[end];
-    if (b === 0) break;
-    high |= b;
-    hash = (Math.imul(hash, 31) + b) | 0;
-    end++;
+  const aligned = ((start | size) & 3) === 0 && limit <= words.length << 2;
+  if (aligned) {
+    // Whole words while no byte is NUL ((w - 0x01..) & ~w & 0x80.. marks the first
+    // one exactly), then the bytes before the NUL of the last word, masked.
+    for (let i = start >>> 2; end < limit; i++) {
+      const w = words[i];
+      const zero = (w - 0x01010101) & ~w & 0x80808080;
+      if (zero === 0) {
+        high |= w;
+        hash = (Math.imul(hash, 31) + w) | 0;
+        end += 4;
+        continue;
+      }
+      const kept = (31 - Math.clz32(zero & -zero)) >>> 3; // bytes before the NUL
+      if (kept > 0) {
+        const part = w & ((1 << (8 * kept)) - 1);
+        high |= part;
+        hash = (Math.imul(hash, 31) + part) | 0;
+        end += kept;
+      }
+      break;
+    }
+    high &= 0x80808080;
+  } else {
+    while (end < limit) {
+      const b = buf[end];
+      if (b === 0) break;
+      high |= b & 0x80;
+      hash = (Math.imul(hash, 31) + b) | 0;
+      end++;
+    }
   }
   const length = end - start;
   lastSlot = -1;
   if (length === 0) return '';
-  if (high >= 0x80) {
+  if (high !== 0) {
     const text = buf.utf8Slice(start, end);
     if (text.includes('\uFFFD')) sawInvalidUtf8 = true;
     return text;
@@ -66,14 +105,10 @@ export function decodeString(buf: Buffer, start: number, size: number): string {
   if (length > SLOT_BYTES) return buf.latin1Slice(start, end);
   const slot = (hash ^ (hash >>> 13)) & (SLOTS - 1);
   const base = slot * SLOT_BYTES;
-  if (slotLength[slot] === length) {
-    let i = 0;
-    while (i < length && slotBytes[base + i] === buf[start + i]) i++;
-    if (i === length) {
-      lastSlot = slot;
-      slotIdle[slot] = 0;
-      return slotText[slot];
-    }
+  if (slotLength[slot] === length && (aligned ? sameWords(start >>> 2, base >>> 2, length) : sameBytes(buf, start, base, length))) {
+    lastSlot = slot;
+    slotIdle[slot] = 0;
+    return slotText[slot];
   }
   const text = buf.latin1Slice(start, end); // plain ASCII
   const held = slotLength[slot] !== -1 && ++slotIdle[slot] <= IDLE_BEFORE_REPLACED;
@@ -88,6 +123,20 @@ export function decodeString(buf: Buffer, start: number, size: number): string {
   slotDevicePath[slot] = undefined;
   lastSlot = slot;
   return text;
+}
+
+// Whether the `length` bytes at word `at` of `words` are those at word `slotAt` of slotWords (the last word masked).
+function sameWords(at: number, slotAt: number, length: number): boolean {
+  const whole = length >>> 2;
+  for (let i = 0; i < whole; i++) if (words[at + i] !== slotWords[slotAt + i]) return false;
+  const rest = length & 3;
+  return rest === 0 || ((words[at + whole] ^ slotWords[slotAt + whole]) & ((1 << (8 * rest)) - 1)) === 0;
+}
+
+// Whether the `length` bytes at `start` of `buf` are those at `base` of slotBytes.
+function sameBytes(buf: Buffer, start: number, base: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (slotBytes[base + i] !== buf[start + i]) return false;
+  return true;
 }
 
 /** Decodes whole records of one layout into entries, every field reader specialised once. */
