@@ -245,6 +245,24 @@ test('PREBUILDS_ONLY=1 loads the shipped prebuild even when a build/ would win',
   }
 });
 
+test('a global install: man utmpx-last opens the page, utmpx completion bash loads in bash', () => {
+  const prefix = path.join(root, 'global');
+  const r = offline('npm', ['install', '--global', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', tarball]);
+  expect(r.status).toBe(0);
+  const env = { ...userEnv, PATH: `${path.join(prefix, 'bin')}:${userEnv.PATH}`, MANPATH: path.join(prefix, 'share/man') };
+  const page = fs.realpathSync(path.join(prefix, 'share/man/man1/utmpx-last.1'));
+  expect(page).toBe(path.join(prefix, 'lib/node_modules', PKG.name, 'man/utmpx-last.1'));
+  if (spawnSync('sh', ['-c', 'command -v man']).status === 0) {
+    expect(run('man', ['-w', 'utmpx-last'], app, env).stdout.trim()).toBe(page);
+    expect(run('man', ['utmpx-last'], app, { ...env, MANPAGER: 'cat', MANWIDTH: '80' }).stdout).toContain('utmpx-last - ');
+  } else {
+    console.log('package: man not on PATH: the page was checked as a file only');
+  }
+  const bash = run('bash', ['-c', 'source <(utmpx completion bash) && complete -p utmpx'], app, env);
+  expect(bash.stderr).toBe('');
+  expect(bash.stdout).toMatch(/^complete .* utmpx$/m);
+});
+
 test('without a prebuild, the install script compiles (here it finds only the stubs)', () => {
   fs.rmSync(path.join(installed, 'prebuilds'), { recursive: true, force: true });
   const r = offline('npm', ['rebuild', PKG.name, '--offline']);
