@@ -6,14 +6,11 @@
 import { ECS_VERSION, type EcsFields } from '../watch/ecs';
 import { toJson } from './output';
 
-// What JSON.stringify escapes (controls, '"', '\', lone surrogates: any surrogate is looked at), and what toJson adds.
-const NEEDS_ESCAPE = /[\u0000-\u001f"\\\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]/;
-
-/** A string as toJson writes it: most are printable ASCII and need no escape; the others go through toJson itself. */
+/** A string as toJson writes it: most are printable ASCII, which needs no escape; any other goes through toJson itself. */
 function str(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) return NEEDS_ESCAPE.test(s) ? toJson(s) : `"${s}"`;
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) return toJson(s);
   }
   return `"${s}"`;
 }
