@@ -47,10 +47,10 @@ export function unlock(fd: number): void {
 
 /**
  * Reads up to `length` bytes of `fd` at `position` into `buf` under the read
- * lock; where none could be had, again (into `spare(n)`) until two reads
- * agree. The bytes read.
+ * lock; where none could be had, again (into `spare(n)`, by default a new
+ * buffer) until two reads agree. The bytes read.
  */
-export function readLockedSync(fd: number, buf: Buffer, length: number, position: number, spare: (n: number) => Buffer): number {
+export function readLockedSync(fd: number, buf: Buffer, length: number, position: number, spare: (n: number) => Buffer = Buffer.allocUnsafe): number {
   const locked = lockSync(fd);
   try {
     let n = fs.readSync(fd, buf, 0, length, position);
@@ -67,7 +67,7 @@ export function readLockedSync(fd: number, buf: Buffer, length: number, position
 }
 
 /** `readLockedSync` off the main thread (the lock too, when a writer holds the file). */
-export async function readLockedAsync(fd: number, buf: Buffer, length: number, position: number, spare: (n: number) => Buffer): Promise<number> {
+export async function readLockedAsync(fd: number, buf: Buffer, length: number, position: number, spare: (n: number) => Buffer = Buffer.allocUnsafe): Promise<number> {
   const locked = await lockAsync(fd);
   try {
     let n = (await readAsync(fd, buf, 0, length, position)).bytesRead;

@@ -90,10 +90,6 @@ function alignedAtOrBelow(limit: number, size: number, recordSize: number): numb
   return Math.max(0, limit - ((((limit - size) % recordSize) + recordSize) % recordSize));
 }
 
-/** Reads under the readers' lock, as the reading wing does (file-locks.ts). */
-const readAt = (fd: number, buf: Buffer, length: number, position: number) =>
-  readLockedAsync(fd, buf, length, position, (n) => Buffer.allocUnsafe(n));
-
 /** A problem as a warning: the code of the error, its message, and what to do for the common ones. */
 export function problem(err: unknown, source: DataSource, path: string): { code: string; message: string; error?: Error } {
   const e = err as NodeJS.ErrnoException;
@@ -343,7 +339,7 @@ export class AppendFileFeed implements WatchFeed {
   private async sameFirstRecord(a: Cursor, b: Cursor, size: number): Promise<boolean> {
     const x = Buffer.alloc(size);
     const y = Buffer.alloc(size);
-    const [na, nb] = await Promise.all([readAt(a.fd, x, size, 0), readAt(b.fd, y, size, 0)]);
+    const [na, nb] = await Promise.all([readLockedAsync(a.fd, x, size, 0), readLockedAsync(b.fd, y, size, 0)]);
     return na === size && nb === size && x.equals(y);
   }
 
@@ -370,7 +366,7 @@ export class AppendFileFeed implements WatchFeed {
       const want = Math.min(Math.floor(CHUNK_BYTES / size) * size, Math.floor((st.size - c.offset) / size) * size) + back;
       if (this.buf.length < want) this.buf = Buffer.alloc(Math.max(want, Math.min(CHUNK_BYTES + size, 2 * this.buf.length)));
       const buf = this.buf;
-      const bytesRead = await readAt(c.fd, buf, want, c.offset - back);
+      const bytesRead = await readLockedAsync(c.fd, buf, want, c.offset - back);
       if (sink.stopped) return;
       if (back && (bytesRead < size || digest(buf, 0, size) !== c.last)) {
         await this.truncated(sink, c, positionOf);
@@ -448,7 +444,7 @@ export class AppendFileFeed implements WatchFeed {
     let last: string | null = null;
     if (at >= size) {
       const rec = Buffer.alloc(size);
-      const bytesRead = await readAt(c.fd, rec, size, at - size);
+      const bytesRead = await readLockedAsync(c.fd, rec, size, at - size);
       if (bytesRead === size) last = digest(rec, 0, size);
     }
     moveTo(c, at, last);
@@ -472,7 +468,7 @@ export class AppendFileFeed implements WatchFeed {
     let k = 0;
     scan: while (k < c.count && c.base + (k + 1) * size <= fileSize) {
       const n = Math.min(chunk.length / size, c.count - k, Math.floor((fileSize - c.base) / size) - k);
-      const bytesRead = await readAt(c.fd, chunk, n * size, c.base + k * size);
+      const bytesRead = await readLockedAsync(c.fd, chunk, n * size, c.base + k * size);
       for (let i = 0; i + size <= bytesRead; i += size, k++) {
         if (digest32(chunk, i, i + size) !== c.digests[k]) break scan;
       }
@@ -548,7 +544,7 @@ export class AppendFileFeed implements WatchFeed {
     const end = Math.floor(fs.fstatSync(c.fd).size / size) * size;
     if (end === 0) return;
     const rec = Buffer.alloc(size);
-    if (readLockedSync(c.fd, rec, size, end - size, (n) => Buffer.allocUnsafe(n)) !== size) return;
+    if (readLockedSync(c.fd, rec, size, end - size) !== size) return;
     moveTo(c, end, digest(rec, 0, size));
   }
 }

@@ -149,7 +149,7 @@ export class SlotFileFeed implements WatchFeed {
     try {
       const before = fs.fstatSync(f.fd);
       const buf = Buffer.alloc(Math.min(before.size, MAX_UTMP_BYTES));
-      return this.snapshot(f, buf, readLockedSync(f.fd, buf, buf.length, 0, (n) => Buffer.allocUnsafe(n)), before);
+      return this.snapshot(f, buf, readLockedSync(f.fd, buf, buf.length, 0), before);
     } finally {
       fs.closeSync(f.fd);
     }
@@ -160,7 +160,7 @@ export class SlotFileFeed implements WatchFeed {
     try {
       const before = await fstatAsync(f.fd);
       const buf = Buffer.alloc(Math.min(before.size, MAX_UTMP_BYTES));
-      const n = await readLockedAsync(f.fd, buf, buf.length, 0, (m) => Buffer.allocUnsafe(m));
+      const n = await readLockedAsync(f.fd, buf, buf.length, 0);
       return this.snapshot(f, buf, n, before);
     } finally {
       fs.closeSync(f.fd);
