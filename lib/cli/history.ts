@@ -197,14 +197,21 @@ export interface LastTimes {
 /**
  * last's length column: `(D+HH:MM)`, ` (HH:MM)`, and for a logout before the
  * login (the clock went back) ` (-H:MM)` (printf's %02d of negative hours)
- * or ` (-00:MM)` under an hour.
+ * or ` (-00:MM)` under an hour. Its parts, in one shared object (read before
+ * the next call): the row writer writes them, length() makes the text.
  */
+const span = { secs: 0, days: 0, hours: 0, mins: 0 };
+function lengthParts(fromMs: number, toMs: number): typeof span {
+  span.secs = Math.floor(toMs / 1000) - Math.floor(fromMs / 1000);
+  span.mins = Math.abs(Math.trunc(span.secs / 60) % 60);
+  span.hours = Math.trunc(span.secs / 3600) % 24;
+  span.days = Math.trunc(span.secs / 86400);
+  return span;
+}
+
 /** length(fromMs, toMs), written into `w` (no string made). */
 function writeLength(w: LineWriter, fromMs: number, toMs: number): void {
-  const secs = Math.floor(toMs / 1000) - Math.floor(fromMs / 1000);
-  const mins = Math.abs(Math.trunc(secs / 60) % 60);
-  const hours = Math.trunc(secs / 3600) % 24;
-  const days = Math.trunc(secs / 86400);
+  const { secs, days, hours, mins } = lengthParts(fromMs, toMs);
   if (days) {
     w.ascii('(');
     w.int(days);
@@ -223,11 +230,8 @@ function writeLength(w: LineWriter, fromMs: number, toMs: number): void {
 }
 
 function length(fromMs: number, toMs: number): string {
-  const secs = Math.floor(toMs / 1000) - Math.floor(fromMs / 1000);
-  const mins = Math.trunc(secs / 60) % 60;
-  const hours = Math.trunc(secs / 3600) % 24;
-  const days = Math.trunc(secs / 86400);
-  const mm = p2(Math.abs(mins));
+  const { secs, days, hours, mins } = lengthParts(fromMs, toMs);
+  const mm = p2(mins);
   if (days) return `(${days}+${p2(Math.abs(hours))}:${mm})`;
   if (hours) return ` (${hours < 0 ? String(hours) : p2(hours)}:${mm})`;
   if (secs >= 0) return ` (00:${mm})`;
