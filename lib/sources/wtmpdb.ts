@@ -122,6 +122,9 @@ const idAt = (rows: Rows, cell: number): RowId => {
   return t < 0 ? rows.raw.numbers[cell] : rows.raw.strings[t];
 };
 
+/** The ID a `max(ID)` read found: null for an empty table. */
+const maxIdOf = (rows: Rows): RowId | null => (rows.length && rows.number(0, 0) !== null ? idAt(rows, 0) : null);
+
 interface Step {
   sql: string;
   params: Param[];
@@ -176,7 +179,7 @@ class RowScan {
 
   accept(rows: Rows): WtmpdbRow[] {
     if (this.maxId === null) {
-      const max = rows.length && rows.number(0, 0) !== null ? idAt(rows, 0) : null;
+      const max = maxIdOf(rows);
       if (max === null) this.finished = true; // an empty table
       this.maxId = max ?? 0;
       this.countAtStart = rows.length ? rows.number(0, 1) ?? 0 : 0;
@@ -270,10 +273,11 @@ class NewestScan {
   accept(rows: Rows): WtmpdbRow[] {
     switch (this.phase) {
       case 'count': {
-        if (rows.length === 0 || rows.number(0, 0) === null) {
+        const max = maxIdOf(rows);
+        if (max === null) {
           this.phase = 'done'; // an empty table
         } else {
-          [this.maxId, this.cursor, this.phase] = [idAt(rows, 0), ABOVE_EVERY_ID, 'keys'];
+          [this.maxId, this.cursor, this.phase] = [max, ABOVE_EVERY_ID, 'keys'];
         }
         return [];
       }
@@ -286,11 +290,11 @@ class NewestScan {
   }
 
   private acceptKeys(rows: Rows): void {
-    const { numbers, texts, strings } = rows.raw;
+    const { numbers } = rows.raw;
     let id = this.cursor;
     this.countAtStart += rows.length; // the rows there when the read began (no count(*): one pass over the table is enough)
     for (let i = 0; i < rows.length * 2; i += 2) {
-      id = texts[i] < 0 ? numbers[i] : strings[texts[i]]; // an ID beyond 2^53 as its digits (see RowId)
+      id = idAt(rows, i);
       const login = numbers[i + 1];
       if (!isInt64(login) || login > this.lowest) {
         this.heldIds.push(id);
@@ -490,7 +494,7 @@ export const wtmpdbQueries = {
   /** The largest ID, and the open rows (Logout NULL, user or boot) since the last boot: those a logout may still close. */
   start(path: string): { maxId: RowId; open: RowId[] } {
     const max = readRows(path, MAX_ID_SQL, [], 1);
-    const maxId = max.length && max.number(0, 0) !== null ? idAt(max, 0) : 0;
+    const maxId = maxIdOf(max) ?? 0;
     const open = readRows(path, OPEN_SQL, [idParam(maxId)], MAX_OPEN_ROWS);
     const ids: RowId[] = [];
     for (let r = open.length - 1; r >= 0; r--) ids.push(idAt(open, r)); // the newest, ascending
@@ -498,8 +502,7 @@ export const wtmpdbQueries = {
   },
   /** The largest ID now (0 for an empty table). */
   async maxId(path: string): Promise<RowId> {
-    const max = await readRowsAsync(path, MAX_ID_SQL, [], 1);
-    return max.length && max.number(0, 0) !== null ? idAt(max, 0) : 0;
+    return maxIdOf(await readRowsAsync(path, MAX_ID_SQL, [], 1)) ?? 0;
   },
   /** At most `limit` rows with ID > `afterId`, in ID order. */
   async after(path: string, afterId: RowId, limit: number): Promise<WtmpdbRow[]> {
