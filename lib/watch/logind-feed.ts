@@ -78,7 +78,7 @@ export class LogindFeed implements WatchFeed {
   readonly paths: readonly string[] = [];
   /** The sessions seen, oldest first: at most MAX_OPEN_LOGINS, and MAX_OPEN_LOGIN_BYTES of them, as the open logins of a history. */
   private sessions = new Map<string, SeenSession>();
-  private sizes = new Map<string, number>();
+  /** Their storedBytes(), summed. */
   private bytes = 0;
   /**
    * Sessions let go to stay within those (id to start), while logind still
@@ -162,11 +162,9 @@ export class LogindFeed implements WatchFeed {
 
   /** Adds a session; lets the oldest go (said once) past MAX_OPEN_LOGINS or MAX_OPEN_LOGIN_BYTES. */
   private keep(s: SeenSession, sink: SourceSink): void {
-    const size = storedBytes(s);
     this.forget(s.id);
     this.sessions.set(s.id, s);
-    this.sizes.set(s.id, size);
-    this.bytes += size;
+    this.bytes += storedBytes(s);
     while (this.sessions.size > 1 && (this.sessions.size > MAX_OPEN_LOGINS || this.bytes > MAX_OPEN_LOGIN_BYTES)) {
       const oldest = this.sessions.values().next().value as SeenSession;
       this.forget(oldest.id);
@@ -179,9 +177,10 @@ export class LogindFeed implements WatchFeed {
   }
 
   private forget(id: string): void {
-    if (!this.sessions.delete(id)) return;
-    this.bytes -= this.sizes.get(id) ?? 0;
-    this.sizes.delete(id);
+    const s = this.sessions.get(id);
+    if (!s) return;
+    this.sessions.delete(id);
+    this.bytes -= storedBytes(s);
   }
 
   close(): void {
