@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { readLockedSync } from '../records/file-locks';
 import { digest } from './position';
 
 /** A file a rotation of the watched file may have made. */
@@ -62,7 +63,8 @@ export function findRenamed(file: string, dev: number, ino: number): string | nu
 /**
  * The copy `copytruncate` made of `file` before truncating it: a sibling at
  * least `offset` bytes long whose record before `offset` is the one last
- * read (digest `last`). Null when there is none (compressed, or removed).
+ * read (digest `last`), read under the readers' lock as every record is.
+ * Null when there is none (compressed, or removed).
  */
 export function findCopy(file: string, offset: number, recordSize: number, last: string): string | null {
   const buf = Buffer.alloc(recordSize);
@@ -71,7 +73,8 @@ export function findCopy(file: string, offset: number, recordSize: number, last:
     let fd: number | null = null;
     try {
       fd = fs.openSync(s.path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-      const n = fs.readSync(fd, buf, 0, recordSize, offset - recordSize);
+      if (!fs.fstatSync(fd).isFile()) continue; // replaced since it was listed
+      const n = readLockedSync(fd, buf, recordSize, offset - recordSize);
       if (n === recordSize && digest(buf, 0, recordSize) === last) return s.path;
     } catch {
       // unreadable: not ours to follow
