@@ -25,25 +25,35 @@ export interface EcsOptions {
 const ACTIONS: Record<WatchEvent['type'], string> = {
   login: 'user_login', logout: 'user_logout', failed: 'user_login', boot: 'boot', shutdown: 'shutdown',
 };
+/** event.dataset by source, each made once. */
+const DATASETS: Partial<Record<WatchEvent['source'], string>> = {};
 const MESSAGES: Record<WatchEvent['type'], string> = {
   login: 'Login', logout: 'Logout', failed: 'Failed login', boot: 'System boot', shutdown: 'System shutdown',
 };
-
-const LABEL = /^[A-Za-z0-9-]{1,63}$/;
 
 /** An IP address as text; anything longer than one can be (with a zone) is not, and never meets Node's slow IPv6 pattern. */
 const isAddress = (s: string) => s.length <= 64 && (s.includes('.') || s.includes(':')) && isIP(s) !== 0;
 
 /**
- * A DNS name (labels of letters, digits and inner hyphens, dots between): not
- * an X display (`:0`), a tmux pane (`tmux(4004).%0`) or `user@host`. Checked
- * label by label, in time linear in its length (a host name comes from whoever
- * controls the client's reverse DNS).
+ * A DNS name (labels of 1-63 letters, digits and inner hyphens, dots between,
+ * perhaps one at the end): not an X display (`:0`), a tmux pane
+ * (`tmux(4004).%0`) or `user@host`. One pass, in time linear in its length
+ * (a host name comes from whoever controls the client's reverse DNS).
  */
 function isHostName(s: string): boolean {
   if (s.length === 0 || s.length > 253) return false;
-  const labels = (s.endsWith('.') ? s.slice(0, -1) : s).split('.');
-  return labels.every((l) => LABEL.test(l) && l[0] !== '-' && l[l.length - 1] !== '-');
+  const end = s.charCodeAt(s.length - 1) === 0x2e ? s.length - 1 : s.length;
+  let label = 0; // where the current label starts
+  for (let i = 0; i <= end; i++) {
+    const c = i < end ? s.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (i === label || i - label > 63 || s.charCodeAt(label) === 0x2d || s.charCodeAt(i - 1) === 0x2d) return false;
+      label = i + 1;
+    } else if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2d)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** /etc/passwd, read again when it changed, looked at no more than once a minute. */
@@ -147,7 +157,7 @@ export function ecsFields(e: WatchEvent, options: EcsOptions = {}): EcsFields {
     const remote = e.host || login?.host || '';
     const address = e.address ?? login?.address ?? null;
     const remoteIsAddress = isAddress(remote);
-    ip = address !== null && isAddress(address) ? address : remoteIsAddress ? remote : null;
+    ip = address !== null && (address === remote ? remoteIsAddress : isAddress(address)) ? address : remoteIsAddress ? remote : null;
     domain = !remoteIsAddress && isHostName(remote) ? remote : null;
     if (user !== '') uid = (options.uidOf ?? passwdUid)(user);
     if (remote !== '' && remote !== ip && remote !== domain) otherHost = remote; // an X display, a tmux pane
@@ -159,7 +169,7 @@ export function ecsFields(e: WatchEvent, options: EcsOptions = {}): EcsFields {
     if (ip !== null && ip !== remote) message += ` (IP: ${ip})`;
   }
   return {
-    timestamp, system, end: e.type === 'logout' || e.type === 'shutdown', action: ACTIONS[e.type], dataset: `utmpx.${e.source}`,
+    timestamp, system, end: e.type === 'logout' || e.type === 'shutdown', action: ACTIONS[e.type], dataset: (DATASETS[e.source] ??= `utmpx.${e.source}`),
     outcome: e.type === 'login' ? 'success' : e.type === 'failed' ? 'failure' : null,
     loginStart, duration,
     hostname: options.hostname ?? os.hostname(),
