@@ -93,6 +93,31 @@ describe('rotations between two reads (create)', () => {
     }
   });
 
+  test('a file renamed away, read to its end and let go, is not read again when it later takes a rotated name', async () => {
+    // The slow first read of a rotation storm, made deterministic: the held file is let go
+    // (LATE_WRITES_MS after its rename) before any scan sees it under a rotated name.
+    const wtmp = path.join(dir, 'wtmp');
+    fs.writeFileSync(wtmp, '', { mode: 0o664 });
+    const w = watch({ files: [wtmp], pollInterval: 100 });
+    const r = new EventReader(w);
+    try {
+      expect(await r.within(200)).toEqual([]);
+      fs.appendFileSync(wtmp, records(0, 3));
+      expect(pidsOf(await r.events(3))).toEqual(range(10000, 10003));
+      fs.renameSync(wtmp, `${wtmp}.moving`); // no rotated name: no scan lists it
+      fs.writeFileSync(wtmp, '', { mode: 0o664 });
+      expect(await r.within(1500)).toEqual([]); // held, drained, let go
+      fs.renameSync(`${wtmp}.moving`, `${wtmp}.1`);
+      expect(await r.within(600)).toEqual([]);
+      fs.appendFileSync(wtmp, records(3, 5));
+      expect(pidsOf(await r.events(2))).toEqual(range(10003, 10005));
+      expect(await r.within(300)).toEqual([]);
+      expect(r.gaps).toEqual([]);
+    } finally {
+      await w.close();
+    }
+  });
+
   test('a rotation storm: 100 renames, each of a new file holding one record, before the watch reads: all 101, in order', async () => {
     const wtmp = path.join(dir, 'wtmp');
     const { w, r } = await watching(wtmp);

@@ -38,6 +38,8 @@ const LATE_WRITES_MS = 1000;
 const TORN_WAIT_MS = 30_000;
 /** Files renamed away kept open at most (a rotation storm): the oldest, drained, is let go. */
 const MAX_HELD = 16;
+/** Files renamed away, read and closed, remembered so (see release()). */
+const MAX_RELEASED = 64;
 /** Record digests kept per file (4 bytes each): enough to find where a file truncated in place stops holding what was read. */
 const MAX_DIGESTS = 1 << 20;
 
@@ -85,6 +87,16 @@ function remember(c: Cursor, d: number): void {
   c.digests[c.count++] = d;
 }
 
+/** Whether `path` names the open file `c` now (looked at synchronously: nothing moves before the caller's next step). */
+function namesFile(path: string, c: Cursor): boolean {
+  try {
+    const st = fs.statSync(path);
+    return st.ino === c.ino && st.dev === c.dev;
+  } catch {
+    return true; // missing for a moment during a rotation: as before, the poll says it is gone
+  }
+}
+
 /** The largest offset at most `limit` where whole records end at `size`. */
 function alignedAtOrBelow(limit: number, size: number, recordSize: number): number {
   return Math.max(0, limit - ((((limit - size) % recordSize) + recordSize) % recordSize));
@@ -128,6 +140,8 @@ export class AppendFileFeed implements WatchFeed {
   private known = new Set<string>();
   /** The directory as last scanned (modification and change times): unchanged, no scan is needed. */
   private dirStamp = '';
+  /** Files renamed away, read and closed (identities, the newest MAX_RELEASED): never new again. */
+  private released: string[] = [];
   /** New siblings found and not yet read or let go. */
   private fresh: Sibling[] = [];
   private minTime = -Infinity;
@@ -238,6 +252,10 @@ export class AppendFileFeed implements WatchFeed {
         }
         if (sink.stopped) return;
       }
+      // The path names another file than the one open (rotated again while this read waited, or
+      // its stat was taken mid-rotation): files made after this one would be read before its
+      // end. The next wake (the rename's notification, or the poll) holds it first.
+      if (this.cur && !namesFile(this.path, this.cur)) return;
       // Files made at the path and rotated away before they were read, or copied from it just
       // before a truncation: what they hold came before what the file holds from its start.
       this.fresh.push(...this.scanFresh());
@@ -281,7 +299,7 @@ export class AppendFileFeed implements WatchFeed {
       const torn = (await fstatAsync(h.cursor.fd)).size - h.cursor.offset;
       if (torn > 0 && Date.now() < h.until - LATE_WRITES_MS + TORN_WAIT_MS) continue;
       if (torn > 0) this.gap(sink, torn, `the file renamed away from ${this.path} (or removed; inode ${h.cursor.ino}) ends in ${torn} bytes of a record its writer did not finish within ${TORN_WAIT_MS / 1000} s: not read`);
-      fs.closeSync(h.cursor.fd);
+      this.release(h.cursor);
       this.held = this.held.filter((x) => x !== h);
     }
   }
@@ -302,6 +320,7 @@ export class AppendFileFeed implements WatchFeed {
     this.dirStamp = stamp;
     const all = rotatedSiblings(this.path);
     const open = new Set([this.cur, ...this.held.map((h) => h.cursor)].filter((c): c is Cursor => c !== null).map(fileId));
+    for (const id of this.released) open.add(id);
     const fresh = all.filter((s) => !this.known.has(fileId(s.st)) && !open.has(fileId(s.st)));
     this.known = new Set(all.map((s) => fileId(s.st)));
     return fresh.sort(byCreation);
@@ -507,8 +526,21 @@ export class AppendFileFeed implements WatchFeed {
   /** Closes the oldest file held in a rotation storm: what its writers added since its last read is a gap. */
   private letGo(sink: SourceSink, c: Cursor): void {
     const unread = fs.fstatSync(c.fd).size - c.offset;
-    fs.closeSync(c.fd);
+    this.release(c);
     if (unread > 0) this.gap(sink, unread, `more than ${MAX_HELD} files were renamed away from ${this.path} in a row: the oldest (inode ${c.ino}) is let go with ${unread} bytes written late and not read`);
+  }
+
+  /**
+   * Closes a file renamed away and read. Still linked, it is remembered as
+   * read: a scan that lists it only later (renamed again, to a rotated name)
+   * must not take it for a new file and read it again.
+   */
+  private release(c: Cursor): void {
+    if (fs.fstatSync(c.fd).nlink > 0) {
+      this.released.push(fileId(c));
+      if (this.released.length > MAX_RELEASED) this.released.shift();
+    }
+    fs.closeSync(c.fd);
   }
 
   /** Records that can no longer be read: said, never silent. */
