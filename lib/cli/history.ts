@@ -316,17 +316,29 @@ function noTimeRow(user: string, line: string, host: string, t: LastTimes, a: Ro
  * for the row; other layouts go through lastRow(). The same bytes either way.
  */
 export function writeLastRow(w: LineWriter, user: string, line: string, host: string, t: LastTimes, a: RowStyle): Promise<void> | undefined {
-  const logout = t.logout;
-  // A login a boot or shutdown ended, with its length (a third of a busy server's rows): written here too.
-  const ended = (logout === 'crash' || logout === 'down') && typeof t.end === 'number';
-  if (a.iso || a.full || a.hostLast || a.noHost || a.noTime || (typeof logout !== 'number' && !ended)) return w.line(lastRow(user, line, host, t, a));
-  const loginMs = t.login as number;
+  if (!writesInPlace(t, a)) return w.line(lastRow(user, line, host, t, a));
   w.column(user, 8, a.wide);
   w.ascii(' ');
   w.column(line, 12, a.wide);
   w.ascii(' ');
   w.column(host, 16, a.wide);
   w.ascii(' ');
+  return writeRowTimes(w, t);
+}
+
+/** Whether writeLastRow() writes this row piece by piece (else it writes lastRow()). */
+export function writesInPlace(t: LastTimes, a: RowStyle): boolean {
+  const logout = t.logout;
+  // A login a boot or shutdown ended, with its length (a third of a busy server's rows): written here too.
+  const ended = (logout === 'crash' || logout === 'down') && typeof t.end === 'number';
+  return !(a.iso || a.full || a.hostLast || a.noHost || a.noTime || (typeof logout !== 'number' && !ended));
+}
+
+/** The row's columns after the host, when writesInPlace(): login, logout and length; ends the line. */
+export function writeRowTimes(w: LineWriter, t: LastTimes): Promise<void> | undefined {
+  const logout = t.logout;
+  const ended = logout === 'crash' || logout === 'down';
+  const loginMs = t.login as number;
   w.lastStamp(loginMs); // 16 characters, as the column
   if (ended) {
     w.ascii(logout === 'crash' ? ' - crash ' : ' - down  ');

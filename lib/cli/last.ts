@@ -9,7 +9,7 @@ import { cliInput } from './inputs';
 import { type Command, type CommandIO, UsageError, safe } from './common';
 import {
   HISTORY_OPTIONS_HELP, type HistoryArgs, type LastTimes, ROW_OPTIONS, ROW_OPTIONS_HELP, type RowStyle, beginsLine, lastRow, nameAddress, named,
-  parseHistoryArgs, parseTime, rowStyle, writeLastRow,
+  parseHistoryArgs, parseTime, rowStyle, writeRowTimes, writesInPlace,
 } from './history';
 import { type Format } from './args';
 import { LineWriter, RecordEmitter } from './output';
@@ -184,7 +184,8 @@ async function lastOfWtmp(a: HistoryArgs, given: string, io: CommandIO, report: 
 /**
  * last's rows for a file, newest first, each printed as the backward pairing
  * finds it: the same rows as lastRow(sessionTimes(session)) of sessions({
- * newestFirst }), without a Session or a Date a row.
+ * newestFirst }), without a Session or a Date a row, and the user and host
+ * written from the record's bytes (strings made only where they need escaping).
  */
 async function printNewestFirst(
   a: HistoryArgs, file: string, options: SessionsOptions, present: number | null, style: RowStyle, io: CommandIO, writer: LineWriter,
@@ -195,8 +196,9 @@ async function printNewestFirst(
   const times: LastTimes = { login: 0, logout: 0, end: null }; // one for every row: lastRow only reads it
   let shown = 0;
   let wait: Promise<void> | undefined;
-  const reader = new BackwardSessionReader([file], options, (e, kind, line, end, by, index) => {
-    if (shown >= a.limit || (anyName && !named(a, e.ut_user, line))) return;
+  const wide = style.wide;
+  const reader = new BackwardSessionReader([file], options, (e, kind, line, end, by) => {
+    if (shown >= a.limit || (anyName && !named(a, reader.user(), line))) return;
     const loginMs = entryMs(e.ut_time);
     const byMs = by === null ? 0 : entryMs(by.ut_time);
     if (present !== null && (Math.floor(loginMs / 1000) > present || (by !== null && Math.floor(byMs / 1000) < present))) return;
@@ -218,8 +220,24 @@ async function printNewestFirst(
       default: times.logout = end;
     }
     shown++;
-    wait = writeLastRow(writer, e.ut_user, line, ip ? e.address ?? '0.0.0.0' : e.ut_host, times, style) ?? wait;
+    const host = ip ? e.address ?? '0.0.0.0' : null;
+    if (!writesInPlace(times, style)) {
+      wait = writer.line(lastRow(reader.user(), line, host ?? reader.host(), times, style)) ?? wait;
+      return;
+    }
+    const buf = reader.recordBuffer;
+    const at = reader.recordOffset;
+    const { user: u, host: h } = reader.recordLayout;
+    if (!writer.columnBytes(buf, at + u.offset, u.size, 8, wide)) writer.column(reader.user(), 8, wide);
+    writer.ascii(' ');
+    writer.column(line, 12, wide);
+    writer.ascii(' ');
+    if (host !== null) writer.column(host, 16, wide);
+    else if (!writer.columnBytes(buf, at + h.offset, h.size, 16, wide)) writer.column(reader.host(), 16, wide);
+    writer.ascii(' ');
+    wait = writeRowTimes(writer, times) ?? wait;
   });
+  reader.userHostFromBytes();
   if (!ip) reader.skipAddressText(); // the host column: the address only for -i
   try {
     while (shown < a.limit && reader.step()) {

@@ -96,6 +96,27 @@ export class LineWriter {
   }
 
   /**
+   * column() of the NUL-terminated field at `buf[start, start + size)`, straight from its bytes,
+   * when those it shows are printable ASCII; false, with nothing written, otherwise.
+   */
+  columnBytes(buf: Uint8Array, start: number, size: number, n: number, wide: boolean): boolean {
+    const shown = wide ? size : Math.min(size, n);
+    if (this.pos + shown + n > this.buf.length) this.makeRoom(shown + n);
+    const b = this.buf;
+    let p = this.pos;
+    let i = start;
+    for (const end = start + shown; i < end; i++) {
+      const c = buf[i];
+      if (c === 0) break;
+      if (c < 0x20 || c > 0x7e || c === 0x5c) return false;
+      b[p++] = c;
+    }
+    this.pos = p;
+    this.spaces(n - (i - start));
+    return true;
+  }
+
+  /**
    * The first `count` characters of `s`, when all are printable ASCII
    * (nothing to escape, a byte each); false, with nothing written, otherwise.
    */

@@ -5,9 +5,10 @@ import type { Session, SessionEnd, SessionKind } from '../model/session';
 import { argumentError, checkPathArgument } from '../model/errors';
 import { WarningSink } from '../model/warnings';
 import { BackwardCursor, countRecords } from '../records/backward-cursor';
+import { decodeString } from '../records/decoder';
 import type { ReadProgress } from '../records/entry-cursor';
 import type { CursorHints } from '../records/forward-cursor';
-import type { LayoutName } from '../records/layouts';
+import type { LayoutName, RecordLayout } from '../records/layouts';
 import type { SessionsOptions } from '../sources/history';
 import { newSession } from './forward';
 import { Liveness } from './liveness';
@@ -61,6 +62,52 @@ export class BackwardSessionReader {
     return this;
   }
 
+  /**
+   * The entries handed to `found` carry no `ut_user` or `ut_host` (CursorHints.noUserHostText):
+   * for a caller that writes them from the record's bytes (recordBuffer, user(), host()).
+   */
+  userHostFromBytes(): this {
+    this.hints.noUserHostText = true;
+    this.pairing.recordUser = { forRole: () => this.roleUser(), whole: () => this.user() };
+    return this;
+  }
+
+  /** During `found`: the buffer holding the record it was called for, at `recordOffset`, in `recordLayout`. */
+  get recordBuffer(): Buffer {
+    return this.cursor.recordBuffer;
+  }
+
+  get recordOffset(): number {
+    return this.cursor.recordOffset;
+  }
+
+  get recordLayout(): RecordLayout {
+    return this.cursor.layout;
+  }
+
+  /** During `found`: the user of the record it was called for, from its bytes. */
+  user(): string {
+    const f = this.cursor.layout.user;
+    return decodeString(this.cursor.recordBuffer, this.cursor.recordOffset + f.offset, f.size);
+  }
+
+  /** During `found`: the host of the record it was called for, from its bytes. */
+  host(): string {
+    const f = this.cursor.layout.host;
+    return decodeString(this.cursor.recordBuffer, this.cursor.recordOffset + f.offset, f.size);
+  }
+
+  // As much of the record's user as roleOf reads: all of it on a `~` line or from an L or a d
+  // (LOGIN, date) or a byte past ASCII, else its first letter (no string made).
+  private roleUser(): string {
+    const buf = this.cursor.recordBuffer;
+    const at = this.cursor.recordOffset;
+    const l = this.cursor.layout;
+    const first = buf[at + l.user.offset];
+    if (first === 0x4c || first === 0x64 || first >= 0x80 || buf[at + l.line.offset] === 0x7e) return this.user();
+    return LETTERS[first];
+  }
+
   /** Pairs the next record back; false once the first record of the first file was read. */
   step(): boolean {
     for (;;) {
@@ -108,6 +155,9 @@ export class BackwardSessionReader {
 }
 
 
+// Each ASCII character as a string ('' for NUL, which ends a field).
+const LETTERS = Array.from({ length: 128 }, (_, c) => (c === 0 ? '' : String.fromCharCode(c)));
+
 /** Sessions made of what the backward pairing found, pushed onto `out`. */
 export function sessionsInto(out: Session[], options: SessionsOptions): FoundSession {
   const source: DataSource = options.failedLogins ? 'btmp' : 'wtmp';
@@ -143,6 +193,8 @@ class BackwardPairing {
   private readonly system: boolean;
   private readonly failedLogins: boolean;
   private liveness: Liveness | null = null;
+  /** Where the users come from when the entries carry none (BackwardSessionReader.userHostFromBytes). */
+  recordUser: { forRole(): string; whole(): string } | null = null;
 
   constructor(options: SessionsOptions, private readonly found: FoundSession) {
     this.since = options.since ? seconds(options.since) : -Infinity;
@@ -160,7 +212,7 @@ class BackwardPairing {
       this.found(e, 'login', e.line, 'logout', e, index);
       return;
     }
-    const role = roleOf(e);
+    const role = this.recordUser === null ? roleOf(e) : roleOf(e, this.recordUser.forRole());
     if (role === Role.Ignored) return;
     if (role === Role.Login || role === Role.Logout) {
       const line = e.line;
@@ -216,7 +268,8 @@ class BackwardPairing {
     // last remembers the boot by its time, so a boot at second 0 reads as "no boot".
     if (down === null || Math.floor(down.ut_time) === 0) {
       this.liveness ??= new Liveness();
-      const stale = this.liveness.isStale({ login: e.date, user: e.ut_user, pid: e.ut_pid ?? 0, line: e.line });
+      const user = this.recordUser === null ? e.ut_user : this.recordUser.whole();
+      const stale = this.liveness.isStale({ login: e.date, user, pid: e.ut_pid ?? 0, line: e.line });
       this.found(e, 'login', e.line, stale ? 'gone' : 'still logged in', null, index);
     } else {
       this.found(e, 'login', e.line, this.whyDown, down, index);

@@ -4,8 +4,8 @@ import type { UtmpEntry } from '../model/entry';
 // What `last` takes a record for, after its fix-ups for old programs.
 export const enum Role { Ignored, Login, Logout, Boot, Shutdown, RunLevel, OldTime, NewTime }
 
-export function roleOf(e: UtmpEntry): Role {
-  const user = e.ut_user;
+// `user`: e's user, or (see BackwardSessionReader.userHostFromBytes) as much of it as this reads.
+export function roleOf(e: UtmpEntry, user = e.ut_user): Role {
   const line = e.line;
   let type = e.ut_type;
   if (line.charCodeAt(0) === 0x7e /* ~ */) {

@@ -6,7 +6,7 @@
 import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
 import type { UtmpEntry } from '../model/entry';
 import type { EntryCursor, ReadProgress } from './entry-cursor';
-import { LAYOUTS, type LayoutName } from './layouts';
+import { LAYOUTS, type LayoutName, type RecordLayout } from './layouts';
 import { RecordFile, openRecordFileSync } from './record-file';
 import * as fs from 'fs';
 import { CHUNK_BYTES, type CursorHints } from './forward-cursor';
@@ -27,6 +27,8 @@ export class BackwardCursor implements EntryCursor {
    */
   private left = 0;
   private decoder: RecordDecoder | null = null;
+  /** The decoder that leaves user and host empty (CursorHints.noUserHostText). */
+  private textless: RecordDecoder | null = null;
 
   constructor(
     readonly path: string,
@@ -92,7 +94,28 @@ export class BackwardCursor implements EntryCursor {
   take(): UtmpEntry {
     const at = (this.left -= this.decoder!.size);
     const h = this.hints;
-    return decodeAt(this.decoder!, this.chunk!, at, this.end + at, this.path, this.sink, h.pairingOnly === true, h.noAddressText !== true);
+    const chunk = this.chunk!;
+    let decoder = this.decoder!;
+    if (this.textless !== null) {
+      // Text that is not ASCII is decoded as ever: its warnings (INVALID_UTF8) stay the same.
+      const l = this.source.layout!;
+      if (isAsciiField(chunk, at + l.user.offset, l.user.size) && isAsciiField(chunk, at + l.host.offset, l.host.size)) decoder = this.textless;
+    }
+    return decodeAt(decoder, chunk, at, this.end + at, this.path, this.sink, h.pairingOnly === true, h.noAddressText !== true);
+  }
+
+  /** The buffer that holds the record last handed out, at `recordOffset` (until the next is asked for). */
+  get recordBuffer(): Buffer {
+    return this.chunk!;
+  }
+
+  get recordOffset(): number {
+    return this.left;
+  }
+
+  /** The layout of the file's records (once the first was read). */
+  get layout(): RecordLayout {
+    return this.source.layout!;
   }
 
   /** Bytes after the last whole record (reported when the file is opened). */
@@ -120,6 +143,7 @@ export class BackwardCursor implements EntryCursor {
     }
     this.chunk = Buffer.allocUnsafe(Math.max(1, Math.floor(CHUNK_BYTES / size)) * size);
     this.decoder = recordDecoder(this.source.layout!);
+    if (this.hints.noUserHostText) this.textless = recordDecoder(withoutUserHost(this.source.layout!));
   }
 
   // Where the next chunk back begins.
@@ -140,4 +164,26 @@ export function countRecords(path: string, layout: LayoutName | 'auto'): number 
   const opened = openRecordFileSync(path, layout === 'auto' ? null : LAYOUTS[layout]);
   fs.closeSync(opened.fd);
   return opened.layout ? Math.floor(opened.size / opened.layout.size) : 0;
+}
+
+const textlessLayouts = new Map<RecordLayout, RecordLayout>();
+
+// `layout` with user and host fields of no bytes: decoded as empty, at no cost. Made once per layout.
+function withoutUserHost(layout: RecordLayout): RecordLayout {
+  let l = textlessLayouts.get(layout);
+  if (l === undefined) {
+    l = { ...layout, user: { ...layout.user, size: 0 }, host: { ...layout.host, size: 0 } };
+    textlessLayouts.set(layout, l);
+  }
+  return l;
+}
+
+// Whether a NUL-terminated field holds only ASCII.
+function isAsciiField(buf: Buffer, start: number, size: number): boolean {
+  for (let i = start; i < start + size; i++) {
+    const b = buf[i];
+    if (b === 0) return true;
+    if (b >= 0x80) return false;
+  }
+  return true;
 }

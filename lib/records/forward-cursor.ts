@@ -33,6 +33,11 @@ export interface CursorHints {
   pairingOnly?: boolean;
   /** Nobody reads `address` (a CLI row without -i): it is left null, its text never made (`ut_addr` is still set). */
   noAddressText?: boolean;
+  /**
+   * Nobody reads `ut_user` or `ut_host` (a CLI that writes them from the record's bytes, see
+   * BackwardCursor.recordBuffer): both are left empty where their bytes are ASCII, their text never made.
+   */
+  noUserHostText?: boolean;
 }
 
 /** A position in a record file, advanced by whole records. */
