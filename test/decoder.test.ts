@@ -191,6 +191,31 @@ test('interned strings that differ only in the bytes after their last whole word
   expect(wrong).toEqual([]);
 });
 
+test('interned strings of the same length and the same hash: never taken for each other', () => {
+  // The hash is h * 31 + w over the field's words (aligned) or bytes (not): raising one word or byte
+  // by 1 and lowering the next by 31 keeps it. The first string is read until it is surely held
+  // (a held slot gives way after 64 misses), then its twin, short and beyond the copied bytes.
+  const twins = (w: string) => w.slice(0, -8) + String.fromCharCode(w.charCodeAt(w.length - 8) + 1) + w.slice(-7, -4) +
+    String.fromCharCode(w.charCodeAt(w.length - 4) - 31) + w.slice(-3);
+  const wrong: string[] = [];
+  for (const [text, shift, twin] of [
+    ['abcdwxyz', 0, twins('abcdwxyz')],
+    ['userabcdwxyz', 0, twins('userabcdwxyz')],
+    [`${'h'.repeat(80)}abcdwxyz`, 0, twins(`${'h'.repeat(80)}abcdwxyz`)],
+    ['abcdwxyz', 1, 'bCcdwxyz'], // byte at a time: 'a' + 1 and 'b' - 31
+  ] as const) {
+    const buf = Buffer.alloc(4 + 256).subarray(shift);
+    const read = (s: string) => {
+      buf.fill(0);
+      buf.write(s, 4, 'latin1');
+      return decodeString(buf, 4, 256);
+    };
+    for (let k = 0; k < 200; k++) if (read(text) !== text) wrong.push(`${text} read as ${read(text)}`);
+    if (read(twin) !== twin) wrong.push(`${twin} (shift ${shift}) read as ${read(twin)}`);
+  }
+  expect(wrong).toEqual([]);
+});
+
 test('ut_line is the device path of line for every entry', () => {
   for (const e of new UtmpFile(goodFile, { layout }).toArray()) expect(e.ut_line).toBe(devicePath(e.line));
 });

@@ -19,13 +19,19 @@ declare global {
 let sawInvalidUtf8 = false;
 
 // The same few strings (lines, users, hosts, ids) fill a wtmp. Each ASCII
-// field is hashed while looking for its NUL, and a slot that holds the same
-// bytes hands back its string: no call into C++ to make a new one. Every hit
-// is checked byte for byte, so a collision only costs a miss.
-const SLOTS = 8192;
+// field is hashed while looking for its NUL, and a slot that holds a string of
+// the same hash and length hands it back: no call into C++ to make a new one.
+// Every hit is checked byte for byte, so a collision only costs a miss. Room
+// for a busy server's ~25,000 users, addresses and lines (8,192 slots missed
+// on a third of its fields); to keep that at 2 MB, only the bytes of strings
+// up to SHORT_BYTES are copied (read back a word at a time), and a longer
+// string is checked against its own characters.
+const SLOTS = 32768;
 const SLOT_BYTES = 256; // the longest string field of any layout
-const slotBytes = new Uint8Array(SLOTS * SLOT_BYTES);
+const SHORT_BYTES = 64;
+const slotBytes = new Uint8Array(SLOTS * SHORT_BYTES);
 const slotWords = new Int32Array(slotBytes.buffer); // the same bytes, for decodeString's word path
+const slotHash = new Int32Array(SLOTS);
 const slotLength = new Int32Array(SLOTS).fill(-1);
 const slotText: string[] = new Array<string>(SLOTS).fill('');
 // The device path of a line held in a slot, made the first time it is asked for.
@@ -103,9 +109,10 @@ export function decodeString(buf: Buffer, start: number, size: number): string {
     return text;
   }
   if (length > SLOT_BYTES) return buf.latin1Slice(start, end);
-  const slot = (hash ^ (hash >>> 13)) & (SLOTS - 1);
-  const base = slot * SLOT_BYTES;
-  if (slotLength[slot] === length && (aligned ? sameWords(start >>> 2, base >>> 2, length) : sameBytes(buf, start, base, length))) {
+  const slot = (hash ^ (hash >>> 15)) & (SLOTS - 1);
+  const base = slot * SHORT_BYTES;
+  if (slotHash[slot] === hash && slotLength[slot] === length &&
+    (length > SHORT_BYTES ? sameChars(buf, start, slotText[slot], length) : aligned ? sameWords(start >>> 2, base >>> 2, length) : sameBytes(buf, start, base, length))) {
     lastSlot = slot;
     slotIdle[slot] = 0;
     return slotText[slot];
@@ -117,7 +124,8 @@ export function decodeString(buf: Buffer, start: number, size: number): string {
     return text;
   }
   slotIdle[slot] = 0;
-  for (let i = 0; i < length; i++) slotBytes[base + i] = buf[start + i];
+  if (length <= SHORT_BYTES) for (let i = 0; i < length; i++) slotBytes[base + i] = buf[start + i];
+  slotHash[slot] = hash;
   slotLength[slot] = length;
   slotText[slot] = text;
   slotDevicePath[slot] = undefined;
@@ -136,6 +144,12 @@ function sameWords(at: number, slotAt: number, length: number): boolean {
 // Whether the `length` bytes at `start` of `buf` are those at `base` of slotBytes.
 function sameBytes(buf: Buffer, start: number, base: number, length: number): boolean {
   for (let i = 0; i < length; i++) if (slotBytes[base + i] !== buf[start + i]) return false;
+  return true;
+}
+
+// Whether the `length` bytes at `start` of `buf` are the characters of `text` (as long, ASCII).
+function sameChars(buf: Buffer, start: number, text: string, length: number): boolean {
+  for (let i = 0; i < length; i++) if (text.charCodeAt(i) !== buf[start + i]) return false;
   return true;
 }
 
