@@ -270,4 +270,27 @@ describe('addressText', () => {
       expect(addressText(b, 2)).toBe(expected);
     }
   });
+
+  test('cached texts: addresses that differ in one word only, each read again and again, never taken for each other', () => {
+    // 40,000 addresses per word (more than the cache has slots, so they share slots), all
+    // other words fixed: a cache that let one word go unchecked would answer with a neighbour.
+    const b = Buffer.alloc(16);
+    const wrong: string[] = [];
+    for (let word = 0; word < 4; word++) {
+      for (let round = 0; round < 3; round++) {
+        for (let n = 1; n <= 40_000; n++) {
+          b.writeUInt32BE(0x20010db8, 0);
+          b.writeUInt32BE(0, 4);
+          b.writeUInt32BE(word === 0 ? 0 : 0x5, 8);
+          b.writeUInt32BE(word === 0 ? 0 : 0x1, 12); // word 0 varied alone: IPv4
+          b.writeUInt32BE((Math.imul(n, 2654435761) >>> 0) || 1, 4 * word);
+          const words = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(2 * i).toString(16));
+          const v4 = b.readUInt32BE(4) === 0 && b.readUInt32BE(8) === 0 && b.readUInt32BE(12) === 0;
+          const expected = v4 ? Array.from(b.subarray(0, 4)).join('.') : new URL(`http://[${words.join(':')}]/`).hostname.slice(1, -1);
+          for (let k = 0; k < 2; k++) if (addressText(b) !== expected) wrong.push(`${expected} read as ${addressText(b)}`);
+        }
+      }
+    }
+    expect(wrong.slice(0, 5)).toEqual([]);
+  });
 });
