@@ -131,6 +131,27 @@ test('a file of nothing but damage reads to its end', async () => {
   expect(warnings.at(-1)).toMatchObject({ code: 'TRAILING_BYTES', offset: 50 * RECORD });
 });
 
+utmpdumpTest('the address as text whatever the host says: the same text, another address of its length, its capitals', () => {
+  // sshd records the address as the host, and the decoder then hands back the host as the address text:
+  // only when the characters are the same. utmpdump writes the addresses and reads them back, the oracle.
+  const rows: [string, string][] = [
+    ['10.1.2.3', '10.1.2.3'],
+    ['10.1.2.4', '10.1.2.5'],
+    ['10.1.2.44', 'host-name'],
+    ['2001:db8::abc', '2001:db8::abc'],
+    ['2001:db8::abd', '2001:DB8::ABD'],
+    ['2001:db8::abe', '2001:db8::abf'],
+    ['2001:db8::abf', ''],
+  ];
+  const records = rows.map(([addr, host], i) => ({
+    type: 7, pid: 100 + i, id: `s${i}`, user: 'alice', line: `pts/${i}`, host, addr, time: '2024-01-01T00:00:00,000000+00:00',
+  }));
+  const file = writeWithUtmpdump(path.join(dir, 'hosts.wtmp'), records);
+  const entries = new UtmpFile(file, { layout }).toArray();
+  expect(entries.map((e) => [e.address, e.ut_host])).toEqual(readWithUtmpdump(file).map((r) => [r.addr, r.host]));
+  expect(entries.map((e) => e.address)).toEqual(rows.map(([addr]) => addr));
+});
+
 test('interned strings: every field decodes as the plain decoder would, whatever collides', () => {
   // 40,000 different strings through one cache of a few thousand slots.
   const buf = Buffer.alloc(256);

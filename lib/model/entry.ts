@@ -102,6 +102,12 @@ const wordAt = (bytes: Uint8Array, at: number) => (bytes[at] << 24) | (bytes[at 
  * null when all zero. Reads the 16 bytes at `start` of `bytes`.
  */
 export function addressText(bytes: Uint8Array, start = 0): string | null {
+  return addressTextOr(bytes, start, '');
+}
+
+// addressText, answered by `host` (the record's ut_host) when that is the same
+// text: sshd records the address as the host, so a new address costs no new string.
+function addressTextOr(bytes: Uint8Array, start: number, host: string): string | null {
   const w0 = wordAt(bytes, start);
   const w1 = wordAt(bytes, start + 4);
   const w2 = wordAt(bytes, start + 8);
@@ -113,7 +119,8 @@ export function addressText(bytes: Uint8Array, start = 0): string | null {
   const k = slot * 4;
   let text = addressTexts[slot];
   if (text !== undefined && addressKeys[k] === w0 && addressKeys[k + 1] === w1 && addressKeys[k + 2] === w2 && addressKeys[k + 3] === w3) return text;
-  text = tail === 0 ? v4Text(w0) : v6Text(bytes, start);
+  const length = tail === 0 ? v4Chars(w0) : v6Chars(bytes, start);
+  text = host.length === length && isAddressBytes(host) ? host : addressBytes.latin1Slice(0, length);
   if (addressMissed[slot] !== hash) {
     addressMissed[slot] = hash;
     return text;
@@ -126,18 +133,24 @@ export function addressText(bytes: Uint8Array, start = 0): string | null {
   return text;
 }
 
-// The dotted quad of the IPv4 address `v4`.
-function v4Text(v4: number): string {
+// Whether `text` is the characters in addressBytes (as many as it has).
+function isAddressBytes(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== addressBytes[i]) return false;
+  return true;
+}
+
+// Writes the dotted quad of the IPv4 address `v4` into addressBytes; returns its length.
+function v4Chars(v4: number): number {
   let p = decimalByte(0, v4 >>> 24);
   for (let shift = 16; shift >= 0; shift -= 8) {
     addressBytes[p++] = 0x2e; // .
     p = decimalByte(p, (v4 >>> shift) & 255);
   }
-  return addressBytes.latin1Slice(0, p);
+  return p;
 }
 
-// The IPv6 address at `start` of `bytes` as text, no arrays: the words are read where they lie.
-function v6Text(bytes: Uint8Array, start: number): string {
+// Writes the IPv6 address at `start` of `bytes` into addressBytes, no arrays (the words are read where they lie); returns its length.
+function v6Chars(bytes: Uint8Array, start: number): number {
   // The longest run of two or more zero words becomes '::' (RFC 5952; the first such run on a tie).
   let bestStart = -1;
   let bestLen = 1;
@@ -151,7 +164,6 @@ function v6Text(bytes: Uint8Array, start: number): string {
       run = 0;
     }
   }
-  // Its characters go into addressBytes, made a string once (no string a word).
   let p = 0;
   for (let i = 0; i < 8; i++) {
     if (i === bestStart) {
@@ -163,7 +175,7 @@ function v6Text(bytes: Uint8Array, start: number): string {
     if (p !== 0 && addressBytes[p - 1] !== 0x3a) addressBytes[p++] = 0x3a;
     p = hexWord(p, (bytes[start + 2 * i] << 8) | bytes[start + 2 * i + 1]);
   }
-  return addressBytes.latin1Slice(0, p);
+  return p;
 }
 
 // Room for the longest address text (39 characters of IPv6).
@@ -239,10 +251,10 @@ export class Entry implements UtmpEntry {
     this.ut_exit = { e_termination: termination, e_exit: status };
   }
 
-  /** `ut_addr` and `address` from the 16 address bytes at `start` of `bytes` (Linux); `address` null without `text`. */
+  /** `ut_addr` and `address` from the 16 address bytes at `start` of `bytes` (Linux); `address` null without `text`. Set after `ut_host`. */
   setAddress(bytes: Uint8Array, start: number, text = true): void {
     this.ut_addr = ((bytes[start] << 24) | (bytes[start + 1] << 16) | (bytes[start + 2] << 8) | bytes[start + 3]) >>> 0;
-    this.address = text ? addressText(bytes, start) : null;
+    this.address = text ? addressTextOr(bytes, start, this.ut_host) : null;
   }
 
   /** A copy: the same own fields in the same order, with its own `ut_exit`. @internal */
