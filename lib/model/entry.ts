@@ -117,10 +117,10 @@ function addressTextOr(bytes: Uint8Array, start: number, host: string): string |
   const hash = (Math.imul(Math.imul(Math.imul(w0, 31) + w1, 31) + w2, 31) + w3) | 0;
   const slot = Math.imul(hash, 0x9e3779b1) >>> 17; // 15 bits: ADDRESS_SLOTS
   const k = slot * 4;
-  let text = addressTexts[slot];
-  if (text !== undefined && addressKeys[k] === w0 && addressKeys[k + 1] === w1 && addressKeys[k + 2] === w2 && addressKeys[k + 3] === w3) return text;
+  // An empty slot's key is all zero, which no address here is.
+  if (addressKeys[k] === w0 && addressKeys[k + 1] === w1 && addressKeys[k + 2] === w2 && addressKeys[k + 3] === w3) return addressTexts[slot]!;
   const length = tail === 0 ? v4Chars(w0) : v6Chars(bytes, start);
-  text = host.length === length && isAddressBytes(host) ? host : addressBytes.latin1Slice(0, length);
+  const text = host.length === length && isAddressBytes(host) ? host : addressBytes.latin1Slice(0, length);
   if (addressMissed[slot] !== hash) {
     addressMissed[slot] = hash;
     return text;

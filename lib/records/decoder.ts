@@ -23,30 +23,34 @@ let sawInvalidUtf8 = false;
 // the same hash and length hands it back: no call into C++ to make a new one.
 // Every hit is checked byte for byte, so a collision only costs a miss. Room
 // for a busy server's ~25,000 users, addresses and lines (8,192 slots missed
-// on a third of its fields); to keep that at 2 MB, only the bytes of strings
-// up to SHORT_BYTES are copied (read back a word at a time), and a longer
-// string is checked against its own characters.
+// on a third of its fields). A slot is 64 bytes of one Int32Array, so that a
+// lookup in this 2 MB table touches one cache line: its hash, length, counts
+// and the bytes of a string up to SHORT_BYTES long (read back a word at a
+// time); a longer string is checked against its own characters.
 const SLOTS = 32768;
 const SLOT_BYTES = 256; // the longest string field of any layout
-const SHORT_BYTES = 64;
-const slotBytes = new Uint8Array(SLOTS * SHORT_BYTES);
-const slotWords = new Int32Array(slotBytes.buffer); // the same bytes, for decodeString's word path
-const slotHash = new Int32Array(SLOTS);
-const slotLength = new Int32Array(SLOTS).fill(-1);
+const SLOT_WORDS = 16;
+// Where each value sits in a slot's words.
+const HASH = 0;
+const LENGTH = 1; // 0: no string held
+// Lookups since the slot's string was last used. A held string gives way only
+// after many: where strings seldom repeat (a busy server's thousands of users and
+// addresses), replacing on every second sighting made each new string outlive its
+// entry and fill the old generation with garbage (twice the peak RSS and +40% CPU).
+const IDLE = 2;
+// The hash last missed: a string is kept only when seen a second time, so
+// strings that never repeat (tmux's host names) neither push out the ones
+// that do nor outlive their entry.
+const MISSED = 3;
+const BYTES = 4;
+const SHORT_BYTES = (SLOT_WORDS - BYTES) * 4;
+const slotWords = new Int32Array(SLOTS * SLOT_WORDS);
+const slotBytes = new Uint8Array(slotWords.buffer); // the same bytes
 const slotText: string[] = new Array<string>(SLOTS).fill('');
 // The device path of a line held in a slot, made the first time it is asked for.
 const slotDevicePath: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
 // The slot decodeString last answered from or filled; -1 when it used none.
 let lastSlot = -1;
-// The hash last missed in each slot: a string is kept only when seen a second
-// time, so strings that never repeat (tmux's host names) neither push out
-// the ones that do nor outlive their entry.
-const slotMissed = new Int32Array(SLOTS);
-// Lookups in each slot since its string was last used. A held string gives way only
-// after many: where strings seldom repeat (a busy server's thousands of users and
-// addresses), replacing on every second sighting made each new string outlive its
-// entry and fill the old generation with garbage (twice the peak RSS and +40% CPU).
-const slotIdle = new Int32Array(SLOTS);
 const IDLE_BEFORE_REPLACED = 64;
 
 // The fields of every layout start 4-aligned in the record and every record
@@ -110,23 +114,23 @@ export function decodeString(buf: Buffer, start: number, size: number): string {
   }
   if (length > SLOT_BYTES) return buf.latin1Slice(start, end);
   const slot = (hash ^ (hash >>> 15)) & (SLOTS - 1);
-  const base = slot * SHORT_BYTES;
-  if (slotHash[slot] === hash && slotLength[slot] === length &&
-    (length > SHORT_BYTES ? sameChars(buf, start, slotText[slot], length) : aligned ? sameWords(start >>> 2, base >>> 2, length) : sameBytes(buf, start, base, length))) {
+  const w = slot * SLOT_WORDS;
+  if (slotWords[w + HASH] === hash && slotWords[w + LENGTH] === length &&
+    (length > SHORT_BYTES ? sameChars(buf, start, slotText[slot], length) : aligned ? sameWords(start >>> 2, w + BYTES, length) : sameBytes(buf, start, (w + BYTES) * 4, length))) {
     lastSlot = slot;
-    slotIdle[slot] = 0;
+    slotWords[w + IDLE] = 0;
     return slotText[slot];
   }
   const text = buf.latin1Slice(start, end); // plain ASCII
-  const held = slotLength[slot] !== -1 && ++slotIdle[slot] <= IDLE_BEFORE_REPLACED;
-  if (slotMissed[slot] !== hash || held) {
-    slotMissed[slot] = hash;
+  const held = slotWords[w + LENGTH] !== 0 && ++slotWords[w + IDLE] <= IDLE_BEFORE_REPLACED;
+  if (slotWords[w + MISSED] !== hash || held) {
+    slotWords[w + MISSED] = hash;
     return text;
   }
-  slotIdle[slot] = 0;
-  if (length <= SHORT_BYTES) for (let i = 0; i < length; i++) slotBytes[base + i] = buf[start + i];
-  slotHash[slot] = hash;
-  slotLength[slot] = length;
+  slotWords[w + IDLE] = 0;
+  if (length <= SHORT_BYTES) for (let i = 0, to = (w + BYTES) * 4; i < length; i++) slotBytes[to + i] = buf[start + i];
+  slotWords[w + HASH] = hash;
+  slotWords[w + LENGTH] = length;
   slotText[slot] = text;
   slotDevicePath[slot] = undefined;
   lastSlot = slot;
