@@ -142,14 +142,29 @@ utmpdumpTest('the address as text whatever the host says: the same text, another
     ['2001:db8::abd', '2001:DB8::ABD'],
     ['2001:db8::abe', '2001:db8::abf'],
     ['2001:db8::abf', ''],
+    // One host again and again (held by the string cache, which then remembers its address), then with other addresses.
+    ...Array.from({ length: 4 }, (): [string, string] => ['10.9.8.7', '10.9.8.7']),
+    ['10.9.8.6', '10.9.8.7'],
+    ['10.9.8.7', '10.9.8.7'],
+    ['2001:db8::10', '10.9.8.7'],
+    ['0.0.0.0', '10.9.8.7'],
+    ['10.9.8.7', '10.9.8.7'],
+    // A host held with no address: the next record of no address has none either.
+    ...Array.from({ length: 4 }, (): [string, string] => ['0.0.0.0', 'plain-host']),
+    // A host held with its address, then its slot taken by a string of the same hash and length
+    // (held after 64 misses): the newcomer does not inherit the address.
+    ...Array.from({ length: 3 }, (): [string, string] => ['2001:db8::abcd', '2001:db8::abcd']),
+    ...Array.from({ length: 70 }, (): [string, string] => ['0.0.0.0', '2001:db8;:abDd']),
+    ['2001:db8::abcd', '2001:db8;:abDd'],
   ];
   const records = rows.map(([addr, host], i) => ({
     type: 7, pid: 100 + i, id: `s${i}`, user: 'alice', line: `pts/${i}`, host, addr, time: '2024-01-01T00:00:00,000000+00:00',
   }));
   const file = writeWithUtmpdump(path.join(dir, 'hosts.wtmp'), records);
   const entries = new UtmpFile(file, { layout }).toArray();
-  expect(entries.map((e) => [e.address, e.ut_host])).toEqual(readWithUtmpdump(file).map((r) => [r.addr, r.host]));
-  expect(entries.map((e) => e.address)).toEqual(rows.map(([addr]) => addr));
+  // utmpdump prints no address as 0.0.0.0.
+  expect(entries.map((e) => [e.address, e.ut_host])).toEqual(readWithUtmpdump(file).map((r) => [r.addr === '0.0.0.0' ? null : r.addr, r.host]));
+  expect(entries.map((e) => e.address)).toEqual(rows.map(([addr]) => (addr === '0.0.0.0' ? null : addr)));
 });
 
 test('interned strings: every field decodes as the plain decoder would, whatever collides', () => {

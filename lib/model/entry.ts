@@ -257,6 +257,12 @@ export class Entry implements UtmpEntry {
     this.address = text ? addressTextOr(bytes, start, this.ut_host) : null;
   }
 
+  /** `ut_addr` from the 16 address bytes at `start` of `bytes`, and `address`, their text as known already. @internal */
+  setAddressText(bytes: Uint8Array, start: number, address: string): void {
+    this.ut_addr = ((bytes[start] << 24) | (bytes[start + 1] << 16) | (bytes[start + 2] << 8) | bytes[start + 3]) >>> 0;
+    this.address = address;
+  }
+
   /** A copy: the same own fields in the same order, with its own `ut_exit`. @internal */
   copy(): this {
     // The same class as this (a subclass's own fields are added by its copy()).

@@ -23,13 +23,13 @@ let sawInvalidUtf8 = false;
 // the same hash and length hands it back: no call into C++ to make a new one.
 // Every hit is checked byte for byte, so a collision only costs a miss. Room
 // for a busy server's ~25,000 users, addresses and lines (8,192 slots missed
-// on a third of its fields). A slot is 64 bytes of one Int32Array, so that a
-// lookup in this 2 MB table touches one cache line: its hash, length, counts
-// and the bytes of a string up to SHORT_BYTES long (read back a word at a
-// time); a longer string is checked against its own characters.
+// on a third of its fields). A slot is 80 bytes of one Int32Array, so that a
+// lookup in this 2.5 MB table touches one or two cache lines: its hash,
+// length, counts, an address, and the bytes of a string up to SHORT_BYTES
+// long (read back a word at a time); a longer one is checked against its own characters.
 const SLOTS = 32768;
 const SLOT_BYTES = 256; // the longest string field of any layout
-const SLOT_WORDS = 16;
+const SLOT_WORDS = 20;
 // Where each value sits in a slot's words.
 const HASH = 0;
 const LENGTH = 1; // 0: no string held
@@ -42,7 +42,11 @@ const IDLE = 2;
 // strings that never repeat (tmux's host names) neither push out the ones
 // that do nor outlive their entry.
 const MISSED = 3;
-const BYTES = 4;
+// The 16 address bytes of a record whose address text was this string (sshd
+// records the address as the host): the next such record takes its address
+// text from here, in the cache line its host was just read from. All zero: none.
+const ADDRESS = 4;
+const BYTES = 8;
 const SHORT_BYTES = (SLOT_WORDS - BYTES) * 4;
 const slotWords = new Int32Array(SLOTS * SLOT_WORDS);
 const slotBytes = new Uint8Array(slotWords.buffer); // the same bytes
@@ -131,6 +135,7 @@ export function decodeString(buf: Buffer, start: number, size: number): string {
   if (length <= SHORT_BYTES) for (let i = 0, to = (w + BYTES) * 4; i < length; i++) slotBytes[to + i] = buf[start + i];
   slotWords[w + HASH] = hash;
   slotWords[w + LENGTH] = length;
+  slotWords.fill(0, w + ADDRESS, w + ADDRESS + 4);
   slotText[slot] = text;
   slotDevicePath[slot] = undefined;
   lastSlot = slot;
@@ -211,6 +216,7 @@ export class RecordDecoder {
     const id = lean && isAscii(buf, at + l.id.offset, l.id.size) ? '' : decodeString(buf, at + l.id.offset, l.id.size);
     const user = decodeString(buf, at + l.user.offset, l.user.size);
     const host = decodeString(buf, at + l.host.offset, l.host.size);
+    const hostSlot = lastSlot;
     const e = new Entry();
     e.setType(this.type(buf, at), l.numbering);
     e.ut_pid = this.pid(buf, at);
@@ -222,9 +228,25 @@ export class RecordDecoder {
     e.setTime(this.sec(buf, at), this.usec(buf, at));
     if (this.exitStatus && !lean) e.setExit(this.exitTermination!(buf, at), this.exitStatus(buf, at));
     if (this.session) e.ut_session = this.session(buf, at);
-    if (l.addr) e.setAddress(buf, at + l.addr.offset, addressText);
+    if (l.addr) {
+      const addr = at + l.addr.offset;
+      if (hostSlot >= 0 && addressText && isSlotAddress(hostSlot, buf, addr)) {
+        e.setAddressText(buf, addr, host);
+      } else {
+        e.setAddress(buf, addr, addressText);
+        if (hostSlot >= 0 && e.address === host) for (let i = 0, to = (hostSlot * SLOT_WORDS + ADDRESS) * 4; i < 16; i++) slotBytes[to + i] = buf[addr + i];
+      }
+    }
     return e;
   }
+}
+
+// Whether the 16 address bytes at `start` of `buf` are those kept in `slot` (never all zero).
+function isSlotAddress(slot: number, buf: Buffer, start: number): boolean {
+  const w = slot * SLOT_WORDS + ADDRESS;
+  if ((slotWords[w] | slotWords[w + 1] | slotWords[w + 2] | slotWords[w + 3]) === 0) return false;
+  for (let i = 0, from = w * 4; i < 16; i++) if (slotBytes[from + i] !== buf[start + i]) return false;
+  return true;
 }
 
 // Whether a NUL-terminated field holds only ASCII (no byte decodeString would read as UTF-8).
