@@ -168,7 +168,7 @@ utmpdumpTest('the address as text whatever the host says: the same text, another
 });
 
 test('interned strings: every field decodes as the plain decoder would, whatever collides', () => {
-  // 40,000 different strings through one cache of a few thousand slots.
+  // 40,000 different strings through one cache of fewer slots (32,768).
   const buf = Buffer.alloc(256);
   const wrong: string[] = [];
   for (let i = 0; i < 40_000; i++) {
@@ -208,7 +208,7 @@ test('a field read four bytes at a time: every NUL position, a high byte anywher
 test('interned strings that differ only in the bytes after their last whole word: never taken for each other', () => {
   // 'user' and one to three more characters: the first word is the same in all, the rest sits in the
   // masked last word. Each is read three times in a row (so it is held), and 30,000 of them share
-  // a few thousand slots: a string often meets one of its length held in its slot.
+  // the cache's slots: a string may meet one of its length held in its slot (an exact collision: the test of the same hash).
   const chars = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
   let seed = 12345;
   const pick = () => chars[(seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % chars.length];
