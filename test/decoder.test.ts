@@ -131,8 +131,44 @@ test('a file of nothing but damage reads to its end', async () => {
   expect(warnings.at(-1)).toMatchObject({ code: 'TRAILING_BYTES', offset: 50 * RECORD });
 });
 
+utmpdumpTest('the address as text whatever the host says: the same text, another address of its length, its capitals', () => {
+  // sshd records the address as the host, and the decoder then hands back the host as the address text:
+  // only when the characters are the same. utmpdump writes the addresses and reads them back, the oracle.
+  const rows: [string, string][] = [
+    ['10.1.2.3', '10.1.2.3'],
+    ['10.1.2.4', '10.1.2.5'],
+    ['10.1.2.44', 'host-name'],
+    ['2001:db8::abc', '2001:db8::abc'],
+    ['2001:db8::abd', '2001:DB8::ABD'],
+    ['2001:db8::abe', '2001:db8::abf'],
+    ['2001:db8::abf', ''],
+    // One host again and again (held by the string cache, which then remembers its address), then with other addresses.
+    ...Array.from({ length: 4 }, (): [string, string] => ['10.9.8.7', '10.9.8.7']),
+    ['10.9.8.6', '10.9.8.7'],
+    ['10.9.8.7', '10.9.8.7'],
+    ['2001:db8::10', '10.9.8.7'],
+    ['0.0.0.0', '10.9.8.7'],
+    ['10.9.8.7', '10.9.8.7'],
+    // A host held with no address: the next record of no address has none either.
+    ...Array.from({ length: 4 }, (): [string, string] => ['0.0.0.0', 'plain-host']),
+    // A host held with its address, then its slot taken by a string of the same hash and length
+    // (held after 64 misses): the newcomer does not inherit the address.
+    ...Array.from({ length: 3 }, (): [string, string] => ['2001:db8::abcd', '2001:db8::abcd']),
+    ...Array.from({ length: 70 }, (): [string, string] => ['0.0.0.0', '2001:db8;:abDd']),
+    ['2001:db8::abcd', '2001:db8;:abDd'],
+  ];
+  const records = rows.map(([addr, host], i) => ({
+    type: 7, pid: 100 + i, id: `s${i}`, user: 'alice', line: `pts/${i}`, host, addr, time: '2024-01-01T00:00:00,000000+00:00',
+  }));
+  const file = writeWithUtmpdump(path.join(dir, 'hosts.wtmp'), records);
+  const entries = new UtmpFile(file, { layout }).toArray();
+  // utmpdump prints no address as 0.0.0.0.
+  expect(entries.map((e) => [e.address, e.ut_host])).toEqual(readWithUtmpdump(file).map((r) => [r.addr === '0.0.0.0' ? null : r.addr, r.host]));
+  expect(entries.map((e) => e.address)).toEqual(rows.map(([addr]) => (addr === '0.0.0.0' ? null : addr)));
+});
+
 test('interned strings: every field decodes as the plain decoder would, whatever collides', () => {
-  // 40,000 different strings through one cache of a few thousand slots.
+  // 40,000 different strings through one cache of fewer slots (32,768).
   const buf = Buffer.alloc(256);
   const wrong: string[] = [];
   for (let i = 0; i < 40_000; i++) {
@@ -172,7 +208,7 @@ test('a field read four bytes at a time: every NUL position, a high byte anywher
 test('interned strings that differ only in the bytes after their last whole word: never taken for each other', () => {
   // 'user' and one to three more characters: the first word is the same in all, the rest sits in the
   // masked last word. Each is read three times in a row (so it is held), and 30,000 of them share
-  // a few thousand slots: a string often meets one of its length held in its slot.
+  // the cache's slots: a string may meet one of its length held in its slot (an exact collision: the test of the same hash).
   const chars = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
   let seed = 12345;
   const pick = () => chars[(seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % chars.length];
@@ -187,6 +223,31 @@ test('interned strings that differ only in the bytes after their last whole word
       const got = decodeString(buf, 0, 32);
       if (got !== text) wrong.push(`${text} read as ${got}`);
     }
+  }
+  expect(wrong).toEqual([]);
+});
+
+test('interned strings of the same length and the same hash: never taken for each other', () => {
+  // The hash is h * 31 + w over the field's words (aligned) or bytes (not): raising one word or byte
+  // by 1 and lowering the next by 31 keeps it. The first string is read until it is surely held
+  // (a held slot gives way after 64 misses), then its twin, short and beyond the copied bytes.
+  const twins = (w: string) => w.slice(0, -8) + String.fromCharCode(w.charCodeAt(w.length - 8) + 1) + w.slice(-7, -4) +
+    String.fromCharCode(w.charCodeAt(w.length - 4) - 31) + w.slice(-3);
+  const wrong: string[] = [];
+  for (const [text, shift, twin] of [
+    ['abcdwxyz', 0, twins('abcdwxyz')],
+    ['userabcdwxyz', 0, twins('userabcdwxyz')],
+    [`${'h'.repeat(80)}abcdwxyz`, 0, twins(`${'h'.repeat(80)}abcdwxyz`)],
+    ['abcdwxyz', 1, 'bCcdwxyz'], // byte at a time: 'a' + 1 and 'b' - 31
+  ] as const) {
+    const buf = Buffer.alloc(4 + 256).subarray(shift);
+    const read = (s: string) => {
+      buf.fill(0);
+      buf.write(s, 4, 'latin1');
+      return decodeString(buf, 4, 256);
+    };
+    for (let k = 0; k < 200; k++) if (read(text) !== text) wrong.push(`${text} read as ${read(text)}`);
+    if (read(twin) !== twin) wrong.push(`${twin} (shift ${shift}) read as ${read(twin)}`);
   }
   expect(wrong).toEqual([]);
 });
@@ -244,5 +305,28 @@ describe('addressText', () => {
       const expected = tail ? new URL(`http://[${words.join(':')}]/`).hostname.slice(1, -1) : head ? Array.from(b.subarray(2, 6)).join('.') : null;
       expect(addressText(b, 2)).toBe(expected);
     }
+  });
+
+  test('cached texts: addresses that differ in one word only, each read again and again, never taken for each other', () => {
+    // 40,000 addresses per word (more than the cache has slots, so they share slots), all
+    // other words fixed: a cache that let one word go unchecked would answer with a neighbour.
+    const b = Buffer.alloc(16);
+    const wrong: string[] = [];
+    for (let word = 0; word < 4; word++) {
+      for (let round = 0; round < 3; round++) {
+        for (let n = 1; n <= 40_000; n++) {
+          b.writeUInt32BE(0x20010db8, 0);
+          b.writeUInt32BE(0, 4);
+          b.writeUInt32BE(word === 0 ? 0 : 0x5, 8);
+          b.writeUInt32BE(word === 0 ? 0 : 0x1, 12); // word 0 varied alone: IPv4
+          b.writeUInt32BE((Math.imul(n, 2654435761) >>> 0) || 1, 4 * word);
+          const words = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(2 * i).toString(16));
+          const v4 = b.readUInt32BE(4) === 0 && b.readUInt32BE(8) === 0 && b.readUInt32BE(12) === 0;
+          const expected = v4 ? Array.from(b.subarray(0, 4)).join('.') : new URL(`http://[${words.join(':')}]/`).hostname.slice(1, -1);
+          for (let k = 0; k < 2; k++) if (addressText(b) !== expected) wrong.push(`${expected} read as ${addressText(b)}`);
+        }
+      }
+    }
+    expect(wrong.slice(0, 5)).toEqual([]);
   });
 });

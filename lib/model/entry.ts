@@ -85,38 +85,73 @@ export function devicePath(line: string): string {
   return DEVICE_NAME.test(line) ? '/dev/' + line : line;
 }
 
-// IPv4 addresses repeat too (the same clients log in again and again): a
-// direct-mapped cache of their text, checked against the whole address.
-const V4_SLOTS = 4096;
-const v4Keys = new Int32Array(V4_SLOTS);
-const v4Texts: (string | undefined)[] = new Array<string | undefined>(V4_SLOTS).fill(undefined);
+// Addresses repeat too (the same clients log in again and again): a
+// direct-mapped cache of their text, checked against all 16 bytes. An address
+// is kept when seen a second time, so a brute-force btmp's addresses, each
+// seen once, leave no text behind them.
+const ADDRESS_SLOTS = 32768;
+const addressKeys = new Int32Array(ADDRESS_SLOTS * 4);
+const addressTexts: (string | undefined)[] = new Array<string | undefined>(ADDRESS_SLOTS).fill(undefined);
+const addressMissed = new Int32Array(ADDRESS_SLOTS);
+
+// The big-endian 32-bit word at `at` of `bytes`.
+const wordAt = (bytes: Uint8Array, at: number) => (bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3];
 
 /**
  * IPv4 when only the first word is set (the glibc convention), IPv6 otherwise;
  * null when all zero. Reads the 16 bytes at `start` of `bytes`.
  */
 export function addressText(bytes: Uint8Array, start = 0): string | null {
-  let tail = 0;
-  for (let i = start + 4; i < start + 16; i++) tail |= bytes[i];
-  if (tail === 0) {
-    const v4 = (bytes[start] << 24) | (bytes[start + 1] << 16) | (bytes[start + 2] << 8) | bytes[start + 3];
-    if (v4 === 0) return null;
-    const slot = Math.imul(v4, 0x9e3779b1) >>> 20; // 12 bits: V4_SLOTS
-    let text = v4Texts[slot];
-    if (text === undefined || v4Keys[slot] !== v4) {
-      let p = decimalByte(0, v4 >>> 24);
-      for (let i = 1; i < 4; i++) {
-        addressBytes[p++] = 0x2e; // .
-        p = decimalByte(p, bytes[start + i]);
-      }
-      text = addressBytes.latin1Slice(0, p);
-      v4Keys[slot] = v4;
-      v4Texts[slot] = text;
-    }
+  return addressTextOr(bytes, start, '');
+}
+
+// addressText, answered by `host` (the record's ut_host) when that is the same
+// text: sshd records the address as the host, so a new address costs no new string.
+function addressTextOr(bytes: Uint8Array, start: number, host: string): string | null {
+  const w0 = wordAt(bytes, start);
+  const w1 = wordAt(bytes, start + 4);
+  const w2 = wordAt(bytes, start + 8);
+  const w3 = wordAt(bytes, start + 12);
+  const tail = w1 | w2 | w3;
+  if ((w0 | tail) === 0) return null;
+  const hash = (Math.imul(Math.imul(Math.imul(w0, 31) + w1, 31) + w2, 31) + w3) | 0;
+  const slot = Math.imul(hash, 0x9e3779b1) >>> 17; // 15 bits: ADDRESS_SLOTS
+  const k = slot * 4;
+  // An empty slot's key is all zero, which no address here is.
+  if (addressKeys[k] === w0 && addressKeys[k + 1] === w1 && addressKeys[k + 2] === w2 && addressKeys[k + 3] === w3) return addressTexts[slot]!;
+  const length = tail === 0 ? v4Chars(w0) : v6Chars(bytes, start);
+  const text = host.length === length && isAddressBytes(host) ? host : addressBytes.latin1Slice(0, length);
+  if (addressMissed[slot] !== hash) {
+    addressMissed[slot] = hash;
     return text;
   }
-  // IPv6, no arrays: the words are read where they lie. The longest run of
-  // two or more zero words becomes '::' (RFC 5952; the first such run on a tie).
+  addressKeys[k] = w0;
+  addressKeys[k + 1] = w1;
+  addressKeys[k + 2] = w2;
+  addressKeys[k + 3] = w3;
+  addressTexts[slot] = text;
+  return text;
+}
+
+// Whether `text` is the characters in addressBytes (as many as it has).
+function isAddressBytes(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== addressBytes[i]) return false;
+  return true;
+}
+
+// Writes the dotted quad of the IPv4 address `v4` into addressBytes; returns its length.
+function v4Chars(v4: number): number {
+  let p = decimalByte(0, v4 >>> 24);
+  for (let shift = 16; shift >= 0; shift -= 8) {
+    addressBytes[p++] = 0x2e; // .
+    p = decimalByte(p, (v4 >>> shift) & 255);
+  }
+  return p;
+}
+
+// Writes the IPv6 address at `start` of `bytes` into addressBytes, no arrays (the words are read where they lie); returns its length.
+function v6Chars(bytes: Uint8Array, start: number): number {
+  // The longest run of two or more zero words becomes '::' (RFC 5952; the first such run on a tie).
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0, run = 0; i < 8; i++) {
@@ -129,7 +164,6 @@ export function addressText(bytes: Uint8Array, start = 0): string | null {
       run = 0;
     }
   }
-  // Its characters go into addressBytes, made a string once (no string a word).
   let p = 0;
   for (let i = 0; i < 8; i++) {
     if (i === bestStart) {
@@ -141,7 +175,7 @@ export function addressText(bytes: Uint8Array, start = 0): string | null {
     if (p !== 0 && addressBytes[p - 1] !== 0x3a) addressBytes[p++] = 0x3a;
     p = hexWord(p, (bytes[start + 2 * i] << 8) | bytes[start + 2 * i + 1]);
   }
-  return addressBytes.latin1Slice(0, p);
+  return p;
 }
 
 // Room for the longest address text (39 characters of IPv6).
@@ -217,10 +251,16 @@ export class Entry implements UtmpEntry {
     this.ut_exit = { e_termination: termination, e_exit: status };
   }
 
-  /** `ut_addr` and `address` from the 16 address bytes at `start` of `bytes` (Linux); `address` null without `text`. */
+  /** `ut_addr` and `address` from the 16 address bytes at `start` of `bytes` (Linux); `address` null without `text`. Set after `ut_host`. */
   setAddress(bytes: Uint8Array, start: number, text = true): void {
     this.ut_addr = ((bytes[start] << 24) | (bytes[start + 1] << 16) | (bytes[start + 2] << 8) | bytes[start + 3]) >>> 0;
-    this.address = text ? addressText(bytes, start) : null;
+    this.address = text ? addressTextOr(bytes, start, this.ut_host) : null;
+  }
+
+  /** `ut_addr` from the 16 address bytes at `start` of `bytes`, and `address`, their text as known already. @internal */
+  setAddressText(bytes: Uint8Array, start: number, address: string): void {
+    this.ut_addr = ((bytes[start] << 24) | (bytes[start + 1] << 16) | (bytes[start + 2] << 8) | bytes[start + 3]) >>> 0;
+    this.address = address;
   }
 
   /** A copy: the same own fields in the same order, with its own `ut_exit`. @internal */

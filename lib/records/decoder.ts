@@ -19,28 +19,42 @@ declare global {
 let sawInvalidUtf8 = false;
 
 // The same few strings (lines, users, hosts, ids) fill a wtmp. Each ASCII
-// field is hashed while looking for its NUL, and a slot that holds the same
-// bytes hands back its string: no call into C++ to make a new one. Every hit
-// is checked byte for byte, so a collision only costs a miss.
-const SLOTS = 8192;
+// field is hashed while looking for its NUL, and a slot that holds a string of
+// the same hash and length hands it back: no call into C++ to make a new one.
+// Every hit is checked byte for byte, so a collision only costs a miss. Room
+// for a busy server's ~25,000 users, addresses and lines (8,192 slots missed
+// on a third of its fields). A slot is 80 bytes of one Int32Array, so that a
+// lookup in this 2.5 MB table touches one or two cache lines: its hash,
+// length, counts, an address, and the bytes of a string up to SHORT_BYTES
+// long (read back a word at a time); a longer one is checked against its own characters.
+const SLOTS = 32768;
 const SLOT_BYTES = 256; // the longest string field of any layout
-const slotBytes = new Uint8Array(SLOTS * SLOT_BYTES);
-const slotWords = new Int32Array(slotBytes.buffer); // the same bytes, for decodeString's word path
-const slotLength = new Int32Array(SLOTS).fill(-1);
+const SLOT_WORDS = 20;
+// Where each value sits in a slot's words.
+const HASH = 0;
+const LENGTH = 1; // 0: no string held
+// Lookups since the slot's string was last used. A held string gives way only
+// after many: where strings seldom repeat (a busy server's thousands of users and
+// addresses), replacing on every second sighting made each new string outlive its
+// entry and fill the old generation with garbage (twice the peak RSS and +40% CPU).
+const IDLE = 2;
+// The hash last missed: a string is kept only when seen a second time, so
+// strings that never repeat (tmux's host names) neither push out the ones
+// that do nor outlive their entry.
+const MISSED = 3;
+// The 16 address bytes of a record whose address text was this string (sshd
+// records the address as the host): the next such record takes its address
+// text from here, in the cache line its host was just read from. All zero: none.
+const ADDRESS = 4;
+const BYTES = 8;
+const SHORT_BYTES = (SLOT_WORDS - BYTES) * 4;
+const slotWords = new Int32Array(SLOTS * SLOT_WORDS);
+const slotBytes = new Uint8Array(slotWords.buffer); // the same bytes
 const slotText: string[] = new Array<string>(SLOTS).fill('');
 // The device path of a line held in a slot, made the first time it is asked for.
 const slotDevicePath: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
 // The slot decodeString last answered from or filled; -1 when it used none.
 let lastSlot = -1;
-// The hash last missed in each slot: a string is kept only when seen a second
-// time, so strings that never repeat (tmux's host names) neither push out
-// the ones that do nor outlive their entry.
-const slotMissed = new Int32Array(SLOTS);
-// Lookups in each slot since its string was last used. A held string gives way only
-// after many: where strings seldom repeat (a busy server's thousands of users and
-// addresses), replacing on every second sighting made each new string outlive its
-// entry and fill the old generation with garbage (twice the peak RSS and +40% CPU).
-const slotIdle = new Int32Array(SLOTS);
 const IDLE_BEFORE_REPLACED = 64;
 
 // The fields of every layout start 4-aligned in the record and every record
@@ -103,22 +117,25 @@ export function decodeString(buf: Buffer, start: number, size: number): string {
     return text;
   }
   if (length > SLOT_BYTES) return buf.latin1Slice(start, end);
-  const slot = (hash ^ (hash >>> 13)) & (SLOTS - 1);
-  const base = slot * SLOT_BYTES;
-  if (slotLength[slot] === length && (aligned ? sameWords(start >>> 2, base >>> 2, length) : sameBytes(buf, start, base, length))) {
+  const slot = (hash ^ (hash >>> 15)) & (SLOTS - 1);
+  const w = slot * SLOT_WORDS;
+  if (slotWords[w + HASH] === hash && slotWords[w + LENGTH] === length &&
+    (length > SHORT_BYTES ? sameChars(buf, start, slotText[slot], length) : aligned ? sameWords(start >>> 2, w + BYTES, length) : sameBytes(buf, start, (w + BYTES) * 4, length))) {
     lastSlot = slot;
-    slotIdle[slot] = 0;
+    slotWords[w + IDLE] = 0;
     return slotText[slot];
   }
   const text = buf.latin1Slice(start, end); // plain ASCII
-  const held = slotLength[slot] !== -1 && ++slotIdle[slot] <= IDLE_BEFORE_REPLACED;
-  if (slotMissed[slot] !== hash || held) {
-    slotMissed[slot] = hash;
+  const held = slotWords[w + LENGTH] !== 0 && ++slotWords[w + IDLE] <= IDLE_BEFORE_REPLACED;
+  if (slotWords[w + MISSED] !== hash || held) {
+    slotWords[w + MISSED] = hash;
     return text;
   }
-  slotIdle[slot] = 0;
-  for (let i = 0; i < length; i++) slotBytes[base + i] = buf[start + i];
-  slotLength[slot] = length;
+  slotWords[w + IDLE] = 0;
+  if (length <= SHORT_BYTES) for (let i = 0, to = (w + BYTES) * 4; i < length; i++) slotBytes[to + i] = buf[start + i];
+  slotWords[w + HASH] = hash;
+  slotWords[w + LENGTH] = length;
+  slotWords.fill(0, w + ADDRESS, w + ADDRESS + 4);
   slotText[slot] = text;
   slotDevicePath[slot] = undefined;
   lastSlot = slot;
@@ -136,6 +153,12 @@ function sameWords(at: number, slotAt: number, length: number): boolean {
 // Whether the `length` bytes at `start` of `buf` are those at `base` of slotBytes.
 function sameBytes(buf: Buffer, start: number, base: number, length: number): boolean {
   for (let i = 0; i < length; i++) if (slotBytes[base + i] !== buf[start + i]) return false;
+  return true;
+}
+
+// Whether the `length` bytes at `start` of `buf` are the characters of `text` (as long, ASCII).
+function sameChars(buf: Buffer, start: number, text: string, length: number): boolean {
+  for (let i = 0; i < length; i++) if (text.charCodeAt(i) !== buf[start + i]) return false;
   return true;
 }
 
@@ -193,6 +216,7 @@ export class RecordDecoder {
     const id = lean && isAscii(buf, at + l.id.offset, l.id.size) ? '' : decodeString(buf, at + l.id.offset, l.id.size);
     const user = decodeString(buf, at + l.user.offset, l.user.size);
     const host = decodeString(buf, at + l.host.offset, l.host.size);
+    const hostSlot = lastSlot;
     const e = new Entry();
     e.setType(this.type(buf, at), l.numbering);
     e.ut_pid = this.pid(buf, at);
@@ -204,9 +228,25 @@ export class RecordDecoder {
     e.setTime(this.sec(buf, at), this.usec(buf, at));
     if (this.exitStatus && !lean) e.setExit(this.exitTermination!(buf, at), this.exitStatus(buf, at));
     if (this.session) e.ut_session = this.session(buf, at);
-    if (l.addr) e.setAddress(buf, at + l.addr.offset, addressText);
+    if (l.addr) {
+      const addr = at + l.addr.offset;
+      if (hostSlot >= 0 && addressText && isSlotAddress(hostSlot, buf, addr)) {
+        e.setAddressText(buf, addr, host);
+      } else {
+        e.setAddress(buf, addr, addressText);
+        if (hostSlot >= 0 && e.address === host) for (let i = 0, to = (hostSlot * SLOT_WORDS + ADDRESS) * 4; i < 16; i++) slotBytes[to + i] = buf[addr + i];
+      }
+    }
     return e;
   }
+}
+
+// Whether the 16 address bytes at `start` of `buf` are those kept in `slot` (never all zero).
+function isSlotAddress(slot: number, buf: Buffer, start: number): boolean {
+  const w = slot * SLOT_WORDS + ADDRESS;
+  if ((slotWords[w] | slotWords[w + 1] | slotWords[w + 2] | slotWords[w + 3]) === 0) return false;
+  for (let i = 0, from = w * 4; i < 16; i++) if (slotBytes[from + i] !== buf[start + i]) return false;
+  return true;
 }
 
 // Whether a NUL-terminated field holds only ASCII (no byte decodeString would read as UTF-8).
