@@ -29,6 +29,10 @@ const SIZE = 384; // glibc x86-64 struct utmp (DESIGN.md)
 // ---------------------------------------------------------------- the child side
 async function child(variant, file) {
   const u = require(DIST);
+  // Without its addon a build still reads, but every chunk twice (no read lock): not what is measured.
+  if (!require(path.join(DIST, 'platform', 'native.js')).tryNative()) {
+    throw new Error(`${DIST}: the addon does not load (a copy of dist/ and build/ needs node_modules beside it, e.g. a symlink)`);
+  }
   let n = 0;
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
