@@ -104,19 +104,39 @@ export function addressText(bytes: Uint8Array, start = 0): string | null {
     const slot = Math.imul(v4, 0x9e3779b1) >>> 20; // 12 bits: V4_SLOTS
     let text = v4Texts[slot];
     if (text === undefined || v4Keys[slot] !== v4) {
-      let p = decimalByte(0, v4 >>> 24);
-      for (let i = 1; i < 4; i++) {
-        addressBytes[p++] = 0x2e; // .
-        p = decimalByte(p, bytes[start + i]);
-      }
-      text = addressBytes.latin1Slice(0, p);
+      text = addressBytes.latin1Slice(0, writeIPv4(bytes, start, addressBytes, 0));
       v4Keys[slot] = v4;
       v4Texts[slot] = text;
     }
     return text;
   }
-  // IPv6, no arrays: the words are read where they lie. The longest run of
-  // two or more zero words becomes '::' (RFC 5952; the first such run on a tie).
+  return addressBytes.latin1Slice(0, writeIPv6(bytes, start, addressBytes, 0));
+}
+
+/**
+ * addressText's characters, written at `p` of `out` (39 at most) with no
+ * string made; returns where they end (`p` when no address is recorded).
+ */
+export function writeAddressText(bytes: Uint8Array, start: number, out: Uint8Array, p: number): number {
+  let tail = 0;
+  for (let i = start + 4; i < start + 16; i++) tail |= bytes[i];
+  if (tail !== 0) return writeIPv6(bytes, start, out, p);
+  return (bytes[start] | bytes[start + 1] | bytes[start + 2] | bytes[start + 3]) === 0 ? p : writeIPv4(bytes, start, out, p);
+}
+
+// The dotted quad of the first 4 bytes at `start`, written at `p` of `out`; returns where it ends.
+function writeIPv4(bytes: Uint8Array, start: number, out: Uint8Array, p: number): number {
+  p = decimalByte(out, p, bytes[start]);
+  for (let i = 1; i < 4; i++) {
+    out[p++] = 0x2e; // .
+    p = decimalByte(out, p, bytes[start + i]);
+  }
+  return p;
+}
+
+// IPv6, no arrays: the words are read where they lie. The longest run of
+// two or more zero words becomes '::' (RFC 5952; the first such run on a tie).
+function writeIPv6(bytes: Uint8Array, start: number, out: Uint8Array, p: number): number {
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0, run = 0; i < 8; i++) {
@@ -129,36 +149,35 @@ export function addressText(bytes: Uint8Array, start = 0): string | null {
       run = 0;
     }
   }
-  // Its characters go into addressBytes, made a string once (no string a word).
-  let p = 0;
+  const first = p;
   for (let i = 0; i < 8; i++) {
     if (i === bestStart) {
-      addressBytes[p++] = 0x3a;
-      addressBytes[p++] = 0x3a; // ::
+      out[p++] = 0x3a;
+      out[p++] = 0x3a; // ::
       i += bestLen - 1;
       continue;
     }
-    if (p !== 0 && addressBytes[p - 1] !== 0x3a) addressBytes[p++] = 0x3a;
-    p = hexWord(p, (bytes[start + 2 * i] << 8) | bytes[start + 2 * i + 1]);
+    if (p !== first && out[p - 1] !== 0x3a) out[p++] = 0x3a;
+    p = hexWord(out, p, (bytes[start + 2 * i] << 8) | bytes[start + 2 * i + 1]);
   }
-  return addressBytes.latin1Slice(0, p);
-}
-
-// Room for the longest address text (39 characters of IPv6).
-const addressBytes = Buffer.alloc(48);
-const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
-
-// Writes `n` (0-255) in decimal at `p` of addressBytes; returns where it ends.
-function decimalByte(p: number, n: number): number {
-  if (n >= 100) addressBytes[p++] = 0x30 + ((n / 100) | 0);
-  if (n >= 10) addressBytes[p++] = 0x30 + (((n / 10) | 0) % 10);
-  addressBytes[p++] = 0x30 + (n % 10);
   return p;
 }
 
-// Writes `w` (0-0xffff) in lowercase hex without leading zeros at `p` of addressBytes; returns where it ends.
-function hexWord(p: number, w: number): number {
-  for (let shift = w >= 0x1000 ? 12 : w >= 0x100 ? 8 : w >= 0x10 ? 4 : 0; shift >= 0; shift -= 4) addressBytes[p++] = HEX_DIGITS[(w >>> shift) & 15];
+// addressText's characters go here, made a string once (no string a word); room for 39 (IPv6).
+const addressBytes = Buffer.alloc(48);
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
+// Writes `n` (0-255) in decimal at `p` of `out`; returns where it ends.
+function decimalByte(out: Uint8Array, p: number, n: number): number {
+  if (n >= 100) out[p++] = 0x30 + ((n / 100) | 0);
+  if (n >= 10) out[p++] = 0x30 + (((n / 10) | 0) % 10);
+  out[p++] = 0x30 + (n % 10);
+  return p;
+}
+
+// Writes `w` (0-0xffff) in lowercase hex without leading zeros at `p` of `out`; returns where it ends.
+function hexWord(out: Uint8Array, p: number, w: number): number {
+  for (let shift = w >= 0x1000 ? 12 : w >= 0x100 ? 8 : w >= 0x10 ? 4 : 0; shift >= 0; shift -= 4) out[p++] = HEX_DIGITS[(w >>> shift) & 15];
   return p;
 }
 
