@@ -157,7 +157,7 @@ function writeExit(w: LineWriter, termination: number, status: number): void {
  * A line for each record of `runs`: from its bytes where LineFromBytes can,
  * from its entry otherwise. A promise only where the output must drain.
  */
-async function dumpRecords(runs: { takeRecordsSync(): RecordRun | null }, w: LineWriter, extended: boolean, progressOf: () => Progress): Promise<void> {
+export async function dumpRecords(runs: { takeRecordsSync(): RecordRun | null }, w: LineWriter, extended: boolean, progressOf: () => Progress): Promise<void> {
   let lines: LineFromBytes | undefined;
   let wait: Promise<void> | undefined;
   for (let run = runs.takeRecordsSync(); run; run = runs.takeRecordsSync()) {
