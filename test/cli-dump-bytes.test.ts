@@ -116,7 +116,7 @@ function hostileRecords(l: RecordLayout): Buffer[] {
   out.push(Buffer.alloc(l.size)); // all zero
   out.push(record(l, { type: 0, sec: 0n, usec: 0 }));
   for (const usec of [-2147483648, -1, 0, 999999, 1000000, 12345678, 2147483647]) out.push(record(l, { usec }));
-  const secs = [0n, 1n, 2147483647n, 2147483648n, 4294967295n, 8639999999999n, 8640000000000n, 8640000000001n, -1n, -8640000000001n,
+  const secs = [0n, 1n, 86399n, 86400n, 951868799n, 2147483647n, 2147483648n, 4294967295n, 8639999999999n, 8640000000000n, 8640000000001n, -1n, -8640000000001n,
     9007199254740993n, -9007199254740993n, 9223372036854775807n, -9223372036854775808n];
   for (const sec of secs) for (const usec of [0, 999999]) out.push(record(l, { sec, usec }));
   for (const pid of [-2147483648, -1, 0, 1, 99999, 100000, 2147483647]) out.push(record(l, { pid }));
@@ -211,6 +211,16 @@ describe.each(LAYOUT_NAMES)('%s', (name) => {
       expect(fromBytes.text).toBe(fromEntries.text);
       expect(fromBytes.warnings).toEqual(fromEntries.warnings);
     }), { numRuns: RUNS });
+  });
+
+  test('5,000 random times, any tv_sec: the same bytes both ways', async () => {
+    const time = fc.record({
+      sec: fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 31n }), fc.bigInt({ min: 0n, max: 2n ** 32n }), fc.bigInt({ min: -(2n ** 45n), max: 2n ** 45n })),
+      usec: fc.oneof({ weight: 9, arbitrary: fc.constantFrom(0, 999999, 500000, 1) }, { weight: 91, arbitrary: fc.integer({ min: 0, max: 999999 }) }),
+    });
+    const records = fc.sample(time, 5000).map((t) => record(l, t));
+    const [fromBytes, fromEntries] = await bothWays(tempFile(Buffer.concat(records)), name, false);
+    expect(fromBytes.text).toBe(fromEntries.text);
   });
 
   test('random bytes: the same bytes and warnings both ways', async () => {

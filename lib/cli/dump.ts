@@ -112,7 +112,9 @@ export class LineFromBytes {
     if (l.addr) w.address(buf, at + l.addr.offset, NO_ADDRESS, 15);
     else writeAddress(w, null);
     w.nextField();
-    writeTime(w, time);
+    const sec = this.sec(buf, at);
+    if (sec >= 0 && sec <= 0x7fffffff) writeWholeTime(w, sec, usec);
+    else writeTime(w, time);
     if (this.extended) {
       w.nextField();
       if (this.session) w.int(this.session(buf, at));
@@ -189,6 +191,32 @@ function writeTime(w: LineWriter, time: number): void {
     TIME[p] = 0x30 + n - 10 * q;
     n = q;
   }
+  w.bytes(TIME, 0, TIME.length);
+}
+
+/**
+ * writeTime's bytes from whole seconds (0 to 2^31 - 1) and microseconds (0 to
+ * 999,999), in integers: the same, because `sec + usec / 1e6` is then within a
+ * quarter of a microsecond of the exact time, so writeTime's rounding gives
+ * back `sec` and `usec`.
+ */
+function writeWholeTime(w: LineWriter, sec: number, usec: number): void {
+  const day = (sec / 86400) | 0;
+  if (day !== timeDay) {
+    timeDay = day;
+    TIME.write(new Date(day * DAY_MS).toISOString().slice(0, 11), 0, 'latin1');
+  }
+  const s = sec - day * 86400;
+  const minutes = (s / 60) | 0;
+  twoDigits(11, (minutes / 60) | 0);
+  twoDigits(14, minutes % 60);
+  twoDigits(17, s - minutes * 60);
+  const high = (usec / 10000) | 0;
+  const rest = usec - high * 10000;
+  const middle = (rest / 100) | 0;
+  twoDigits(SECONDS_END, high);
+  twoDigits(SECONDS_END + 2, middle);
+  twoDigits(SECONDS_END + 4, rest - middle * 100);
   w.bytes(TIME, 0, TIME.length);
 }
 
