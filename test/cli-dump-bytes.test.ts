@@ -102,6 +102,7 @@ function hostileRecords(l: RecordLayout): Buffer[] {
     const size = l[field].size;
     for (let v = 1; v < 256; v++) {
       out.push(record(l, { [field]: Buffer.from([0x61, v, 0x62]) }));
+      for (let k = 0; k < 4; k++) out.push(record(l, { [field]: Buffer.from('abcdefgh').fill(v, k, k + 1) })); // in a word with no NUL
       out.push(record(l, { [field]: Buffer.alloc(size, v) })); // the whole field, no NUL
     }
     for (const s of SEQUENCES) {
@@ -230,6 +231,28 @@ describe.each(LAYOUT_NAMES)('%s', (name) => {
       expect(fromBytes.warnings).toEqual(fromEntries.warnings);
     }), { numRuns: RUNS });
   });
+});
+
+test('LineWriter.plainBytes takes a field exactly when every byte before its NUL is printable ASCII but the backslash: every pair of byte values, everywhere in a word', () => {
+  const plain = (c: number) => c >= 0x20 && c <= 0x7e && c !== 0x5c;
+  const w = new LineWriter({ write: () => true } as unknown as NodeJS.WritableStream);
+  const field = Buffer.alloc(16);
+  const wrong: string[] = [];
+  for (let k = 0; k < 7; k++) {
+    for (let a = 1; a < 256; a++) {
+      for (let b = 0; b < 256; b++) {
+        field.fill(0x61, 0, 8);
+        field[k] = a;
+        field[k + 1] = b;
+        const end = field.indexOf(0);
+        const expected = [...field.subarray(0, end < 0 || end > 8 ? 8 : end)].every(plain);
+        const at = w.position;
+        if (w.plainBytes(field, 0, 8, 8) !== expected) wrong.push(`${k}: ${a} ${b}`);
+        w.backTo(at);
+      }
+    }
+  }
+  expect(wrong).toEqual([]);
 });
 
 // ---------------------------------------------------------------- the CLI

@@ -263,9 +263,9 @@ ${WARNING_HELP}`,
     const out = new RecordEmitter<UtmpEntry>(io.out, opts.format, () => '');
     let progress = null as Progress | null;
     try {
-      // A promise only when the output must drain: none a record.
       // The size is known from the first record on; the live database is small: no progress for it.
       const newProgress = () => new Progress(io.err as NodeJS.WriteStream, safe(db.path), file ? db.progress.size : 0);
+      // A promise only when the output must drain: none a record.
       const each = (u: UtmpEntry) => {
         progress ??= newProgress();
         if (progress.enabled) progress.update(db.progress.bytesRead);
@@ -274,10 +274,10 @@ ${WARNING_HELP}`,
         return out.writer.endLine();
       };
       let wait: Promise<void> | undefined;
+      // A file read forwards, printed as text: most lines from the records' bytes (see dumpRecords).
       const runs = opts.format === 'human' && !input.async ? db.recordRuns() : null;
-      if (runs) {
-        await dumpRecords(runs, out.writer, extended, () => (progress ??= newProgress()));
-      } else if (input.async) for await (const u of db) { if ((wait = each(u))) await wait; }
+      if (runs) await dumpRecords(runs, out.writer, extended, () => (progress ??= newProgress()));
+      else if (input.async) for await (const u of db) { if ((wait = each(u))) await wait; }
       // nextEntry, not for...of: no iterator result object per record.
       else for (let u = db.nextEntry(); u; u = db.nextEntry()) if ((wait = each(u))) await wait;
     } catch (e) {
