@@ -36,6 +36,7 @@ function plainWord(w: number): boolean {
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const NO_WORDS = new Int32Array(0);
+const NO_BYTES = Buffer.alloc(0);
 
 const FLUSH_AT = 64 * 1024;
 const SMALL_FLUSH = 4096;
@@ -51,7 +52,8 @@ const SMALL_FLUSH = 4096;
 export class LineWriter {
   private buf = Buffer.allocUnsafe(2 * FLUSH_AT);
   private pos = 0;
-  private wordsSource: Uint8Array | null = null;
+  // Not null at first: a field that changes kind throws away the code compiled for it.
+  private wordsSource: Uint8Array = NO_BYTES;
   private words: Int32Array = NO_WORDS;
 
   constructor(private readonly out: NodeJS.WritableStream) {}
