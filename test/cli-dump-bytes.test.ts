@@ -278,6 +278,26 @@ test.each([[[]], [['--extended']], [['--strict']]])('utmpx dump %j: a file (from
   expect(fromFile.stderr).toMatch(/problems in the file's records/);
 });
 
+test('stdout a file (its buffer written again after each flush) gets the bytes a pipe gets', () => {
+  const file = tempFile(Buffer.concat(Array.from({ length: 4000 }, (_, i) => record(LAYOUTS['glibc-384-le'], { pid: i, sec: BigInt(1705311000 + i) }))));
+  const out = path.join(dir, 'stdout');
+  const r = spawnSync('bash', ['-c', '"$0" "$1" dump "$2" > "$3"', process.execPath, CLI, file, out], { env: ORACLE_ENV });
+  expect(r.status).toBe(0);
+  const piped = cli([file]).stdout;
+  expect(piped.split('\n')).toHaveLength(4001);
+  expect(fs.readFileSync(out, 'latin1')).toBe(piped);
+});
+
+test('a stream that keeps the chunks it is given (not stdout) gets each flush in a buffer of its own', async () => {
+  const kept: Buffer[] = [];
+  const w = new LineWriter({ write: (b: Buffer) => kept.push(b) > 0, writableLength: 0 } as unknown as NodeJS.WritableStream);
+  const lines = Array.from({ length: 3000 }, (_, i) => `line ${i} ${'x'.repeat(i % 90)}`);
+  for (const line of lines) await w.line(line);
+  await w.flush();
+  expect(kept.length).toBeGreaterThan(2);
+  expect(Buffer.concat(kept).toString()).toBe(lines.map((l) => l + '\n').join(''));
+});
+
 testWith('utmpdump')('utmpx dump prints what utmpdump prints, over 3,000 random records of printable ASCII', () => {
   const host = LAYOUTS['glibc-384-le'];
   // Where the two differ on purpose, left out: utmpdump shows a backslash as it is (we escape it), and

@@ -303,15 +303,15 @@ export class LineWriter {
     if (this.pos === 0) return;
     // The stream may keep the bytes until written: a new buffer for what follows, or (a line
     // or a few, as watch flushes each event) a copy of them, which is far cheaper than 128 KiB.
-    let chunk: Buffer;
-    if (this.pos <= SMALL_FLUSH) {
-      chunk = Buffer.from(this.buf.subarray(0, this.pos));
-    } else {
-      chunk = this.buf.subarray(0, this.pos);
-      this.buf = Buffer.allocUnsafe(2 * FLUSH_AT);
-    }
+    const small = this.pos <= SMALL_FLUSH;
+    const chunk = small ? Buffer.from(this.buf.subarray(0, this.pos)) : this.buf.subarray(0, this.pos);
     this.pos = 0;
-    if (!this.out.write(chunk)) await once(this.out as NodeJS.EventEmitter, 'drain');
+    const ready = this.out.write(chunk);
+    // process.stdout (a file, pipe or terminal) with nothing queued has written the bytes out:
+    // its buffer takes the next lines. Else a new one, which a fast writer (dump) would pile up
+    // by tens of MB before its few allocations start a GC. Other streams may keep a chunk.
+    if (!small && !(this.out === process.stdout && process.stdout.writableLength === 0)) this.buf = Buffer.allocUnsafe(2 * FLUSH_AT);
+    if (!ready) await once(this.out as NodeJS.EventEmitter, 'drain');
   }
 
   // A line longer than the buffer holds: a larger buffer, the bytes so far copied.
