@@ -271,6 +271,17 @@ export class UtmpFile implements IterableIterator<UtmpEntry>, AsyncIterable<Utmp
     return this;
   }
 
+  /**
+   * The cursor that hands out records undecoded (`takeRecordsSync()`), where
+   * the decoder reads a file forwards (no libc, logind, stream or newestFirst);
+   * null otherwise. For `utmpx dump`, which prints from the bytes.
+   * @internal
+   */
+  recordRuns(): FileOrStreamCursor | null {
+    const cursor = this.open();
+    return cursor instanceof FileOrStreamCursor && cursor.fileCursor ? cursor : null;
+  }
+
   private open(): EntryCursor {
     if (!this.cursor) {
       this.cursor = this.source === 'logind' ? logindCursor(this.sink)

@@ -7,6 +7,7 @@ import { once } from 'events';
 import type { Format } from './args';
 import { column, safe } from './common';
 import { localFields } from './local-time';
+import { writeAddressText } from '../model/entry';
 import { DAY_BYTES, MONTH_BYTES } from './time-format';
 
 // Characters JSON.stringify leaves raw that a terminal may act on: DEL, C1
@@ -25,6 +26,18 @@ export function toJson(value: unknown): string {
   return json.replace(JSON_UNSAFE, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
+// Whether the four bytes of `w` (none NUL) are printable ASCII other than the backslash:
+// none below 0x20, none above 0x7e, none 0x5c (exact as tests of presence: a borrow or carry
+// can mark a byte wrongly only above one rightly marked).
+function plainWord(w: number): boolean {
+  const x = w ^ 0x5c5c5c5c;
+  return ((((w - 0x20202020) & ~w) | (w + 0x01010101) | w | ((x - 0x01010101) & ~x)) & 0x80808080) === 0;
+}
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const NO_WORDS = new Int32Array(0);
+const NO_BYTES = Buffer.alloc(0);
+
 const FLUSH_AT = 64 * 1024;
 const SMALL_FLUSH = 4096;
 
@@ -39,6 +52,9 @@ const SMALL_FLUSH = 4096;
 export class LineWriter {
   private buf = Buffer.allocUnsafe(2 * FLUSH_AT);
   private pos = 0;
+  // Not null at first: a field that changes kind throws away the code compiled for it.
+  private wordsSource: Uint8Array = NO_BYTES;
+  private words: Int32Array = NO_WORDS;
 
   constructor(private readonly out: NodeJS.WritableStream) {}
 
@@ -157,6 +173,83 @@ export class LineWriter {
     this.spaces(width - Buffer.byteLength(text, 'utf8'));
   }
 
+  /**
+   * What field() writes for the string in bytes `[start, start + size)` of `src`
+   * (cut at the first NUL), copied straight from the bytes, when all are printable
+   * ASCII other than the backslash (nothing to escape, a byte a character); false, with
+   * nothing written, otherwise (the caller decodes and escapes them).
+   */
+  plainBytes(src: Uint8Array, start: number, size: number, width: number): boolean {
+    const room = size > width ? size : width;
+    if (this.pos + room > this.buf.length) this.makeRoom(room);
+    const b = this.buf;
+    let p = this.pos;
+    let i = start;
+    const limit = start + size;
+    const words = this.wordsOf(src);
+    if (((start | size) & 3) === 0 && limit <= words.length << 2) {
+      // Four bytes a step while none is NUL, the last word's bytes one by one (see decodeString).
+      for (; i < limit; i += 4) {
+        const w = words[i >>> 2];
+        if (((w - 0x01010101) & ~w & 0x80808080) !== 0) break;
+        if (!plainWord(w)) return false;
+        b[p] = w;
+        b[p + 1] = w >>> 8;
+        b[p + 2] = w >>> 16;
+        b[p + 3] = w >>> 24;
+        p += 4;
+      }
+    }
+    for (; i < limit; i++) {
+      const c = src[i];
+      if (c === 0) break;
+      if (c < 0x20 || c > 0x7e || c === 0x5c) return false;
+      b[p++] = c;
+    }
+    for (const end = this.pos + width; p < end;) b[p++] = 0x20;
+    this.pos = p;
+    return true;
+  }
+
+  // `src` as 32-bit words, on a little-endian host where it starts 4-aligned (the
+  // record buffers do); else none. Made once per buffer: the cursors reuse theirs.
+  private wordsOf(src: Uint8Array): Int32Array {
+    if (src !== this.wordsSource) {
+      this.wordsSource = src;
+      this.words = LITTLE_ENDIAN_HOST && (src.byteOffset & 3) === 0 ? new Int32Array(src.buffer, src.byteOffset, src.length >>> 2) : NO_WORDS;
+    }
+    return this.words;
+  }
+
+  /** addressText() of the 16 bytes at `start` of `src` (`none` where no address is recorded), padded to `width`. */
+  address(src: Uint8Array, start: number, none: string, width: number): void {
+    if (this.pos + 48 > this.buf.length) this.makeRoom(48);
+    const from = this.pos;
+    this.pos = writeAddressText(src, start, this.buf, from);
+    if (this.pos === from) this.ascii(none);
+    this.spaces(width - (this.pos - from));
+  }
+
+  /** Bytes `[from, to)` of `src`, as they are: ASCII the caller made. */
+  bytes(src: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    if (this.pos + n > this.buf.length) this.makeRoom(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = from; i < to; i++) b[p++] = src[i];
+    this.pos = p;
+  }
+
+  /** Where the next byte goes: a line begun may be taken back to it (`backTo`) before `endLine()`. */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** Forgets what was written since `position` (read before, in the same line). */
+  backTo(position: number): void {
+    this.pos = position;
+  }
+
   /** `] [`, between bracketed fields. */
   nextField(): void {
     if (this.pos + 3 > this.buf.length) this.makeRoom(3);
@@ -231,15 +324,15 @@ export class LineWriter {
     if (this.pos === 0) return;
     // The stream may keep the bytes until written: a new buffer for what follows, or (a line
     // or a few, as watch flushes each event) a copy of them, which is far cheaper than 128 KiB.
-    let chunk: Buffer;
-    if (this.pos <= SMALL_FLUSH) {
-      chunk = Buffer.from(this.buf.subarray(0, this.pos));
-    } else {
-      chunk = this.buf.subarray(0, this.pos);
-      this.buf = Buffer.allocUnsafe(2 * FLUSH_AT);
-    }
+    const small = this.pos <= SMALL_FLUSH;
+    const chunk = small ? Buffer.from(this.buf.subarray(0, this.pos)) : this.buf.subarray(0, this.pos);
     this.pos = 0;
-    if (!this.out.write(chunk)) await once(this.out as NodeJS.EventEmitter, 'drain');
+    const ready = this.out.write(chunk);
+    // process.stdout (a file, pipe or terminal) with nothing queued has written the bytes out:
+    // its buffer takes the next lines. Else a new one, which a fast writer (dump) would pile up
+    // by tens of MB before its few allocations start a GC. Other streams may keep a chunk.
+    if (!small && !(this.out === process.stdout && process.stdout.writableLength === 0)) this.buf = Buffer.allocUnsafe(2 * FLUSH_AT);
+    if (!ready) await once(this.out as NodeJS.EventEmitter, 'drain');
   }
 
   // A line longer than the buffer holds: a larger buffer, the bytes so far copied.

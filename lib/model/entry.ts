@@ -119,7 +119,7 @@ function addressTextOr(bytes: Uint8Array, start: number, host: string): string |
   const k = slot * 4;
   // An empty slot's key is all zero, which no address here is.
   if (addressKeys[k] === w0 && addressKeys[k + 1] === w1 && addressKeys[k + 2] === w2 && addressKeys[k + 3] === w3) return addressTexts[slot]!;
-  const length = tail === 0 ? v4Chars(w0) : v6Chars(bytes, start);
+  const length = tail === 0 ? writeIPv4(bytes, start, addressBytes, 0) : writeIPv6(bytes, start, addressBytes, 0);
   const text = host.length === length && isAddressBytes(host) ? host : addressBytes.latin1Slice(0, length);
   if (addressMissed[slot] !== hash) {
     addressMissed[slot] = hash;
@@ -139,19 +139,30 @@ function isAddressBytes(text: string): boolean {
   return true;
 }
 
-// Writes the dotted quad of the IPv4 address `v4` into addressBytes; returns its length.
-function v4Chars(v4: number): number {
-  let p = decimalByte(0, v4 >>> 24);
-  for (let shift = 16; shift >= 0; shift -= 8) {
-    addressBytes[p++] = 0x2e; // .
-    p = decimalByte(p, (v4 >>> shift) & 255);
+/**
+ * addressText's characters, written at `p` of `out` (39 at most) with no
+ * string made; returns where they end (`p` when no address is recorded).
+ */
+export function writeAddressText(bytes: Uint8Array, start: number, out: Uint8Array, p: number): number {
+  let tail = 0;
+  for (let i = start + 4; i < start + 16; i++) tail |= bytes[i];
+  if (tail !== 0) return writeIPv6(bytes, start, out, p);
+  return (bytes[start] | bytes[start + 1] | bytes[start + 2] | bytes[start + 3]) === 0 ? p : writeIPv4(bytes, start, out, p);
+}
+
+// The dotted quad of the first 4 bytes at `start`, written at `p` of `out`; returns where it ends.
+function writeIPv4(bytes: Uint8Array, start: number, out: Uint8Array, p: number): number {
+  p = decimalByte(out, p, bytes[start]);
+  for (let i = 1; i < 4; i++) {
+    out[p++] = 0x2e; // .
+    p = decimalByte(out, p, bytes[start + i]);
   }
   return p;
 }
 
-// Writes the IPv6 address at `start` of `bytes` into addressBytes, no arrays (the words are read where they lie); returns its length.
-function v6Chars(bytes: Uint8Array, start: number): number {
-  // The longest run of two or more zero words becomes '::' (RFC 5952; the first such run on a tie).
+// IPv6, no arrays: the words are read where they lie. The longest run of
+// two or more zero words becomes '::' (RFC 5952; the first such run on a tie).
+function writeIPv6(bytes: Uint8Array, start: number, out: Uint8Array, p: number): number {
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0, run = 0; i < 8; i++) {
@@ -164,35 +175,35 @@ function v6Chars(bytes: Uint8Array, start: number): number {
       run = 0;
     }
   }
-  let p = 0;
+  const first = p;
   for (let i = 0; i < 8; i++) {
     if (i === bestStart) {
-      addressBytes[p++] = 0x3a;
-      addressBytes[p++] = 0x3a; // ::
+      out[p++] = 0x3a;
+      out[p++] = 0x3a; // ::
       i += bestLen - 1;
       continue;
     }
-    if (p !== 0 && addressBytes[p - 1] !== 0x3a) addressBytes[p++] = 0x3a;
-    p = hexWord(p, (bytes[start + 2 * i] << 8) | bytes[start + 2 * i + 1]);
+    if (p !== first && out[p - 1] !== 0x3a) out[p++] = 0x3a;
+    p = hexWord(out, p, (bytes[start + 2 * i] << 8) | bytes[start + 2 * i + 1]);
   }
   return p;
 }
 
-// Room for the longest address text (39 characters of IPv6).
+// addressText's characters go here, made a string once (no string a word); room for 39 (IPv6).
 const addressBytes = Buffer.alloc(48);
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 
-// Writes `n` (0-255) in decimal at `p` of addressBytes; returns where it ends.
-function decimalByte(p: number, n: number): number {
-  if (n >= 100) addressBytes[p++] = 0x30 + ((n / 100) | 0);
-  if (n >= 10) addressBytes[p++] = 0x30 + (((n / 10) | 0) % 10);
-  addressBytes[p++] = 0x30 + (n % 10);
+// Writes `n` (0-255) in decimal at `p` of `out`; returns where it ends.
+function decimalByte(out: Uint8Array, p: number, n: number): number {
+  if (n >= 100) out[p++] = 0x30 + ((n / 100) | 0);
+  if (n >= 10) out[p++] = 0x30 + (((n / 10) | 0) % 10);
+  out[p++] = 0x30 + (n % 10);
   return p;
 }
 
-// Writes `w` (0-0xffff) in lowercase hex without leading zeros at `p` of addressBytes; returns where it ends.
-function hexWord(p: number, w: number): number {
-  for (let shift = w >= 0x1000 ? 12 : w >= 0x100 ? 8 : w >= 0x10 ? 4 : 0; shift >= 0; shift -= 4) addressBytes[p++] = HEX_DIGITS[(w >>> shift) & 15];
+// Writes `w` (0-0xffff) in lowercase hex without leading zeros at `p` of `out`; returns where it ends.
+function hexWord(out: Uint8Array, p: number, w: number): number {
+  for (let shift = w >= 0x1000 ? 12 : w >= 0x100 ? 8 : w >= 0x10 ? 4 : 0; shift >= 0; shift -= 4) out[p++] = HEX_DIGITS[(w >>> shift) & 15];
   return p;
 }
 

@@ -40,6 +40,33 @@ export interface CursorHints {
   noUserHostText?: boolean;
 }
 
+/** Whole records of one chunk, undecoded: `[start, end)` of `buf`, which begins at file offset `fileOffset`. */
+export class RecordRun {
+  buf: Buffer = Buffer.alloc(0);
+  start = 0;
+  end = 0;
+  fileOffset = 0;
+  layout!: RecordLayout;
+  private decoder!: RecordDecoder;
+
+  constructor(private readonly path: string, private readonly sink: WarningSink) {}
+
+  /** The entry of the record at `at` of `buf`, its problems reported as any reader's are. */
+  entry(at: number): UtmpEntry {
+    return decodeAt(this.decoder, this.buf, at, this.fileOffset + at, this.path, this.sink);
+  }
+
+  /** @internal */
+  hold(buf: Buffer, start: number, end: number, fileOffset: number, decoder: RecordDecoder, layout: RecordLayout): void {
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    this.fileOffset = fileOffset;
+    this.decoder = decoder;
+    this.layout = layout;
+  }
+}
+
 /** A position in a record file, advanced by whole records. */
 export class RecordFileCursor implements EntryCursor {
   private readonly source: RecordFile;
@@ -75,6 +102,8 @@ export class RecordFileCursor implements EntryCursor {
   private triedWhole = false;
   /** A polled whole read's replay of the last one, or its recording for the next (see `PolledReplay`). */
   private polled: PolledReplay | null = null;
+  /** What takeRecordsSync() hands out, made once. */
+  private run: RecordRun | null = null;
   /** Bytes after the last whole record, once the end was reached. */
   trailingBytes = 0;
 
@@ -94,12 +123,32 @@ export class RecordFileCursor implements EntryCursor {
   }
 
   nextSync(): UtmpEntry | undefined {
+    return this.readySync() ? this.take() : undefined;
+  }
+
+  /**
+   * The records not yet taken of the chunk in hand (the next chunk read when
+   * none are left), undecoded, for a reader that works from the bytes
+   * (`utmpx dump`); null at the end. They count as taken. The run is reused
+   * by the next call. Sync only, and not with `keepOpen` (whose replay
+   * records entries).
+   */
+  takeRecordsSync(): RecordRun | null {
+    if (!this.readySync()) return null;
+    const run = (this.run ??= new RecordRun(this.path, this.sink));
+    run.hold(this.chunk!, this.at, this.end, this.chunkOffset, this.decoder!, this.layoutInUse!);
+    this.at = this.end;
+    return run;
+  }
+
+  // Whether a record is ready to take, reading (sync) until one is or the file ended.
+  private readySync(): boolean {
     while (this.at >= this.end) {
-      if (this.finished) return undefined;
+      if (this.finished) return false;
       if (this.endInChunk) this.finish();
       else this.fillSync();
     }
-    return this.take();
+    return true;
   }
 
   async nextAsync(): Promise<UtmpEntry | undefined> {

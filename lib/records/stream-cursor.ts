@@ -20,7 +20,7 @@ import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
 import type { UtmpEntry } from '../model/entry';
 import type { EntryCursor, ReadProgress } from './entry-cursor';
 import { HEAD_BYTES } from './record-file';
-import { RecordFileCursor } from './forward-cursor';
+import { type RecordRun, RecordFileCursor } from './forward-cursor';
 import { LAYOUTS, type LayoutName, MAX_RECORD_BYTES, type RecordLayout, detectLayout } from './layouts';
 import { type WarningSink, trailingBytes } from '../model/warnings';
 
@@ -239,9 +239,22 @@ export class FileOrStreamCursor implements EntryCursor {
     try {
       return this.inner.nextSync();
     } catch (err) {
-      if (err instanceof CompressedInput) throw needsAsyncError(this.path, `a ${err.compression}-compressed file`);
-      throw err;
+      throw this.syncError(err);
     }
+  }
+
+  /** RecordFileCursor's takeRecordsSync() (`utmpx dump`), while the file is read as one. */
+  takeRecordsSync(): RecordRun | null {
+    try {
+      return (this.inner as RecordFileCursor).takeRecordsSync();
+    } catch (err) {
+      throw this.syncError(err);
+    }
+  }
+
+  // A compressed file is read only asynchronously (as a stream): a sync read says so.
+  private syncError(err: unknown): unknown {
+    return err instanceof CompressedInput ? needsAsyncError(this.path, `a ${err.compression}-compressed file`) : err;
   }
 
   async nextAsync(): Promise<UtmpEntry | undefined> {
