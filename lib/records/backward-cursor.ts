@@ -3,7 +3,7 @@
  * chunks: newest first, constant memory. `last`/`lastb` show history this way,
  * and "the latest 20 failed logins" of a 1 GB btmp then costs one chunk.
  */
-import { type RecordDecoder, decodeAt, recordDecoder } from './decoder';
+import { type RecordDecoder, decodeAt, isAscii, recordDecoder } from './decoder';
 import type { UtmpEntry } from '../model/entry';
 import type { EntryCursor, ReadProgress } from './entry-cursor';
 import { LAYOUTS, type LayoutName, type RecordLayout } from './layouts';
@@ -99,7 +99,7 @@ export class BackwardCursor implements EntryCursor {
     if (this.textless !== null) {
       // Text that is not ASCII is decoded as ever: its warnings (INVALID_UTF8) stay the same.
       const l = this.source.layout!;
-      if (isAsciiField(chunk, at + l.user.offset, l.user.size) && isAsciiField(chunk, at + l.host.offset, l.host.size)) decoder = this.textless;
+      if (isAscii(chunk, at + l.user.offset, l.user.size) && isAscii(chunk, at + l.host.offset, l.host.size)) decoder = this.textless;
     }
     return decodeAt(decoder, chunk, at, this.end + at, this.path, this.sink, h.pairingOnly === true, h.noAddressText !== true);
   }
@@ -176,14 +176,4 @@ function withoutUserHost(layout: RecordLayout): RecordLayout {
     textlessLayouts.set(layout, l);
   }
   return l;
-}
-
-// Whether a NUL-terminated field holds only ASCII.
-function isAsciiField(buf: Buffer, start: number, size: number): boolean {
-  for (let i = start; i < start + size; i++) {
-    const b = buf[i];
-    if (b === 0) return true;
-    if (b >= 0x80) return false;
-  }
-  return true;
 }

@@ -249,8 +249,8 @@ function isSlotAddress(slot: number, buf: Buffer, start: number): boolean {
   return true;
 }
 
-// Whether a NUL-terminated field holds only ASCII (no byte decodeString would read as UTF-8).
-function isAscii(buf: Buffer, start: number, size: number): boolean {
+/** Whether a NUL-terminated field holds only ASCII (no byte decodeString would read as UTF-8). */
+export function isAscii(buf: Buffer, start: number, size: number): boolean {
   for (let i = start; i < start + size; i++) {
     const b = buf[i];
     if (b === 0) return true;
