@@ -185,38 +185,19 @@ let timeDay = NaN;
 // `YYYY-MM-DDTHH:MM:SS,ffffff+00:00` of a record's ut_time.
 function writeTime(w: LineWriter, time: number): void {
   fillUtcSeconds(entryMs(time));
-  let n = Math.round((time - Math.floor(time)) * 1e6) % 1e6;
-  for (let p = SECONDS_END + 5; p >= SECONDS_END; p--) {
-    const q = (n / 10) | 0;
-    TIME[p] = 0x30 + n - 10 * q;
-    n = q;
-  }
+  fillMicroseconds(Math.round((time - Math.floor(time)) * 1e6) % 1e6);
   w.bytes(TIME, 0, TIME.length);
 }
 
 /**
  * writeTime's bytes from whole seconds (0 to 2^31 - 1) and microseconds (0 to
- * 999,999), in integers: the same, because `sec + usec / 1e6` is then within a
- * quarter of a microsecond of the exact time, so writeTime's rounding gives
- * back `sec` and `usec`.
+ * 999,999), with no float rounding: the same, because `sec + usec / 1e6` is then
+ * within a quarter of a microsecond of the exact time, so writeTime's rounding
+ * gives back `sec` and `usec`.
  */
 function writeWholeTime(w: LineWriter, sec: number, usec: number): void {
-  const day = (sec / 86400) | 0;
-  if (day !== timeDay) {
-    timeDay = day;
-    TIME.write(new Date(day * DAY_MS).toISOString().slice(0, 11), 0, 'latin1');
-  }
-  const s = sec - day * 86400;
-  const minutes = (s / 60) | 0;
-  twoDigits(11, (minutes / 60) | 0);
-  twoDigits(14, minutes % 60);
-  twoDigits(17, s - minutes * 60);
-  const high = (usec / 10000) | 0;
-  const rest = usec - high * 10000;
-  const middle = (rest / 100) | 0;
-  twoDigits(SECONDS_END, high);
-  twoDigits(SECONDS_END + 2, middle);
-  twoDigits(SECONDS_END + 4, rest - middle * 100);
+  fillUtcSeconds(sec * 1000);
+  fillMicroseconds(usec);
   w.bytes(TIME, 0, TIME.length);
 }
 
@@ -231,6 +212,16 @@ function fillUtcSeconds(ms: number): void {
   twoDigits(11, Math.floor(s / 3600));
   twoDigits(14, Math.floor(s / 60) % 60);
   twoDigits(17, s % 60);
+}
+
+// TIME's six digits of microseconds (0 to 999,999).
+function fillMicroseconds(usec: number): void {
+  const high = (usec / 10000) | 0;
+  const rest = usec - high * 10000;
+  const middle = (rest / 100) | 0;
+  twoDigits(SECONDS_END, high);
+  twoDigits(SECONDS_END + 2, middle);
+  twoDigits(SECONDS_END + 4, rest - middle * 100);
 }
 
 function twoDigits(at: number, n: number): void {
