@@ -1,6 +1,7 @@
 /** `utmpx dump`: every record of a database, every field, as utmpdump(1) lays them out. */
 import { STORED_TV, type StoredTime, type UtmpEntry, dateCanHold } from '../model/entry';
-import { type IntField, type IntReader, type RecordLayout, intReader } from '../records/layouts';
+import type { RecordLayout } from '../records/layouts';
+import { type RecordDecoder, recordDecoder } from '../records/decoder';
 import type { RecordRun } from '../records/forward-cursor';
 import { typeName } from '../platform/platform';
 import { explainMissing } from '../functions';
@@ -72,37 +73,26 @@ export function writeDumpLine(w: LineWriter, u: UtmpEntry, extended = false): vo
  * those of the entry's line.
  */
 export class LineFromBytes {
-  private readonly type: IntReader;
-  private readonly pid: IntReader;
-  private readonly sec: IntReader;
-  private readonly usec: IntReader;
-  private readonly session: IntReader | null;
-  private readonly exitTermination: IntReader | null;
-  private readonly exitStatus: IntReader | null;
+  private readonly fields: RecordDecoder; // its integer readers
 
   constructor(readonly layout: RecordLayout, private readonly extended: boolean) {
-    const reader = (f: IntField | undefined) => (f ? intReader(f, layout.littleEndian) : null);
-    this.type = reader(layout.type)!;
-    this.pid = reader(layout.pid)!;
-    this.sec = reader(layout.sec)!;
-    this.usec = reader(layout.usec)!;
-    this.session = reader(layout.session);
-    this.exitTermination = reader(layout.exitTermination);
-    this.exitStatus = reader(layout.exitStatus);
+    this.fields = recordDecoder(layout);
   }
 
   /** Writes the line of the record at `at` of `buf` (the caller ends it); false, with nothing written, where it cannot. */
   write(w: LineWriter, buf: Buffer, at: number): boolean {
     const l = this.layout;
-    const code = this.type(buf, at);
-    const usec = this.usec(buf, at);
-    const time = this.sec(buf, at) + usec / 1e6; // as Entry.setTime makes ut_time
+    const f = this.fields;
+    const code = f.type(buf, at);
+    const sec = f.sec(buf, at);
+    const usec = f.usec(buf, at);
+    const time = sec + usec / 1e6; // as Entry.setTime makes ut_time
     if (code === 0 || typeName(code, l.numbering) === 'UNKNOWN' || usec < 0 || usec > 999999 || !dateCanHold(time)) return false;
     const start = w.position;
     w.ascii('[');
     w.int(code);
     w.nextField();
-    w.int(this.pid(buf, at), 5);
+    w.int(f.pid(buf, at), 5);
     w.nextField();
     if (!this.strings(w, buf, at)) {
       w.backTo(start);
@@ -112,15 +102,14 @@ export class LineFromBytes {
     if (l.addr) w.address(buf, at + l.addr.offset, NO_ADDRESS, 15);
     else writeAddress(w, null);
     w.nextField();
-    const sec = this.sec(buf, at);
     if (sec >= 0 && sec <= 0x7fffffff) writeWholeTime(w, sec, usec);
     else writeTime(w, time);
     if (this.extended) {
       w.nextField();
-      if (this.session) w.int(this.session(buf, at));
+      if (f.session) w.int(f.session(buf, at));
       else w.ascii('-');
       w.nextField();
-      if (this.exitStatus) writeExit(w, this.exitTermination!(buf, at), this.exitStatus(buf, at));
+      if (f.exitStatus) writeExit(w, f.exitTermination!(buf, at), f.exitStatus(buf, at));
       else w.ascii('-');
     }
     w.ascii(']');

@@ -164,13 +164,14 @@ function sameChars(buf: Buffer, start: number, text: string, length: number): bo
 
 /** Decodes whole records of one layout into entries, every field reader specialised once. */
 export class RecordDecoder {
-  private readonly type: IntReader;
-  private readonly pid: IntReader;
-  private readonly sec: IntReader;
-  private readonly usec: IntReader;
-  private readonly exitTermination: IntReader | null;
-  private readonly exitStatus: IntReader | null;
-  private readonly session: IntReader | null;
+  // The integer fields' readers, specialised once (also for writers that read a record's bytes, as dump's).
+  readonly type: IntReader;
+  readonly pid: IntReader;
+  readonly sec: IntReader;
+  readonly usec: IntReader;
+  readonly exitTermination: IntReader | null;
+  readonly exitStatus: IntReader | null;
+  readonly session: IntReader | null;
 
   /** Bytes per record. */
   readonly size: number;
