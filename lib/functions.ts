@@ -8,7 +8,7 @@ import type { EntryCursor } from './records/entry-cursor';
 import { FileOrStreamCursor } from './records/stream-cursor';
 import type { UtmpEntry } from './model/entry';
 import { logindTakesNoPath, withAdvice } from './model/errors';
-import { killSaysAlive } from './platform/processes';
+import { killSaysAlive, leadersAlive } from './platform/processes';
 import type { LayoutName } from './records/layouts';
 import { type DirectoryState, kernelBootSeconds, kernelBootSecondsAsync, liveDecision, logindUsers, logindUsersAsync, whyNoLogind } from './sources/logind';
 import { type UtmpReader, liveUtmpIsPlainFile, paths } from './platform/platform';
@@ -111,9 +111,7 @@ export function explainMissing(err: unknown, db: UtmpFile, path: string | undefi
 function liveUsers(entries: UtmpEntry[], options: UsersOptions): UtmpEntry[] {
   const listed = entries.filter((u) => u.ut_user_process);
   if (!(options.dropStale ?? options.path === undefined) || listed.length === 0) return listed;
-  const addon = tryNative();
-  if (!addon?.leadersAlive) return listed.filter((u) => processExists(u.ut_pid ?? 0));
-  const alive = addon.leadersAlive(Int32Array.from(listed, (u) => u.ut_pid ?? 0));
+  const alive = leadersAlive(Int32Array.from(listed, (u) => u.ut_pid ?? 0), tryNative());
   return listed.filter((_, i) => alive[i] === 1);
 }
 

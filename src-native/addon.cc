@@ -59,6 +59,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readLogindAsync", Napi::Function::New(env, utmpx_addon::ReadLogindAsync, "readLogindAsync"));
   exports.Set("logindInfo", Napi::Function::New(env, utmpx_addon::LogindInfo, "logindInfo"));
   exports.Set("leadersAlive", Napi::Function::New(env, utmpx_addon::LeadersAliveJs, "leadersAlive"));
+  exports.Set("lastPid", Napi::Function::New(env, utmpx_addon::LastPidJs, "lastPid"));
   exports.Set("sqliteRead", Napi::Function::New(env, utmpx_addon::SqliteReadSync, "sqliteRead"));
   exports.Set("sqliteReadAsync", Napi::Function::New(env, utmpx_addon::SqliteReadAsync, "sqliteReadAsync"));
   exports.Set("sqliteInfo", Napi::Function::New(env, utmpx_addon::SqliteInfo, "sqliteInfo"));

@@ -1,9 +1,12 @@
 #include "processes.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <vector>
 
 namespace utmpx_addon {
@@ -42,6 +45,25 @@ Napi::Value LeadersAliveJs(const Napi::CallbackInfo& info) {
   Napi::Uint8Array out = Napi::Uint8Array::New(env, alive.size());
   for (size_t i = 0; i < alive.size(); i++) out[i] = alive[i] ? 1 : 0;
   return out;
+}
+
+Napi::Value LastPidJs(const Napi::CallbackInfo& info) {
+  // The kernel's last handed-out pid in this process's pid namespace (-1:
+  // unknown, e.g. no CONFIG_CHECKPOINT_RESTORE or no /proc).
+  long last = -1;
+  int fd = open("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char text[24];
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n > 0) {
+      text[n] = '\0';
+      char* end = nullptr;
+      long value = strtol(text, &end, 10);
+      if (end != text && value >= 0) last = value;
+    }
+  }
+  return Napi::Number::New(info.Env(), static_cast<double>(last));
 }
 
 }  // namespace utmpx_addon

@@ -11,4 +11,8 @@ namespace utmpx_addon {
 // held between calls.
 Napi::Value LeadersAliveJs(const Napi::CallbackInfo& info);
 
+// lastPid() -> number: the last pid the kernel handed out in this pid
+// namespace (/proc/sys/kernel/ns_last_pid), or -1 where that is not known.
+Napi::Value LastPidJs(const Napi::CallbackInfo& info);
+
 }  // namespace utmpx_addon

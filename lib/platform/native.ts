@@ -125,10 +125,11 @@ export interface NativeAddon {
   logindInfo?(): { library: string | null; missing: string[] };
   /**
    * Whether each process still runs, as who's `kill(pid, 0)` tells (pids of 0
-   * or below count as alive), through pidfds kept between calls where Linux
-   * has them: one poll for all.
+   * or below count as alive): one kill() per pid, nothing held between calls.
    */
   leadersAlive?(pids: Int32Array): Uint8Array;
+  /** The last pid the kernel handed out in this pid namespace (`ns_last_pid`), or -1. */
+  lastPid?(): number;
   /**
    * At most `maxRows` rows of `sql` from a SQLite database, read-only, with
    * one short connection (src-native/sqlite.h); lib/sources/sqlite.ts wraps it.

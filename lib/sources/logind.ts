@@ -29,7 +29,7 @@ import { Entry, MAX_DATE_MS, dateCanHold, devicePath, type UtmpEntry } from '../
 import { type NativeAddon, type NativeLogindSession, type NativeLogindSnapshot, tryNative } from '../platform/native';
 import { sdLoginUnavailable } from '../model/errors';
 import { parsePasswdText } from '../platform/accounts';
-import { killSaysAlive } from '../platform/processes';
+import { leadersAlive } from '../platform/processes';
 import { LOGIND_SESSIONS_DIR, type LiveFacts, SYSTEMD_BOOTED_DIR, chooseLiveSource, typeCode } from '../platform/platform';
 import { type WarningOptions, WarningSink, timeOutOfRange } from '../model/warnings';
 
@@ -429,7 +429,7 @@ function usersOf(snap: NativeLogindSnapshot | null, dropStale: boolean, addon: N
     pids = Int32Array.from(listed, (u) => u.ut_pid);
     if (kept && kept.snap === snap) kept.users = { users: listed, pids };
   }
-  const alive = !dropStale ? null : addon?.leadersAlive ? addon.leadersAlive(pids) : pids.map((p) => (killSaysAlive(p) ? 1 : 0));
+  const alive = dropStale ? leadersAlive(pids, addon) : null;
   const out: UtmpEntry[] = [];
   for (let i = 0; i < listed.length; i++) if (!alive || alive[i]) out.push(listed[i].copy());
   reportTimes(out, new WarningSink(warnings));
