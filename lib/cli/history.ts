@@ -2,7 +2,7 @@
  * What `last` and `lastb` share: their options (-n, --since, --until, -w,
  * names), last(1)'s table, and the "wtmp begins ..." line.
  */
-import { promises as dns } from 'dns';
+import { dns } from '../platform/node-modules';
 import * as fs from 'fs';
 import * as path from 'path';
 import { UtmpFile } from '../utmp-file';
@@ -104,7 +104,7 @@ export async function nameAddress(addr: string, names: Map<string, string>): Pro
   if (names.has(addr)) return;
   let name = addr;
   try {
-    name = (await dns.lookupService(addr, 0)).hostname;
+    name = (await dns().promises.lookupService(addr, 0)).hostname;
   } catch {
     // no name: the address, as last prints it
   }

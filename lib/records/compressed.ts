@@ -4,8 +4,8 @@
  * Node's zlib: gzip always, zstd where this Node has it (22.15+), xz never
  * (Node has no decoder: a coded error says so).
  */
-import { Readable, pipeline } from 'stream';
-import * as zlib from 'zlib';
+import type { Readable } from 'stream';
+import { stream, zlib } from '../platform/node-modules';
 import { noDecoderError } from '../model/errors';
 
 export type Compression = 'gzip' | 'zstd' | 'xz';
@@ -33,8 +33,8 @@ export class CompressedInput extends Error {
 
 /** The decompressor for `kind`, or a coded error saying there is none. */
 function decompressor(kind: Compression, path: string): NodeJS.ReadWriteStream {
-  if (kind === 'gzip') return zlib.createGunzip(); // concatenated members too, as gzip -d
-  const zstd = (zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
+  if (kind === 'gzip') return zlib().createGunzip(); // concatenated members too, as gzip -d
+  const zstd = (zlib() as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
   if (kind === 'zstd' && zstd) return zstd();
   throw noDecoderError(path, kind);
 }
@@ -62,11 +62,11 @@ export async function* plainChunks(input: Readable, path: string): AsyncGenerato
     input.destroy();
     throw err;
   }
-  const rest = Readable.from((async function* () {
+  const rest = stream().Readable.from((async function* () {
     yield head;
     for (let r = await source.next(); !r.done; r = await source.next()) yield r.value;
   })(), { objectMode: false });
-  pipeline(rest, unzip, () => {}); // an error of either ends the loop below with it
+  stream().pipeline(rest, unzip, () => {}); // an error of either ends the loop below with it
   for await (const chunk of unzip as unknown as AsyncIterable<Buffer>) yield chunk;
 }
 

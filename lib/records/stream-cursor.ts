@@ -10,9 +10,8 @@
  * main thread could block for ever. A sync read gives ERR_UTMPX_NEEDS_ASYNC.
  */
 import * as fs from 'fs';
-import * as net from 'net';
-import { Readable } from 'stream';
-import { isatty } from 'tty';
+import { net, stream, tty } from '../platform/node-modules';
+import type { Readable } from 'stream';
 import { type DescriptorHolder, closed, keeping } from './descriptors';
 import { CompressedInput, plainChunks } from './compressed';
 import { codedError, needsAsyncError } from '../model/errors';
@@ -36,7 +35,7 @@ export function openStreamInput(path: string): Readable {
     const st = fs.fstatSync(fd);
     if (st.isDirectory()) throw codedError('EISDIR', 'illegal operation on a directory', 'read', path, 'it is a directory: pass the path of a record file');
     if (st.isFIFO()) return fifoStream(fd);
-    if (st.isSocket() || isatty(fd)) return new net.Socket({ fd, readable: true, writable: false });
+    if (st.isSocket() || tty().isatty(fd)) return new (net().Socket)({ fd, readable: true, writable: false });
     return fs.createReadStream('', { fd, autoClose: true });
   } catch (err) {
     fs.closeSync(fd);
@@ -59,9 +58,9 @@ function fifoStream(fd: number): Readable {
   }
   if (n === 0) {
     fs.closeSync(fd);
-    return Readable.from([]);
+    return stream().Readable.from([]);
   }
-  const socket = new net.Socket({ fd, readable: true, writable: false });
+  const socket = new (net().Socket)({ fd, readable: true, writable: false });
   if (n > 0) socket.unshift(probe.subarray(0, n));
   return socket;
 }

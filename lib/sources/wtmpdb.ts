@@ -15,7 +15,7 @@
  * Newest first (`wtmpdb last`'s order, `ORDER BY Login DESC, Logout ASC`,
  * with no index on Login) see {@link NewestScan}.
  */
-import { isIP } from 'net';
+import { net } from '../platform/node-modules';
 import type { Session, SessionEnd, SessionKind } from '../model/session';
 import type { HistorySource } from './history';
 import { WTMPDB_PATH } from '../platform/platform';
@@ -624,7 +624,7 @@ class WtmpdbSessions {
     let ip = this.ipHosts.get(host);
     if (ip === undefined) {
       if (this.ipHosts.size >= 4096) this.ipHosts.clear();
-      ip = isIP(host) !== 0;
+      ip = net().isIP(host) !== 0;
       this.ipHosts.set(host, ip);
     }
     return {
