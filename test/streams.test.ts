@@ -175,6 +175,21 @@ describe('the CLI', () => {
     expect(viaBash(`${node} dump -f - < '${gz}'`).stdout).toBe(want.stdout);
   });
 
+  // Node's child_process gives a child socket pairs as its stdio, not pipes;
+  // /dev/stdin of a socket cannot be opened (ENXIO): the descriptor is read as it is.
+  test('dump - and UtmpFile("/dev/fd/0", { stream: true }) read stdin that is a socket (spawnSync with input)', () => {
+    const want = utmpx('dump', '-f', plain);
+    const input = fs.readFileSync(gz);
+    const r = spawnSync(process.execPath, [CLI, 'dump', '-'], { input, env: ORACLE_ENV, encoding: 'utf8', timeout: 20000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(want.stdout);
+    expect(r.stderr).toBe(want.stderr.split(plain).join('/dev/stdin')); // the same warnings
+    const code = `const u = require(${JSON.stringify(ROOT)} + '/dist'); (async () => { ${dumpScript.replace('SRC', "new u.UtmpFile('/dev/fd/0', { stream: true })")} })()`;
+    const lib = spawnSync(process.execPath, ['-e', code], { input, encoding: 'utf8', timeout: 20000 });
+    expect(lib.status).toBe(0);
+    expect(JSON.parse(lib.stdout).map((e: { t: number }) => e.t)).toEqual(new UtmpFile(plain).toArray().map((e) => e.ut_type_code));
+  });
+
   testWith('xz')('xz: exit 1 with the coded error', () => {
     const xz = compress('xz', ['-c'], plain, path.join(dir, 'cli.xz'));
     const r = utmpx('dump', '-f', xz);

@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import { compressionOf } from '../records/compressed';
 import { fileHead } from '../records/record-file';
+import { handedOverFd } from '../records/stream-cursor';
 
 /** The file to open for `file` (`-` is /dev/stdin), and whether it must be read asynchronously as a stream. */
 export interface CliInput {
@@ -18,11 +19,9 @@ export interface CliInput {
   async: boolean;
 }
 
-const HANDED_OVER = /^\/(dev\/(stdin|fd\/\d+)|proc\/self\/fd\/\d+)$/;
-
 export function cliInput(file: string | undefined): CliInput {
   if (file === undefined) return { path: undefined, stream: false, async: false };
-  if (file === '-' || HANDED_OVER.test(file)) {
+  if (file === '-' || handedOverFd(file) !== null) {
     const path = file === '-' ? '/dev/stdin' : file;
     // A regular file redirected to stdin is read as a file (it may be compressed).
     if (!isRegular(path)) return { path, stream: true, async: true };

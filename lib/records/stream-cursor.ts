@@ -30,7 +30,16 @@ import { type WarningSink, trailingBytes } from '../model/warnings';
  * device) through a read stream.
  */
 export function openStreamInput(path: string): Readable {
-  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  let fd: number;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    // A socket cannot be opened again through /proc (ENXIO), and Node hands
+    // its children socket pairs as stdin: such a descriptor is read as it is.
+    const handed = (err as NodeJS.ErrnoException).code === 'ENXIO' ? handedOverFd(path) : null;
+    if (handed === null || !isSocket(handed)) throw err;
+    return new (net().Socket)({ fd: handed, readable: true, writable: false });
+  }
   try {
     const st = fs.fstatSync(fd);
     if (st.isDirectory()) throw codedError('EISDIR', 'illegal operation on a directory', 'read', path, 'it is a directory: pass the path of a record file');
@@ -40,6 +49,22 @@ export function openStreamInput(path: string): Readable {
   } catch (err) {
     fs.closeSync(fd);
     throw err;
+  }
+}
+
+const HANDED_OVER = /^\/(?:dev\/(?:stdin|fd\/(\d+))|proc\/self\/fd\/(\d+))$/;
+
+/** The descriptor a path names that a shell or parent process hands over (`/dev/stdin`, `/dev/fd/N`, `/proc/self/fd/N`), or null. */
+export function handedOverFd(path: string): number | null {
+  const m = HANDED_OVER.exec(path);
+  return m ? Number(m[1] ?? m[2] ?? 0) : null;
+}
+
+function isSocket(fd: number): boolean {
+  try {
+    return fs.fstatSync(fd).isSocket();
+  } catch {
+    return false;
   }
 }
 
