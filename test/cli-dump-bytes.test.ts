@@ -306,9 +306,15 @@ testWith('utmpdump')('utmpx dump prints what utmpdump prints, over 3,000 random 
     const c = 0x20 + (x % 0x5f);
     return c === 0x5c || c === 0x5b || c === 0x5d ? 0x2f : c;
   }));
-  // IPv4 (one word), IPv6 with runs of zero words; not ::ffff:a.b.c.d and ::a.b.c.d, which utmpdump writes so (we as other IPv6).
-  const addr = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((a) => (a[0] & 1 ? a.fill(0, 4) : a[0] & 2 ? a.fill(0, 2, 8) : a))
-    .filter((a) => a.subarray(0, 10).some((x) => x !== 0));
+  // IPv4 (one word), IPv6 with runs of zero words, and IPv4 inside IPv6 (::a.b.c.d, ::ffff:a.b.c.d, ::ffff:0.0.0.0).
+  const addr = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((a) => {
+    if (a[0] & 1) return a.fill(0, 4);
+    if (a[0] & 2) return a.fill(0, 2, 8);
+    if (a[1] % 8 === 0) return a.fill(0, 0, 12);
+    if (a[1] % 8 === 1) return a.fill(0, 0, 10).fill(0xff, 10, 12);
+    if (a[1] % 8 === 2) return a.fill(0, 0, 10).fill(0xff, 10, 12).fill(0, 12);
+    return a;
+  }).filter((a) => a.some((x) => x !== 0));
   const fields = fc.record({
     type: fc.integer({ min: 1, max: 9 }), pid: fc.integer({ min: 0, max: 2147483647 }),
     id: text, user: text, line: text, host: text,

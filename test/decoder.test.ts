@@ -286,7 +286,11 @@ test('16- and 32-bit fields read as Buffer reads them, signed and unsigned, both
 describe('addressText', () => {
   // The WHATWG URL serializer writes IPv6 as RFC 5952 does (lowercase, no leading
   // zeros, the first longest run of two or more zero words as '::'): an oracle
-  // independent of ours, over addresses dense in zero bytes and words.
+  // independent of ours, over addresses dense in zero bytes and words. An IPv4
+  // address inside IPv6 (::a.b.c.d, ::ffff:a.b.c.d) glibc writes with its dotted
+  // quad, as URL does not: those are checked against utmpdump (test/cli-dump-bytes.test.ts).
+  const ipv4Inside = (b: Buffer, at: number) => b.subarray(at, at + 10).every((x) => x === 0) &&
+    ((b[at + 10] === 0 && b[at + 11] === 0 && (b[at + 12] | b[at + 13]) !== 0) || (b[at + 10] === 0xff && b[at + 11] === 0xff));
   test('IPv6 as URL writes it, IPv4 as its four bytes, over 20,000 seeded addresses', () => {
     let seed = 12345;
     const byte = () => {
@@ -302,9 +306,24 @@ describe('addressText', () => {
       const tail = b.subarray(6, 18).some((x) => x !== 0);
       const head = b.subarray(2, 6).some((x) => x !== 0);
       const words = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(2 + 2 * i).toString(16));
+      if (ipv4Inside(b, 2)) continue;
       const expected = tail ? new URL(`http://[${words.join(':')}]/`).hostname.slice(1, -1) : head ? Array.from(b.subarray(2, 6)).join('.') : null;
       expect(addressText(b, 2)).toBe(expected);
     }
+  });
+
+  test('an IPv4 address inside IPv6 as glibc\'s inet_ntop writes it (its outputs, recorded)', () => {
+    const bytes = (...words: number[]) => Buffer.from(Uint16Array.from(words, (w) => ((w & 255) << 8) | (w >> 8)).buffer);
+    const cases: [number[], string][] = [
+      [[0, 0, 0, 0, 0, 0xffff, 0x0102, 0x0304], '::ffff:1.2.3.4'],
+      [[0, 0, 0, 0, 0, 0, 0x0102, 0x0304], '::1.2.3.4'],
+      [[0, 0, 0, 0, 0, 0, 1, 2], '::0.1.0.2'],
+      [[0, 0, 0, 0, 0, 0xffff, 0, 0], '::ffff:0.0.0.0'],
+      [[0, 0, 0, 0, 0, 0, 0, 0x0102], '::102'],
+      [[0, 0, 0, 0, 1, 0xffff, 0x0102, 0x0304], '::1:ffff:102:304'],
+      [[0, 0, 0, 0, 0xffff, 0, 0x0102, 0x0304], '::ffff:0:102:304'],
+    ];
+    expect(cases.map(([w]) => addressText(bytes(...w)))).toEqual(cases.map(([, text]) => text));
   });
 
   test('cached texts: addresses that differ in one word only, each read again and again, never taken for each other', () => {

@@ -58,7 +58,7 @@ export interface UtmpEntry {
    * own property (`{ ...entry }` leaves it out), but `JSON.stringify` includes it.
    */
   readonly date: Date;
-  /** The remote address as text (`10.0.0.5`, `2001:db8::1`), or null when none is recorded. Linux only. */
+  /** The remote address as text (`10.0.0.5`, `2001:db8::1`, `::ffff:10.0.0.5` as glibc's inet_ntop writes it), or null when none is recorded. Linux only. */
   address?: string | null;
   /** The line exactly as recorded (`pts/0`, `~`). */
   line: string;
@@ -174,6 +174,18 @@ function writeIPv6(bytes: Uint8Array, start: number, out: Uint8Array, p: number)
     } else {
       run = 0;
     }
+  }
+  // As glibc's inet_ntop writes them (utmpdump, last -i, who --ips): an IPv4
+  // address inside IPv6 (::a.b.c.d, ::ffff:a.b.c.d) ends in its dotted quad.
+  if (bestStart === 0 && (bestLen === 6 || (bestLen === 5 && bytes[start + 10] === 0xff && bytes[start + 11] === 0xff))) {
+    out[p++] = 0x3a;
+    out[p++] = 0x3a; // ::
+    if (bestLen === 5) {
+      out.fill(0x66, p, p + 4); // ffff:
+      p += 4;
+      out[p++] = 0x3a;
+    }
+    return writeIPv4(bytes, start + 12, out, p);
   }
   const first = p;
   for (let i = 0; i < 8; i++) {
