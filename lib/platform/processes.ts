@@ -70,6 +70,7 @@ const goneLeaders = new GoneLeaders();
  * tells, asking only of those not known gone (GoneLeaders).
  */
 export function leadersAlive(pids: Int32Array, addon: NativeAddon | null, gone: GoneLeaders = goneLeaders): Uint8Array {
+  if (pids.length === 0) return new Uint8Array(0); // nobody logged in: no cursor to read
   // Read before the kills: a pid found gone after this reading was gone at it.
   gone.advance(addon?.lastPid ? addon.lastPid() : -1, performance.now());
   const alive = new Uint8Array(pids.length);
