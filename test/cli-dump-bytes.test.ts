@@ -233,8 +233,8 @@ describe.each(LAYOUT_NAMES)('%s', (name) => {
   });
 });
 
-test('LineWriter.plainBytes takes a field exactly when every byte before its NUL is printable ASCII but the backslash: every pair of byte values, everywhere in a word', () => {
-  const plain = (c: number) => c >= 0x20 && c <= 0x7e && c !== 0x5c;
+test('LineWriter.plainBytes takes a field exactly when every byte before its NUL is printable ASCII but the backslash and brackets: every pair of byte values, everywhere in a word', () => {
+  const plain = (c: number) => c >= 0x20 && c <= 0x7e && c !== 0x5c && c !== 0x5b && c !== 0x5d;
   const w = new LineWriter({ write: () => true } as unknown as NodeJS.WritableStream);
   const field = Buffer.alloc(16);
   const wrong: string[] = [];
@@ -296,6 +296,31 @@ test('a stream that keeps the chunks it is given (not stdout) gets each flush in
   await w.flush();
   expect(kept.length).toBeGreaterThan(2);
   expect(Buffer.concat(kept).toString()).toBe(lines.map((l) => l + '\n').join(''));
+});
+
+testWith('utmpdump')('utmpdump -r reads utmpx dump back field by field where a string holds [ or ] (each written \\x5b, \\x5d)', () => {
+  const l = LAYOUTS['glibc-384-le'];
+  const given = [
+    { id: ']', user: 'us]er', line: 'pts/1', host: 'h[o]st', pid: 11, sec: 1705311000n, addr: Buffer.from([10, 0, 0, 1]) },
+    { id: '[', user: '[root]', line: 'tty]', host: ']', pid: 12, sec: 1705311060n, addr: Buffer.from([192, 0, 2, 7]) },
+    { id: 'x', user: 'plain', line: 'pts/2', host: 'example.org', pid: 13, sec: 1705311120n, addr: Buffer.alloc(0) },
+  ];
+  const file = tempFile(Buffer.concat(given.map((f) => record(l, {
+    type: 7, pid: f.pid, sec: f.sec, usec: 5, addr: f.addr,
+    id: Buffer.from(f.id), user: Buffer.from(f.user), line: Buffer.from(f.line), host: Buffer.from(f.host),
+  }))));
+  const dumped = cli([file]);
+  expect(dumped.status).toBe(0);
+  const restored = path.join(dir, 'restored');
+  const r = spawnSync('utmpdump', ['-r', '-o', restored], { input: dumped.stdout, env: ORACLE_ENV });
+  expect(r.status).toBe(0);
+  const back = [...new UtmpFile(restored)];
+  const escaped = (s: string) => s.replace(/\[/g, '\\x5b').replace(/\]/g, '\\x5d');
+  expect(back.map((e) => [e.ut_type, e.ut_pid, e.ut_id, e.ut_user, e.line, e.ut_host, e.address, e.ut_time])).toEqual(given.map((f) => [
+    // utmpdump -r keeps an id's spaces (an id may hold them): it comes back padded to its 4 bytes.
+    'USER_PROCESS', f.pid, escaped(f.id).padEnd(4), escaped(f.user), escaped(f.line), escaped(f.host),
+    f.addr.length ? [...f.addr].join('.') : null, Number(f.sec) + 5e-6,
+  ]));
 });
 
 testWith('utmpdump')('utmpx dump prints what utmpdump prints, over 3,000 random records of printable ASCII', () => {

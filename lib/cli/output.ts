@@ -26,12 +26,28 @@ export function toJson(value: unknown): string {
   return json.replace(JSON_UNSAFE, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
-// Whether the four bytes of `w` (none NUL) are printable ASCII other than the backslash:
-// none below 0x20, none above 0x7e, none 0x5c (exact as tests of presence: a borrow or carry
-// can mark a byte wrongly only above one rightly marked).
+// Whether the four bytes of `w` (none NUL) are what a dump field writes as they are: none
+// below 0x20, none above 0x7e, none the backslash or a bracket (exact as tests of presence:
+// a borrow or carry can mark a byte wrongly only above one rightly marked).
 function plainWord(w: number): boolean {
   const x = w ^ 0x5c5c5c5c;
-  return ((((w - 0x20202020) & ~w) | (w + 0x01010101) | w | ((x - 0x01010101) & ~x)) & 0x80808080) === 0;
+  const open = w ^ 0x5b5b5b5b;
+  const close = w ^ 0x5d5d5d5d;
+  return ((((w - 0x20202020) & ~w) | (w + 0x01010101) | w | ((x - 0x01010101) & ~x) |
+    ((open - 0x01010101) & ~open) | ((close - 0x01010101) & ~close)) & 0x80808080) === 0;
+}
+
+// A byte a dump field writes as it is: printable ASCII but `\`, `[` and `]`.
+const isDumpPlain = (c: number) => c >= 0x20 && c <= 0x7e && c !== 0x5c && c !== 0x5b && c !== 0x5d;
+
+/**
+ * A dump field's text: escaped as for a terminal, and `[` `]` as `\x5b` `\x5d`, so that
+ * `utmpdump -r`, which takes a field to end at the first `]`, reads each field where it is
+ * (utmpdump itself prints them as `?`, which loses them).
+ */
+export function dumpFieldText(s: string): string {
+  const text = safe(s);
+  return text.includes('[') || text.includes(']') ? text.replace(/[[\]]/g, (c) => (c === '[' ? '\\x5b' : '\\x5d')) : text;
 }
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -149,6 +165,21 @@ export class LineWriter {
     return true;
   }
 
+  // `s`, when every character is one a dump field writes as it is; false, with nothing written, otherwise.
+  private dumpPlain(s: string): boolean {
+    const count = s.length;
+    if (this.pos + count > this.buf.length) this.makeRoom(count);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < count; i++) {
+      const c = s.charCodeAt(i);
+      if (!isDumpPlain(c)) return false;
+      b[p++] = c;
+    }
+    this.pos = p;
+    return true;
+  }
+
   /** `n` spaces (n may be 0 or less: none). */
   spaces(n: number): void {
     if (n <= 0) return;
@@ -160,15 +191,15 @@ export class LineWriter {
   }
 
   /**
-   * A string from a record, escaped (safe()) and padded with spaces to
+   * A string from a record, escaped (dumpFieldText()) and padded with spaces to
    * `width` bytes of UTF-8, as printf's `%-Ns` pads (utmpdump's columns).
    */
   field(s: string, width: number): void {
-    if (this.printable(s, s.length)) {
+    if (this.dumpPlain(s)) {
       this.spaces(width - s.length);
       return;
     }
-    const text = safe(s); // escaped, counted in bytes
+    const text = dumpFieldText(s); // escaped, counted in bytes
     this.text(text);
     this.spaces(width - Buffer.byteLength(text, 'utf8'));
   }
@@ -176,7 +207,7 @@ export class LineWriter {
   /**
    * What field() writes for the string in bytes `[start, start + size)` of `src`
    * (cut at the first NUL), copied straight from the bytes, when all are printable
-   * ASCII other than the backslash (nothing to escape, a byte a character); false, with
+   * ASCII other than the backslash and brackets (nothing to escape, a byte a character); false, with
    * nothing written, otherwise (the caller decodes and escapes them).
    */
   plainBytes(src: Uint8Array, start: number, size: number, width: number): boolean {
@@ -203,7 +234,7 @@ export class LineWriter {
     for (; i < limit; i++) {
       const c = src[i];
       if (c === 0) break;
-      if (c < 0x20 || c > 0x7e || c === 0x5c) return false;
+      if (!isDumpPlain(c)) return false;
       b[p++] = c;
     }
     for (const end = this.pos + width; p < end;) b[p++] = 0x20;
