@@ -280,8 +280,8 @@ export class Entry implements UtmpEntry {
     this.address = text ? addressTextOr(bytes, start, this.ut_host) : null;
   }
 
-  /** `ut_addr` from the 16 address bytes at `start` of `bytes`, and `address`, their text as known already. @internal */
-  setAddressText(bytes: Uint8Array, start: number, address: string): void {
+  /** `ut_addr` from the 16 address bytes at `start` of `bytes`, and `address`, their text as known already (null: all zero). @internal */
+  setAddressText(bytes: Uint8Array, start: number, address: string | null): void {
     this.ut_addr = ((bytes[start] << 24) | (bytes[start + 1] << 16) | (bytes[start + 2] << 8) | bytes[start + 3]) >>> 0;
     this.address = address;
   }

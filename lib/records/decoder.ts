@@ -231,7 +231,10 @@ export class RecordDecoder {
     if (this.session) e.ut_session = this.session(buf, at);
     if (l.addr) {
       const addr = at + l.addr.offset;
-      if (hostSlot >= 0 && addressText && isSlotAddress(hostSlot, buf, addr)) {
+      const a = wordIndex(buf, addr, 16);
+      if (a >= 0 && (words[a] | words[a + 1] | words[a + 2] | words[a + 3]) === 0) {
+        e.setAddressText(buf, addr, null); // none recorded (a logout, a local login)
+      } else if (hostSlot >= 0 && addressText && isSlotAddress(hostSlot, buf, addr, a)) {
         e.setAddressText(buf, addr, host);
       } else {
         e.setAddress(buf, addr, addressText);
@@ -242,10 +245,17 @@ export class RecordDecoder {
   }
 }
 
-// Whether the 16 address bytes at `start` of `buf` are those kept in `slot` (never all zero).
-function isSlotAddress(slot: number, buf: Buffer, start: number): boolean {
+// The index in `words` of the `size` bytes at `start` of `buf`, where they can be read as words
+// (decodeString made `words` for this buffer, on a little-endian host); -1 where not.
+function wordIndex(buf: Buffer, start: number, size: number): number {
+  return buf === wordsOf && (start & 3) === 0 && start + size <= words.length << 2 ? start >>> 2 : -1;
+}
+
+// Whether the 16 address bytes at `start` of `buf` (word `a` of `words`, or -1) are those kept in `slot` (never all zero).
+function isSlotAddress(slot: number, buf: Buffer, start: number, a: number): boolean {
   const w = slot * SLOT_WORDS + ADDRESS;
   if ((slotWords[w] | slotWords[w + 1] | slotWords[w + 2] | slotWords[w + 3]) === 0) return false;
+  if (a >= 0) return words[a] === slotWords[w] && words[a + 1] === slotWords[w + 1] && words[a + 2] === slotWords[w + 2] && words[a + 3] === slotWords[w + 3];
   for (let i = 0, from = w * 4; i < 16; i++) if (slotBytes[from + i] !== buf[start + i]) return false;
   return true;
 }
