@@ -23,8 +23,9 @@ import { WARNING_HELP, WARNING_OPTIONS, WarningReport } from './warnings';
  * back and ignores the rest. Fields are padded by bytes of UTF-8, as
  * utmpdump's printf pads them (`[müller ]`: 7 bytes and a space), so the
  * columns have utmpdump's widths in bytes; the strings are escaped first (see
- * terminal.ts, and dumpFieldText for brackets). Written into `w` piece by piece: no string is made for the
- * line; the caller ends it. (LineFromBytes writes the same line from a record's bytes.)
+ * terminal.ts; brackets too, see dumpFieldText). Written into `w` piece by
+ * piece: no string is made for the line; the caller ends it. (LineFromBytes
+ * writes the same line from a record's bytes.)
  */
 export function writeDumpLine(w: LineWriter, u: UtmpEntry, extended = false): void {
   w.ascii('[');
