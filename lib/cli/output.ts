@@ -45,9 +45,8 @@ const isDumpPlain = (c: number) => c >= 0x20 && c <= 0x7e && c !== 0x5c && c !==
  * `utmpdump -r`, which takes a field to end at the first `]`, reads each field where it is
  * (utmpdump itself prints them as `?`, which loses them).
  */
-export function dumpFieldText(s: string): string {
-  const text = safe(s);
-  return text.includes('[') || text.includes(']') ? text.replace(/[[\]]/g, (c) => (c === '[' ? '\\x5b' : '\\x5d')) : text;
+function dumpFieldText(s: string): string {
+  return safe(s).replace(/[[\]]/g, (c) => (c === '[' ? '\\x5b' : '\\x5d'));
 }
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -149,31 +148,17 @@ export class LineWriter {
   }
 
   /**
-   * The first `count` characters of `s`, when all are printable ASCII
-   * (nothing to escape, a byte each); false, with nothing written, otherwise.
+   * The first `count` characters of `s`, when all are printable ASCII other than the
+   * backslash, and with `dump` no bracket either (isDumpPlain: nothing to escape, a byte
+   * each); false, with nothing written, otherwise.
    */
-  private printable(s: string, count: number): boolean {
+  private printable(s: string, count: number, dump = false): boolean {
     if (this.pos + count > this.buf.length) this.makeRoom(count);
     const b = this.buf;
     let p = this.pos;
     for (let i = 0; i < count; i++) {
       const c = s.charCodeAt(i);
-      if (c < 0x20 || c > 0x7e || c === 0x5c) return false;
-      b[p++] = c;
-    }
-    this.pos = p;
-    return true;
-  }
-
-  // `s`, when every character is one a dump field writes as it is; false, with nothing written, otherwise.
-  private dumpPlain(s: string): boolean {
-    const count = s.length;
-    if (this.pos + count > this.buf.length) this.makeRoom(count);
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < count; i++) {
-      const c = s.charCodeAt(i);
-      if (!isDumpPlain(c)) return false;
+      if (c < 0x20 || c > 0x7e || c === 0x5c || (dump && (c === 0x5b || c === 0x5d))) return false;
       b[p++] = c;
     }
     this.pos = p;
@@ -195,7 +180,7 @@ export class LineWriter {
    * `width` bytes of UTF-8, as printf's `%-Ns` pads (utmpdump's columns).
    */
   field(s: string, width: number): void {
-    if (this.dumpPlain(s)) {
+    if (this.printable(s, s.length, true)) {
       this.spaces(width - s.length);
       return;
     }
