@@ -34,12 +34,12 @@ export function column(s: string, n: number, wide = false): string {
 
 const SPACES = Array.from({ length: 257 }, (_, i) => ' '.repeat(i));
 
+/** Whether character (or byte) `c` is printable ASCII other than the backslash: what safe() leaves as it is. */
+export const isPlainChar = (c: number): boolean => c >= 0x20 && c <= 0x7e && c !== 0x5c;
+
 /** Whether the first `n` characters of `s` are printable ASCII other than the backslash (which safe() doubles). */
 export function isPrintableAscii(s: string, n: number): boolean {
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x5c) return false;
-  }
+  for (let i = 0; i < n; i++) if (!isPlainChar(s.charCodeAt(i))) return false;
   return true;
 }
 

@@ -5,7 +5,7 @@
  */
 import { once } from 'events';
 import type { Format } from './args';
-import { column, safe } from './common';
+import { column, isPlainChar, safe } from './common';
 import { localFields } from './local-time';
 import { writeAddressText } from '../model/entry';
 import { DAY_BYTES, MONTH_BYTES } from './time-format';
@@ -38,7 +38,7 @@ function plainWord(w: number): boolean {
 }
 
 // A byte a dump field writes as it is: printable ASCII but `\`, `[` and `]`.
-const isDumpPlain = (c: number) => c >= 0x20 && c <= 0x7e && c !== 0x5c && c !== 0x5b && c !== 0x5d;
+const isDumpPlain = (c: number) => isPlainChar(c) && c !== 0x5b && c !== 0x5d;
 
 /**
  * A dump field's text: escaped as for a terminal, and `[` `]` as `\x5b` `\x5d`, so that
@@ -139,7 +139,7 @@ export class LineWriter {
     for (const end = start + shown; i < end; i++) {
       const c = buf[i];
       if (c === 0) break;
-      if (c < 0x20 || c > 0x7e || c === 0x5c) return false;
+      if (!isPlainChar(c)) return false;
       b[p++] = c;
     }
     this.pos = p;
@@ -148,9 +148,8 @@ export class LineWriter {
   }
 
   /**
-   * The first `count` characters of `s`, when all are printable ASCII other than the
-   * backslash, and with `dump` no bracket either (isDumpPlain: nothing to escape, a byte
-   * each); false, with nothing written, otherwise.
+   * The first `count` characters of `s`, when all are plain (isPlainChar; with `dump`,
+   * isDumpPlain): nothing to escape, a byte each; false, with nothing written, otherwise.
    */
   private printable(s: string, count: number, dump = false): boolean {
     if (this.pos + count > this.buf.length) this.makeRoom(count);
@@ -158,7 +157,7 @@ export class LineWriter {
     let p = this.pos;
     for (let i = 0; i < count; i++) {
       const c = s.charCodeAt(i);
-      if (c < 0x20 || c > 0x7e || c === 0x5c || (dump && (c === 0x5b || c === 0x5d))) return false;
+      if (dump ? !isDumpPlain(c) : !isPlainChar(c)) return false;
       b[p++] = c;
     }
     this.pos = p;
